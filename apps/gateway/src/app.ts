@@ -1,0 +1,39 @@
+/**
+ * The HTTP app: one Hono app on Web standards (Request → Response), the same on Node and
+ * on edge runtimes. Errors anywhere become the contract's JSON error body.
+ * @module
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, errorResponse } from './errors.ts';
+import { streamRoutes } from './routes/streams.ts';
+import type { AppEnv, Services } from './services.ts';
+
+export function createApp(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.onError((error) => {
+    if (error instanceof ApiError) return errorResponse(error);
+    console.error(error);
+    return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
+  });
+  app.notFound((c) => errorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: services.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `the request body is larger than ${services.config.MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use('*', async (c, next) => {
+    c.set('user', null);
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  streamRoutes(app, services);
+  return app;
+}

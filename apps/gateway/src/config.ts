@@ -1,0 +1,61 @@
+/**
+ * Configuration from environment variables (names and defaults from the contract), checked
+ * at start: a bad value stops the server with a message naming the variable.
+ * @module
+ */
+import * as z from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const schema = z.object({
+  PORT: int(5000).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SSE_HEARTBEAT_MS: int(20_000, 1),
+  STREAM_RETENTION_MS: int(300_000, 1),
+  LLM_PROVIDER: z.enum(['demo', 'openai', 'anthropic']).default('demo'),
+  LLM_BASE_URL: optionalText,
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  LLM_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 1),
+  DEMO_TOKENS_PER_SEC: z.coerce.number().min(0).default(40),
+  MAX_QUESTION_LENGTH: int(10_000, 1),
+  RATE_LIMIT_PER_MIN: int(30),
+  MAX_STREAMS_PER_USER: int(5),
+  AUTH_TOKENS: optionalText,
+  NODE_ENV: optionalText,
+  REDIS_URL: optionalText,
+  DATABASE_URL: z.string().default('sqlite:./data/tidewire.db'),
+  /** Unsent bytes a slow client may pile up before its connection is closed (it can resume). */
+  SSE_MAX_UNSENT_BYTES: int(1024 * 1024, 1024),
+  /** Bytes of events one stream may hold; past it the stream ends with `stream_too_large`. */
+  STREAM_MAX_LOG_BYTES: int(8 * 1024 * 1024, 1024),
+  /** Delta coalescing: words per delta, and the longest time text is held. */
+  DELTA_COALESCE_WORDS: int(6, 1),
+  DELTA_HOLD_MS: int(30, 0),
+  /** Largest request body accepted. */
+  MAX_BODY_BYTES: int(1024 * 1024, 1024),
+  /** On SIGTERM, how long running generations get to finish before the process exits. */
+  SHUTDOWN_GRACE_MS: int(8_000, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration; throws `ConfigError` listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}

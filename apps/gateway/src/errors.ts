@@ -1,0 +1,28 @@
+/**
+ * `ApiError`: a failure outside a stream, with the HTTP status and the contract's error
+ * `type`. It is thrown anywhere in a request and rendered once, by `errorResponse`, as
+ * `{"error":{"type","message"}}`.
+ * @module
+ */
+import { type ErrorType, errorBody } from '@tidewire/protocol';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, type: ErrorType, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = type;
+    this.headers = headers;
+  }
+}
+
+export function errorResponse(error: ApiError): Response {
+  return Response.json(errorBody(error.type, error.message), { status: error.status, headers: error.headers });
+}
+
+export const badRequest = (type: ErrorType, message: string) => new ApiError(400, type, message);
+export const notFound = (type: ErrorType, message: string) => new ApiError(404, type, message);

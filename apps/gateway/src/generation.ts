@@ -1,0 +1,82 @@
+/**
+ * Drives one generation: asks the model, feeds its text into the `Stream` as deltas, and
+ * ends the stream exactly once, with `metadata` + `done`, or `error` + `done {reason:"error"}`.
+ * It never throws and never leaves a stream hanging.
+ * @module
+ */
+import type { Stream } from '@tidewire/server';
+import { type ChatMessage, type ModelProvider, UpstreamError } from './models/provider.ts';
+
+/** Receives the answer as it streams, to store it (conversations). */
+export interface AnswerRecorder {
+  text(text: string): void;
+  /** The answer ended; `complete` is false when it was cancelled or failed. */
+  end(complete: boolean): Promise<void>;
+}
+
+export interface GenerationRequest {
+  stream: Stream;
+  model: ModelProvider;
+  messages: ChatMessage[];
+  conversationId: string | null;
+  firstTokenTimeoutMs: number;
+  continueFrom?: string;
+  recorder?: AnswerRecorder;
+}
+
+class FirstTokenTimeout extends Error {}
+
+export async function runGeneration(request: GenerationRequest): Promise<void> {
+  const { stream, model, recorder } = request;
+  const began = performance.now();
+  let tokens = 0;
+  let outputTokens: number | undefined;
+  let reason: 'stop' | 'length' = 'stop';
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
+  const signal = AbortSignal.any([stream.signal, timeout.signal]);
+  try {
+    if (!request.continueFrom) {
+      stream.emit('start', { status: 'processing' });
+      if (request.conversationId) stream.emit('conversation', { id: request.conversationId });
+    }
+    for await (const part of model.stream({ messages: request.messages, signal, continueFrom: request.continueFrom })) {
+      if (signal.aborted) break;
+      if (part.type === 'text') {
+        if (tokens++ === 0) clearTimeout(timer);
+        stream.delta(part.text);
+        recorder?.text(part.text);
+      } else {
+        reason = part.reason;
+        outputTokens = part.usage?.outputTokens;
+      }
+    }
+    if (timeout.signal.aborted) throw timeout.signal.reason;
+    if (stream.ended) return await recorder?.end(false);
+    const used = outputTokens ?? tokens;
+    stream.emit('metadata', {
+      model_used: model.name,
+      tokens_used: used,
+      elapsed_seconds: Math.round(performance.now() - began) / 1000,
+    });
+    await stream.end(reason, used);
+    await recorder?.end(true);
+  } catch (error) {
+    if (!stream.ended) {
+      const cause = timeout.signal.aborted ? timeout.signal.reason : error;
+      const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
+      await stream.fail(type, message, tokens);
+    }
+    await recorder?.end(false).catch(() => {});
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeFailure(error: unknown, timeoutMs: number): { type: string; message: string } {
+  if (error instanceof FirstTokenTimeout) {
+    return { type: 'upstream_timeout', message: `the model sent no first token within ${timeoutMs} ms` };
+  }
+  if (error instanceof UpstreamError) return { type: error.type, message: error.message };
+  return { type: 'upstream_error', message: 'the model failed mid-answer' };
+}

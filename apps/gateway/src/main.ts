@@ -1,0 +1,33 @@
+/**
+ * `npm start`: reads the configuration, starts the gateway, prints the one `listening on`
+ * line on stdout, and shuts down gracefully on SIGTERM / SIGINT.
+ * @module
+ */
+import { ConfigError, loadConfig } from './config.ts';
+import { startGateway } from './server.ts';
+
+export async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`tidewire: ${error.message}\n`);
+    process.exit(2);
+  }
+  const gateway = await startGateway(config);
+  process.stdout.write(`listening on ${gateway.url}\n`);
+  const stop = (signal: string) => {
+    gateway.logger.info({ signal }, 'signal received');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    gateway.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.main) await main();

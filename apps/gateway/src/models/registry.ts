@@ -1,0 +1,34 @@
+/**
+ * The models a gateway serves: `demo` always, plus the upstream model configured by
+ * `LLM_PROVIDER` / `LLM_MODEL`, which then becomes the default.
+ * @module
+ */
+import type { Config } from '../config.ts';
+import { DemoModel } from './demo.ts';
+import type { ModelProvider } from './provider.ts';
+import { createUpstreamModel } from './upstream.ts';
+
+export class ModelRegistry {
+  readonly #models = new Map<string, ModelProvider>();
+  readonly defaultModel: ModelProvider;
+
+  constructor(models: ModelProvider[]) {
+    for (const model of models) this.#models.set(model.name, model);
+    this.defaultModel = models[models.length - 1]!;
+  }
+
+  /** The model called `name` (the default when no name is given), or undefined. */
+  resolve(name: string | undefined): ModelProvider | undefined {
+    return name === undefined || name === '' ? this.defaultModel : this.#models.get(name);
+  }
+
+  get names(): string[] {
+    return [...this.#models.keys()];
+  }
+}
+
+export function createModelRegistry(config: Config): ModelRegistry {
+  const models: ModelProvider[] = [new DemoModel(config.DEMO_TOKENS_PER_SEC)];
+  if (config.LLM_PROVIDER !== 'demo') models.push(createUpstreamModel(config));
+  return new ModelRegistry(models);
+}

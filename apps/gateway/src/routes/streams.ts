@@ -1,0 +1,65 @@
+/**
+ * The stream endpoints: start a chat stream (GET/POST, and the seed's admin POST), resume
+ * one (`Last-Event-ID`, `last_event_id`, `/streams/:id?after=`), and cancel one. A request
+ * that names a resume point never starts a generation: that would bill a second answer.
+ * @module
+ */
+import type { EventId } from '@tidewire/protocol';
+import type { Context, Hono } from 'hono';
+import { notFound } from '../errors.ts';
+import { runGeneration } from '../generation.ts';
+import { badRequest } from '../errors.ts';
+import type { AppEnv, Services } from '../services.ts';
+import { readChatInput } from './chat-input.ts';
+import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
+
+export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
+  const { engine, models, config } = services;
+
+  async function resume(c: Context<AppEnv>, point: EventId): Promise<Response> {
+    const info = await engine.store.info(point.streamId);
+    if (!info || info.userId !== c.get('user')) {
+      throw notFound('stream_not_found', `stream ${point.streamId} is unknown or has expired`);
+    }
+    return services.respondSSE(c, info, point.seq);
+  }
+
+  async function startChat(c: Context<AppEnv>): Promise<Response> {
+    const point = lastEventIdOf(c);
+    if (point) return resume(c, point);
+    const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
+    const model = models.resolve(input.model);
+    if (!model) {
+      throw badRequest('unknown_model', `unknown model "${input.model}"; available: ${models.names.join(', ')}`);
+    }
+    const stream = await engine.start({
+      model: model.name,
+      conversationId: input.conversationId ?? null,
+      userId: c.get('user'),
+    });
+    void runGeneration({
+      stream,
+      model,
+      messages: input.messages,
+      conversationId: input.conversationId ?? null,
+      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    });
+    return services.respondSSE(c, stream.info, 0);
+  }
+
+  app.get('/api/v1/stream/chat', startChat);
+  app.post('/api/v1/stream/chat', startChat);
+  app.post('/admin/api/chat/stream', startChat);
+
+  app.get('/api/v1/streams/:id', (c) => resume(c, streamPathPoint(c, c.req.param('id'))));
+
+  app.post('/api/v1/streams/:id/cancel', async (c) => {
+    const streamId = c.req.param('id');
+    const info = await engine.store.info(streamId);
+    if (!info || info.userId !== c.get('user')) {
+      throw notFound('stream_not_found', `stream ${streamId} is unknown or has expired`);
+    }
+    const cancelled = await engine.cancel(streamId);
+    return c.json({ stream_id: streamId, cancelled });
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The Node entry: builds the services, serves the app with `node:http`, sends stream bodies
+ * down the direct Node path, and shuts down gracefully: stop accepting, let running
+ * generations finish into the log (bounded), end open streams so clients resume, exit.
+ * @module
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { createSSEResponse, MemoryStreamStore, StreamEngine } from '@tidewire/server';
+import { writeSSEResponse } from '@tidewire/server/node';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createModelRegistry } from './models/registry.ts';
+import type { Services } from './services.ts';
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  services: Services;
+  logger: Logger;
+  /** Graceful shutdown; resolves when the server is closed. */
+  shutdown(): Promise<void>;
+}
+
+export function createServices(config: Config): Services {
+  const engine = new StreamEngine({
+    store: new MemoryStreamStore(),
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    retentionMs: config.STREAM_RETENTION_MS,
+    maxLogBytes: config.STREAM_MAX_LOG_BYTES,
+    coalesceWords: config.DELTA_COALESCE_WORDS,
+    coalesceHoldMs: config.DELTA_HOLD_MS,
+  });
+  const sinkOptions = { maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES };
+  return {
+    config,
+    engine,
+    models: createModelRegistry(config),
+    respondSSE(c, info, afterSeq) {
+      const res = (c.env as HttpBindings | undefined)?.outgoing;
+      if (!res) return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
+      writeSSEResponse(engine, info, afterSeq, res, sinkOptions);
+      return RESPONSE_ALREADY_SENT;
+    },
+  };
+}
+
+export async function startGateway(config: Config): Promise<Gateway> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const services = createServices(config);
+  const app = createApp(services);
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+    getRequestListener(app.fetch),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= closeGracefully(server, services, logger);
+    return closing;
+  };
+  return { url: `http://${host}:${port}`, server, services, logger, shutdown };
+}
+
+async function closeGracefully(server: Server, services: Services, logger: Logger): Promise<void> {
+  const { engine, config } = services;
+  logger.info({ running: engine.runningCount }, 'shutting down');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // With a shared store another instance serves the resumes at once; with the memory store
+  // the readers stay until the generations finish, since the log dies with this process.
+  if (config.REDIS_URL) engine.endConnections();
+  await engine.settle(config.SHUTDOWN_GRACE_MS);
+  engine.endConnections();
+  await engine.close();
+  server.closeAllConnections();
+  await closed;
+  logger.info('shut down');
+  logger.flush();
+}

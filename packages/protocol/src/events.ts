@@ -1,0 +1,62 @@
+/**
+ * The contract's stream events: their names and data shapes, as zod schemas (the one source
+ * of truth) with the TypeScript types inferred from them.
+ * @module
+ */
+import * as z from 'zod/mini';
+
+export const HelloData = z.object({
+  ts: z.number(),
+  model: z.string(),
+  conversation_id: z.nullable(z.string()),
+  stream_id: z.string(),
+});
+export const StartData = z.object({ status: z.literal('processing') });
+export const ConversationData = z.object({ id: z.string() });
+export const DeltaData = z.object({ text: z.string() });
+export const MetadataData = z.object({
+  model_used: z.string(),
+  tokens_used: z.number(),
+  elapsed_seconds: z.number(),
+});
+export const ProgressData = z.object({ id: z.string(), pct: z.number(), note: z.optional(z.string()) });
+export const PreviewData = z.object({ id: z.string(), url: z.string(), type: z.string() });
+export const DoneReason = z.enum(['stop', 'length', 'cancelled', 'error']);
+export const DoneData = z.object({ reason: DoneReason, tokens: z.number() });
+export const ErrorData = z.object({ message: z.string(), type: z.string() });
+export const PingData = z.object({ ts: z.number() });
+
+/** Schema of each event's `data`, by event name. */
+export const eventSchemas = {
+  hello: HelloData,
+  start: StartData,
+  conversation: ConversationData,
+  delta: DeltaData,
+  metadata: MetadataData,
+  progress: ProgressData,
+  preview: PreviewData,
+  done: DoneData,
+  error: ErrorData,
+  ping: PingData,
+} as const;
+
+export type EventName = keyof typeof eventSchemas;
+export type EventDataMap = { [K in EventName]: z.infer<(typeof eventSchemas)[K]> };
+export type DoneReason = z.infer<typeof DoneReason>;
+
+/** One typed stream event as a client sees it. `seq` is absent only on `ping`. */
+export type StreamEvent = {
+  [K in EventName]: { event: K; data: EventDataMap[K]; streamId?: string; seq?: number };
+}[EventName];
+
+export const EVENT_NAMES = Object.keys(eventSchemas) as EventName[];
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(eventSchemas, name);
+}
+
+/** Validates `data` against the schema of `event`; returns the issue text or undefined. */
+export function validateEventData(event: EventName, data: unknown): string | undefined {
+  const result = z.safeParse(eventSchemas[event] as z.ZodMiniType, data);
+  return result.success ? undefined : result.error.issues.map((i) => i.message).join('; ');
+}

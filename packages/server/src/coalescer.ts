@@ -1,0 +1,77 @@
+/**
+ * Coalesces model tokens into `delta` events: the first token goes out at once, later ones
+ * are joined until about `maxWords` words or a punctuation mark, but no text is held longer
+ * than `maxHoldMs`. Fewer, larger events cost less per byte on every hop; the hold bound
+ * keeps the typing smooth.
+ * @module
+ */
+
+export interface CoalescerOptions {
+  /** Flush once the held text has this many word breaks. */
+  maxWords: number;
+  /** Never hold text longer than this. */
+  maxHoldMs: number;
+  /** Receives each coalesced piece of text. */
+  emit: (text: string) => void;
+}
+
+/** Characters after which the held text goes out at once (sentence ends, clause ends, line ends). */
+const FLUSH_AFTER = new Set(['.', '!', '?', ',', ';', ':', '\n', '؟', '،', '。']);
+
+export class DeltaCoalescer {
+  readonly #options: CoalescerOptions;
+  #held = '';
+  #words = 0;
+  #sentAny = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: CoalescerOptions) {
+    this.#options = options;
+  }
+
+  push(text: string): void {
+    if (text === '') return;
+    if (!this.#sentAny) {
+      this.#sentAny = true;
+      this.#options.emit(text);
+      return;
+    }
+    this.#held += text;
+    this.#words += countWordBreaks(text);
+    if (this.#words >= this.#options.maxWords || endsAtPunctuation(this.#held)) {
+      this.flush();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.flush(), this.#options.maxHoldMs);
+    }
+  }
+
+  /** Emits whatever is held. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#held === '') return;
+    const text = this.#held;
+    this.#held = '';
+    this.#words = 0;
+    this.#options.emit(text);
+  }
+
+  /** Drops held text and the timer (the stream ended some other way). */
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#held = '';
+  }
+}
+
+function countWordBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 32) n++;
+  return n;
+}
+
+function endsAtPunctuation(text: string): boolean {
+  const trimmed = text.trimEnd();
+  const last = text.endsWith('\n') ? '\n' : trimmed.slice(-1);
+  return FLUSH_AFTER.has(last);
+}

@@ -1,0 +1,137 @@
+/**
+ * The `StreamEngine`: starts streams, attaches connections to them as readers of the log
+ * (a resume is just a reader that starts earlier), cancels, and keeps the heartbeat. The
+ * generation itself is driven by the caller through the `Stream` it gets back.
+ * @module
+ */
+import { Heartbeat } from './heartbeat.ts';
+import { newId } from './ids.ts';
+import type { EngineObserver } from './observer.ts';
+import type { SSESink } from './sink.ts';
+import type { StreamInfo, StreamStore } from './store.ts';
+import { Stream, type StreamLimits } from './stream.ts';
+
+export interface EngineOptions extends Partial<StreamLimits> {
+  store: StreamStore;
+  heartbeatMs?: number;
+  observer?: EngineObserver;
+}
+
+export const DEFAULT_LIMITS: StreamLimits = {
+  maxLogBytes: 8 * 1024 * 1024,
+  retentionMs: 300_000,
+  coalesceWords: 6,
+  coalesceHoldMs: 30,
+};
+
+export type AttachResult = 'attached' | 'not_found';
+
+export class StreamEngine {
+  readonly store: StreamStore;
+  readonly limits: StreamLimits;
+  readonly #observer: EngineObserver;
+  readonly #heartbeat: Heartbeat;
+  readonly #running = new Map<string, Stream>();
+  readonly #sinks = new Set<SSESink>();
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.#observer = options.observer ?? {};
+    this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options) };
+    this.#heartbeat = new Heartbeat(options.heartbeatMs ?? 20_000, (n) => this.#observer.onPing?.(n));
+  }
+
+  /** Creates a stream and appends its `hello` event. */
+  async start(init: Omit<StreamInfo, 'streamId' | 'createdAt'>): Promise<Stream> {
+    const info: StreamInfo = { ...init, streamId: newId(), createdAt: Date.now() };
+    await this.store.create(info);
+    const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s));
+    this.#running.set(info.streamId, stream);
+    this.#observer.onStreamStart?.(info);
+    stream.emit('hello', { ts: info.createdAt, model: info.model, conversation_id: info.conversationId, stream_id: info.streamId });
+    return stream;
+  }
+
+  /** The running stream owned by this engine, if any. */
+  running(streamId: string): Stream | undefined {
+    return this.#running.get(streamId);
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /** Cancels a stream this engine runs. Returns false when it runs no such stream. */
+  async cancel(streamId: string): Promise<boolean> {
+    const stream = this.#running.get(streamId);
+    if (!stream) return false;
+    await stream.cancel();
+    return true;
+  }
+
+  /**
+   * Attaches an open connection to a stream as a reader starting after `afterSeq`.
+   * The caller must have checked the stream exists (`store.info`); a stream that expired in
+   * between ends the connection.
+   */
+  attach(info: StreamInfo, afterSeq: number, sink: SSESink): void {
+    let detach: (() => void) | undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      detach?.();
+      this.#heartbeat.delete(sink);
+      this.#sinks.delete(sink);
+      this.#observer.onConnectionClose?.(info);
+    };
+    sink.onClose(close);
+    this.#sinks.add(sink);
+    this.#heartbeat.add(sink);
+    this.#observer.onConnectionOpen?.(info, afterSeq > 0);
+    const observer = this.#observer;
+    detach = this.store.follow(info.streamId, afterSeq, {
+      onFrames(frames) {
+        if (closed) return;
+        const text = frames.length === 1 ? frames[0]! : frames.join('');
+        if (sink.write(text)) observer.onFramesSent?.(frames.length, text.length);
+      },
+      onEnd: () => sink.end(),
+      onError: () => sink.end(),
+    });
+    if (closed) detach();
+  }
+
+  /** Ends every open connection (clients resume elsewhere); streams keep running. */
+  endConnections(): void {
+    for (const sink of [...this.#sinks]) sink.end();
+  }
+
+  /** Resolves when every running stream has ended, or after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<void> {
+    const all = Promise.all([...this.#running.values()].map((s) => s.finished));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  async close(): Promise<void> {
+    this.#heartbeat.stop();
+    this.endConnections();
+    for (const stream of this.#running.values()) await stream.cancel();
+    await this.store.close();
+  }
+
+  #streamEnded(stream: Stream): void {
+    this.#running.delete(stream.id);
+    this.#observer.onStreamEnd?.(stream.info, Date.now() - stream.info.createdAt);
+  }
+}
+
+function definedOnly(options: Partial<StreamLimits>): Partial<StreamLimits> {
+  const out: Partial<StreamLimits> = {};
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof StreamLimits)[]) {
+    if (options[key] !== undefined) out[key] = options[key];
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * The in-memory `StreamStore`: each stream's log is an array of encoded frames, readers are
+ * callbacks. Replay and the switch to live happen in one synchronous step, so an append can
+ * never fall between them.
+ * @module
+ */
+import type { LogReader, StreamInfo, StreamStore } from './store.ts';
+
+interface MemoryLog {
+  info: StreamInfo;
+  /** `frames[i]` holds the frame of sequence number `i + 1`. */
+  frames: string[];
+  ended: boolean;
+  readers: Set<LogReader>;
+  expiry?: ReturnType<typeof setTimeout>;
+}
+
+export class MemoryStreamStore implements StreamStore {
+  readonly #logs = new Map<string, MemoryLog>();
+
+  async create(info: StreamInfo): Promise<void> {
+    if (this.#logs.has(info.streamId)) throw new Error(`stream ${info.streamId} exists`);
+    this.#logs.set(info.streamId, { info, frames: [], ended: false, readers: new Set() });
+  }
+
+  append(streamId: string, seq: number, frame: string): void {
+    const log = this.#logs.get(streamId);
+    if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
+    if (seq !== log.frames.length + 1) throw new Error(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
+    log.frames.push(frame);
+    for (const reader of log.readers) reader.onFrames([frame], seq);
+  }
+
+  async end(streamId: string, retentionMs: number): Promise<void> {
+    const log = this.#logs.get(streamId);
+    if (!log || log.ended) return;
+    log.ended = true;
+    for (const reader of log.readers) reader.onEnd();
+    log.readers.clear();
+    log.expiry = setTimeout(() => this.#logs.delete(streamId), retentionMs);
+    log.expiry.unref?.();
+  }
+
+  async info(streamId: string): Promise<StreamInfo | undefined> {
+    return this.#logs.get(streamId)?.info;
+  }
+
+  follow(streamId: string, afterSeq: number, reader: LogReader): () => void {
+    const log = this.#logs.get(streamId);
+    if (!log) {
+      reader.onError(new Error(`stream ${streamId} not found`));
+      return () => {};
+    }
+    if (afterSeq < log.frames.length) reader.onFrames(log.frames.slice(afterSeq), log.frames.length);
+    if (log.ended) {
+      reader.onEnd();
+      return () => {};
+    }
+    log.readers.add(reader);
+    return () => log.readers.delete(reader);
+  }
+
+  /** Number of streams held (for tests and metrics). */
+  get size(): number {
+    return this.#logs.size;
+  }
+
+  async close(): Promise<void> {
+    for (const log of this.#logs.values()) clearTimeout(log.expiry);
+    this.#logs.clear();
+  }
+}

@@ -1,0 +1,1 @@
+export { type NodeSSEOptions, writeSSEResponse } from './node-response.ts';

@@ -1,0 +1,16 @@
+/**
+ * `EngineObserver`: optional callbacks through which the engine reports what it does, so the
+ * gateway can count it (metrics) without the engine depending on a metrics library.
+ * @module
+ */
+import type { StreamInfo } from './store.ts';
+
+export interface EngineObserver {
+  onConnectionOpen?(info: StreamInfo, resumed: boolean): void;
+  onConnectionClose?(info: StreamInfo): void;
+  onFramesSent?(count: number, bytes: number): void;
+  onPing?(count: number): void;
+  onSlowClient?(): void;
+  onStreamStart?(info: StreamInfo): void;
+  onStreamEnd?(info: StreamInfo, durationMs: number): void;
+}

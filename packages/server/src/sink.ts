@@ -1,0 +1,22 @@
+/**
+ * `SSESink`: one open SSE connection as the engine sees it, whatever the transport
+ * (a Node `ServerResponse`, a Web `ReadableStream`).
+ * @module
+ */
+
+export interface SSESink {
+  /**
+   * Queues text for the client. Returns false when the sink is closed, or when it closed
+   * itself because the client let too many bytes pile up unsent (a slow client).
+   */
+  write(text: string): boolean;
+  /** Ends the response after what was already written. */
+  end(): void;
+  /** Registers a callback for when the connection closes, for whatever reason. */
+  onClose(callback: () => void): void;
+}
+
+/** What a sink reports back: the numbers that metrics count. */
+export interface SinkObserver {
+  onSlowClient?(): void;
+}

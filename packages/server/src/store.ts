@@ -1,0 +1,46 @@
+/**
+ * The `StreamStore` interface: where a stream's event log lives. The in-memory store serves
+ * one process; the Redis store lets any instance serve any resume. Callers never know which.
+ * @module
+ */
+
+/** What is known about a stream besides its events. */
+export interface StreamInfo {
+  streamId: string;
+  model: string;
+  conversationId: string | null;
+  /** The user the stream belongs to (null when auth is off). */
+  userId: string | null;
+  createdAt: number;
+}
+
+/** A reader of one stream's log. Frames arrive in sequence order, each exactly once. */
+export interface LogReader {
+  /** Encoded frames; `lastSeq` is the sequence number of the last one. */
+  onFrames(frames: string[], lastSeq: number): void;
+  /** The stream has ended and every frame was delivered. */
+  onEnd(): void;
+  /** The log cannot be read any more (store failure, stream expired mid-read). */
+  onError(error: Error): void;
+}
+
+export interface StreamStore {
+  /** Registers a new, empty stream. */
+  create(info: StreamInfo): Promise<void>;
+  /**
+   * Appends the frame with sequence number `seq` (the previous one plus 1). A store may refuse
+   * a `seq` that is not the next one (a fenced writer). Memory stores return synchronously.
+   */
+  append(streamId: string, seq: number, frame: string): void | Promise<void>;
+  /** Marks the stream ended; its log stays readable for `retentionMs`, then is freed. */
+  end(streamId: string, retentionMs: number): Promise<void>;
+  /** The stream's info, or undefined when unknown or expired. */
+  info(streamId: string): Promise<StreamInfo | undefined>;
+  /**
+   * Follows the log from just after `afterSeq`: replay, then live frames, with no gap and no
+   * duplicate. Returns a function that detaches the reader.
+   */
+  follow(streamId: string, afterSeq: number, reader: LogReader): () => void;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}

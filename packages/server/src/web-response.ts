@@ -1,0 +1,63 @@
+/**
+ * The Web-standard stream response: a `Response` whose body is a `ReadableStream` fed by the
+ * engine. Runs on any runtime with Web streams (Node, Workers, Vercel Edge). Unsent bytes are
+ * bounded by the stream's queue: past `maxUnsentBytes` the connection is closed (the client
+ * resumes).
+ * @module
+ */
+import type { StreamEngine } from './engine.ts';
+import { sseHeaders } from './headers.ts';
+import type { SinkObserver, SSESink } from './sink.ts';
+import type { StreamInfo } from './store.ts';
+
+export interface SSEResponseOptions extends SinkObserver {
+  maxUnsentBytes: number;
+  /** Aborted when the client goes away (the request's signal). */
+  signal?: AbortSignal;
+  http1?: boolean;
+}
+
+export function createSSEResponse(engine: StreamEngine, info: StreamInfo, afterSeq: number, options: SSEResponseOptions): Response {
+  const encoder = new TextEncoder();
+  const closeCallbacks: (() => void)[] = [];
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  const closed = () => {
+    if (!open) return;
+    open = false;
+    for (const callback of closeCallbacks) callback();
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      cancel: closed,
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: options.maxUnsentBytes }),
+  );
+  const sink: SSESink = {
+    write(text) {
+      if (!open) return false;
+      controller.enqueue(encoder.encode(text));
+      if ((controller.desiredSize ?? 0) < 0) {
+        options.onSlowClient?.();
+        controller.error(new Error('slow client: too many unsent bytes'));
+        closed();
+        return false;
+      }
+      return true;
+    },
+    end() {
+      if (!open) return;
+      controller.close();
+      closed();
+    },
+    onClose(callback) {
+      closeCallbacks.push(callback);
+    },
+  };
+  options.signal?.addEventListener('abort', closed, { once: true });
+  engine.attach(info, afterSeq, sink);
+  return new Response(body, { status: 200, headers: sseHeaders(options.http1 ?? true) });
+}

@@ -1,0 +1,68 @@
+/**
+ * Test support: starts a real gateway on a loopback port, in this process (`startTestGateway`)
+ * or as a child process running `npm start`'s entry (`spawnGateway`), for tests of signals.
+ * @module
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../apps/gateway/src/config.ts';
+import { type Gateway, startGateway } from '../apps/gateway/src/server.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Quiet, fast defaults for tests; any contract variable can be overridden. */
+export const TEST_ENV: Record<string, string> = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  DEMO_TOKENS_PER_SEC: '0',
+  DATABASE_URL: 'sqlite::memory:',
+  RATE_LIMIT_PER_MIN: '0',
+  MAX_STREAMS_PER_USER: '0',
+};
+
+export async function startTestGateway(env: Record<string, string> = {}): Promise<Gateway> {
+  return startGateway(loadConfig({ ...TEST_ENV, ...env }));
+}
+
+export interface SpawnedGateway {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `apps/gateway/src/main.ts` in a child process and waits for its listening line. */
+export async function spawnGateway(env: Record<string, string> = {}): Promise<SpawnedGateway> {
+  const child = spawn(process.execPath, ['--conditions=tidewire-source', 'apps/gateway/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...TEST_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      return code as number | null;
+    },
+  };
+}
