@@ -51,7 +51,12 @@ export class MemoryStreamStore implements StreamStore {
       reader.onError(new Error(`stream ${streamId} not found`));
       return () => {};
     }
-    if (afterSeq < log.frames.length) reader.onFrames(log.frames.slice(afterSeq), log.frames.length);
+    // A reader may cause appends while it handles the replay; loop until it has caught up.
+    for (let next = afterSeq; next < log.frames.length; ) {
+      const batch = log.frames.slice(next);
+      next = log.frames.length;
+      reader.onFrames(batch, next);
+    }
     if (log.ended) {
       reader.onEnd();
       return () => {};

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryStreamStore, StreamEngine } from '../src/index.ts';
+import { generate, RecordingSink, WORDS } from './fixtures.ts';
+
+const engineFor = (options = {}) =>
+  new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, coalesceHoldMs: 5, ...options });
+const init = { model: 'demo', conversationId: null, userId: null };
+
+test('resuming a finished stream after every sequence number gives the rest of the transcript exactly', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  await generate(stream, WORDS);
+  const full = new RecordingSink();
+  engine.attach(stream.info, 0, full);
+  assert.ok(full.ended);
+  const frames = full.text.split(/(?<=\n\n)/);
+  assert.equal(frames.length, stream.lastSeq);
+  for (let seq = 0; seq <= stream.lastSeq; seq++) {
+    const sink = new RecordingSink();
+    engine.attach(stream.info, seq, sink);
+    assert.equal(sink.text, frames.slice(seq).join(''), `after ${seq}`);
+    assert.ok(sink.ended);
+  }
+  await engine.close();
+});
+
+test('a reader attached mid-generation sees replay then live events with no gap or duplicate', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  stream.emit('start', { status: 'processing' });
+  const readers: RecordingSink[] = [];
+  for (const [i, word] of WORDS.entries()) {
+    stream.delta(word);
+    if (i % 5 === 0) {
+      const sink = new RecordingSink();
+      engine.attach(stream.info, Math.max(0, stream.lastSeq - 2), sink);
+      readers.push(sink);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await stream.end('stop', WORDS.length);
+  for (const sink of readers) {
+    const seqs = sink.events().map((e) => e.seq!);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
+    assert.equal(seqs.at(-1), stream.lastSeq);
+  }
+  await engine.close();
+});
+
+test('an event appended while a reader handles its replay is delivered once, in order', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  stream.emit('start', { status: 'processing' });
+  const sink = new RecordingSink();
+  const write = sink.write.bind(sink);
+  let appended = false;
+  sink.write = (text) => {
+    if (!appended) {
+      appended = true;
+      stream.emit('progress', { id: 'p', pct: 50 });
+    }
+    return write(text);
+  };
+  engine.attach(stream.info, 0, sink);
+  await stream.end('stop', 0);
+  assert.deepEqual(
+    sink.events().map((e) => e.seq),
+    [1, 2, 3, 4],
+  );
+  await engine.close();
+});
+
+test('deltas concatenate to the exact text fed in, first token at once', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  const sink = new RecordingSink();
+  engine.attach(stream.info, 0, sink);
+  stream.delta(WORDS[0]!);
+  assert.equal(sink.events().at(-1)?.event, 'delta', 'the first token leaves at once');
+  for (const word of WORDS.slice(1)) stream.delta(word);
+  await stream.end('stop', WORDS.length);
+  const deltas = sink.events().filter((e) => e.event === 'delta');
+  assert.equal(deltas.map((e) => (e.event === 'delta' ? e.data.text : '')).join(''), WORDS.join(''));
+  assert.ok(deltas.length < WORDS.length, 'tokens were coalesced');
+  await engine.close();
+});
+
+test('cancel ends the stream with done {reason: cancelled} and aborts the generation signal', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  const sink = new RecordingSink();
+  engine.attach(stream.info, 0, sink);
+  stream.delta('partial ');
+  assert.equal(await engine.cancel(stream.id), true);
+  assert.ok(stream.signal.aborted);
+  const last = sink.events().at(-1);
+  assert.deepEqual(last?.event === 'done' && last.data.reason, 'cancelled');
+  assert.equal(await engine.cancel(stream.id), false, 'a finished stream cannot be cancelled again');
+  stream.delta('ignored');
+  assert.equal(sink.events().at(-1)?.event, 'done');
+  await engine.close();
+});
+
+test('a client going away detaches its reader and nothing else', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  const sink = new RecordingSink();
+  engine.attach(stream.info, 0, sink);
+  sink.close();
+  await generate(stream, WORDS);
+  const later = new RecordingSink();
+  engine.attach(stream.info, 0, later);
+  assert.equal(later.events().at(-1)?.event, 'done');
+  await engine.close();
+});
+
+test('a stream whose log passes its size bound ends with error stream_too_large', async () => {
+  const engine = engineFor({ maxLogBytes: 2000 });
+  const stream = await engine.start(init);
+  stream.emit('start', { status: 'processing' });
+  for (let i = 0; i < 200 && !stream.ended; i++) stream.emit('progress', { id: 'x', pct: i, note: 'n'.repeat(50) });
+  await stream.finished;
+  const sink = new RecordingSink();
+  engine.attach(stream.info, 0, sink);
+  const events = sink.events();
+  assert.deepEqual(events.at(-2), { event: 'error', data: { type: 'stream_too_large', message: events.at(-2)?.event === 'error' ? events.at(-2)!.data.message : '' }, streamId: stream.id, seq: stream.lastSeq - 1 });
+  assert.deepEqual(events.at(-1)?.data, { reason: 'error', tokens: 0 });
+  assert.ok(stream.signal.aborted);
+  await engine.close();
+});
+
+test('a finished stream is freed after its retention time', async () => {
+  const engine = engineFor({ retentionMs: 20 });
+  const stream = await engine.start(init);
+  await generate(stream, ['a']);
+  assert.ok(await engine.store.info(stream.id));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(await engine.store.info(stream.id), undefined);
+  await engine.close();
+});
+
+test('open connections get a ping every heartbeat interval, without an id', async () => {
+  const engine = engineFor({ heartbeatMs: 10 });
+  const stream = await engine.start(init);
+  const sink = new RecordingSink();
+  engine.attach(stream.info, 0, sink);
+  await new Promise((r) => setTimeout(r, 55));
+  const pings = sink.events().filter((e) => e.event === 'ping');
+  assert.ok(pings.length >= 2, `got ${pings.length} pings`);
+  assert.ok(pings.every((p) => p.seq === undefined));
+  sink.close();
+  await engine.close();
+});
+
+test('stream ids are unique, sortable by time and safe inside an event id', async () => {
+  const engine = engineFor();
+  const ids: string[] = [];
+  for (let i = 0; i < 50; i++) ids.push((await engine.start(init)).id);
+  assert.equal(new Set(ids).size, 50);
+  const millis = ids.map((id) => id.slice(0, 13));
+  assert.deepEqual([...millis].sort(), millis, 'ordered by their millisecond prefix');
+  assert.ok(ids.every((id) => /^[0-9a-f-]{36}$/.test(id)));
+  await engine.close();
+});
