@@ -17,8 +17,11 @@ export async function main(): Promise<void> {
   }
   const gateway = await startGateway(config);
   process.stdout.write(`listening on ${gateway.url}\n`);
+  let stopping = false;
   const stop = (signal: string) => {
     gateway.logger.info({ signal }, 'signal received');
+    if (stopping) return;
+    stopping = true;
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     gateway.shutdown().then(
@@ -26,8 +29,8 @@ export async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 if (import.meta.main) await main();

@@ -1,0 +1,63 @@
+/**
+ * A reader that stops reading is never buffered without bound: past `maxUnsentBytes` its
+ * connection is closed (it can resume), and the generation goes on.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import { createSSEResponse, MemoryStreamStore, StreamEngine } from '../src/index.ts';
+import { writeSSEResponse } from '../src/node/index.ts';
+
+const init = { model: 'demo', conversationId: null, userId: null };
+const NOTE = 'n'.repeat(1000);
+
+async function produce(engine: StreamEngine, count: number) {
+  const stream = await engine.start(init);
+  const run = (async () => {
+    for (let i = 0; i < count; i++) {
+      stream.emit('progress', { id: 'p', pct: i, note: NOTE });
+      if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await stream.end('stop', 0);
+  })();
+  return { stream, run };
+}
+
+test('Node path: a client that stops reading is disconnected, the stream runs to its end', async () => {
+  let slow = 0;
+  const engine = new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, maxLogBytes: 200 * 1024 * 1024 });
+  const stream = await engine.start(init);
+  const server = createServer((_req, res) => writeSSEResponse(engine, stream.info, 0, res, { maxUnsentBytes: 256 * 1024, onSlowClient: () => slow++ }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const socket = connect(port, '127.0.0.1');
+  socket.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\n`);
+  socket.pause();
+  const closed = once(socket, 'close');
+  for (let i = 0; i < 60_000 && slow === 0; i++) {
+    stream.emit('progress', { id: 'p', pct: i, note: NOTE });
+    if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(slow, 1, 'the slow client was disconnected');
+  socket.resume();
+  await closed;
+  await stream.end('stop', 0);
+  assert.ok(stream.lastSeq > 1000, 'the generation went on');
+  server.close();
+  await engine.close();
+});
+
+test('Web path: a reader that never reads errors its body past the bound, the stream goes on', async () => {
+  let slow = 0;
+  const engine = new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, maxLogBytes: 50 * 1024 * 1024 });
+  const { stream, run } = await produce(engine, 2000);
+  const response = createSSEResponse(engine, stream.info, 0, { maxUnsentBytes: 64 * 1024, onSlowClient: () => slow++ });
+  await run;
+  assert.equal(slow, 1);
+  await assert.rejects(response.text(), /slow client/);
+  assert.equal(stream.lastSeq, 2002);
+  await engine.close();
+});
