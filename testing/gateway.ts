@@ -26,19 +26,24 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   return startGateway(loadConfig({ ...TEST_ENV, ...env }));
 }
 
-export interface SpawnedGateway {
+export interface SpawnedServer {
   url: string;
   child: ChildProcess;
   stderr: () => string;
   /** Sends SIGTERM and waits for the exit code. */
   stop(): Promise<number | null>;
 }
+/** A spawned gateway. */
+export type SpawnedGateway = SpawnedServer;
 
-/** Starts `apps/gateway/src/main.ts` in a child process and waits for its listening line. */
-export async function spawnGateway(env: Record<string, string> = {}): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, ['--conditions=tidewire-source', 'apps/gateway/src/main.ts'], {
+/** Starts a Node script (TypeScript sources) in a child process and waits for its `listening on` line. */
+export async function spawnListening(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, ['--conditions=tidewire-source', script], {
     cwd: ROOT,
-    env: { ...process.env, ...TEST_ENV, ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -52,17 +57,22 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Sp
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match) resolve(match[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${stderr}`)));
   });
   return {
     url,
     child,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       return code as number | null;
     },
   };
+}
+
+/** Starts `apps/gateway/src/main.ts` (what `npm start` runs) in a child process. */
+export function spawnGateway(env: Record<string, string> = {}): Promise<SpawnedServer> {
+  return spawnListening('apps/gateway/src/main.ts', { ...TEST_ENV, ...env });
 }

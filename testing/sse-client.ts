@@ -29,7 +29,12 @@ export interface Collected {
 export async function collectSSE(url: string, options: CollectOptions = {}): Promise<Collected> {
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([abort.signal, options.signal]) : abort.signal;
-  const response = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, body: options.body, signal });
+  const response = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    signal,
+  });
   const events: StreamEvent[] = [];
   const decoder = new TextDecoder();
   let raw = '';
@@ -44,7 +49,13 @@ export async function collectSSE(url: string, options: CollectOptions = {}): Pro
     },
   });
   if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
-    return { status: response.status, headers: response.headers, events, raw: await response.text(), ended: true };
+    return {
+      status: response.status,
+      headers: response.headers,
+      events,
+      raw: await response.text(),
+      ended: true,
+    };
   }
   const reader = response.body.getReader();
   try {
@@ -59,7 +70,8 @@ export async function collectSSE(url: string, options: CollectOptions = {}): Pro
       }
     }
   } catch (error) {
-    if (stop || signal.aborted) return { status: response.status, headers: response.headers, events, raw, ended: false };
+    if (stop || signal.aborted)
+      return { status: response.status, headers: response.headers, events, raw, ended: false };
     throw error;
   }
 }

@@ -17,14 +17,20 @@ export function createApp(services: Services): Hono<AppEnv> {
     console.error(error);
     return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
   });
-  app.notFound((c) => errorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    errorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
 
   app.use(
     '*',
     bodyLimit({
       maxSize: services.config.MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `the request body is larger than ${services.config.MAX_BODY_BYTES} bytes`);
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `the request body is larger than ${services.config.MAX_BODY_BYTES} bytes`,
+        );
       },
     }),
   );

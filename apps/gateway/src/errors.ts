@@ -21,7 +21,10 @@ export class ApiError extends Error {
 }
 
 export function errorResponse(error: ApiError): Response {
-  return Response.json(errorBody(error.type, error.message), { status: error.status, headers: error.headers });
+  return Response.json(errorBody(error.type, error.message), {
+    status: error.status,
+    headers: error.headers,
+  });
 }
 
 export const badRequest = (type: ErrorType, message: string) => new ApiError(400, type, message);

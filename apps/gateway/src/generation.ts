@@ -40,7 +40,11 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       stream.emit('start', { status: 'processing' });
       if (request.conversationId) stream.emit('conversation', { id: request.conversationId });
     }
-    for await (const part of model.stream({ messages: request.messages, signal, continueFrom: request.continueFrom })) {
+    for await (const part of model.stream({
+      messages: request.messages,
+      signal,
+      continueFrom: request.continueFrom,
+    })) {
       if (signal.aborted) break;
       if (part.type === 'text') {
         if (tokens++ === 0) clearTimeout(timer);

@@ -13,7 +13,17 @@ export function createLogger(level: string): Logger {
       level,
       base: undefined,
       redact: {
-        paths: ['authorization', 'cookie', 'password', 'token', 'apiKey', '*.authorization', '*.cookie', '*.password', '*.token'],
+        paths: [
+          'authorization',
+          'cookie',
+          'password',
+          'token',
+          'apiKey',
+          '*.authorization',
+          '*.cookie',
+          '*.password',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
     },

@@ -41,7 +41,8 @@ export function createServices(config: Config): Services {
     models: createModelRegistry(config),
     respondSSE(c, info, afterSeq) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
-      if (!res) return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
+      if (!res)
+        return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
       writeSSEResponse(engine, info, afterSeq, res, sinkOptions);
       return RESPONSE_ALREADY_SENT;
     },

@@ -33,12 +33,22 @@ test('a missing or empty question is 400 missing_question', async () => {
   await expectError('/api/v1/stream/chat?q=', {}, 400, 'missing_question');
   await expectError('/api/v1/stream/chat?q=%20%20', {}, 400, 'missing_question');
   await expectError('/api/v1/stream/chat', post('{"q":""}'), 400, 'missing_question');
-  await expectError('/api/v1/stream/chat', post('{"messages":[{"role":"assistant","content":"hi"}]}'), 400, 'missing_question');
+  await expectError(
+    '/api/v1/stream/chat',
+    post('{"messages":[{"role":"assistant","content":"hi"}]}'),
+    400,
+    'missing_question',
+  );
 });
 
 test('a question over MAX_QUESTION_LENGTH is 413 question_too_long', async () => {
   await expectError(`/api/v1/stream/chat?q=${'x'.repeat(51)}`, {}, 413, 'question_too_long');
-  await expectError('/api/v1/stream/chat', post(JSON.stringify({ q: 'y'.repeat(51) })), 413, 'question_too_long');
+  await expectError(
+    '/api/v1/stream/chat',
+    post(JSON.stringify({ q: 'y'.repeat(51) })),
+    413,
+    'question_too_long',
+  );
 });
 
 test('a body that is not JSON is 400 invalid_json', async () => {
@@ -49,13 +59,23 @@ test('a body that is not JSON is 400 invalid_json', async () => {
 test('a body with wrong types is 400 bad_request', async () => {
   await expectError('/api/v1/stream/chat', post('{"q": 42}'), 400, 'bad_request');
   await expectError('/api/v1/stream/chat', post('["q"]'), 400, 'bad_request');
-  await expectError('/api/v1/stream/chat', post('{"messages":[{"role":"robot","content":"x"}]}'), 400, 'bad_request');
+  await expectError(
+    '/api/v1/stream/chat',
+    post('{"messages":[{"role":"robot","content":"x"}]}'),
+    400,
+    'bad_request',
+  );
   await expectError('/api/v1/stream/chat', post('{"q":"x","model":7}'), 400, 'bad_request');
   await expectError('/api/v1/stream/chat', post('{"q":"x","conversation_id":"a b"}'), 400, 'bad_request');
 });
 
 test('a body over MAX_BODY_BYTES is 413 payload_too_large', async () => {
-  await expectError('/api/v1/stream/chat', post(JSON.stringify({ q: 'z', pad: 'p'.repeat(4000) })), 413, 'payload_too_large');
+  await expectError(
+    '/api/v1/stream/chat',
+    post(JSON.stringify({ q: 'z', pad: 'p'.repeat(4000) })),
+    413,
+    'payload_too_large',
+  );
 });
 
 test('an unknown model is 400 unknown_model', async () => {
@@ -65,13 +85,23 @@ test('an unknown model is 400 unknown_model', async () => {
 test('an unknown or expired stream id is 404 stream_not_found', async () => {
   const unknown = '01a20000-0000-7000-8000-000000000000';
   await expectError(`/api/v1/streams/${unknown}`, {}, 404, 'stream_not_found');
-  await expectError('/api/v1/stream/chat', { headers: { 'last-event-id': `${unknown}:3` } }, 404, 'stream_not_found');
+  await expectError(
+    '/api/v1/stream/chat',
+    { headers: { 'last-event-id': `${unknown}:3` } },
+    404,
+    'stream_not_found',
+  );
   await expectError(`/api/v1/streams/${unknown}/cancel`, { method: 'POST' }, 404, 'stream_not_found');
 });
 
 test('a malformed Last-Event-ID is 400 invalid_last_event_id', async () => {
   for (const bad of ['nonsense', 'abc:', ':4', 'abc:-2', 'abc:x']) {
-    await expectError('/api/v1/stream/chat?q=hi', { headers: { 'last-event-id': bad } }, 400, 'invalid_last_event_id');
+    await expectError(
+      '/api/v1/stream/chat?q=hi',
+      { headers: { 'last-event-id': bad } },
+      400,
+      'invalid_last_event_id',
+    );
   }
   await expectError('/api/v1/stream/chat?last_event_id=zz', {}, 400, 'invalid_last_event_id');
 });

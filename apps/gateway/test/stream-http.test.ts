@@ -39,7 +39,10 @@ describe('a new stream', () => {
     assert.match(raw, new RegExp(`^id: ${streamId}:1\nevent: hello\nretry: 1000\ndata: \\{`));
     const frames = raw.split('\n\n').filter(Boolean);
     frames.forEach((frame, i) => {
-      assert.match(frame, new RegExp(`^id: ${streamId}:${i + 1}\nevent: [a-z]+\n(retry: 1000\n)?data: [^\n]+$`));
+      assert.match(
+        frame,
+        new RegExp(`^id: ${streamId}:${i + 1}\nevent: [a-z]+\n(retry: 1000\n)?data: [^\n]+$`),
+      );
     });
     assert.deepEqual(
       events.map((e) => e.seq),
@@ -56,7 +59,9 @@ describe('a new stream', () => {
     assert.ok(names.slice(2, -2).every((n) => n === 'delta'));
     assert.equal(answerOf(events), demoAnswer(q));
     const hello = events[0]!;
-    assert.ok(hello.event === 'hello' && hello.data.model === 'demo' && hello.data.stream_id === hello.streamId);
+    assert.ok(
+      hello.event === 'hello' && hello.data.model === 'demo' && hello.data.stream_id === hello.streamId,
+    );
     const done = events.at(-1)!;
     assert.ok(done.event === 'done' && done.data.reason === 'stop' && done.data.tokens > 100);
     const metadata = events.at(-2)!;

@@ -21,5 +21,8 @@ export function decodeStreamEvent(parsed: ParsedEvent): DecodeResult {
   if (issue) return { ok: false, message: `event "${parsed.event}" has invalid data: ${issue}` };
   const id = parsed.id === undefined ? undefined : parseEventId(parsed.id);
   if (parsed.id !== undefined && !id) return { ok: false, message: `malformed event id "${parsed.id}"` };
-  return { ok: true, event: { event: parsed.event, data, streamId: id?.streamId, seq: id?.seq } as StreamEvent };
+  return {
+    ok: true,
+    event: { event: parsed.event, data, streamId: id?.streamId, seq: id?.seq } as StreamEvent,
+  };
 }

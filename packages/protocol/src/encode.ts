@@ -30,7 +30,8 @@ export function encodeFrame({ id, event, data, retry }: FrameFields): string {
     frame += `event: ${event}\n`;
   }
   if (retry !== undefined) {
-    if (!Number.isInteger(retry) || retry < 0) throw new TypeError('SSE retry must be a non-negative integer');
+    if (!Number.isInteger(retry) || retry < 0)
+      throw new TypeError('SSE retry must be a non-negative integer');
     frame += `retry: ${retry}\n`;
   }
   // JSON.stringify never emits a raw line break, so the common case is a single line.

@@ -1,4 +1,4 @@
-export { decodeStreamEvent, type DecodeResult } from './decode.ts';
+export { type DecodeResult, decodeStreamEvent } from './decode.ts';
 export { encodeComment, encodeEvent, encodeFrame, type FrameFields } from './encode.ts';
 export { type ErrorBody, type ErrorType, errorBody } from './errors.ts';
 export { type EventId, formatEventId, isStreamId, parseEventId, parseSeq } from './event-id.ts';

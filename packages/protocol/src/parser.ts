@@ -44,7 +44,9 @@ export interface SSEParser {
 
 export function createParser(callbacks: ParserCallbacks): SSEParser {
   if (typeof callbacks === 'function') {
-    throw new TypeError('createParser takes an options object: did you mean `createParser({ onEvent: fn })`?');
+    throw new TypeError(
+      'createParser takes an options object: did you mean `createParser({ onEvent: fn })`?',
+    );
   }
   const { onEvent, onRetry, onComment, onError, maxBufferSize } = callbacks;
   let lastEventId = '';

@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { encodeComment, encodeEvent, encodeFrame } from '../src/index.ts';
 
 test('an event is written as id, event, data, blank line', () => {
-  assert.equal(encodeEvent('delta', { text: 'Hi' }, 'abc:3'), 'id: abc:3\nevent: delta\ndata: {"text":"Hi"}\n\n');
+  assert.equal(
+    encodeEvent('delta', { text: 'Hi' }, 'abc:3'),
+    'id: abc:3\nevent: delta\ndata: {"text":"Hi"}\n\n',
+  );
 });
 
 test('the first event carries retry', () => {

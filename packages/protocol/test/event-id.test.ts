@@ -7,7 +7,18 @@ test('STREAM_ID:SEQ round-trips', () => {
 });
 
 test('malformed event ids are refused', () => {
-  for (const bad of ['', 'abc', ':5', 'abc:', 'abc:-1', 'abc:1.5', 'abc:01', 'a b:1', 'abc:99999999999999999', 'abc:1e3']) {
+  for (const bad of [
+    '',
+    'abc',
+    ':5',
+    'abc:',
+    'abc:-1',
+    'abc:1.5',
+    'abc:01',
+    'a b:1',
+    'abc:99999999999999999',
+    'abc:1e3',
+  ]) {
     assert.equal(parseEventId(bad), undefined, bad);
   }
 });
@@ -21,7 +32,13 @@ test('seq is a non-negative decimal integer', () => {
 test('decoding checks data against the event schema', () => {
   const ok = decodeStreamEvent({ event: 'delta', data: '{"text":"hi"}', id: 's:3', lastEventId: 's:3' });
   assert.deepEqual(ok, { ok: true, event: { event: 'delta', data: { text: 'hi' }, streamId: 's', seq: 3 } });
-  assert.equal(decodeStreamEvent({ event: 'delta', data: '{"text":1}', id: undefined, lastEventId: '' }).ok, false);
-  assert.equal(decodeStreamEvent({ event: 'delta', data: 'not json', id: undefined, lastEventId: '' }).ok, false);
+  assert.equal(
+    decodeStreamEvent({ event: 'delta', data: '{"text":1}', id: undefined, lastEventId: '' }).ok,
+    false,
+  );
+  assert.equal(
+    decodeStreamEvent({ event: 'delta', data: 'not json', id: undefined, lastEventId: '' }).ok,
+    false,
+  );
   assert.equal(decodeStreamEvent({ event: 'nope', data: '{}', id: undefined, lastEventId: '' }).ok, false);
 });

@@ -77,7 +77,10 @@ test('multi-byte characters split across byte chunks are reassembled', () => {
 });
 
 test('invalid UTF-8 becomes U+FFFD', () => {
-  assert.equal(parse([Uint8Array.of(...bytes('data: a'), 0xff, 0xfe, ...bytes('b\n\n'))]).events[0]?.data, 'a\uFFFD\uFFFDb');
+  assert.equal(
+    parse([Uint8Array.of(...bytes('data: a'), 0xff, 0xfe, ...bytes('b\n\n'))]).events[0]?.data,
+    'a\uFFFD\uFFFDb',
+  );
 });
 
 test('reset forgets a partial line and the last event id', () => {

@@ -6,8 +6,14 @@ import { createParser, encodeFrame, type ParsedEvent } from '../src/index.ts';
 /** Field values that survive SSE: no line breaks in id/event, no NULL in id. */
 const singleLine = fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/[\r\n\0]/g, ''));
 const frame = fc.record({
-  id: fc.option(singleLine.filter((s) => s.trim() === s && s !== ''), { nil: undefined }),
-  event: fc.option(singleLine.filter((s) => s.trim() === s && s !== ''), { nil: undefined }),
+  id: fc.option(
+    singleLine.filter((s) => s.trim() === s && s !== ''),
+    { nil: undefined },
+  ),
+  event: fc.option(
+    singleLine.filter((s) => s.trim() === s && s !== ''),
+    { nil: undefined },
+  ),
   data: fc.string({ unit: 'binary', maxLength: 80 }).map((s) => s.replace(/\r\n?/g, '\n')),
 });
 

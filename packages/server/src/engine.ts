@@ -48,7 +48,12 @@ export class StreamEngine {
     const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s));
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
-    stream.emit('hello', { ts: info.createdAt, model: info.model, conversation_id: info.conversationId, stream_id: info.streamId });
+    stream.emit('hello', {
+      ts: info.createdAt,
+      model: info.model,
+      conversation_id: info.conversationId,
+      stream_id: info.streamId,
+    });
     return stream;
   }
 

@@ -1,4 +1,4 @@
-export { DeltaCoalescer, type CoalescerOptions } from './coalescer.ts';
+export { type CoalescerOptions, DeltaCoalescer } from './coalescer.ts';
 export { type AttachResult, DEFAULT_LIMITS, type EngineOptions, StreamEngine } from './engine.ts';
 export { sseHeaders } from './headers.ts';
 export { Heartbeat } from './heartbeat.ts';

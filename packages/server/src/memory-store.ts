@@ -26,7 +26,8 @@ export class MemoryStreamStore implements StreamStore {
   append(streamId: string, seq: number, frame: string): void {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
-    if (seq !== log.frames.length + 1) throw new Error(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
+    if (seq !== log.frames.length + 1)
+      throw new Error(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
     log.frames.push(frame);
     for (const reader of log.readers) reader.onFrames([frame], seq);
   }

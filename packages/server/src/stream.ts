@@ -4,7 +4,13 @@
  * readers come and go through the store, the generation runs on regardless.
  * @module
  */
-import { type DoneReason, type EventDataMap, type EventName, encodeEvent, formatEventId } from '@tidewire/protocol';
+import {
+  type DoneReason,
+  type EventDataMap,
+  type EventName,
+  encodeEvent,
+  formatEventId,
+} from '@tidewire/protocol';
 import { DeltaCoalescer } from './coalescer.ts';
 import type { StreamInfo, StreamStore } from './store.ts';
 
@@ -113,7 +119,10 @@ export class Stream {
     if (this.#bytes > this.#limits.maxLogBytes && event !== 'done' && event !== 'error') {
       this.#seq--;
       this.#bytes -= frame.length;
-      void this.fail('stream_too_large', `the stream passed its size bound of ${this.#limits.maxLogBytes} bytes`);
+      void this.fail(
+        'stream_too_large',
+        `the stream passed its size bound of ${this.#limits.maxLogBytes} bytes`,
+      );
       this.#abort.abort(new Error('stream_too_large'));
       return;
     }

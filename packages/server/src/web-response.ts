@@ -17,7 +17,12 @@ export interface SSEResponseOptions extends SinkObserver {
   http1?: boolean;
 }
 
-export function createSSEResponse(engine: StreamEngine, info: StreamInfo, afterSeq: number, options: SSEResponseOptions): Response {
+export function createSSEResponse(
+  engine: StreamEngine,
+  info: StreamInfo,
+  afterSeq: number,
+  options: SSEResponseOptions,
+): Response {
   const encoder = new TextEncoder();
   const closeCallbacks: (() => void)[] = [];
   let controller!: ReadableStreamDefaultController<Uint8Array>;

@@ -42,7 +42,10 @@ test('a reader attached mid-generation sees replay then live events with no gap 
   await stream.end('stop', WORDS.length);
   for (const sink of readers) {
     const seqs = sink.events().map((e) => e.seq!);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i),
+    );
     assert.equal(seqs.at(-1), stream.lastSeq);
   }
   await engine.close();
@@ -119,12 +122,21 @@ test('a stream whose log passes its size bound ends with error stream_too_large'
   const engine = engineFor({ maxLogBytes: 2000 });
   const stream = await engine.start(init);
   stream.emit('start', { status: 'processing' });
-  for (let i = 0; i < 200 && !stream.ended; i++) stream.emit('progress', { id: 'x', pct: i, note: 'n'.repeat(50) });
+  for (let i = 0; i < 200 && !stream.ended; i++)
+    stream.emit('progress', { id: 'x', pct: i, note: 'n'.repeat(50) });
   await stream.finished;
   const sink = new RecordingSink();
   engine.attach(stream.info, 0, sink);
   const events = sink.events();
-  assert.deepEqual(events.at(-2), { event: 'error', data: { type: 'stream_too_large', message: events.at(-2)?.event === 'error' ? events.at(-2)!.data.message : '' }, streamId: stream.id, seq: stream.lastSeq - 1 });
+  assert.deepEqual(events.at(-2), {
+    event: 'error',
+    data: {
+      type: 'stream_too_large',
+      message: events.at(-2)?.event === 'error' ? events.at(-2)!.data.message : '',
+    },
+    streamId: stream.id,
+    seq: stream.lastSeq - 1,
+  });
   assert.deepEqual(events.at(-1)?.data, { reason: 'error', tokens: 0 });
   assert.ok(stream.signal.aborted);
   await engine.close();

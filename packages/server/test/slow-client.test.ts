@@ -27,9 +27,15 @@ async function produce(engine: StreamEngine, count: number) {
 
 test('Node path: a client that stops reading is disconnected, the stream runs to its end', async () => {
   let slow = 0;
-  const engine = new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, maxLogBytes: 200 * 1024 * 1024 });
+  const engine = new StreamEngine({
+    store: new MemoryStreamStore(),
+    heartbeatMs: 0,
+    maxLogBytes: 200 * 1024 * 1024,
+  });
   const stream = await engine.start(init);
-  const server = createServer((_req, res) => writeSSEResponse(engine, stream.info, 0, res, { maxUnsentBytes: 256 * 1024, onSlowClient: () => slow++ }));
+  const server = createServer((_req, res) =>
+    writeSSEResponse(engine, stream.info, 0, res, { maxUnsentBytes: 256 * 1024, onSlowClient: () => slow++ }),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
@@ -52,9 +58,16 @@ test('Node path: a client that stops reading is disconnected, the stream runs to
 
 test('Web path: a reader that never reads errors its body past the bound, the stream goes on', async () => {
   let slow = 0;
-  const engine = new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, maxLogBytes: 50 * 1024 * 1024 });
+  const engine = new StreamEngine({
+    store: new MemoryStreamStore(),
+    heartbeatMs: 0,
+    maxLogBytes: 50 * 1024 * 1024,
+  });
   const { stream, run } = await produce(engine, 2000);
-  const response = createSSEResponse(engine, stream.info, 0, { maxUnsentBytes: 64 * 1024, onSlowClient: () => slow++ });
+  const response = createSSEResponse(engine, stream.info, 0, {
+    maxUnsentBytes: 64 * 1024,
+    onSlowClient: () => slow++,
+  });
   await run;
   assert.equal(slow, 1);
   await assert.rejects(response.text(), /slow client/);

@@ -25,9 +25,27 @@ const POINTS = [
 ];
 
 const CODE = [
-  ['ts', "const source = new EventSource('/api/v1/stream/chat?q=hello');", "source.addEventListener('delta', (e) => {", '  const { text } = JSON.parse(e.data);', '  output.textContent += text;', '});'],
-  ['bash', 'curl -N "http://localhost:5000/api/v1/stream/chat?q=Hello"', '# resume after event 7 of a stream:', 'curl -N -H "Last-Event-ID: $STREAM:7" "http://localhost:5000/api/v1/stream/chat"'],
-  ['python', 'import json', 'for line in response.iter_lines():', '    if line.startswith(b"data: "):', '        print(json.loads(line[6:]).get("text", ""), end="")'],
+  [
+    'ts',
+    "const source = new EventSource('/api/v1/stream/chat?q=hello');",
+    "source.addEventListener('delta', (e) => {",
+    '  const { text } = JSON.parse(e.data);',
+    '  output.textContent += text;',
+    '});',
+  ],
+  [
+    'bash',
+    'curl -N "http://localhost:5000/api/v1/stream/chat?q=Hello"',
+    '# resume after event 7 of a stream:',
+    'curl -N -H "Last-Event-ID: $STREAM:7" "http://localhost:5000/api/v1/stream/chat"',
+  ],
+  [
+    'python',
+    'import json',
+    'for line in response.iter_lines():',
+    '    if line.startswith(b"data: "):',
+    '        print(json.loads(line[6:]).get("text", ""), end="")',
+  ],
 ];
 
 /** FNV-1a, 32 bits: a stable hash so the same question picks the same answer. */

@@ -24,7 +24,8 @@ export class DemoModel implements ModelProvider {
     const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const tokens = tokenize(demoAnswer(question));
     let start = 0;
-    for (let sent = ''; start < tokens.length && sent.length < continueFrom.length; start++) sent += tokens[start];
+    for (let sent = ''; start < tokens.length && sent.length < continueFrom.length; start++)
+      sent += tokens[start];
     const intervalMs = this.#tokensPerSec > 0 ? 1000 / this.#tokensPerSec : 0;
     const began = performance.now();
     for (let i = start; i < tokens.length; i++) {

@@ -40,7 +40,11 @@ export class UpstreamError extends Error {
   readonly type: UpstreamErrorType;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(type: UpstreamErrorType, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    type: UpstreamErrorType,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'UpstreamError';
     this.type = type;

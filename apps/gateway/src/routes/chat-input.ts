@@ -38,23 +38,36 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
   const { q, messages = [], conversation_id: conversationId, model } = parsed.data;
   const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
-  if (question.trim() === '') throw badRequest('missing_question', 'the question is missing or empty: send `q`');
+  if (question.trim() === '')
+    throw badRequest('missing_question', 'the question is missing or empty: send `q`');
   if (question.length > maxQuestionLength) {
-    throw new ApiError(413, 'question_too_long', `the question has ${question.length} characters; the limit is ${maxQuestionLength}`);
+    throw new ApiError(
+      413,
+      'question_too_long',
+      `the question has ${question.length} characters; the limit is ${maxQuestionLength}`,
+    );
   }
   if (conversationId !== undefined && !ID.test(conversationId)) {
-    throw badRequest('bad_request', 'invalid request: conversation_id has characters other than A-Z a-z 0-9 _ -');
+    throw badRequest(
+      'bad_request',
+      'invalid request: conversation_id has characters other than A-Z a-z 0-9 _ -',
+    );
   }
   return { messages: all, question, conversationId, model };
 }
 
 function fromQuery(c: Context): Record<string, string | undefined> {
-  return { q: c.req.query('q'), conversation_id: c.req.query('conversation_id'), model: c.req.query('model') };
+  return {
+    q: c.req.query('q'),
+    conversation_id: c.req.query('conversation_id'),
+    model: c.req.query('model'),
+  };
 }
 
 async function fromJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  if (text.trim() === '') throw badRequest('invalid_json', 'the request body is empty: send JSON such as {"q": "Hello"}');
+  if (text.trim() === '')
+    throw badRequest('invalid_json', 'the request body is empty: send JSON such as {"q": "Hello"}');
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -16,7 +16,10 @@ export function lastEventIdOf(c: Context): EventId | undefined {
   if (raw === undefined || raw === '') return undefined;
   const parsed = parseEventId(raw.trim());
   if (!parsed) {
-    throw badRequest('invalid_last_event_id', `malformed Last-Event-ID "${raw.slice(0, 100)}": expected STREAM_ID:SEQ`);
+    throw badRequest(
+      'invalid_last_event_id',
+      `malformed Last-Event-ID "${raw.slice(0, 100)}": expected STREAM_ID:SEQ`,
+    );
   }
   return parsed;
 }
@@ -34,6 +37,7 @@ export function streamPathPoint(c: Context, streamId: string): EventId {
   const after = c.req.query('after');
   if (after === undefined || after === '') return { streamId, seq: 0 };
   const seq = parseSeq(after.trim());
-  if (seq === undefined) throw badRequest('invalid_after', `after must be a non-negative integer, got "${after.slice(0, 50)}"`);
+  if (seq === undefined)
+    throw badRequest('invalid_after', `after must be a non-negative integer, got "${after.slice(0, 50)}"`);
   return { streamId, seq };
 }

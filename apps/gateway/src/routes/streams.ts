@@ -6,9 +6,8 @@
  */
 import type { EventId } from '@tidewire/protocol';
 import type { Context, Hono } from 'hono';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
-import { badRequest } from '../errors.ts';
 import type { AppEnv, Services } from '../services.ts';
 import { readChatInput } from './chat-input.ts';
 import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
@@ -30,7 +29,10 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
     const model = models.resolve(input.model);
     if (!model) {
-      throw badRequest('unknown_model', `unknown model "${input.model}"; available: ${models.names.join(', ')}`);
+      throw badRequest(
+        'unknown_model',
+        `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
+      );
     }
     const stream = await engine.start({
       model: model.name,

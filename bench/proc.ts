@@ -1,0 +1,69 @@
+/**
+ * Reads a process's CPU time and resident memory from /proc (Linux), and runs the load
+ * client as a child process.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds used so far by `pid`. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Resident set size of `pid`, in bytes. */
+export function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match![1]) * 1024;
+}
+
+const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
+
+/** Runs the load client to completion and returns its JSON result. */
+export function runLoadClient<T>(args: (string | number)[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=tidewire-source', LOAD_CLIENT, ...args.map(String)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
+        : reject(new Error(`load client exited ${code}`)),
+    );
+  });
+}
+
+/** Starts the load client in idle mode; resolves once its streams are open; `release()` closes them. */
+export function holdIdleStreams(url: string, count: number): Promise<{ release: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=tidewire-source', LOAD_CLIENT, 'idle', url, String(count), '3'],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    child.stdout.once('data', () =>
+      resolve({
+        release: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.stdin.end();
+          }),
+      }),
+    );
+    child.once('exit', (code) => code !== 0 && reject(new Error(`idle client exited ${code}`)));
+  });
+}

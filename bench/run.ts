@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs every benchmark section, tidewire and its yardsticks side by side in
+ * one run, and writes BENCHMARKS.md with the figures, the machine, the date and the command.
+ * `BENCH_QUICK=1` shortens every phase (for a smoke run).
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { sseServersSection } from './sections/sse-servers.ts';
+
+const quick = process.env.BENCH_QUICK === '1';
+const started = new Date();
+const sections: string[] = [];
+
+sections.push(
+  await sseServersSection(
+    quick
+      ? { latencyCount: 50, concurrency: 10, seconds: 1, idleCounts: [100, 300] }
+      : { latencyCount: 300, concurrency: 50, seconds: 5, idleCounts: [1000, 5000] },
+  ),
+);
+
+const header = [
+  '# tidewire benchmarks',
+  '',
+  `Written by \`npm run bench\`${quick ? ' (BENCH_QUICK=1: shortened phases)' : ''} on ${started.toISOString()}.`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.`,
+  'Every server and the load client run as separate processes on the same machine, on loopback, so they share its cores:',
+  'absolute figures are bounded by the load client as much as by the servers; compare rows of one run.',
+  '',
+];
+writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), `${[...header, ...sections].join('\n')}\n`);
+process.stderr.write('bench: wrote BENCHMARKS.md\n');
