@@ -45,7 +45,8 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       signal,
       continueFrom: request.continueFrom,
     })) {
-      if (signal.aborted) break;
+      // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
+      if (stream.ended || (tokens === 0 && timeout.signal.aborted)) break;
       if (part.type === 'text') {
         if (tokens++ === 0) clearTimeout(timer);
         stream.delta(part.text);

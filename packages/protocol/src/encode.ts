@@ -15,7 +15,8 @@ export interface FrameFields {
 const LINE_BREAK = /\r\n|\r|\n/;
 
 function assertSingleLine(name: string, value: string): void {
-  if (/[\r\n]/.test(value)) throw new TypeError(`SSE ${name} must not contain a line break`);
+  if (value.includes('\n') || value.includes('\r'))
+    throw new TypeError(`SSE ${name} must not contain a line break`);
 }
 
 /** Encodes one SSE frame. Data with line breaks becomes several `data:` lines. */
@@ -40,9 +41,16 @@ export function encodeFrame({ id, event, data, retry }: FrameFields): string {
   return `${frame}\n`;
 }
 
-/** Encodes a contract event: `id: STREAM_ID:SEQ`, `event: NAME`, `data: JSON`. */
+/**
+ * Encodes a contract event: `id: STREAM_ID:SEQ`, `event: NAME`, `data: JSON`. This is the hot
+ * path (once per event): JSON text never holds a raw line break, so it is one `data:` line.
+ */
 export function encodeEvent(event: string, data: unknown, id?: string, retry?: number): string {
-  return encodeFrame({ id, event, data: JSON.stringify(data), retry });
+  if (retry !== undefined || (id !== undefined && (id.includes('\n') || id.includes('\r')))) {
+    return encodeFrame({ id, event, data: JSON.stringify(data), retry });
+  }
+  const line = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return id === undefined ? line : `id: ${id}\n${line}`;
 }
 
 /** Encodes an SSE comment line (ignored by parsers; used to open a stream at once). */

@@ -71,7 +71,8 @@ function countWordBreaks(text: string): number {
 }
 
 function endsAtPunctuation(text: string): boolean {
-  const trimmed = text.trimEnd();
-  const last = text.endsWith('\n') ? '\n' : trimmed.slice(-1);
-  return FLUSH_AFTER.has(last);
+  let i = text.length - 1;
+  if (text.charCodeAt(i) === 10) return true;
+  while (i >= 0 && text.charCodeAt(i) === 32) i--;
+  return i >= 0 && FLUSH_AFTER.has(text[i]!);
 }

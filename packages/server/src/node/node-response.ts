@@ -1,7 +1,8 @@
 /**
  * The direct Node path: writes frames straight to a `ServerResponse`, skipping Web stream
- * layers (measured at about 0.6x the throughput of raw writes). The unsent-byte bound is
- * `res.writableLength`, the real count of bytes Node holds for this socket.
+ * layers (measured at about 0.6x the throughput of raw writes). Frames written in one tick
+ * are joined into one write. The unsent-byte bound is `res.writableLength`, the real count of
+ * bytes Node holds for this socket.
  * @module
  */
 import type { ServerResponse } from 'node:http';
@@ -27,19 +28,26 @@ export function writeSSEResponse(
   res.flushHeaders();
   res.socket?.setTimeout(0);
   let open = !res.destroyed;
+  let pending = '';
+  const flush = () => {
+    if (!open || pending === '') return;
+    res.write(pending);
+    pending = '';
+    if (res.writableLength > options.maxUnsentBytes) {
+      open = false;
+      options.onSlowClient?.();
+      res.destroy();
+    }
+  };
   const sink: SSESink = {
     write(text) {
       if (!open) return false;
-      res.write(text);
-      if (res.writableLength > options.maxUnsentBytes) {
-        open = false;
-        options.onSlowClient?.();
-        res.destroy();
-        return false;
-      }
+      if (pending === '') process.nextTick(flush);
+      pending += text;
       return true;
     },
     end() {
+      flush();
       if (!open) return;
       open = false;
       res.end();
