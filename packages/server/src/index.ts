@@ -6,6 +6,7 @@ export { newId } from './ids.ts';
 export { MemoryStreamStore } from './memory-store.ts';
 export type { EngineObserver } from './observer.ts';
 export type { SinkObserver, SSESink } from './sink.ts';
+export { StoreUnavailableError } from './errors.ts';
 export type { LogReader, StreamInfo, StreamStore } from './store.ts';
 export { RETRY_MS, Stream, type StreamLimits } from './stream.ts';
 export { createSSEResponse, type SSEResponseOptions } from './web-response.ts';

@@ -1,0 +1,15 @@
+/**
+ * Redis key names. Every key of one stream shares the `{STREAM_ID}` hash tag, so a stream's
+ * keys live on one Redis Cluster slot.
+ * @module
+ */
+
+export const keys = {
+  log: (streamId: string) => `tw:{${streamId}}:log`,
+  info: (streamId: string) => `tw:{${streamId}}:info`,
+  owner: (streamId: string) => `tw:{${streamId}}:owner`,
+  /** Sorted set of running streams, scored by lease expiry (ms since epoch). */
+  running: 'tw:running',
+  /** Pub/sub channel on which a cancel reaches the instance running the stream. */
+  cancel: 'tw:cancel',
+};

@@ -1,0 +1,175 @@
+/**
+ * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
+ * the entry id is the contract's sequence number and a second writer of the same SEQ is
+ * refused by Redis itself (free fencing when another instance takes a generation over).
+ * Replay is `XRANGE`; live reading is one multiplexed blocking `XREAD` per process for all the
+ * streams it follows, never one connection per client. An entry with the field `end` marks
+ * the end; at the end the keys get the retention TTL.
+ * @module
+ */
+import { createClient, type RedisClientType } from '@redis/client';
+import { StoreUnavailableError } from '../errors.ts';
+import type { LogReader, StreamInfo, StreamStore } from '../store.ts';
+import { keys } from './keys.ts';
+import { LiveReader } from './live-reader.ts';
+
+/** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
+// biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
+export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>;
+
+/** How long a running stream's keys live without an end (a crashed writer's leftovers). */
+const RUNNING_TTL_MS = 24 * 60 * 60 * 1000;
+const REPLAY_BATCH = 1000;
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Called when the connection fails or recovers (for logs and metrics). */
+  onStatus?: (status: 'ready' | 'error', error?: Error) => void;
+}
+
+export class RedisStreamStore implements StreamStore {
+  readonly client: RedisClient;
+  readonly #live: LiveReader;
+  readonly #onStatus: RedisStoreOptions['onStatus'];
+
+  private constructor(client: RedisClient, live: LiveReader, onStatus: RedisStoreOptions['onStatus']) {
+    this.client = client;
+    this.#live = live;
+    this.#onStatus = onStatus;
+  }
+
+  /** Connects (and fails fast when Redis is down at start). */
+  static async connect(options: RedisStoreOptions): Promise<RedisStreamStore> {
+    const client: RedisClient = createClient({
+      url: options.url,
+      RESP: 2,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+    });
+    client.on('error', (error: Error) => options.onStatus?.('error', error));
+    client.on('ready', () => options.onStatus?.('ready'));
+    await client.connect();
+    const live = await LiveReader.start(client);
+    return new RedisStreamStore(client, live, options.onStatus);
+  }
+
+  async create(info: StreamInfo): Promise<void> {
+    const created = await this.#run(() =>
+      this.client.set(keys.info(info.streamId), JSON.stringify(info), { NX: true, PX: RUNNING_TTL_MS }),
+    );
+    if (created !== 'OK') throw new Error(`stream ${info.streamId} exists`);
+  }
+
+  append(streamId: string, seq: number, frame: string): Promise<void> {
+    const log = keys.log(streamId);
+    return this.#run(async () => {
+      await this.client.sendCommand(['XADD', log, `0-${seq}`, 'f', frame]);
+      if (seq === 1) await this.client.pExpire(log, RUNNING_TTL_MS);
+    });
+  }
+
+  async end(streamId: string, retentionMs: number): Promise<void> {
+    const log = keys.log(streamId);
+    const top = await this.#run(() => this.client.sendCommand(['XREVRANGE', log, '+', '-', 'COUNT', '1']));
+    const lastSeq = seqOf((top as unknown as [string, string[]][])[0]?.[0] ?? '0-0');
+    await this.#run(() =>
+      this.client
+        .multi()
+        .addCommand(['XADD', log, `0-${lastSeq + 1}`, 'end', '1'])
+        .pExpire(log, retentionMs)
+        .pExpire(keys.info(streamId), retentionMs)
+        .exec(),
+    );
+  }
+
+  async info(streamId: string): Promise<StreamInfo | undefined> {
+    const raw = await this.#run(() => this.client.get(keys.info(streamId)));
+    return raw ? (JSON.parse(raw) as StreamInfo) : undefined;
+  }
+
+  /** Every frame of a stream and whether it has ended (used to take a generation over). */
+  async readAll(streamId: string): Promise<{ frames: string[]; ended: boolean }> {
+    const frames: string[] = [];
+    let ended = false;
+    for (let after = 0; ; ) {
+      const batch = await this.#range(streamId, after);
+      for (const entry of batch) {
+        if (entry.end) ended = true;
+        else frames.push(entry.frame);
+      }
+      if (batch.length < REPLAY_BATCH) return { frames, ended };
+      after = batch.at(-1)!.seq;
+    }
+  }
+
+  follow(streamId: string, afterSeq: number, reader: LogReader): () => void {
+    let detached = false;
+    let unfollow: (() => void) | undefined;
+    const replay = async () => {
+      let seq = afterSeq;
+      for (;;) {
+        const batch = await this.#range(streamId, seq);
+        if (detached) return;
+        const frames = batch.filter((e) => !e.end).map((e) => e.frame);
+        if (frames.length > 0) reader.onFrames(frames, seq + frames.length);
+        seq += frames.length;
+        if (batch.some((e) => e.end)) return reader.onEnd();
+        if (batch.length < REPLAY_BATCH) break;
+      }
+      if (!detached) unfollow = this.#live.follow(keys.log(streamId), seq, reader);
+    };
+    replay().catch((error) => {
+      if (!detached) reader.onError(error);
+    });
+    return () => {
+      detached = true;
+      unfollow?.();
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#live.close();
+    this.client.destroy();
+  }
+
+  async #range(streamId: string, afterSeq: number) {
+    const raw = (await this.#run(() =>
+      this.client.sendCommand([
+        'XRANGE',
+        keys.log(streamId),
+        `(0-${afterSeq}`,
+        '+',
+        'COUNT',
+        String(REPLAY_BATCH),
+      ]),
+    )) as unknown as [string, string[]][];
+    return raw.map(toEntry);
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.client.isReady) throw new StoreUnavailableError('the stream store (Redis) is unavailable');
+    try {
+      return await command();
+    } catch (error) {
+      if (!this.client.isReady)
+        throw new StoreUnavailableError('the stream store (Redis) is unavailable', { cause: error });
+      this.#onStatus?.('error', error as Error);
+      throw error;
+    }
+  }
+}
+
+export interface LogEntry {
+  seq: number;
+  frame: string;
+  end: boolean;
+}
+
+export function seqOf(entryId: string): number {
+  return Number(entryId.slice(entryId.indexOf('-') + 1));
+}
+
+/** Turns a raw `[id, [field, value, …]]` reply into an entry. */
+export function toEntry([id, fields]: [string, string[]]): LogEntry {
+  return { seq: seqOf(id), frame: fields[0] === 'f' ? fields[1]! : '', end: fields[0] === 'end' };
+}

@@ -1,0 +1,5 @@
+import { describe } from 'node:test';
+import { MemoryStreamStore } from '../src/index.ts';
+import { streamStoreContract } from './store-contract.ts';
+
+describe('MemoryStreamStore', () => streamStoreContract(async () => new MemoryStreamStore()));

@@ -1,0 +1,145 @@
+/**
+ * The behaviour every `StreamStore` owes its callers, as one suite run once per store
+ * (memory, Redis): the same tests, so the stores are interchangeable.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LogReader, StreamInfo, StreamStore } from '../src/index.ts';
+import { newId } from '../src/index.ts';
+
+interface Recorded {
+  frames: string[];
+  seqs: number[];
+  ended: boolean;
+  errors: Error[];
+  reader: LogReader;
+}
+
+function recorder(): Recorded {
+  const r: Recorded = { frames: [], seqs: [], ended: false, errors: [], reader: undefined as never };
+  r.reader = {
+    onFrames(frames, lastSeq) {
+      r.frames.push(...frames);
+      r.seqs.push(lastSeq);
+    },
+    onEnd() {
+      r.ended = true;
+    },
+    onError(error) {
+      r.errors.push(error);
+    },
+  };
+  return r;
+}
+
+const info = (): StreamInfo => ({
+  streamId: newId(),
+  model: 'demo',
+  conversationId: null,
+  userId: 'u1',
+  createdAt: Date.now(),
+});
+const frame = (seq: number) => `id: s:${seq}\nevent: delta\ndata: {"text":"${seq} ✓"}\n\n`;
+
+async function until(check: () => boolean, what: string, ms = 3000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function streamStoreContract(makeStore: () => Promise<StreamStore>): void {
+  test('info is kept as given; unknown streams have none', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    assert.deepEqual(await store.info(i.streamId), i);
+    assert.equal(await store.info(newId()), undefined);
+    await assert.rejects(store.create(i), /exists/);
+    await store.close();
+  });
+
+  test('a follower from any point gets the rest of the log exactly, then the end', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    for (let seq = 1; seq <= 20; seq++) await store.append(i.streamId, seq, frame(seq));
+    await store.end(i.streamId, 60_000);
+    for (const after of [0, 1, 7, 19, 20]) {
+      const r = recorder();
+      store.follow(i.streamId, after, r.reader);
+      await until(() => r.ended, `end after ${after}`);
+      assert.deepEqual(
+        r.frames,
+        Array.from({ length: 20 - after }, (_, k) => frame(after + k + 1)),
+      );
+      assert.equal(r.seqs.at(-1) ?? after, 20);
+    }
+    await store.close();
+  });
+
+  test('a follower of a running stream gets replay then live frames, no gap, no duplicate', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    const followers: Recorded[] = [];
+    for (let seq = 1; seq <= 60; seq++) {
+      await store.append(i.streamId, seq, frame(seq));
+      if (seq % 10 === 0) {
+        const r = recorder();
+        store.follow(i.streamId, seq - 3, r.reader);
+        followers.push(r);
+      }
+    }
+    await store.end(i.streamId, 60_000);
+    for (const [k, r] of followers.entries()) {
+      await until(() => r.ended, `follower ${k}`);
+      const from = (k + 1) * 10 - 3;
+      assert.deepEqual(
+        r.frames,
+        Array.from({ length: 60 - from }, (_, n) => frame(from + n + 1)),
+      );
+    }
+    await store.close();
+  });
+
+  test('a detached follower receives nothing more', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    const r = recorder();
+    const detach = store.follow(i.streamId, 0, r.reader);
+    await until(() => r.frames.length === 1, 'first frame');
+    detach();
+    await store.append(i.streamId, 2, frame(2));
+    await store.end(i.streamId, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(r.frames, [frame(1)]);
+    assert.equal(r.ended, false);
+    await store.close();
+  });
+
+  test('a finished stream is freed after its retention time', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    await store.end(i.streamId, 50);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(await store.info(i.streamId), undefined);
+    await store.close();
+  });
+
+  test('a sequence number that is not the next one is refused', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    await store.append(i.streamId, 2, frame(2));
+    await assert.rejects(async () => store.append(i.streamId, 2, frame(2)));
+    await store.close();
+  });
+}
