@@ -1,12 +1,12 @@
 export { type CoalescerOptions, DeltaCoalescer } from './coalescer.ts';
 export { type AttachResult, DEFAULT_LIMITS, type EngineOptions, StreamEngine } from './engine.ts';
+export { StoreUnavailableError } from './errors.ts';
 export { sseHeaders } from './headers.ts';
 export { Heartbeat } from './heartbeat.ts';
 export { newId } from './ids.ts';
 export { MemoryStreamStore } from './memory-store.ts';
 export type { EngineObserver } from './observer.ts';
 export type { SinkObserver, SSESink } from './sink.ts';
-export { StoreUnavailableError } from './errors.ts';
 export type { LogReader, StreamInfo, StreamStore } from './store.ts';
 export { RETRY_MS, Stream, type StreamLimits } from './stream.ts';
 export { createSSEResponse, type SSEResponseOptions } from './web-response.ts';

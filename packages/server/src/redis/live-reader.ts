@@ -45,8 +45,8 @@ export class LiveReader {
   /** Follows `key` from just after `afterSeq`. Returns a function that stops. */
   follow(key: string, afterSeq: number, reader: LogReader): () => void {
     const follower: Follower = { reader, lastSeq: afterSeq };
-    let set = this.#streams.get(key);
-    if (!set) this.#streams.set(key, (set = new Set()));
+    const set = this.#streams.get(key) ?? new Set();
+    this.#streams.set(key, set);
     set.add(follower);
     this.#interrupt();
     return () => this.#remove(key, follower);
