@@ -3,6 +3,7 @@
  * on edge runtimes. Errors anywhere become the contract's JSON error body.
  * @module
  */
+import { StoreUnavailableError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse } from './errors.ts';
@@ -14,6 +15,13 @@ export function createApp(services: Services): Hono<AppEnv> {
 
   app.onError((error) => {
     if (error instanceof ApiError) return errorResponse(error);
+    if (error instanceof StoreUnavailableError) {
+      return errorResponse(
+        new ApiError(503, 'service_unavailable', 'the stream store is unavailable; retry shortly', {
+          'Retry-After': '1',
+        }),
+      );
+    }
     console.error(error);
     return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
   });

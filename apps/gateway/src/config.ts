@@ -40,6 +40,8 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024 * 1024, 1024),
   /** On SIGTERM, how long running generations get to finish before the process exits. */
   SHUTDOWN_GRACE_MS: int(8_000, 0),
+  /** With REDIS_URL: how long a dead instance's streams wait before another instance takes them over. */
+  STREAM_LEASE_MS: int(5_000, 100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

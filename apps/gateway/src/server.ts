@@ -8,13 +8,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createSSEResponse, MemoryStreamStore, StreamEngine } from '@tidewire/server';
+import {
+  type Coordinator,
+  createSSEResponse,
+  MemoryStreamStore,
+  StreamEngine,
+  type StreamStore,
+} from '@tidewire/server';
 import { writeSSEResponse } from '@tidewire/server/node';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Services } from './services.ts';
+import { takeOver } from './takeover.ts';
 
 export interface Gateway {
   url: string;
@@ -25,9 +32,23 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-export function createServices(config: Config): Services {
+/** The stream store and, with Redis, the coordinator of instances. */
+async function createStore(config: Config): Promise<{ store: StreamStore; coordinator?: Coordinator }> {
+  if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
+  const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
+  const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
+    throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
+  });
+  const coordinator = await RedisCoordinator.start(store.client, { leaseMs: config.STREAM_LEASE_MS });
+  return { store, coordinator };
+}
+
+export async function createServices(config: Config): Promise<Services> {
+  const { store, coordinator } = await createStore(config);
   const engine = new StreamEngine({
-    store: new MemoryStreamStore(),
+    store,
+    coordinator,
+    onOrphan: (streamId) => takeOver(services, streamId),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     retentionMs: config.STREAM_RETENTION_MS,
     maxLogBytes: config.STREAM_MAX_LOG_BYTES,
@@ -35,7 +56,7 @@ export function createServices(config: Config): Services {
     coalesceHoldMs: config.DELTA_HOLD_MS,
   });
   const sinkOptions = { maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES };
-  return {
+  const services: Services = {
     config,
     engine,
     models: createModelRegistry(config),
@@ -47,11 +68,12 @@ export function createServices(config: Config): Services {
       return RESPONSE_ALREADY_SENT;
     },
   };
+  return services;
 }
 
 export async function startGateway(config: Config): Promise<Gateway> {
   const logger = createLogger(config.LOG_LEVEL);
-  const services = createServices(config);
+  const services = await createServices(config);
   const app = createApp(services);
   const server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },

@@ -4,6 +4,7 @@
  * generation itself is driven by the caller through the `Stream` it gets back.
  * @module
  */
+import type { Coordinator } from './coordinator.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
@@ -15,6 +16,10 @@ export interface EngineOptions extends Partial<StreamLimits> {
   store: StreamStore;
   heartbeatMs?: number;
   observer?: EngineObserver;
+  /** With a shared store: leases, cancels across instances, takeovers. */
+  coordinator?: Coordinator;
+  /** Called with a stream this instance must take over (its owner died). */
+  onOrphan?: (streamId: string) => Promise<void>;
 }
 
 export const DEFAULT_LIMITS: StreamLimits = {
@@ -33,18 +38,26 @@ export class StreamEngine {
   readonly #heartbeat: Heartbeat;
   readonly #running = new Map<string, Stream>();
   readonly #sinks = new Set<SSESink>();
+  readonly #coordinator: Coordinator | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.#observer = options.observer ?? {};
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options) };
     this.#heartbeat = new Heartbeat(options.heartbeatMs ?? 20_000, (n) => this.#observer.onPing?.(n));
+    this.#coordinator = options.coordinator;
+    this.#coordinator?.listen({
+      onCancel: (streamId) => void this.#running.get(streamId)?.cancel(),
+      onLeaseLost: (streamId) => this.#running.get(streamId)?.abandon(),
+      onOrphan: (streamId) => options.onOrphan?.(streamId) ?? Promise.resolve(),
+    });
   }
 
   /** Creates a stream and appends its `hello` event. */
   async start(init: Omit<StreamInfo, 'streamId' | 'createdAt'>): Promise<Stream> {
     const info: StreamInfo = { ...init, streamId: newId(), createdAt: Date.now() };
     await this.store.create(info);
+    await this.#coordinator?.own(info.streamId);
     const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s));
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
@@ -57,6 +70,26 @@ export class StreamEngine {
     return stream;
   }
 
+  /**
+   * Continues a stream another instance started and can no longer finish: numbering goes on
+   * after `frames` (the log so far). The caller holds its lease and drives the generation.
+   */
+  adopt(info: StreamInfo, frames: string[]): Stream {
+    const bytes = frames.reduce((sum, frame) => sum + frame.length, 0);
+    const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s), {
+      seq: frames.length,
+      bytes,
+    });
+    this.#running.set(info.streamId, stream);
+    this.#observer.onStreamStart?.(info);
+    return stream;
+  }
+
+  /** Gives up a stream adopted by mistake (it had already ended). */
+  async release(streamId: string): Promise<void> {
+    await this.#coordinator?.release(streamId);
+  }
+
   /** The running stream owned by this engine, if any. */
   running(streamId: string): Stream | undefined {
     return this.#running.get(streamId);
@@ -66,11 +99,18 @@ export class StreamEngine {
     return this.#running.size;
   }
 
-  /** Cancels a stream this engine runs. Returns false when it runs no such stream. */
+  /**
+   * Cancels a stream: here when this engine runs it, else by asking its owner (shared store).
+   * Returns false when no running stream was found to cancel.
+   */
   async cancel(streamId: string): Promise<boolean> {
     const stream = this.#running.get(streamId);
-    if (!stream) return false;
-    await stream.cancel();
+    if (stream) {
+      await stream.cancel();
+      return true;
+    }
+    if (!this.#coordinator) return false;
+    await this.#coordinator.requestCancel(streamId);
     return true;
   }
 
@@ -120,15 +160,29 @@ export class StreamEngine {
     clearTimeout(timer);
   }
 
+  /**
+   * Stops the engine. Streams still running are cancelled, except with a coordinator: then
+   * they are handed off, and another instance continues them.
+   */
   async close(): Promise<void> {
     this.#heartbeat.stop();
     this.endConnections();
-    for (const stream of this.#running.values()) await stream.cancel();
+    for (const stream of [...this.#running.values()]) {
+      if (!this.#coordinator) {
+        await stream.cancel();
+        continue;
+      }
+      await stream.drained();
+      stream.abandon();
+      await this.#coordinator.handOff(stream.id).catch(() => {});
+    }
+    await this.#coordinator?.close();
     await this.store.close();
   }
 
   #streamEnded(stream: Stream): void {
     this.#running.delete(stream.id);
+    if (!stream.abandoned) this.#coordinator?.release(stream.id).catch(() => {});
     this.#observer.onStreamEnd?.(stream.info, Date.now() - stream.info.createdAt);
   }
 }

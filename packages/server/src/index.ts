@@ -1,4 +1,5 @@
 export { type CoalescerOptions, DeltaCoalescer } from './coalescer.ts';
+export type { Coordinator } from './coordinator.ts';
 export { type AttachResult, DEFAULT_LIMITS, type EngineOptions, StreamEngine } from './engine.ts';
 export { StoreUnavailableError } from './errors.ts';
 export { sseHeaders } from './headers.ts';

@@ -12,6 +12,8 @@ export interface StreamInfo {
   /** The user the stream belongs to (null when auth is off). */
   userId: string | null;
   createdAt: number;
+  /** What started the generation (opaque to the engine), so another instance can continue it. */
+  request?: unknown;
 }
 
 /** A reader of one stream's log. Frames arrive in sequence order, each exactly once. */

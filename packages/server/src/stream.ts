@@ -35,14 +35,27 @@ export class Stream {
   #seq = 0;
   #bytes = 0;
   #ended = false;
+  #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   /** Settles once the stream has ended and its last event is in the store. */
   readonly finished: Promise<void>;
   #resolveFinished!: () => void;
 
-  constructor(info: StreamInfo, store: StreamStore, limits: StreamLimits, onEnd: (stream: Stream) => void) {
+  /**
+   * `resume` continues a log that another instance started (a takeover): numbering goes on
+   * from its last event.
+   */
+  constructor(
+    info: StreamInfo,
+    store: StreamStore,
+    limits: StreamLimits,
+    onEnd: (stream: Stream) => void,
+    resume?: { seq: number; bytes: number },
+  ) {
     this.info = info;
+    this.#seq = resume?.seq ?? 0;
+    this.#bytes = resume?.bytes ?? 0;
     this.#store = store;
     this.#limits = limits;
     this.#onEnd = onEnd;
@@ -65,6 +78,10 @@ export class Stream {
   }
   get ended(): boolean {
     return this.#ended;
+  }
+  /** True when the stream stopped here without ending (another instance continues it). */
+  get abandoned(): boolean {
+    return this.#abandoned;
   }
   get lastSeq(): number {
     return this.#seq;
@@ -99,11 +116,31 @@ export class Stream {
     return this.#close();
   }
 
+  /** Ends a log whose last event is already `done` (its writer died before closing it). */
+  async closeLog(): Promise<void> {
+    if (this.#ended) return this.finished;
+    return this.#close();
+  }
+
   /** Stops the generation: flushes held text, ends with `done {reason: "cancelled"}`, aborts the model call. */
   async cancel(tokens = 0): Promise<void> {
     const ending = this.end('cancelled', tokens);
     this.#abort.abort(new Error('cancelled'));
     return ending;
+  }
+
+  /**
+   * Stops writing without ending the log: another instance now owns this stream (this one
+   * lost its lease), so it must not append anything more.
+   */
+  abandon(): void {
+    if (this.#ended) return;
+    this.#abandoned = true;
+    this.#ended = true;
+    this.#coalescer.dispose();
+    this.#abort.abort(new Error('lease lost'));
+    this.#onEnd(this);
+    this.#resolveFinished();
   }
 
   /** Resolves once every appended event is in the store (matters for asynchronous stores). */

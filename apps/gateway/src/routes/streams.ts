@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import { badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import type { AppEnv, Services } from '../services.ts';
+import type { StoredRequest } from '../takeover.ts';
 import { readChatInput } from './chat-input.ts';
 import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
 
@@ -38,6 +39,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
       model: model.name,
       conversationId: input.conversationId ?? null,
       userId: c.get('user'),
+      request: { messages: input.messages } satisfies StoredRequest,
     });
     void runGeneration({
       stream,

@@ -1,2 +1,3 @@
 export { keys } from './keys.ts';
+export { RedisCoordinator, type RedisCoordinatorOptions } from './redis-coordinator.ts';
 export { type RedisStoreOptions, RedisStreamStore } from './redis-store.ts';
