@@ -14,6 +14,8 @@ export interface CollectOptions {
   /** Keep ping events in the result. */
   keepPings?: boolean;
   signal?: AbortSignal;
+  /** Fail (throw) when the stream has not ended after this long; default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface Collected {
@@ -28,7 +30,8 @@ export interface Collected {
 
 export async function collectSSE(url: string, options: CollectOptions = {}): Promise<Collected> {
   const abort = new AbortController();
-  const signal = options.signal ? AbortSignal.any([abort.signal, options.signal]) : abort.signal;
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+  const signal = AbortSignal.any([abort.signal, timeout, ...(options.signal ? [options.signal] : [])]);
   const response = await fetch(url, {
     method: options.method ?? 'GET',
     headers: options.headers,
@@ -70,6 +73,7 @@ export async function collectSSE(url: string, options: CollectOptions = {}): Pro
       }
     }
   } catch (error) {
+    if (timeout.aborted) throw new Error(`stream did not end within the timeout: ${url}`);
     if (stop || signal.aborted)
       return { status: response.status, headers: response.headers, events, raw, ended: false };
     throw error;

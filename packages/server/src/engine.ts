@@ -4,6 +4,7 @@
  * generation itself is driven by the caller through the `Stream` it gets back.
  * @module
  */
+import { encodeEvent } from '@tidewire/protocol';
 import type { Coordinator } from './coordinator.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { newId } from './ids.ts';
@@ -28,6 +29,13 @@ export const DEFAULT_LIMITS: StreamLimits = {
   coalesceWords: 6,
   coalesceHoldMs: 30,
 };
+
+/** What a reader gets when the store fails under it: `error` then `done`, both without id. */
+const STORE_FAILURE_FRAMES =
+  encodeEvent('error', {
+    type: 'service_unavailable',
+    message: 'the stream store is unavailable; resume later',
+  }) + encodeEvent('done', { reason: 'error', tokens: 0 });
 
 export type AttachResult = 'attached' | 'not_found';
 
@@ -142,7 +150,11 @@ export class StreamEngine {
         if (sink.write(text)) observer.onFramesSent?.(frames.length, text.length);
       },
       onEnd: () => sink.end(),
-      onError: () => sink.end(),
+      onError: () => {
+        // The log cannot be read (store down): say so, without ids, so the sequence stays intact.
+        sink.write(STORE_FAILURE_FRAMES);
+        sink.end();
+      },
     });
     if (closed) detach();
   }

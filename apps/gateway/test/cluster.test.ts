@@ -1,0 +1,165 @@
+/**
+ * Several gateway instances sharing one real Redis: any instance serves any resume, a cancel
+ * reaches the owner from anywhere, a dead owner's generation is taken over seamlessly, and
+ * Redis going away gives clear errors and recovery.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
+import { startRedis, type TestRedis } from '../../../testing/redis.ts';
+import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
+import { demoAnswer } from '../src/models/demo-answer.ts';
+import type { ModelProvider } from '../src/models/provider.ts';
+import { ModelRegistry } from '../src/models/registry.ts';
+import type { Gateway } from '../src/server.ts';
+
+let redis: TestRedis;
+let gateways: Gateway[] = [];
+before(async () => {
+  redis = await startRedis();
+  const env = { REDIS_URL: redis.url, DEMO_TOKENS_PER_SEC: '150', STREAM_LEASE_MS: '400' };
+  gateways = await Promise.all([startTestGateway(env), startTestGateway(env), startTestGateway(env)]);
+});
+after(async () => {
+  for (const g of gateways) await g.shutdown();
+  await redis.close();
+});
+
+const ask = (url: string, q: string) => `${url}/api/v1/stream/chat?q=${encodeURIComponent(q)}`;
+const seqsOf = (events: { seq?: number }[]) => events.map((e) => e.seq);
+const contiguous = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i + 1);
+
+describe('three instances on one Redis', () => {
+  test('start on one, resume on another: the exact answer, no gap, no duplicate', async () => {
+    const [a, b] = gateways;
+    const q = 'start here, finish there';
+    const first = await collectSSE(ask(a!.url, q), { until: (_, all) => all.length >= 5 });
+    const last = first.events.at(-1)!;
+    const rest = await collectSSE(ask(b!.url, 'not asked again'), {
+      headers: { 'last-event-id': `${last.streamId}:${last.seq}` },
+    });
+    const all = [...first.events, ...rest.events];
+    assert.deepEqual(seqsOf(all), contiguous(0, all.length));
+    assert.equal(answerOf(all), demoAnswer(q));
+    assert.equal(all.at(-1)?.event, 'done');
+  });
+
+  test('a finished stream replays byte-identically from every instance', async () => {
+    const [a, b, c] = gateways;
+    const full = await collectSSE(ask(a!.url, 'replay anywhere'));
+    const id = full.events[0]!.streamId!;
+    for (const g of [a!, b!, c!]) {
+      const again = await collectSSE(`${g.url}/api/v1/streams/${id}?after=0`);
+      assert.equal(again.raw, full.raw);
+    }
+  });
+
+  test('cancel sent to a third instance stops the generation on the owner', async () => {
+    const [a, b, c] = gateways;
+    const q = 'cancel me from elsewhere';
+    const first = await collectSSE(ask(a!.url, q), { until: (e) => e.event === 'delta' });
+    const id = first.events[0]!.streamId!;
+    const res = await fetch(`${c!.url}/api/v1/streams/${id}/cancel`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const rest = await collectSSE(`${b!.url}/api/v1/streams/${id}?after=0`);
+    const done = rest.events.at(-1)!;
+    assert.ok(done.event === 'done' && done.data.reason === 'cancelled', JSON.stringify(done));
+    assert.ok(answerOf(rest.events).length < demoAnswer(q).length);
+  });
+});
+
+describe('takeover', () => {
+  test('the owner dies mid-answer: another instance continues it seamlessly', async () => {
+    const owner = await spawnGateway({
+      REDIS_URL: redis.url,
+      DEMO_TOKENS_PER_SEC: '60',
+      STREAM_LEASE_MS: '400',
+    });
+    const q = 'survive a crash';
+    const first = await collectSSE(ask(owner.url, q), { until: (_, all) => all.length >= 8 });
+    owner.child.kill('SIGKILL');
+    const last = first.events.at(-1)!;
+    const rest = await collectSSE(`${gateways[1]!.url}/api/v1/streams/${last.streamId}?after=${last.seq}`);
+    const all = [...first.events, ...rest.events];
+    assert.deepEqual(seqsOf(all), contiguous(0, all.length), 'no gap, no duplicate');
+    assert.equal(answerOf(all), demoAnswer(q), 'one seamless answer');
+    const done = all.at(-1)!;
+    assert.ok(done.event === 'done' && done.data.reason === 'stop');
+    await owner.stop();
+  });
+
+  test('a model that cannot continue: error generation_interrupted, and everything written stays replayable', async () => {
+    const owner = await spawnGateway({
+      REDIS_URL: redis.url,
+      DEMO_TOKENS_PER_SEC: '60',
+      STREAM_LEASE_MS: '400',
+    });
+    const heir = await startTestGateway({ REDIS_URL: redis.url, STREAM_LEASE_MS: '400' });
+    const demo = heir.services.models.resolve('demo')!;
+    const cannotContinue: ModelProvider = { name: 'demo', canContinue: false, stream: (r) => demo.stream(r) };
+    heir.services.models = new ModelRegistry([cannotContinue]);
+    for (const g of gateways) g.services.models = new ModelRegistry([cannotContinue]);
+    try {
+      const first = await collectSSE(ask(owner.url, 'no continuation'), {
+        until: (_, all) => all.length >= 6,
+      });
+      owner.child.kill('SIGKILL');
+      const id = first.events[0]!.streamId!;
+      const all = await collectSSE(`${heir.url}/api/v1/streams/${id}?after=0`);
+      assert.equal(
+        all.raw.startsWith(first.raw.slice(0, first.raw.lastIndexOf('\n\n') + 2)),
+        true,
+        'what was written is replayed',
+      );
+      const [error, done] = all.events.slice(-2);
+      assert.ok(
+        error?.event === 'error' && error.data.type === 'generation_interrupted',
+        JSON.stringify(error),
+      );
+      assert.ok(done?.event === 'done' && done.data.reason === 'error');
+    } finally {
+      for (const g of gateways) g.services.models = new ModelRegistry([demo]);
+      await heir.shutdown();
+      await owner.stop();
+    }
+  });
+});
+
+describe('Redis unavailable', () => {
+  test('open streams end with an error event; new streams get a fast 503; after Redis returns, streams work again', async () => {
+    const g = gateways[2]!;
+    let killed: Promise<void> | undefined;
+    const open = collectSSE(ask(g.url, 'open while redis dies'), {
+      until: (e) => {
+        if (e.event === 'delta') killed ??= redis.kill();
+        return false;
+      },
+    });
+    const { events } = await open;
+    await killed;
+    try {
+      const [error, done] = events.slice(-2);
+      assert.ok(error?.event === 'error' && error.data.type === 'service_unavailable', JSON.stringify(error));
+      assert.ok(done?.event === 'done' && done.data.reason === 'error' && done.seq === undefined);
+      const began = Date.now();
+      const res = await fetch(ask(g.url, 'while redis is down'));
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'service_unavailable');
+      assert.ok(Date.now() - began < 2000, 'fails fast');
+    } finally {
+      await redis.start();
+    }
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await fetch(ask(g.url, 'after redis returned'), {
+        signal: AbortSignal.timeout(5000),
+      }).catch(() => undefined);
+      ok = res?.status === 200;
+      await res?.body?.cancel();
+    }
+    assert.ok(ok, 'recovered');
+    const recovered = await collectSSE(ask(g.url, 'fully recovered'));
+    assert.equal(answerOf(recovered.events), demoAnswer('fully recovered'));
+  });
+});
