@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -17,6 +18,14 @@ sections.push(
     quick
       ? { latencyCount: 50, concurrency: 10, seconds: 1, idleCounts: [100, 300] }
       : { latencyCount: 300, concurrency: 50, seconds: 5, idleCounts: [1000, 5000] },
+  ),
+);
+
+sections.push(
+  await scaleOutSection(
+    quick
+      ? { concurrency: 10, seconds: 1, resumes: 50, idleSteps: [500], redisIdle: 300 }
+      : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 2000 },
   ),
 );
 

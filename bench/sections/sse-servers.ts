@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SpawnedServer, spawnGateway, spawnListening } from '../../testing/gateway.ts';
 import { cpuSeconds, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
+import { f } from './format.ts';
 
 interface ServerSpec {
   name: string;
@@ -105,9 +106,6 @@ async function measure(spec: ServerSpec, options: SseOptions): Promise<Row> {
     idle,
   };
 }
-
-const f = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function sseServersSection(options: SseOptions): Promise<string> {
   const rows: Row[] = [];

@@ -1,0 +1,117 @@
+/**
+ * Issue 6's benchmark: the memory store against the Redis store (throughput of one gateway),
+ * resume latency (reconnect to first replayed event), and how many idle streams one instance
+ * holds, with memory per stream.
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type SpawnedServer, spawnGateway } from '../../testing/gateway.ts';
+import { startRedis } from '../../testing/redis.ts';
+import { collectSSE } from '../../testing/sse-client.ts';
+import { holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
+import { f } from './format.ts';
+
+export interface ScaleOptions {
+  concurrency: number;
+  seconds: number;
+  resumes: number;
+  idleSteps: number[];
+  redisIdle: number;
+}
+
+async function throughput(server: SpawnedServer, options: ScaleOptions) {
+  const url = `${server.url}/api/v1/stream/chat?q=Hello`;
+  await runLoadClient(['latency', `${url}&warm=1`, 20]);
+  return runLoadClient<{ frames: number; streams: number; seconds: number }>([
+    'throughput',
+    url,
+    options.concurrency,
+    options.seconds,
+  ]);
+}
+
+/** Time from sending a resume request to receiving its first replayed event, `count` times. */
+async function resumeLatency(server: SpawnedServer, count: number) {
+  const { events } = await collectSSE(`${server.url}/api/v1/stream/chat?q=resume+latency`);
+  const id = events[0]!.streamId!;
+  const last = events.at(-1)!.seq!;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const after = i % (last - 1);
+    const began = performance.now();
+    await collectSSE(`${server.url}/api/v1/streams/${id}?after=${after}`, { until: () => true });
+    times.push(performance.now() - began);
+  }
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
+  return { p50: pct(50), p99: pct(99) };
+}
+
+async function idleMemory(env: Record<string, string>, steps: number[]) {
+  const server = await spawnGateway({ ...env, DEMO_TOKENS_PER_SEC: '0.001' });
+  const url = `${server.url}/api/v1/stream/chat?q=idle`;
+  await sleep(300);
+  const base = rssBytes(server.child.pid!);
+  const held: { release: () => Promise<void> }[] = [];
+  const rows: { open: number; perStream: number }[] = [];
+  let open = 0;
+  try {
+    for (const target of steps) {
+      held.push(await holdIdleStreams(url, target - open));
+      open = target;
+      await sleep(1000);
+      rows.push({ open, perStream: (rssBytes(server.child.pid!) - base) / open });
+    }
+  } catch (error) {
+    rows.push({ open: -1, perStream: Number.NaN });
+    process.stderr.write(`bench: idle streams stopped at ${open}: ${(error as Error).message}\n`);
+  }
+  for (const h of held) await h.release();
+  await server.stop();
+  return rows;
+}
+
+export async function scaleOutSection(options: ScaleOptions): Promise<string> {
+  const redis = await startRedis();
+  const stores = [
+    { name: 'memory store', env: {} as Record<string, string> },
+    { name: 'Redis store (local redis-server)', env: { REDIS_URL: redis.url } },
+  ];
+  const rows: string[] = [];
+  for (const store of stores) {
+    process.stderr.write(`bench: ${store.name}\n`);
+    const server = await spawnGateway({ ...store.env, DEMO_TOKENS_PER_SEC: '0' });
+    const tp = await throughput(server, options);
+    const resume = await resumeLatency(server, options.resumes);
+    await server.stop();
+    rows.push(
+      `| ${store.name} | ${f(tp.streams / tp.seconds)} | ${f(tp.frames / tp.seconds)} | ${f(resume.p50, 2)} / ${f(resume.p99, 2)} |`,
+    );
+  }
+  process.stderr.write('bench: idle streams, memory store\n');
+  const idle = await idleMemory({}, options.idleSteps);
+  process.stderr.write('bench: idle streams, Redis store\n');
+  const idleRedis = await idleMemory({ REDIS_URL: redis.url }, [options.redisIdle]);
+  await redis.close();
+  return [
+    '## Scale-out: memory store against Redis store',
+    '',
+    `One gateway, demo model unpaced, ${options.concurrency} concurrent clients for ${options.seconds} s (deltas coalesced). ` +
+      `Resume latency: ${options.resumes} resumes of a finished stream one at a time, from sending the request to the first replayed event.`,
+    '',
+    '| store | answers/s | events/s | resume to first event p50 / p99 (ms) |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    'Idle streams held by one instance (each a running generation paced at 0.001 tokens/s, one open SSE connection each; RSS growth of the gateway divided by open streams):',
+    '',
+    '| store | open streams | RSS per stream |',
+    '|---|---|---|',
+    ...idle.map((r) => `| memory | ${r.open < 0 ? 'failed' : f(r.open)} | ${f(r.perStream / 1024, 1)} KiB |`),
+    ...idleRedis.map(
+      (r) => `| Redis | ${r.open < 0 ? 'failed' : f(r.open)} | ${f(r.perStream / 1024, 1)} KiB |`,
+    ),
+    '',
+  ].join('\n');
+}
