@@ -88,6 +88,30 @@ describe('takeover', () => {
     await owner.stop();
   });
 
+  test('SIGTERM on the owner: clients are told to go, resume on another instance, and the answer completes', async () => {
+    const owner = await spawnGateway({
+      REDIS_URL: redis.url,
+      DEMO_TOKENS_PER_SEC: '60',
+      STREAM_LEASE_MS: '400',
+      SHUTDOWN_GRACE_MS: '300',
+    });
+    const q = 'restart under me';
+    let stopping: Promise<number | null> | undefined;
+    const first = await collectSSE(ask(owner.url, q), {
+      until: (_, all) => {
+        if (all.length === 6) stopping = owner.stop();
+        return false;
+      },
+    });
+    assert.equal(await stopping, 0, 'the owner exited cleanly');
+    const last = first.events.at(-1)!;
+    assert.notEqual(last.event, 'done', 'the connection was ended before the answer finished');
+    const rest = await collectSSE(`${gateways[0]!.url}/api/v1/streams/${last.streamId}?after=${last.seq}`);
+    const all = [...first.events, ...rest.events];
+    assert.deepEqual(seqsOf(all), contiguous(0, all.length));
+    assert.equal(answerOf(all), demoAnswer(q));
+  });
+
   test('a model that cannot continue: error generation_interrupted, and everything written stays replayable', async () => {
     const owner = await spawnGateway({
       REDIS_URL: redis.url,
