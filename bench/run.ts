@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { coalescingSection } from './sections/coalescing.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 
@@ -19,6 +20,10 @@ sections.push(
       ? { latencyCount: 50, concurrency: 10, seconds: 1, idleCounts: [100, 300] }
       : { latencyCount: 300, concurrency: 50, seconds: 5, idleCounts: [1000, 5000] },
   ),
+);
+
+sections.push(
+  await coalescingSection(quick ? { concurrency: 10, seconds: 1 } : { concurrency: 50, seconds: 3 }),
 );
 
 sections.push(
