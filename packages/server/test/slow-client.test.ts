@@ -7,22 +7,18 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { createSSEResponse, MemoryStreamStore, StreamEngine } from '../src/index.ts';
+import { createSSEResponse, MemoryStreamStore, type Stream, StreamEngine } from '../src/index.ts';
 import { writeSSEResponse } from '../src/node/index.ts';
 
 const init = { model: 'demo', conversationId: null, userId: null };
 const NOTE = 'n'.repeat(1000);
 
-async function produce(engine: StreamEngine, count: number) {
-  const stream = await engine.start(init);
-  const run = (async () => {
-    for (let i = 0; i < count; i++) {
-      stream.emit('progress', { id: 'p', pct: i, note: NOTE });
-      if (i % 200 === 0) await new Promise((r) => setImmediate(r));
-    }
-    await stream.end('stop', 0);
-  })();
-  return { stream, run };
+/** Emits up to `count` 1 KB events, yielding now and then, until `stop()` says so. */
+async function produce(stream: Stream, count: number, stop = () => false) {
+  for (let i = 0; i < count && !stop(); i++) {
+    stream.emit('progress', { id: 'p', pct: i, note: NOTE });
+    if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+  }
 }
 
 test('Node path: a client that stops reading is disconnected, the stream runs to its end', async () => {
@@ -43,10 +39,7 @@ test('Node path: a client that stops reading is disconnected, the stream runs to
   socket.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\n`);
   socket.pause();
   const closed = once(socket, 'close');
-  for (let i = 0; i < 60_000 && slow === 0; i++) {
-    stream.emit('progress', { id: 'p', pct: i, note: NOTE });
-    if (i % 200 === 0) await new Promise((r) => setImmediate(r));
-  }
+  await produce(stream, 60_000, () => slow > 0);
   assert.equal(slow, 1, 'the slow client was disconnected');
   socket.resume();
   await closed;
@@ -63,12 +56,13 @@ test('Web path: a reader that never reads errors its body past the bound, the st
     heartbeatMs: 0,
     maxLogBytes: 50 * 1024 * 1024,
   });
-  const { stream, run } = await produce(engine, 2000);
+  const stream = await engine.start(init);
   const response = createSSEResponse(engine, stream.info, 0, {
     maxUnsentBytes: 64 * 1024,
     onSlowClient: () => slow++,
   });
-  await run;
+  await produce(stream, 2000);
+  await stream.end('stop', 0);
   assert.equal(slow, 1);
   await assert.rejects(response.text(), /slow client/);
   assert.equal(stream.lastSeq, 2002);
