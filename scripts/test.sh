@@ -15,6 +15,6 @@ bash scripts/ensure-system-deps.sh
 
 echo "== typecheck"; tsc -p tsconfig.json --noEmit
 echo "== lint"; biome check --diagnostic-level=error .
-if [ -f apps/web/vite.config.ts ]; then echo "== build web"; npm run -s build -w @tidewire/web; fi
+echo "== build web"; npm run -s build
 echo "== tests on $(node --version)"
 npm run -s test:unit

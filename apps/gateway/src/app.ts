@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse } from './errors.ts';
 import { streamRoutes } from './routes/streams.ts';
+import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
 
 export function createApp(services: Services): Hono<AppEnv> {
@@ -49,5 +50,6 @@ export function createApp(services: Services): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   streamRoutes(app, services);
+  webRoutes(app, services.web);
   return app;
 }

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Services } from './services.ts';
 import { takeOver } from './takeover.ts';
+import { loadWebAssets } from './web-assets.ts';
 
 export interface Gateway {
   url: string;
@@ -60,6 +61,7 @@ export async function createServices(config: Config): Promise<Services> {
     config,
     engine,
     models: createModelRegistry(config),
+    web: loadWebAssets(),
     respondSSE(c, info, afterSeq) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       if (!res)

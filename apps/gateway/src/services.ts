@@ -7,11 +7,14 @@ import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
 import type { Config } from './config.ts';
 import type { ModelRegistry } from './models/registry.ts';
+import type { WebAssets } from './routes/web.ts';
 
 export interface Services {
   config: Config;
   engine: StreamEngine;
   models: ModelRegistry;
+  /** The built chat page. */
+  web: WebAssets;
   /** Sends a stream's events from `afterSeq` on as this request's response. */
   respondSSE(c: Context, info: StreamInfo, afterSeq: number): Response;
 }

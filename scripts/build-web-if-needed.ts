@@ -1,0 +1,11 @@
+/**
+ * `npm start` runs this first: builds the chat page when apps/web/dist is missing, so the
+ * quick start serves it without a separate step.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+if (!existsSync(new URL('../apps/web/dist/index.html', import.meta.url))) {
+  process.stderr.write('building the chat page (apps/web)…\n');
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
+}
