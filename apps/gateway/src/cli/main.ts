@@ -1,0 +1,43 @@
+/**
+ * The `tidewire` command line: `chat`, `serve`, and their `--help`.
+ * @module
+ */
+import { Command } from 'commander';
+import { CliError, chat } from './chat.ts';
+
+const program = new Command()
+  .name('tidewire')
+  .description('Resumable streaming for AI chat: talk to a tidewire gateway, or run one.')
+  .showHelpAfterError();
+
+program
+  .command('chat')
+  .description('Stream an answer to the terminal (resumes by itself after dropped connections)')
+  .argument('[question]', 'the question to ask')
+  .option('--url <url>', 'gateway URL', process.env.TIDEWIRE_URL ?? 'http://127.0.0.1:5000')
+  .option('--token <token>', 'bearer token (or TIDEWIRE_TOKEN)', process.env.TIDEWIRE_TOKEN)
+  .option('--model <name>', 'model to ask (default: the gateway default)')
+  .option('--conversation <id>', 'continue a conversation')
+  .option('--resume <stream:seq>', 'continue a stream after event SEQ instead of asking')
+  .option('--max-retries <n>', 'reconnects in a row before giving up', (v) => Number.parseInt(v, 10), 5)
+  .action(async (question: string | undefined, options) => {
+    await chat(question, options);
+  });
+
+program
+  .command('serve')
+  .description('Start the gateway (configuration from environment variables; see the README)')
+  .action(async () => {
+    const { main } = await import('../main.ts');
+    await main();
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`tidewire: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
