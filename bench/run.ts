@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { coalescingSection } from './sections/coalescing.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
+import { webRenderSection } from './sections/web-render.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const started = new Date();
@@ -31,6 +32,14 @@ sections.push(
     quick
       ? { concurrency: 10, seconds: 1, resumes: 50, idleSteps: [500], redisIdle: 300 }
       : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 2000 },
+  ),
+);
+
+sections.push(
+  await webRenderSection(
+    quick
+      ? { tokens: [2000], fullUpTo: 2000, charsPerUpdate: 4 }
+      : { tokens: [2000, 5000, 20_000], fullUpTo: 5000, charsPerUpdate: 4 },
   ),
 );
 
