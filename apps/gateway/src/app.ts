@@ -7,6 +7,7 @@ import { StoreUnavailableError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse } from './errors.ts';
+import { conversationRoutes } from './routes/conversations.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
@@ -50,6 +51,7 @@ export function createApp(services: Services): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   streamRoutes(app, services);
+  conversationRoutes(app, services);
   webRoutes(app, services.web);
   return app;
 }

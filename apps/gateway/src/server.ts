@@ -18,6 +18,8 @@ import {
 import { writeSSEResponse } from '@tidewire/server/node';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
+import { ConversationStore } from './conversations/store.ts';
+import { type Database, openDatabase } from './db/database.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Services } from './services.ts';
@@ -27,7 +29,7 @@ import { loadWebAssets } from './web-assets.ts';
 export interface Gateway {
   url: string;
   server: Server;
-  services: Services;
+  services: Services & { db: Database };
   logger: Logger;
   /** Graceful shutdown; resolves when the server is closed. */
   shutdown(): Promise<void>;
@@ -44,8 +46,9 @@ async function createStore(config: Config): Promise<{ store: StreamStore; coordi
   return { store, coordinator };
 }
 
-export async function createServices(config: Config): Promise<Services> {
+export async function createServices(config: Config): Promise<Services & { db: Database }> {
   const { store, coordinator } = await createStore(config);
+  const db = await openDatabase(config.DATABASE_URL);
   const engine = new StreamEngine({
     store,
     coordinator,
@@ -57,10 +60,12 @@ export async function createServices(config: Config): Promise<Services> {
     coalesceHoldMs: config.DELTA_HOLD_MS,
   });
   const sinkOptions = { maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES };
-  const services: Services = {
+  const services: Services & { db: Database } = {
+    db,
     config,
     engine,
     models: createModelRegistry(config),
+    conversations: new ConversationStore(db),
     web: loadWebAssets(),
     respondSSE(c, info, afterSeq) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
@@ -95,7 +100,11 @@ export async function startGateway(config: Config): Promise<Gateway> {
   return { url: `http://${host}:${port}`, server, services, logger, shutdown };
 }
 
-async function closeGracefully(server: Server, services: Services, logger: Logger): Promise<void> {
+async function closeGracefully(
+  server: Server,
+  services: Services & { db: Database },
+  logger: Logger,
+): Promise<void> {
   const { engine, config } = services;
   logger.info({ running: engine.runningCount }, 'shutting down');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -106,6 +115,7 @@ async function closeGracefully(server: Server, services: Services, logger: Logge
   await engine.settle(config.SHUTDOWN_GRACE_MS);
   engine.endConnections();
   await engine.close();
+  await services.db.destroy();
   server.closeAllConnections();
   await closed;
   logger.info('shut down');

@@ -6,6 +6,7 @@
 import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
 import type { Config } from './config.ts';
+import type { ConversationStore } from './conversations/store.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { WebAssets } from './routes/web.ts';
 
@@ -13,6 +14,7 @@ export interface Services {
   config: Config;
   engine: StreamEngine;
   models: ModelRegistry;
+  conversations: ConversationStore;
   /** The built chat page. */
   web: WebAssets;
   /** Sends a stream's events from `afterSeq` on as this request's response. */

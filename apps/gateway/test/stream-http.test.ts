@@ -54,9 +54,12 @@ describe('a new stream', () => {
     const q = 'Tell me about tides';
     const { events } = await collectSSE(chat(fast, q));
     const names = events.map((e) => e.event);
-    assert.deepEqual(names.slice(0, 2), ['hello', 'start']);
+    assert.deepEqual(names.slice(0, 3), ['hello', 'start', 'conversation']);
     assert.deepEqual(names.slice(-2), ['metadata', 'done']);
-    assert.ok(names.slice(2, -2).every((n) => n === 'delta'));
+    assert.ok(names.slice(3, -2).every((n) => n === 'delta'));
+    const conversation = events[2]!;
+    assert.ok(conversation.event === 'conversation' && events[0]!.event === 'hello');
+    assert.equal(conversation.data.id, events[0]!.data.conversation_id);
     assert.equal(answerOf(events), demoAnswer(q));
     const hello = events[0]!;
     assert.ok(

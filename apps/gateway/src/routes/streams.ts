@@ -10,11 +10,25 @@ import { badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import type { AppEnv, Services } from '../services.ts';
 import type { StoredRequest } from '../takeover.ts';
-import { readChatInput } from './chat-input.ts';
+import { type ChatInput, readChatInput } from './chat-input.ts';
 import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
 
 export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
-  const { engine, models, config } = services;
+  const { engine, models, config, conversations } = services;
+
+  /** Continues the named conversation (its earlier turns go to the model) or starts one. */
+  async function openConversation(user: string | null, input: ChatInput) {
+    if (!input.conversationId) {
+      const conversationId = await conversations.create(user, input.question);
+      await conversations.add(conversationId, input.messages);
+      return { conversationId, messages: input.messages };
+    }
+    const found = await conversations.find(user, input.conversationId);
+    if (!found) throw notFound('conversation_not_found', `conversation ${input.conversationId} not found`);
+    const history = await conversations.history(found.id);
+    await conversations.add(found.id, input.messages);
+    return { conversationId: found.id, messages: [...history, ...input.messages] };
+  }
 
   async function resume(c: Context<AppEnv>, point: EventId): Promise<Response> {
     const info = await engine.store.info(point.streamId);
@@ -35,18 +49,21 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
         `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
       );
     }
+    const { conversationId, messages } = await openConversation(c.get('user'), input);
     const stream = await engine.start({
       model: model.name,
-      conversationId: input.conversationId ?? null,
+      conversationId,
       userId: c.get('user'),
-      request: { messages: input.messages } satisfies StoredRequest,
+      request: { messages } satisfies StoredRequest,
     });
+    const recorder = await conversations.recordAnswer(conversationId, stream.id);
     void runGeneration({
       stream,
       model,
-      messages: input.messages,
-      conversationId: input.conversationId ?? null,
+      messages,
+      conversationId,
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      recorder,
     });
     return services.respondSSE(c, stream.info, 0);
   }

@@ -1,0 +1,249 @@
+/**
+ * `ConversationStore`: conversations and their messages. A question is stored when its
+ * stream starts; the answer is written while it streams (batched every `flushMs`, and at the
+ * end), marked incomplete until `done`, so a crash loses nothing already sent.
+ * @module
+ */
+import { newId } from '@tidewire/server';
+import type { Database } from '../db/database.ts';
+import type { AnswerRecorder } from '../generation.ts';
+import type { ChatMessage } from '../models/provider.ts';
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  updated_at: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  created_at: string;
+  complete: boolean;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  messages: StoredMessage[];
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function titleOf(question: string): string {
+  const line = question.trim().split('\n')[0]!.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+export function encodeCursor(updatedAt: number, id: string): string {
+  return Buffer.from(`${updatedAt}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { updatedAt: number; id: string } | undefined {
+  const match = /^(\d{1,16}):([A-Za-z0-9_-]{1,128})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return match ? { updatedAt: Number(match[1]), id: match[2]! } : undefined;
+}
+
+export class ConversationStore {
+  readonly #db: Database;
+  readonly #flushMs: number;
+
+  constructor(db: Database, flushMs = 250) {
+    this.#db = db;
+    this.#flushMs = flushMs;
+  }
+
+  /** The conversation if it exists and belongs to `userId`. */
+  async find(userId: string | null, id: string) {
+    const row = await this.#db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && row.user_id === userId ? row : undefined;
+  }
+
+  /** The earlier turns of a conversation, as model messages (answers that produced no text left out). */
+  async history(conversationId: string): Promise<ChatMessage[]> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(['role', 'content'])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('position')
+      .execute();
+    return rows.filter((r) => r.content !== '').map((r) => ({ role: r.role, content: r.content }));
+  }
+
+  /** Creates a conversation titled after its first question. */
+  async create(userId: string | null, question: string): Promise<string> {
+    const id = newId();
+    const now = Date.now();
+    await this.#db
+      .insertInto('conversations')
+      .values({ id, user_id: userId, title: titleOf(question), created_at: now, updated_at: now })
+      .execute();
+    return id;
+  }
+
+  /** Appends messages (the question, or a whole history sent by the client); returns their ids. */
+  async add(
+    conversationId: string,
+    messages: ChatMessage[],
+    answer?: { streamId: string },
+  ): Promise<string[]> {
+    const kept = messages.filter(
+      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system',
+    );
+    const ids = kept.map(() => newId());
+    if (kept.length === 0) return ids;
+    const now = Date.now();
+    await this.#db.transaction().execute(async (tx) => {
+      const { next } = await tx
+        .selectFrom('messages')
+        .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
+        .where('conversation_id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+      await tx
+        .insertInto('messages')
+        .values(
+          kept.map((m, i) => ({
+            id: ids[i]!,
+            conversation_id: conversationId,
+            position: Number(next) + 1 + i,
+            role: m.role,
+            content: m.content,
+            complete: answer ? 0 : 1,
+            created_at: now,
+            stream_id: answer?.streamId ?? null,
+          })),
+        )
+        .execute();
+      await tx
+        .updateTable('conversations')
+        .set({ updated_at: now })
+        .where('id', '=', conversationId)
+        .execute();
+    });
+    return ids;
+  }
+
+  /** Starts an empty, incomplete answer and returns the recorder that fills it in. */
+  async recordAnswer(conversationId: string, streamId: string): Promise<AnswerRecorder> {
+    const [id] = await this.add(conversationId, [{ role: 'assistant', content: '' }], { streamId });
+    return new BatchedAnswer(this.#db, id!, conversationId, this.#flushMs);
+  }
+
+  /** A user's conversations, newest first. */
+  async list(
+    userId: string | null,
+    limit: number,
+    cursor?: { updatedAt: number; id: string },
+  ): Promise<Page<ConversationSummary>> {
+    let query = this.#db.selectFrom('conversations').select(['id', 'title', 'updated_at']);
+    query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('updated_at', '<', cursor.updatedAt),
+          eb.and([eb('updated_at', '=', cursor.updatedAt), eb('id', '<', cursor.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page.map((r) => ({ id: r.id, title: r.title, updated_at: iso(r.updated_at) })),
+      next_cursor: rows.length > limit && last ? encodeCursor(last.updated_at, last.id) : null,
+    };
+  }
+
+  /** One conversation with its messages, oldest first. */
+  async get(userId: string | null, id: string): Promise<Conversation | undefined> {
+    const conversation = await this.find(userId, id);
+    if (!conversation) return undefined;
+    const messages = await this.#db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', id)
+      .orderBy('position')
+      .execute();
+    return {
+      id: conversation.id,
+      title: conversation.title,
+      created_at: iso(conversation.created_at),
+      updated_at: iso(conversation.updated_at),
+      messages: messages.map((m) => ({
+        id: m.id,
+        role: m.role,
+        content: m.content,
+        created_at: iso(m.created_at),
+        complete: m.complete === 1,
+      })),
+    };
+  }
+}
+
+/** Writes a streaming answer: at most every `flushMs`, and once more at the end. */
+class BatchedAnswer implements AnswerRecorder {
+  readonly #db: Database;
+  readonly #id: string;
+  readonly #conversationId: string;
+  readonly #flushMs: number;
+  #content = '';
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(db: Database, id: string, conversationId: string, flushMs: number) {
+    this.#db = db;
+    this.#id = id;
+    this.#conversationId = conversationId;
+    this.#flushMs = flushMs;
+  }
+
+  text(text: string): void {
+    this.#content += text;
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.#write(0);
+    }, this.#flushMs);
+  }
+
+  async end(complete: boolean): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#write(complete ? 1 : 0);
+  }
+
+  #write(complete: number): Promise<void> {
+    const content = this.#content;
+    this.#writing = this.#writing
+      .then(async () => {
+        const now = Date.now();
+        await this.#db
+          .updateTable('messages')
+          .set({ content, complete })
+          .where('id', '=', this.#id)
+          .execute();
+        await this.#db
+          .updateTable('conversations')
+          .set({ updated_at: now })
+          .where('id', '=', this.#conversationId)
+          .execute();
+      })
+      .catch(() => {});
+    return this.#writing;
+  }
+}

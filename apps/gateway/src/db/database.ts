@@ -1,0 +1,42 @@
+/**
+ * Opens the database named by `DATABASE_URL` — `sqlite:PATH` (the embedded default, its
+ * folder created on first start; `sqlite::memory:` for tests) or `postgres://…` — and brings
+ * its schema up to date. One query code path for both, through Kysely.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { migrations } from './migrations.ts';
+import { openNodeSqlite } from './node-sqlite.ts';
+import type { Schema } from './schema.ts';
+
+export type Database = Kysely<Schema>;
+
+async function dialectFor(url: string) {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return new SqliteDialect({ database: openNodeSqlite(path) });
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { default: pg } = await import('pg');
+    pg.types.setTypeParser(20, Number);
+    const { PostgresDialect } = await import('kysely');
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+  }
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const db = new Kysely<Schema>({ dialect: await dialectFor(url) });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`);
+  }
+  return db;
+}

@@ -1,0 +1,62 @@
+/**
+ * Versioned migrations, written once for SQLite and PostgreSQL. Add new ones at the end with
+ * the next number; never edit one that has shipped.
+ * @module
+ */
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+export const migrations: Record<string, Migration> = {
+  '0001_conversations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text')
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('conversations_by_user_updated')
+        .on('conversations')
+        .columns(['user_id', 'updated_at', 'id'])
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('complete', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('stream_id', 'text')
+        .execute();
+      await db.schema
+        .createIndex('messages_by_conversation')
+        .on('messages')
+        .columns(['conversation_id', 'position'])
+        .unique()
+        .execute();
+    },
+  },
+  '0002_users_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

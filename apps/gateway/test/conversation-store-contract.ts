@@ -1,0 +1,86 @@
+/**
+ * What the conversation store owes its callers, as one suite run against each database
+ * (SQLite and a real PostgreSQL).
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConversationStore, decodeCursor } from '../src/conversations/store.ts';
+import type { Database } from '../src/db/database.ts';
+
+export function conversationStoreContract(open: () => Promise<Database>): void {
+  test('a conversation keeps its messages in order, and their completeness', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, 5);
+    const id = await store.create('alice', 'What is a tide?\nMore detail');
+    await store.add(id, [{ role: 'user', content: 'What is a tide?' }]);
+    const recorder = await store.recordAnswer(id, 'stream-1');
+    recorder.text('A tide is ');
+    recorder.text('the rise of the sea. مرحبا 🌊');
+    await recorder.end(true);
+    await store.add(id, [{ role: 'user', content: 'And a wave?' }]);
+    const cut = await store.recordAnswer(id, 'stream-2');
+    cut.text('A wave is');
+    await cut.end(false);
+    const got = await store.get('alice', id);
+    assert.equal(got?.title, 'What is a tide?');
+    assert.deepEqual(
+      got?.messages.map((m) => [m.role, m.content, m.complete]),
+      [
+        ['user', 'What is a tide?', true],
+        ['assistant', 'A tide is the rise of the sea. مرحبا 🌊', true],
+        ['user', 'And a wave?', true],
+        ['assistant', 'A wave is', false],
+      ],
+    );
+    assert.deepEqual(await store.history(id), [
+      { role: 'user', content: 'What is a tide?' },
+      { role: 'assistant', content: 'A tide is the rise of the sea. مرحبا 🌊' },
+      { role: 'user', content: 'And a wave?' },
+      { role: 'assistant', content: 'A wave is' },
+    ]);
+    await db.destroy();
+  });
+
+  test('an answer is written while it streams, not only at the end', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, 10);
+    const id = await store.create(null, 'q');
+    const recorder = await store.recordAnswer(id, 's');
+    recorder.text('partial text');
+    await new Promise((r) => setTimeout(r, 80));
+    const got = await store.get(null, id);
+    assert.deepEqual(
+      got?.messages.map((m) => [m.content, m.complete]),
+      [['partial text', false]],
+    );
+    await recorder.end(true);
+    await db.destroy();
+  });
+
+  test('conversations list newest first, page by page, only the owner’s', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(await store.create('bob', `question ${i}`));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await store.create('carol', 'not bob’s');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof store.list>> = await store.list(
+        'bob',
+        3,
+        cursor ? decodeCursor(cursor) : undefined,
+      );
+      seen.push(...page.data.map((c) => c.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    assert.deepEqual(seen, [...ids].reverse());
+    assert.equal(await store.get('carol', ids[0]!), undefined, 'another user sees nothing');
+    assert.equal(await store.find('carol', ids[0]!), undefined);
+    await db.destroy();
+  });
+}
