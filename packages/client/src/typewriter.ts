@@ -88,8 +88,8 @@ export class AdaptiveTypewriter {
     this.#received += text.length;
     this.#lastArrival = this.#o.now();
     this.#arrivals.push({ end: this.#received, at: this.#lastArrival });
-    if (this.#o.reducedMotion) return this.flush();
-    this.#schedule();
+    if (this.#o.reducedMotion) this.flush();
+    else this.#schedule();
   }
 
   /** Shows everything received, now (on `done`). */
