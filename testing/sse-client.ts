@@ -84,3 +84,9 @@ export async function collectSSE(url: string, options: CollectOptions = {}): Pro
 export function answerOf(events: StreamEvent[]): string {
   return events.map((e) => (e.event === 'delta' ? e.data.text : '')).join('');
 }
+
+/** The `reason` of the stream's `done` event, if it has one. */
+export function doneReason(events: StreamEvent[]): string | undefined {
+  const done = events.findLast((e) => e.event === 'done');
+  return done?.event === 'done' ? done.data.reason : undefined;
+}

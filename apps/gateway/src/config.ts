@@ -21,6 +21,16 @@ const schema = z.object({
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
   LLM_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 1),
+  /** Cap on the answer length asked of an upstream model (Anthropic requires one). */
+  LLM_MAX_TOKENS: int(4096, 1),
+  /**
+   * The OpenAI-compatible server continues a trailing assistant message when asked with
+   * `continue_final_message` (vLLM does): lets another instance continue an answer.
+   */
+  LLM_CONTINUE_FINAL_MESSAGE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   DEMO_TOKENS_PER_SEC: z.coerce.number().min(0).default(40),
   MAX_QUESTION_LENGTH: int(10_000, 1),
   RATE_LIMIT_PER_MIN: int(30),

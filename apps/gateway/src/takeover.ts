@@ -68,5 +68,6 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
     conversationId: info.conversationId,
     firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
     continueFrom: text,
+    recorder: await services.conversations.continueAnswer(streamId, text),
   });
 }

@@ -141,6 +141,15 @@ export class ConversationStore {
     return new BatchedAnswer(this.#db, id!, conversationId, this.#flushMs);
   }
 
+  /** The recorder of an answer another instance started (a takeover), or undefined. */
+  async continueAnswer(streamId: string, textSoFar: string): Promise<AnswerRecorder | undefined> {
+    const row = await this.#db.selectFrom('messages').select(['id', 'conversation_id']).where('stream_id', '=', streamId).executeTakeFirst();
+    if (!row) return undefined;
+    const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#flushMs);
+    recorder.text(textSoFar);
+    return recorder;
+  }
+
   /** A user's conversations, newest first. */
   async list(
     userId: string | null,

@@ -1,11 +1,37 @@
 /**
- * Upstream model providers (`LLM_PROVIDER=openai|anthropic`). Placeholder until the
- * providers land: configuring one fails at start with a clear message.
+ * The upstream model chosen by `LLM_PROVIDER`: `openai` for any OpenAI-compatible server
+ * (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter) and `anthropic`, through the AI
+ * SDK's provider packages, with no silent retries (a retry would bill twice).
  * @module
  */
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { Config } from '../config.ts';
+import { AiSdkModel } from './ai-sdk-model.ts';
 import type { ModelProvider } from './provider.ts';
 
 export function createUpstreamModel(config: Config): ModelProvider {
-  throw new Error(`LLM_PROVIDER=${config.LLM_PROVIDER} is not available in this build`);
+  const name = config.LLM_MODEL;
+  if (!name) throw new Error(`LLM_PROVIDER=${config.LLM_PROVIDER} needs LLM_MODEL`);
+  if (config.LLM_PROVIDER === 'anthropic') {
+    const provider = createAnthropic({ baseURL: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY ?? '' });
+    return new AiSdkModel(name, provider.languageModel(name), {
+      maxOutputTokens: config.LLM_MAX_TOKENS,
+      continuation: {},
+    });
+  }
+  if (!config.LLM_BASE_URL)
+    throw new Error('LLM_PROVIDER=openai needs LLM_BASE_URL (for OpenAI itself: https://api.openai.com/v1)');
+  const provider = createOpenAICompatible({
+    name: 'openai',
+    baseURL: config.LLM_BASE_URL,
+    apiKey: config.LLM_API_KEY,
+    includeUsage: true,
+  });
+  return new AiSdkModel(name, provider.chatModel(name), {
+    maxOutputTokens: config.LLM_MAX_TOKENS,
+    continuation: config.LLM_CONTINUE_FINAL_MESSAGE
+      ? { providerOptions: { openai: { continue_final_message: true, add_generation_prompt: false } } }
+      : undefined,
+  });
 }

@@ -1,0 +1,50 @@
+/**
+ * The OpenAI Chat Completions streaming wire format (`POST /v1/chat/completions` with
+ * `stream: true`): `data:` chunks of `chat.completion.chunk`, a final chunk with
+ * `finish_reason`, a usage chunk (`stream_options.include_usage`), then `data: [DONE]`.
+ * @module
+ */
+import { type FakeUpstream, startFakeUpstream, type WireFormat } from './fake-upstream.ts';
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'fake-model',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  })}\n\n`;
+
+export const openAIFormat: WireFormat = {
+  path: '/v1/chat/completions',
+  answer: (tokens, finish) => ({
+    head: [chunk({ role: 'assistant', content: '' })],
+    token: (t) => [chunk({ content: t })],
+    tail: [
+      chunk({}, finish),
+      `data: ${JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion.chunk',
+        created: 1_700_000_000,
+        model: 'fake-model',
+        choices: [],
+        usage: { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length },
+      })}\n\n`,
+      'data: [DONE]\n\n',
+    ],
+  }),
+  errorEvent: () =>
+    `data: ${JSON.stringify({ error: { message: 'The server had an error', type: 'server_error', code: null } })}\n\n`,
+  errorBody: (status) =>
+    JSON.stringify({
+      error: {
+        message: `fake error ${status}`,
+        type: status === 401 ? 'invalid_request_error' : 'server_error',
+        code: null,
+      },
+    }),
+  keepAlive: ': keep-alive\n\n',
+};
+
+/** Base URL to give the gateway: `LLM_BASE_URL=${fake.url}/v1`. */
+export const startFakeOpenAI = (): Promise<FakeUpstream> => startFakeUpstream(openAIFormat);
