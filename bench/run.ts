@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { coalescingSection } from './sections/coalescing.ts';
+import { providerLatencySection } from './sections/provider-latency.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { webRenderSection } from './sections/web-render.ts';
@@ -34,6 +35,8 @@ sections.push(
       : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 2000 },
   ),
 );
+
+sections.push(await providerLatencySection(quick ? 50 : 300));
 
 sections.push(
   await webRenderSection(
