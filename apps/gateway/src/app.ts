@@ -7,6 +7,8 @@ import { StoreUnavailableError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse } from './errors.ts';
+import { requestLog } from './logging/request-log.ts';
+import { metricsRoute } from './metrics/route.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
@@ -15,16 +17,21 @@ import type { AppEnv, Services } from './services.ts';
 export function createApp(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.onError((error) => {
-    if (error instanceof ApiError) return errorResponse(error);
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      services.metrics.requestError(error.type);
+      return errorResponse(error);
+    }
     if (error instanceof StoreUnavailableError) {
+      services.metrics.requestError('service_unavailable');
       return errorResponse(
         new ApiError(503, 'service_unavailable', 'the stream store is unavailable; retry shortly', {
           'Retry-After': '1',
         }),
       );
     }
-    console.error(error);
+    services.metrics.requestError('internal_error');
+    (c.var.log ?? services.log).error({ err: error }, 'request failed');
     return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
   });
   app.notFound((c) =>
@@ -44,12 +51,14 @@ export function createApp(services: Services): Hono<AppEnv> {
       },
     }),
   );
+  app.use('*', requestLog(services.log));
   app.use('*', async (c, next) => {
     c.set('user', null);
     await next();
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  metricsRoute(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
   webRoutes(app, services.web);

@@ -52,6 +52,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: int(8_000, 0),
   /** With REDIS_URL: how long a dead instance's streams wait before another instance takes them over. */
   STREAM_LEASE_MS: int(5_000, 100),
+  /** When set, `GET /metrics` needs this bearer token. */
+  METRICS_TOKEN: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

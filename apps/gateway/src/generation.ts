@@ -22,6 +22,8 @@ export interface GenerationRequest {
   firstTokenTimeoutMs: number;
   continueFrom?: string;
   recorder?: AnswerRecorder;
+  /** Called with the time from asking the model to its first token. */
+  onFirstToken?: (ms: number) => void;
 }
 
 class FirstTokenTimeout extends Error {}
@@ -48,7 +50,10 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
       if (stream.ended || (tokens === 0 && timeout.signal.aborted)) break;
       if (part.type === 'text') {
-        if (tokens++ === 0) clearTimeout(timer);
+        if (tokens++ === 0) {
+          clearTimeout(timer);
+          request.onFirstToken?.(performance.now() - began);
+        }
         stream.delta(part.text);
         recorder?.text(part.text);
       } else {

@@ -21,8 +21,9 @@ import type { Config } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
-import type { Services } from './services.ts';
+import type { Log, Services } from './services.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -46,20 +47,25 @@ async function createStore(config: Config): Promise<{ store: StreamStore; coordi
   return { store, coordinator };
 }
 
-export async function createServices(config: Config): Promise<Services & { db: Database }> {
+export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const { store, coordinator } = await createStore(config);
+  const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);
   const engine = new StreamEngine({
     store,
     coordinator,
     onOrphan: (streamId) => takeOver(services, streamId),
+    observer: metrics.observer,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     retentionMs: config.STREAM_RETENTION_MS,
     maxLogBytes: config.STREAM_MAX_LOG_BYTES,
     coalesceWords: config.DELTA_COALESCE_WORDS,
     coalesceHoldMs: config.DELTA_HOLD_MS,
   });
-  const sinkOptions = { maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES };
+  const sinkOptions = {
+    maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
+    onSlowClient: metrics.observer.onSlowClient,
+  };
   const services: Services & { db: Database } = {
     db,
     config,
@@ -67,11 +73,13 @@ export async function createServices(config: Config): Promise<Services & { db: D
     models: createModelRegistry(config),
     conversations: new ConversationStore(db),
     web: loadWebAssets(),
+    metrics,
+    log,
     respondSSE(c, info, afterSeq) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       if (!res)
         return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
-      writeSSEResponse(engine, info, afterSeq, res, sinkOptions);
+      writeSSEResponse(engine, info, afterSeq, res, { ...sinkOptions, headers: { 'X-Request-Id': c.var.requestId } });
       return RESPONSE_ALREADY_SENT;
     },
   };
@@ -80,7 +88,7 @@ export async function createServices(config: Config): Promise<Services & { db: D
 
 export async function startGateway(config: Config): Promise<Gateway> {
   const logger = createLogger(config.LOG_LEVEL);
-  const services = await createServices(config);
+  const services = await createServices(config, logger);
   const app = createApp(services);
   const server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },

@@ -7,6 +7,7 @@ import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { WebAssets } from './routes/web.ts';
 
@@ -17,10 +18,20 @@ export interface Services {
   conversations: ConversationStore;
   /** The built chat page. */
   web: WebAssets;
+  metrics: Metrics;
+  log: Log;
   /** Sends a stream's events from `afterSeq` on as this request's response. */
   respondSSE(c: Context, info: StreamInfo, afterSeq: number): Response;
 }
 
+/** The logging the app needs (pino's shape; edge entries can pass a console-backed one). */
+export interface Log {
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+  child(fields: object): Log;
+}
+
 export interface AppEnv {
-  Variables: { user: string | null };
+  Variables: { user: string | null; log: Log; requestId: string };
 }

@@ -66,7 +66,14 @@ export class StreamEngine {
     const info: StreamInfo = { ...init, streamId: newId(), createdAt: Date.now() };
     await this.store.create(info);
     await this.#coordinator?.own(info.streamId);
-    const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s));
+    const stream = new Stream(
+      info,
+      this.store,
+      this.limits,
+      (s) => this.#streamEnded(s),
+      undefined,
+      this.#observer,
+    );
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
     stream.emit('hello', {
@@ -84,10 +91,14 @@ export class StreamEngine {
    */
   adopt(info: StreamInfo, frames: string[]): Stream {
     const bytes = frames.reduce((sum, frame) => sum + frame.length, 0);
-    const stream = new Stream(info, this.store, this.limits, (s) => this.#streamEnded(s), {
-      seq: frames.length,
-      bytes,
-    });
+    const stream = new Stream(
+      info,
+      this.store,
+      this.limits,
+      (s) => this.#streamEnded(s),
+      { seq: frames.length, bytes },
+      this.#observer,
+    );
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
     return stream;

@@ -13,4 +13,8 @@ export interface EngineObserver {
   onSlowClient?(): void;
   onStreamStart?(info: StreamInfo): void;
   onStreamEnd?(info: StreamInfo, durationMs: number): void;
+  /** The first `delta` of a stream was appended, `ms` after the stream started. */
+  onFirstDelta?(info: StreamInfo, ms: number): void;
+  /** A stream ended with an `error` event of this type. */
+  onStreamError?(info: StreamInfo, type: string): void;
 }

@@ -12,6 +12,7 @@ import {
   formatEventId,
 } from '@tidewire/protocol';
 import { DeltaCoalescer } from './coalescer.ts';
+import type { EngineObserver } from './observer.ts';
 import type { StreamInfo, StreamStore } from './store.ts';
 
 export interface StreamLimits {
@@ -32,6 +33,8 @@ export class Stream {
   readonly #abort = new AbortController();
   readonly #coalescer: DeltaCoalescer;
   readonly #onEnd: (stream: Stream) => void;
+  readonly #observer: EngineObserver;
+  #sentDelta = false;
   #seq = 0;
   #bytes = 0;
   #ended = false;
@@ -52,7 +55,9 @@ export class Stream {
     limits: StreamLimits,
     onEnd: (stream: Stream) => void,
     resume?: { seq: number; bytes: number },
+    observer: EngineObserver = {},
   ) {
+    this.#observer = observer;
     this.info = info;
     this.#seq = resume?.seq ?? 0;
     this.#bytes = resume?.bytes ?? 0;
@@ -164,6 +169,12 @@ export class Stream {
       return;
     }
     this.#write(seq, frame);
+    if (event === 'delta' && !this.#sentDelta) {
+      this.#sentDelta = true;
+      this.#observer.onFirstDelta?.(this.info, Date.now() - this.info.createdAt);
+    } else if (event === 'error') {
+      this.#observer.onStreamError?.(this.info, (data as { type: string }).type);
+    }
   }
 
   #write(seq: number, frame: string): void {

@@ -143,7 +143,11 @@ export class ConversationStore {
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
   async continueAnswer(streamId: string, textSoFar: string): Promise<AnswerRecorder | undefined> {
-    const row = await this.#db.selectFrom('messages').select(['id', 'conversation_id']).where('stream_id', '=', streamId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('messages')
+      .select(['id', 'conversation_id'])
+      .where('stream_id', '=', streamId)
+      .executeTakeFirst();
     if (!row) return undefined;
     const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#flushMs);
     recorder.text(textSoFar);

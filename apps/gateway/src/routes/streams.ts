@@ -35,6 +35,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
     if (!info || info.userId !== c.get('user')) {
       throw notFound('stream_not_found', `stream ${point.streamId} is unknown or has expired`);
     }
+    c.var.log.info({ stream: point.streamId, after: point.seq }, 'stream resumed');
     return services.respondSSE(c, info, point.seq);
   }
 
@@ -57,7 +58,9 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
       request: { messages } satisfies StoredRequest,
     });
     const recorder = await conversations.recordAnswer(conversationId, stream.id);
+    c.var.log.info({ stream: stream.id, model: model.name, conversation: conversationId }, 'stream started');
     void runGeneration({
+      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
       stream,
       model,
       messages,
