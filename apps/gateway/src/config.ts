@@ -52,6 +52,16 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: int(8_000, 0),
   /** With REDIS_URL: how long a dead instance's streams wait before another instance takes them over. */
   STREAM_LEASE_MS: int(5_000, 100),
+  /** Open SSE connections one IP may hold; `0` = off. */
+  MAX_CONNECTIONS_PER_IP: int(50),
+  /** Take the client IP from `X-Forwarded-For` (set it when a trusted proxy is in front). */
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Slow-loris bounds: time to receive a request's headers, and the whole request. */
+  HEADERS_TIMEOUT_MS: int(10_000, 100),
+  REQUEST_TIMEOUT_MS: int(30_000, 100),
   /** When set, `GET /metrics` needs this bearer token. */
   METRICS_TOKEN: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

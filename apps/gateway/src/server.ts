@@ -20,6 +20,8 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import { ConnectionLimit } from './limits/connection-limit.ts';
+import { StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
@@ -75,11 +77,23 @@ export async function createServices(config: Config, log: Log): Promise<Services
     web: loadWebAssets(),
     metrics,
     log,
-    respondSSE(c, info, afterSeq) {
+    limits: new StreamLimits({
+      perMinute: config.RATE_LIMIT_PER_MIN,
+      concurrent: config.MAX_STREAMS_PER_USER,
+      redis: (store as { client?: unknown }).client,
+    }),
+    connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
+    respondSSE(c, info, afterSeq, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
-      if (!res)
+      if (!res) {
+        c.req.raw.signal.addEventListener('abort', onClose, { once: true });
         return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
-      writeSSEResponse(engine, info, afterSeq, res, { ...sinkOptions, headers: { 'X-Request-Id': c.var.requestId } });
+      }
+      res.once('close', onClose);
+      writeSSEResponse(engine, info, afterSeq, res, {
+        ...sinkOptions,
+        headers: { 'X-Request-Id': c.var.requestId },
+      });
       return RESPONSE_ALREADY_SENT;
     },
   };
@@ -91,7 +105,13 @@ export async function startGateway(config: Config): Promise<Gateway> {
   const services = await createServices(config, logger);
   const app = createApp(services);
   const server = createServer(
-    { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+    {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: 5_000,
+      // How often Node checks those timeouts (its default, 30 s, would let slow clients linger).
+      connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS / 2),
+    },
     getRequestListener(app.fetch),
   );
   await new Promise<void>((resolve, reject) => {

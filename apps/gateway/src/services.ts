@@ -7,6 +7,8 @@ import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
+import type { ConnectionLimit } from './limits/connection-limit.ts';
+import type { StreamLimits } from './limits/stream-limits.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { WebAssets } from './routes/web.ts';
@@ -20,8 +22,10 @@ export interface Services {
   web: WebAssets;
   metrics: Metrics;
   log: Log;
-  /** Sends a stream's events from `afterSeq` on as this request's response. */
-  respondSSE(c: Context, info: StreamInfo, afterSeq: number): Response;
+  limits: StreamLimits;
+  connections: ConnectionLimit;
+  /** Sends a stream's events from `afterSeq` on as this request's response; `onClose` when it closes. */
+  respondSSE(c: Context, info: StreamInfo, afterSeq: number, onClose: () => void): Response;
 }
 
 /** The logging the app needs (pino's shape; edge entries can pass a console-backed one). */

@@ -6,8 +6,10 @@
  */
 import type { EventId } from '@tidewire/protocol';
 import type { Context, Hono } from 'hono';
-import { badRequest, notFound } from '../errors.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
+import { clientIp, clientKey } from '../limits/client-key.ts';
+import type { ModelProvider } from '../models/provider.ts';
 import type { AppEnv, Services } from '../services.ts';
 import type { StoredRequest } from '../takeover.ts';
 import { type ChatInput, readChatInput } from './chat-input.ts';
@@ -30,13 +32,35 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
     return { conversationId: found.id, messages: [...history, ...input.messages] };
   }
 
+  /** Counts the connection against its IP (429 past the bound) until it closes. */
+  function enterConnection(c: Context<AppEnv>): () => void {
+    try {
+      return services.connections.enter(clientIp(c, config.TRUST_PROXY));
+    } catch (error) {
+      services.metrics.limitHit('connections');
+      throw error;
+    }
+  }
+
   async function resume(c: Context<AppEnv>, point: EventId): Promise<Response> {
     const info = await engine.store.info(point.streamId);
     if (!info || info.userId !== c.get('user')) {
       throw notFound('stream_not_found', `stream ${point.streamId} is unknown or has expired`);
     }
+    const leave = enterConnection(c);
     c.var.log.info({ stream: point.streamId, after: point.seq }, 'stream resumed');
-    return services.respondSSE(c, info, point.seq);
+    return services.respondSSE(c, info, point.seq, leave);
+  }
+
+  /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
+  async function admit(c: Context<AppEnv>): Promise<() => void> {
+    try {
+      return await services.limits.admit(clientKey(c, config.TRUST_PROXY));
+    } catch (error) {
+      if (error instanceof ApiError)
+        services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
+      throw error;
+    }
   }
 
   async function startChat(c: Context<AppEnv>): Promise<Response> {
@@ -50,6 +74,25 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
         `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
       );
     }
+    const leave = enterConnection(c);
+    let release: (() => void) | undefined;
+    try {
+      release = await admit(c);
+      return await startStream(c, input, model, release, leave);
+    } catch (error) {
+      release?.();
+      leave();
+      throw error;
+    }
+  }
+
+  async function startStream(
+    c: Context<AppEnv>,
+    input: ChatInput,
+    model: ModelProvider,
+    release: () => void,
+    leave: () => void,
+  ): Promise<Response> {
     const { conversationId, messages } = await openConversation(c.get('user'), input);
     const stream = await engine.start({
       model: model.name,
@@ -68,7 +111,8 @@ export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
       recorder,
     });
-    return services.respondSSE(c, stream.info, 0);
+    void stream.finished.then(release);
+    return services.respondSSE(c, stream.info, 0, leave);
   }
 
   app.get('/api/v1/stream/chat', startChat);

@@ -1,0 +1,21 @@
+/**
+ * Who a request counts against: its user when there is one, else its IP address (from the
+ * socket; from `X-Forwarded-For` only when `TRUST_PROXY` says a proxy in front sets it).
+ * @module
+ */
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { AppEnv } from '../services.ts';
+
+export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+export function clientKey(c: Context<AppEnv>, trustProxy: boolean): string {
+  const user = c.get('user');
+  return user === null ? `ip:${clientIp(c, trustProxy)}` : `user:${user}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * The limits on starting streams: new streams per user (or IP) per minute
+ * (`RATE_LIMIT_PER_MIN`, rate-limiter-flexible; in Redis when there is one, so all instances
+ * share it) and concurrent generations per user (`MAX_STREAMS_PER_USER`, counted on this
+ * instance). Resumes count against neither. Refusals are 429 with `Retry-After`.
+ * @module
+ */
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import { ApiError } from '../errors.ts';
+
+export interface StreamLimitsOptions {
+  perMinute: number;
+  concurrent: number;
+  /** A node-redis client to share the rate across instances. */
+  redis?: unknown;
+}
+
+export class StreamLimits {
+  readonly #rate: RateLimiterAbstract | undefined;
+  readonly #concurrent: number;
+  readonly #running = new Map<string, number>();
+
+  constructor(options: StreamLimitsOptions) {
+    this.#concurrent = options.concurrent;
+    if (options.perMinute <= 0) return;
+    const shape = { points: options.perMinute, duration: 60, keyPrefix: 'tw:rate' };
+    this.#rate = options.redis
+      ? new RateLimiterRedis({
+          ...shape,
+          storeClient: options.redis,
+          useRedisPackage: true,
+          rejectIfRedisNotReady: true,
+        })
+      : new RateLimiterMemory(shape);
+  }
+
+  /**
+   * Admits a new stream for `key` or throws 429. Returns the function that frees its
+   * concurrency slot (call it when the stream ends).
+   */
+  async admit(key: string): Promise<() => void> {
+    if (this.#concurrent > 0 && (this.#running.get(key) ?? 0) >= this.#concurrent) {
+      throw new ApiError(
+        429,
+        'too_many_streams',
+        `at most ${this.#concurrent} answers can run at once; wait for one to finish`,
+        {
+          'Retry-After': '5',
+        },
+      );
+    }
+    if (this.#rate) {
+      try {
+        await this.#rate.consume(key);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new ApiError(429, 'rate_limited', `too many new streams; try again in ${seconds} s`, {
+          'Retry-After': String(seconds),
+        });
+      }
+    }
+    this.#running.set(key, (this.#running.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#running.get(key) ?? 1) - 1;
+      if (left <= 0) this.#running.delete(key);
+      else this.#running.set(key, left);
+    };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Every limit trips: new streams per minute (resumes exempt), concurrent generations per
+ * user, open connections per IP, and the slow-loris header timeout. (Body size and question
+ * length are in bad-input.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import { startTestGateway } from '../../../testing/gateway.ts';
+import { collectSSE } from '../../../testing/sse-client.ts';
+
+async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { type: string } }).error.type;
+}
+
+test('RATE_LIMIT_PER_MIN: the next new stream gets 429 rate_limited with Retry-After; resumes still work', async () => {
+  const gateway = await startTestGateway({ RATE_LIMIT_PER_MIN: '3' });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await collectSSE(`${gateway.url}/api/v1/stream/chat?q=r${i}`)).events[0]!.streamId!);
+    const refused = await fetch(`${gateway.url}/api/v1/stream/chat?q=one+too+many`);
+    assert.equal(refused.status, 429);
+    assert.equal(await errorOf(refused), 'rate_limited');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    for (const id of ids) {
+      const resumed = await collectSSE(`${gateway.url}/api/v1/stream/chat`, {
+        headers: { 'last-event-id': `${id}:2` },
+      });
+      assert.equal(resumed.status, 200, 'resumes never count');
+    }
+  } finally {
+    await gateway.shutdown();
+  }
+});
+
+test('MAX_STREAMS_PER_USER: a third concurrent generation gets 429 too_many_streams, freed when one ends', async () => {
+  const gateway = await startTestGateway({ MAX_STREAMS_PER_USER: '2', DEMO_TOKENS_PER_SEC: '40' });
+  try {
+    const a = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=a`, { until: () => true });
+    await collectSSE(`${gateway.url}/api/v1/stream/chat?q=b`, { until: () => true });
+    const refused = await fetch(`${gateway.url}/api/v1/stream/chat?q=c`);
+    assert.equal(refused.status, 429);
+    assert.equal(await errorOf(refused), 'too_many_streams');
+    assert.ok(refused.headers.get('retry-after'));
+    await fetch(`${gateway.url}/api/v1/streams/${a.events[0]!.streamId}/cancel`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 50));
+    const admitted = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=c`, { until: () => true });
+    assert.equal(admitted.status, 200);
+  } finally {
+    await gateway.shutdown();
+  }
+});
+
+test('MAX_CONNECTIONS_PER_IP: a third open stream connection gets 429 too_many_connections', async () => {
+  const gateway = await startTestGateway({ MAX_CONNECTIONS_PER_IP: '2', DEMO_TOKENS_PER_SEC: '20' });
+  const open: AbortController[] = [];
+  try {
+    const first = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=hold`, { until: () => true });
+    const id = first.events[0]!.streamId!;
+    for (let i = 0; i < 2; i++) {
+      const abort = new AbortController();
+      open.push(abort);
+      const res = await fetch(`${gateway.url}/api/v1/streams/${id}`, { signal: abort.signal });
+      assert.equal(res.status, 200);
+    }
+    const refused = await fetch(`${gateway.url}/api/v1/streams/${id}`);
+    assert.equal(refused.status, 429);
+    assert.equal(await errorOf(refused), 'too_many_connections');
+    open.pop()!.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await fetch(`${gateway.url}/api/v1/streams/${id}`, {
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined);
+    assert.equal(again?.status, 200, 'a closed connection frees its place');
+    await again?.body?.cancel();
+  } finally {
+    for (const a of open) a.abort();
+    await gateway.shutdown();
+  }
+});
+
+test('a slow-loris client that never finishes its headers is cut off after HEADERS_TIMEOUT_MS', async () => {
+  const gateway = await startTestGateway({ HEADERS_TIMEOUT_MS: '600' });
+  try {
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const began = Date.now();
+    let received = '';
+    socket.on('data', (d) => {
+      received += d;
+    });
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const drip = setInterval(() => socket.write('X-Slow: y\r\n'), 100);
+    await new Promise((resolve) => socket.on('close', resolve));
+    clearInterval(drip);
+    const elapsed = Date.now() - began;
+    assert.ok(elapsed < 5000, `closed after ${elapsed} ms`);
+    assert.ok(received === '' || received.startsWith('HTTP/1.1 408'), received);
+  } finally {
+    await gateway.shutdown();
+  }
+});
