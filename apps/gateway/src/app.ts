@@ -6,6 +6,8 @@
 import { StoreUnavailableError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { authenticate } from './auth/auth.ts';
+import { loginRoutes } from './auth/login-routes.ts';
 import { ApiError, errorResponse } from './errors.ts';
 import { requestLog } from './logging/request-log.ts';
 import { metricsRoute } from './metrics/route.ts';
@@ -52,12 +54,10 @@ export function createApp(services: Services): Hono<AppEnv> {
     }),
   );
   app.use('*', requestLog(services.log));
-  app.use('*', async (c, next) => {
-    c.set('user', null);
-    await next();
-  });
+  app.use('*', authenticate(services.auth));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  loginRoutes(app, services.auth);
   metricsRoute(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);

@@ -7,15 +7,14 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startGateway } from './server.ts';
 
 export async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
-    config = loadConfig();
+    gateway = await startGateway(loadConfig());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`tidewire: ${error.message}\n`);
     process.exit(2);
   }
-  const gateway = await startGateway(config);
   process.stdout.write(`listening on ${gateway.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -17,7 +17,10 @@ import {
 } from '@tidewire/server';
 import { writeSSEResponse } from '@tidewire/server/node';
 import { createApp } from './app.ts';
-import type { Config } from './config.ts';
+import { Auth } from './auth/auth.ts';
+import { BearerTokens } from './auth/tokens.ts';
+import { UserStore } from './auth/users.ts';
+import { type Config, ConfigError } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { ConnectionLimit } from './limits/connection-limit.ts';
@@ -83,6 +86,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
       redis: (store as { client?: unknown }).client,
     }),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
+    auth: new Auth(new BearerTokens(config.AUTH_TOKENS), new UserStore(db), config.TRUST_PROXY),
     respondSSE(c, info, afterSeq, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       if (!res) {
@@ -103,6 +107,13 @@ export async function createServices(config: Config, log: Log): Promise<Services
 export async function startGateway(config: Config): Promise<Gateway> {
   const logger = createLogger(config.LOG_LEVEL);
   const services = await createServices(config, logger);
+  if (config.NODE_ENV === 'production' && !(await services.auth.enabled())) {
+    await services.engine.close();
+    await services.db.destroy();
+    throw new ConfigError(
+      'NODE_ENV=production refuses to start with auth off: set AUTH_TOKENS or add a user (tidewire user add NAME)',
+    );
+  }
   const app = createApp(services);
   const server = createServer(
     {

@@ -5,6 +5,7 @@
  */
 import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
+import type { Auth } from './auth/auth.ts';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { ConnectionLimit } from './limits/connection-limit.ts';
@@ -23,6 +24,7 @@ export interface Services {
   metrics: Metrics;
   log: Log;
   limits: StreamLimits;
+  auth: Auth;
   connections: ConnectionLimit;
   /** Sends a stream's events from `afterSeq` on as this request's response; `onClose` when it closes. */
   respondSSE(c: Context, info: StreamInfo, afterSeq: number, onClose: () => void): Response;

@@ -32,6 +32,18 @@ program
     await main();
   });
 
+program
+  .command('user')
+  .description('Manage users of the chat page')
+  .command('add')
+  .description('Add a user, or set a new password (read from standard input)')
+  .argument('<name>', 'user name: 1 to 64 of A-Z a-z 0-9 . _ -')
+  .option('--password-stdin', 'read the password from standard input (for scripts)')
+  .action(async (name: string, options: { passwordStdin?: boolean }) => {
+    const { userAdd } = await import('./user-add.ts');
+    await userAdd(name, options);
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

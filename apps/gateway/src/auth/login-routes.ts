@@ -1,0 +1,85 @@
+/**
+ * The login page and its endpoints: `GET /login` (a small form), `POST /login` (form or
+ * JSON `{name, password}`; sets the HttpOnly, SameSite=Lax session cookie, Secure over TLS;
+ * attempts limited per name and IP), `POST /logout`.
+ * @module
+ */
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ApiError } from '../errors.ts';
+import { clientIp } from '../limits/client-key.ts';
+import type { AppEnv } from '../services.ts';
+import { type Auth, SESSION_COOKIE } from './auth.ts';
+import { SESSION_DAYS } from './users.ts';
+
+const attempts = () => new RateLimiterMemory({ points: 10, duration: 60, keyPrefix: 'tw:login' });
+
+function loginPage(error?: string): string {
+  const message = error ? `<p class="error" role="alert">${error}</p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>Sign in · tidewire</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0}
+form{display:grid;gap:10px;width:min(320px,90vw)}input,button{font:inherit;padding:10px;border-radius:8px;border:1px solid #8885}
+button{background:#0b6bcb;color:#fff;border:0}.error{color:#b42318}</style></head>
+<body><form method="post" action="/login"><h1>tidewire</h1>${message}
+<label>Name <input name="name" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button></form></body></html>`;
+}
+
+async function credentials(c: Context<AppEnv>): Promise<{ name: string; password: string; form: boolean }> {
+  const form = !c.req.header('content-type')?.includes('application/json');
+  const body = (form ? await c.req.parseBody() : await c.req.json().catch(() => ({}))) as Record<
+    string,
+    unknown
+  >;
+  const name = typeof body.name === 'string' ? body.name : '';
+  const password = typeof body.password === 'string' ? body.password : '';
+  return { name, password, form };
+}
+
+export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
+  const limiter = attempts();
+  app.get('/login', (c) =>
+    c.html(loginPage(), 200, {
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    }),
+  );
+
+  app.post('/login', async (c) => {
+    if (c.req.header('origin') && !auth.sameOrigin(c))
+      throw new ApiError(403, 'forbidden', 'sign in from this site');
+    const { name, password, form } = await credentials(c);
+    try {
+      await limiter.consume(`${name}|${clientIp(c, auth.trustProxy)}`);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      throw new ApiError(429, 'rate_limited', `too many sign-in attempts; try again in ${seconds} s`, {
+        'Retry-After': String(seconds),
+      });
+    }
+    if (!name || !password || !(await auth.users.check(name, password))) {
+      if (form) return c.html(loginPage('Wrong name or password.'), 401);
+      throw new ApiError(401, 'unauthorized', 'wrong name or password');
+    }
+    setCookie(c, SESSION_COOKIE, await auth.users.startSession(name), {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      secure: auth.protocol(c) === 'https',
+      maxAge: SESSION_DAYS * 86_400,
+    });
+    return form ? c.redirect('/', 303) : c.json({ user: name });
+  });
+
+  app.post('/logout', async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await auth.users.endSession(token);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.req.header('content-type')?.includes('application/json')
+      ? c.json({ ok: true })
+      : c.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * Auth: bearer tokens for API clients, users with a login page and a session cookie, CSRF on
+ * cookie POSTs, streams and conversations that belong to their user, and production refusing
+ * to start open.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
+import { collectSSE } from '../../../testing/sse-client.ts';
+import type { Gateway } from '../src/server.ts';
+
+const ADA = { authorization: 'Bearer ada-token-123' };
+const BOB = { authorization: 'Bearer bob-token-456' };
+
+describe('bearer tokens', () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startTestGateway({
+      AUTH_TOKENS: 'ada:ada-token-123,bob:bob-token-456',
+      DEMO_TOKENS_PER_SEC: '100',
+    });
+  });
+  after(() => gateway.shutdown());
+
+  test('no token or a wrong one is 401; /healthz stays open', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer nope-nope-nope' },
+      { authorization: 'Basic abc' },
+    ] as Record<string, string>[]) {
+      const res = await fetch(`${gateway.url}/api/v1/stream/chat?q=hi`, { headers });
+      assert.equal(res.status, 401);
+      assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'unauthorized');
+    }
+    for (const path of ['/api/v1/conversations', '/admin/api/chat/stream']) {
+      assert.equal(
+        (await fetch(`${gateway.url}${path}`, { method: path.startsWith('/admin') ? 'POST' : 'GET' })).status,
+        401,
+        path,
+      );
+    }
+    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
+    const page = await fetch(`${gateway.url}/`, { redirect: 'manual' });
+    assert.equal(page.status, 302);
+    assert.equal(page.headers.get('location'), '/login');
+  });
+
+  test('a stream belongs to its user: another user gets 404 on resume, cancel and its conversation', async () => {
+    const mine = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=private`, {
+      headers: ADA,
+      until: (e) => e.event === 'delta',
+    });
+    assert.equal(mine.status, 200);
+    const hello = mine.events[0]!;
+    assert.ok(hello.event === 'hello');
+    const id = hello.streamId!;
+    const conversation = hello.data.conversation_id!;
+    assert.equal((await fetch(`${gateway.url}/api/v1/streams/${id}`, { headers: BOB })).status, 404);
+    assert.equal(
+      (await fetch(`${gateway.url}/api/v1/stream/chat`, { headers: { ...BOB, 'last-event-id': `${id}:1` } }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (await fetch(`${gateway.url}/api/v1/streams/${id}/cancel`, { method: 'POST', headers: BOB })).status,
+      404,
+    );
+    assert.equal(
+      (await fetch(`${gateway.url}/api/v1/conversations/${conversation}`, { headers: BOB })).status,
+      404,
+    );
+    const bobList = (await (await fetch(`${gateway.url}/api/v1/conversations`, { headers: BOB })).json()) as {
+      data: unknown[];
+    };
+    assert.equal(bobList.data.length, 0);
+    assert.equal(
+      (await fetch(`${gateway.url}/api/v1/conversations/${conversation}`, { headers: ADA })).status,
+      200,
+    );
+    const resumed = await collectSSE(`${gateway.url}/api/v1/streams/${id}?after=1`, { headers: ADA });
+    assert.equal(resumed.events.at(-1)?.event, 'done');
+  });
+});
+
+describe('users, the login page and the session cookie', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-auth-'));
+  const database = `sqlite:${join(dir, 'users.db')}`;
+  let gateway: Gateway;
+  let cookie = '';
+
+  before(async () => {
+    const added = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['apps/gateway/bin/tidewire.js', 'user', 'add', 'carol', '--password-stdin'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: database },
+          stdio: ['pipe', 'ignore', 'ignore'],
+        },
+      );
+      child.stdin.end('correct horse battery\n');
+      child.on('exit', resolve);
+    });
+    assert.equal(added, 0, 'tidewire user add');
+    gateway = await startTestGateway({ DATABASE_URL: database, TRUST_PROXY: 'true' });
+  });
+  after(async () => {
+    await gateway.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the login page is served; a wrong password is 401', async () => {
+    const page = await fetch(`${gateway.url}/login`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<form method="post" action="\/login">/);
+    const wrong = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'carol', password: 'wrong password' }),
+    });
+    assert.equal(wrong.status, 401);
+  });
+
+  test('signing in sets an HttpOnly, SameSite=Lax session cookie, Secure behind TLS', async () => {
+    const res = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+      body: 'name=carol&password=correct+horse+battery',
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 303);
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    assert.match(setCookie, /^tw_session=[A-Za-z0-9_-]{43};/);
+    for (const attribute of ['HttpOnly', 'SameSite=Lax', 'Path=/', 'Secure'])
+      assert.ok(setCookie.includes(attribute), attribute);
+    cookie = setCookie.split(';')[0]!;
+    const plain = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'carol', password: 'correct horse battery' }),
+    });
+    assert.ok(!(plain.headers.get('set-cookie') ?? '').includes('Secure'), 'no Secure over plain HTTP');
+    const page = await fetch(`${gateway.url}/`, { headers: { cookie }, redirect: 'manual' });
+    assert.notEqual(page.status, 302, 'signed in: the chat page, not the login page');
+  });
+
+  test('a cookie POST from another site is refused (CSRF); from this site it streams', async () => {
+    const body = JSON.stringify({ q: 'csrf?' });
+    const forged = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: 'https://evil.example' },
+      body,
+    });
+    assert.equal(forged.status, 403);
+    assert.equal(((await forged.json()) as { error: { type: string } }).error.type, 'forbidden');
+    const noOrigin = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body,
+    });
+    assert.equal(noOrigin.status, 403);
+    const same = await collectSSE(`${gateway.url}/api/v1/stream/chat`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: gateway.url },
+      body,
+    });
+    assert.equal(same.status, 200);
+    assert.equal(same.events.at(-1)?.event, 'done');
+  });
+
+  test('after logout the cookie no longer works', async () => {
+    await fetch(`${gateway.url}/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: gateway.url },
+      redirect: 'manual',
+    });
+    const res = await fetch(`${gateway.url}/api/v1/conversations`, { headers: { cookie } });
+    assert.equal(res.status, 401);
+  });
+});
+
+test('NODE_ENV=production refuses to start with auth off', async () => {
+  await assert.rejects(spawnGateway({ NODE_ENV: 'production' }), (error: Error) => {
+    assert.match(error.message, /exited with 2/);
+    assert.match(error.message, /refuses to start with auth off/);
+    return true;
+  });
+  const ok = await spawnGateway({ NODE_ENV: 'production', AUTH_TOKENS: 'ops:a-long-token' });
+  assert.equal(await ok.stop(), 0);
+});
