@@ -1,0 +1,97 @@
+/**
+ * Test support: a real nginx (Debian's) in a temp dir, in the foreground, on free loopback
+ * ports, serving the repository's example site (infra/nginx/tidewire.conf) with its include
+ * (sse.conf) pointed at a test gateway and a test certificate. Stopped by PID.
+ * @module
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './gateway.ts';
+import { freePort } from './ports.ts';
+import { selfSignedCertificate } from './tls.ts';
+
+export interface TestNginx {
+  http: string;
+  https: string;
+  close(): Promise<void>;
+}
+
+export interface NginxOptions {
+  /** Replaces text in sse.conf (a control that breaks it on purpose). */
+  sseEdit?: (conf: string) => string;
+}
+
+export async function startNginx(gatewayUrl: string, options: NginxOptions = {}): Promise<TestNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-nginx-'));
+  for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+  const tls = selfSignedCertificate();
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const upstream = new URL(gatewayUrl).host;
+  const sse = readFileSync(join(ROOT, 'infra/nginx/sse.conf'), 'utf8');
+  writeFileSync(join(dir, 'sse.conf'), options.sseEdit ? options.sseEdit(sse) : sse);
+  const site = readFileSync(join(ROOT, 'infra/nginx/tidewire.conf'), 'utf8')
+    .replace('server 127.0.0.1:5000;', `server ${upstream};`)
+    .replace('/etc/ssl/tidewire/fullchain.pem', tls.cert)
+    .replace('/etc/ssl/tidewire/privkey.pem', tls.key)
+    .replaceAll('/etc/nginx/snippets/tidewire-sse.conf', join(dir, 'sse.conf'));
+  // The example's upstream and its TLS server as they are; the same server once more on plain
+  // HTTP, for byte-level tests without TLS. (The port-80 redirect server is left out.)
+  const upstreamBlock = site.slice(0, site.indexOf('server {'));
+  const tlsServer = site
+    .slice(site.lastIndexOf('server {'))
+    .replace('listen 443 ssl http2;', `listen 127.0.0.1:${httpsPort} ssl http2;`);
+  const plainServer = tlsServer
+    .replace(`listen 127.0.0.1:${httpsPort} ssl http2;`, `listen 127.0.0.1:${httpPort};`)
+    .replace(/ssl_\w+ [^;]+;/g, '');
+  const config = `daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${upstreamBlock}
+${tlsServer}
+${plainServer}
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), config);
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr!.on('data', (d) => {
+    errors += d;
+  });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${errors}`);
+    const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`nginx did not start: ${errors}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    http: `http://127.0.0.1:${httpPort}`,
+    https: `https://127.0.0.1:${httpsPort}`,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGQUIT');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(tls.dir, { recursive: true, force: true });
+    },
+  };
+}
