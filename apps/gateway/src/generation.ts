@@ -34,9 +34,14 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   let tokens = 0;
   let outputTokens: number | undefined;
   let reason: 'stop' | 'length' = 'stop';
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
-  const signal = AbortSignal.any([stream.signal, timeout.signal]);
+  // One signal for the model call: aborted by a cancel of the stream or by the first-token
+  // timeout (AbortSignal.any is missing on some edge runtimes).
+  const abort = new AbortController();
+  const onCancel = () => abort.abort(stream.signal.reason);
+  stream.signal.addEventListener('abort', onCancel, { once: true });
+  const timer = setTimeout(() => abort.abort(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
+  const signal = abort.signal;
+  const timedOut = () => signal.reason instanceof FirstTokenTimeout;
   try {
     if (!request.continueFrom) {
       stream.emit('start', { status: 'processing' });
@@ -48,7 +53,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       continueFrom: request.continueFrom,
     })) {
       // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
-      if (stream.ended || (tokens === 0 && timeout.signal.aborted)) break;
+      if (stream.ended || (tokens === 0 && timedOut())) break;
       if (part.type === 'text') {
         if (tokens++ === 0) {
           clearTimeout(timer);
@@ -61,7 +66,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
         outputTokens = part.usage?.outputTokens;
       }
     }
-    if (timeout.signal.aborted) throw timeout.signal.reason;
+    if (timedOut()) throw signal.reason;
     if (stream.ended) return await recorder?.end(false);
     const used = outputTokens ?? tokens;
     stream.emit('metadata', {
@@ -73,13 +78,14 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     await recorder?.end(true);
   } catch (error) {
     if (!stream.ended) {
-      const cause = timeout.signal.aborted ? timeout.signal.reason : error;
+      const cause = timedOut() ? signal.reason : error;
       const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
       await stream.fail(type, message, tokens);
     }
     await recorder?.end(false).catch(() => {});
   } finally {
     clearTimeout(timer);
+    stream.signal.removeEventListener('abort', onCancel);
   }
 }
 

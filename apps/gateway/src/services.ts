@@ -14,20 +14,31 @@ import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { WebAssets } from './routes/web.ts';
 
-export interface Services {
+/** What the stream endpoints need: enough for an edge deployment, which has no database. */
+export interface StreamServices {
   config: Config;
   engine: StreamEngine;
   models: ModelRegistry;
-  conversations: ConversationStore;
-  /** The built chat page. */
-  web: WebAssets;
-  metrics: Metrics;
-  log: Log;
-  limits: StreamLimits;
-  auth: Auth;
+  conversations: Conversations;
+  limits: { admit(key: string): Promise<() => void> };
   connections: ConnectionLimit;
+  metrics: Pick<Metrics, 'requestError' | 'limitHit' | 'upstreamFirstToken'>;
+  log: Log;
   /** Sends a stream's events from `afterSeq` on as this request's response; `onClose` when it closes. */
   respondSSE(c: Context, info: StreamInfo, afterSeq: number, onClose: () => void): Response;
+}
+
+/** Where streams keep their conversations (the part of `ConversationStore` they use). */
+export type Conversations = Pick<ConversationStore, 'create' | 'add' | 'find' | 'history' | 'recordAnswer'>;
+
+/** Everything the full app (Node) is built from. */
+export interface Services extends StreamServices {
+  conversations: ConversationStore;
+  limits: StreamLimits;
+  metrics: Metrics;
+  /** The built chat page. */
+  web: WebAssets;
+  auth: Auth;
 }
 
 /** The logging the app needs (pino's shape; edge entries can pass a console-backed one). */

@@ -1,4 +1,4 @@
-export { backoffDelay, retryAfterMs } from './backoff.ts';
+export { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 export { StreamError } from './errors.ts';
 export {
   type ConsumerHandlers,

@@ -215,8 +215,11 @@ export class SSEConsumer implements ConsumerHandlers {
     const delay = retryAfter ?? backoffDelay(attempt, reconnectDelay, maxReconnectDelay);
     if (offline && typeof window !== 'undefined') {
       const online = new AbortController();
-      window.addEventListener('online', () => online.abort(), { once: true });
-      await sleep(maxReconnectDelay, AbortSignal.any([online.signal, this.#closed.signal]));
+      const wake = () => online.abort();
+      window.addEventListener('online', wake, { once: true });
+      this.#closed.signal.addEventListener('abort', wake, { once: true });
+      await sleep(maxReconnectDelay, online.signal);
+      window.removeEventListener('online', wake);
       return;
     }
     await sleep(delay, this.#closed.signal);

@@ -39,7 +39,9 @@ export function createSSEResponse(
       },
       cancel: closed,
     },
-    new ByteLengthQueuingStrategy({ highWaterMark: options.maxUnsentBytes }),
+    // The queue counts bytes (ByteLengthQueuingStrategy's rule, written out: some edge
+    // runtimes lack that class).
+    { highWaterMark: options.maxUnsentBytes, size: (chunk: Uint8Array) => chunk.byteLength },
   );
   const sink: SSESink = {
     write(text) {

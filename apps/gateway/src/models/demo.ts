@@ -4,7 +4,7 @@
  * It can continue a partial answer deterministically, so a takeover is seamless.
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@tidewire/client';
 import { demoAnswer, tokenize } from './demo-answer.ts';
 import type { ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 
@@ -33,7 +33,7 @@ export class DemoModel implements ModelProvider {
       if (intervalMs > 0) {
         const due = began + (i - start) * intervalMs;
         const wait = due - performance.now();
-        if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
+        if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) return;
       } else if (i % UNPACED_BATCH === UNPACED_BATCH - 1) {
         await new Promise((resolve) => setImmediate(resolve));

@@ -10,12 +10,12 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import type { ModelProvider } from '../models/provider.ts';
-import type { AppEnv, Services } from '../services.ts';
+import type { AppEnv, StreamServices } from '../services.ts';
 import type { StoredRequest } from '../takeover.ts';
 import { type ChatInput, readChatInput } from './chat-input.ts';
 import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
 
-export function streamRoutes(app: Hono<AppEnv>, services: Services): void {
+export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
   const { engine, models, config, conversations } = services;
 
   /** Continues the named conversation (its earlier turns go to the model) or starts one. */

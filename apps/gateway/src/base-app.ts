@@ -1,0 +1,53 @@
+/**
+ * The core every deployment shares, on Web standards (Request → Response): the contract's
+ * error bodies, the body size bound, a request id and log line per request, and `/healthz`.
+ * The Node app (app.ts) and the edge app (deploy/) are built on it. No `node:` imports.
+ * @module
+ */
+import { StoreUnavailableError } from '@tidewire/server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, errorResponse } from './errors.ts';
+import { requestLog } from './logging/request-log.ts';
+import type { AppEnv, StreamServices } from './services.ts';
+
+export function createBaseApp(services: Pick<StreamServices, 'config' | 'metrics' | 'log'>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      services.metrics.requestError(error.type);
+      return errorResponse(error);
+    }
+    if (error instanceof StoreUnavailableError) {
+      services.metrics.requestError('service_unavailable');
+      return errorResponse(
+        new ApiError(503, 'service_unavailable', 'the stream store is unavailable; retry shortly', {
+          'Retry-After': '1',
+        }),
+      );
+    }
+    services.metrics.requestError('internal_error');
+    (c.var.log ?? services.log).error({ err: error }, 'request failed');
+    return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
+  });
+  app.notFound((c) =>
+    errorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  const maxSize = services.config.MAX_BODY_BYTES;
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `the request body is larger than ${maxSize} bytes`);
+      },
+    }),
+  );
+  app.use('*', requestLog(services.log));
+  app.use('*', async (c, next) => {
+    c.set('user', null);
+    await next();
+  });
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  return app;
+}

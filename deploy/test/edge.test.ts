@@ -1,0 +1,94 @@
+/**
+ * The edge entries, bundled as they would be deployed, running in the real runtimes that can
+ * run here: the Cloudflare Worker in workerd (miniflare) and the Vercel Edge function in
+ * Vercel's edge-runtime. A stream runs to `done` with the demo answer, a resume with
+ * Last-Event-ID continues it in the same isolate, and bad input gets the contract's errors.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { EdgeRuntime, runServer } from 'edge-runtime';
+import { Miniflare } from 'miniflare';
+import { demoAnswer } from '../../apps/gateway/src/models/demo-answer.ts';
+import { answerOf, collectSSE } from '../../testing/sse-client.ts';
+import { bundleEdge } from '../bundle.ts';
+
+let bundles: Awaited<ReturnType<typeof bundleEdge>>;
+before(async () => {
+  bundles = await bundleEdge();
+});
+
+/** The behaviour both runtimes must show, against a base URL that reaches the entry. */
+function edgeContract(baseUrl: () => string) {
+  test('a stream runs to done with the demo answer, first event with retry', async () => {
+    const { events, raw, headers } = await collectSSE(
+      `${baseUrl()}/api/v1/stream/chat?q=${encodeURIComponent('at the edge')}`,
+    );
+    assert.equal(headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    assert.match(raw, /^id: [0-9a-f-]{36}:1\nevent: hello\nretry: 1000\n/);
+    assert.equal(answerOf(events), demoAnswer('at the edge'));
+    assert.equal(events.at(-1)?.event, 'done');
+  });
+
+  test('a resume with Last-Event-ID continues the stream exactly', async () => {
+    const q = 'resume at the edge';
+    const first = await collectSSE(`${baseUrl()}/api/v1/stream/chat?q=${encodeURIComponent(q)}`, {
+      until: (_, all) => all.length >= 5,
+    });
+    const last = first.events.at(-1)!;
+    const rest = await collectSSE(`${baseUrl()}/api/v1/stream/chat`, {
+      headers: { 'last-event-id': `${last.streamId}:${last.seq}` },
+    });
+    assert.equal(rest.events[0]?.seq, last.seq! + 1);
+    assert.equal(answerOf([...first.events, ...rest.events]), demoAnswer(q));
+  });
+
+  test('bad input gets the contract errors', async () => {
+    const missing = await fetch(`${baseUrl()}/api/v1/stream/chat`);
+    assert.equal(missing.status, 400);
+    assert.equal(((await missing.json()) as { error: { type: string } }).error.type, 'missing_question');
+    const unknown = await fetch(`${baseUrl()}/api/v1/streams/01a20000-0000-7000-8000-000000000000`);
+    assert.equal(unknown.status, 404);
+    assert.equal((await fetch(`${baseUrl()}/healthz`)).status, 200);
+  });
+}
+
+describe('Cloudflare Worker in workerd (miniflare)', () => {
+  let mf: Miniflare;
+  let url: string;
+  before(async () => {
+    mf = new Miniflare({
+      modules: true,
+      scriptPath: bundles['cloudflare-worker'],
+      compatibilityDate: '2026-04-01',
+      bindings: { DEMO_TOKENS_PER_SEC: '300', SSE_HEARTBEAT_MS: '1000' },
+      host: '127.0.0.1',
+      port: 0,
+    });
+    url = (await mf.ready).href.replace(/\/$/, '');
+  });
+  after(() => mf.dispose());
+  edgeContract(() => url);
+});
+
+describe('Vercel Edge function in edge-runtime', () => {
+  let server: Awaited<ReturnType<typeof runServer>>;
+  before(async () => {
+    // edge-runtime evaluates scripts, not modules: turn the bundle's export into a fetch listener.
+    const code = readFileSync(bundles['vercel-edge'], 'utf8').replace(
+      /export \{ config, handler as default \};\s*$/,
+      'addEventListener("fetch", (event) => event.respondWith(handler(event.request)));',
+    );
+    assert.ok(code.includes('addEventListener("fetch"'), 'the bundle ends with its default export');
+    const runtime = new EdgeRuntime({
+      initialCode: code,
+      extend: (context) =>
+        Object.assign(context, {
+          process: { env: { DEMO_TOKENS_PER_SEC: '300', STREAM_RETENTION_MS: '500' } },
+        }),
+    });
+    server = await runServer({ runtime, host: '127.0.0.1', port: 0 });
+  });
+  after(() => server.close());
+  edgeContract(() => server.url.replace(/\/$/, ''));
+});
