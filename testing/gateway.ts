@@ -20,6 +20,8 @@ export const TEST_ENV: Record<string, string> = {
   DATABASE_URL: 'sqlite::memory:',
   RATE_LIMIT_PER_MIN: '0',
   MAX_STREAMS_PER_USER: '0',
+  MAX_CONNECTIONS_PER_IP: '0',
+  SHUTDOWN_GRACE_MS: '1000',
 };
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<Gateway> {
