@@ -90,3 +90,9 @@ export function doneReason(events: StreamEvent[]): string | undefined {
   const done = events.findLast((e) => e.event === 'done');
   return done?.event === 'done' ? done.data.reason : undefined;
 }
+
+/** The `type` of the stream's last `error` event, if it has one. */
+export function errorType(events: StreamEvent[]): string | undefined {
+  const error = events.findLast((e) => e.event === 'error');
+  return error?.event === 'error' ? error.data.type : undefined;
+}

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
+import { startPostgres, type TestPostgres } from '../../../testing/postgres.ts';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
 import { demoAnswer } from '../src/models/demo-answer.ts';
@@ -14,15 +15,26 @@ import { ModelRegistry } from '../src/models/registry.ts';
 import type { Gateway } from '../src/server.ts';
 
 let redis: TestRedis;
+let postgres: TestPostgres;
+let database: string;
 let gateways: Gateway[] = [];
 before(async () => {
   redis = await startRedis();
-  const env = { REDIS_URL: redis.url, DEMO_TOKENS_PER_SEC: '150', STREAM_LEASE_MS: '400' };
-  gateways = await Promise.all([startTestGateway(env), startTestGateway(env), startTestGateway(env)]);
+  postgres = await startPostgres();
+  database = await postgres.createDatabase('tw_cluster');
+  const env = {
+    REDIS_URL: redis.url,
+    DATABASE_URL: database,
+    DEMO_TOKENS_PER_SEC: '150',
+    STREAM_LEASE_MS: '400',
+  };
+  gateways = [];
+  for (let i = 0; i < 3; i++) gateways.push(await startTestGateway(env));
 });
 after(async () => {
   for (const g of gateways) await g.shutdown();
   await redis.close();
+  await postgres.close();
 });
 
 const ask = (url: string, q: string) => `${url}/api/v1/stream/chat?q=${encodeURIComponent(q)}`;
@@ -42,6 +54,27 @@ describe('three instances on one Redis', () => {
     assert.deepEqual(seqsOf(all), contiguous(0, all.length));
     assert.equal(answerOf(all), demoAnswer(q));
     assert.equal(all.at(-1)?.event, 'done');
+  });
+
+  test('conversations are shared through PostgreSQL: start on one instance, continue on another, read on a third', async () => {
+    const [a, b, c] = gateways;
+    const first = await collectSSE(ask(a!.url, 'shared first'));
+    const hello = first.events[0]!;
+    assert.ok(hello.event === 'hello' && hello.data.conversation_id);
+    const id = hello.data.conversation_id;
+    await collectSSE(`${ask(b!.url, 'shared second')}&conversation_id=${id}`);
+    const res = await fetch(`${c!.url}/api/v1/conversations/${id}`);
+    const body = (await res.json()) as { messages: { role: string; content: string; complete: boolean }[] };
+    assert.deepEqual(
+      body.messages.map((m) => [m.role, m.complete]),
+      [
+        ['user', true],
+        ['assistant', true],
+        ['user', true],
+        ['assistant', true],
+      ],
+    );
+    assert.equal(body.messages[3]!.content, demoAnswer('shared second'));
   });
 
   test('a finished stream replays byte-identically from every instance', async () => {
@@ -72,6 +105,7 @@ describe('takeover', () => {
   test('the owner dies mid-answer: another instance continues it seamlessly', async () => {
     const owner = await spawnGateway({
       REDIS_URL: redis.url,
+      DATABASE_URL: database,
       DEMO_TOKENS_PER_SEC: '60',
       STREAM_LEASE_MS: '400',
     });
@@ -85,12 +119,26 @@ describe('takeover', () => {
     assert.equal(answerOf(all), demoAnswer(q), 'one seamless answer');
     const done = all.at(-1)!;
     assert.ok(done.event === 'done' && done.data.reason === 'stop');
+    const hello = first.events[0]!;
+    assert.ok(hello.event === 'hello');
+    await new Promise((r) => setTimeout(r, 100));
+    const stored = (await (
+      await fetch(`${gateways[2]!.url}/api/v1/conversations/${hello.data.conversation_id}`)
+    ).json()) as {
+      messages: { content: string; complete: boolean }[];
+    };
+    assert.deepEqual(
+      stored.messages.at(-1),
+      { ...stored.messages.at(-1), content: demoAnswer(q), complete: true },
+      'the taken-over answer is stored whole',
+    );
     await owner.stop();
   });
 
   test('SIGTERM on the owner: clients are told to go, resume on another instance, and the answer completes', async () => {
     const owner = await spawnGateway({
       REDIS_URL: redis.url,
+      DATABASE_URL: database,
       DEMO_TOKENS_PER_SEC: '60',
       STREAM_LEASE_MS: '400',
       SHUTDOWN_GRACE_MS: '300',
@@ -115,10 +163,15 @@ describe('takeover', () => {
   test('a model that cannot continue: error generation_interrupted, and everything written stays replayable', async () => {
     const owner = await spawnGateway({
       REDIS_URL: redis.url,
+      DATABASE_URL: database,
       DEMO_TOKENS_PER_SEC: '60',
       STREAM_LEASE_MS: '400',
     });
-    const heir = await startTestGateway({ REDIS_URL: redis.url, STREAM_LEASE_MS: '400' });
+    const heir = await startTestGateway({
+      REDIS_URL: redis.url,
+      DATABASE_URL: database,
+      STREAM_LEASE_MS: '400',
+    });
     const demo = heir.services.models.resolve('demo')!;
     const cannotContinue: ModelProvider = { name: 'demo', canContinue: false, stream: (r) => demo.stream(r) };
     heir.services.models = new ModelRegistry([cannotContinue]);
