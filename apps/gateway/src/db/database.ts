@@ -24,7 +24,11 @@ async function dialectFor(url: string) {
     const { default: pg } = await import('pg');
     pg.types.setTypeParser(20, Number);
     const { PostgresDialect } = await import('kysely');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server drops (a restart, an admin) must not crash the process:
+    // the pool replaces it on the next query, and queries in flight fail on their own.
+    pool.on('error', () => {});
+    return new PostgresDialect({ pool });
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
 }
