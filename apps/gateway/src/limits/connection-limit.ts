@@ -4,10 +4,11 @@
  * @module
  */
 import { ApiError } from '../errors.ts';
+import { KeyedCounter } from './keyed-counter.ts';
 
 export class ConnectionLimit {
   readonly #max: number;
-  readonly #open = new Map<string, number>();
+  readonly #open = new KeyedCounter();
 
   constructor(max: number) {
     this.#max = max;
@@ -15,20 +16,11 @@ export class ConnectionLimit {
 
   /** Counts a connection from `ip` or throws 429; returns the function to call when it closes. */
   enter(ip: string): () => void {
-    const open = this.#open.get(ip) ?? 0;
-    if (this.#max > 0 && open >= this.#max) {
+    if (this.#max > 0 && this.#open.count(ip) >= this.#max) {
       throw new ApiError(429, 'too_many_connections', `at most ${this.#max} open streams per client`, {
         'Retry-After': '5',
       });
     }
-    this.#open.set(ip, open + 1);
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      const remaining = (this.#open.get(ip) ?? 1) - 1;
-      if (remaining <= 0) this.#open.delete(ip);
-      else this.#open.set(ip, remaining);
-    };
+    return this.#open.take(ip);
   }
 }

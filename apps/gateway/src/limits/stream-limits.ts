@@ -12,6 +12,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { ApiError } from '../errors.ts';
+import { KeyedCounter } from './keyed-counter.ts';
 
 export interface StreamLimitsOptions {
   perMinute: number;
@@ -23,7 +24,7 @@ export interface StreamLimitsOptions {
 export class StreamLimits {
   readonly #rate: RateLimiterAbstract | undefined;
   readonly #concurrent: number;
-  readonly #running = new Map<string, number>();
+  readonly #running = new KeyedCounter();
 
   constructor(options: StreamLimitsOptions) {
     this.#concurrent = options.concurrent;
@@ -44,7 +45,7 @@ export class StreamLimits {
    * concurrency slot (call it when the stream ends).
    */
   async admit(key: string): Promise<() => void> {
-    if (this.#concurrent > 0 && (this.#running.get(key) ?? 0) >= this.#concurrent) {
+    if (this.#concurrent > 0 && this.#running.count(key) >= this.#concurrent) {
       throw new ApiError(
         429,
         'too_many_streams',
@@ -65,14 +66,6 @@ export class StreamLimits {
         });
       }
     }
-    this.#running.set(key, (this.#running.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.#running.get(key) ?? 1) - 1;
-      if (left <= 0) this.#running.delete(key);
-      else this.#running.set(key, left);
-    };
+    return this.#running.take(key);
   }
 }
