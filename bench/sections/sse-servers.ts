@@ -28,6 +28,16 @@ const SERVERS: ServerSpec[] = [
     path: '/api/v1/stream/chat?q=Hello',
   },
   {
+    name: 'tidewire gateway (one delta per token, metrics off)',
+    start: (idle) =>
+      spawnGateway({
+        DEMO_TOKENS_PER_SEC: idle ? '0.05' : '0',
+        DELTA_COALESCE_WORDS: '1',
+        METRICS_ENABLED: 'false',
+      }),
+    path: '/api/v1/stream/chat?q=Hello',
+  },
+  {
     name: 'plain node:http res.write',
     start: () => spawnListening('bench/yardsticks/plain-http.ts'),
     path: '/?q=Hello',
@@ -147,6 +157,8 @@ function verdicts(rows: Row[]): string[] {
       `the same events per answer: gateway with one delta per token ${f(perToken.answersPerSec)} answers/s, ${f(perToken.eventsPerSec)} events/s ` +
       `(coalesced by default: ${f(gateway.answersPerSec)} answers/s) — ${check(perToken.answersPerSec >= fastestLib.answersPerSec)}.`,
     `- Memory per idle stream within 1.5x plain node:http: ${f(gateway.idle[1]! / 1024, 1)} KiB vs ${f(plain.idle[1]! / 1024, 1)} KiB = ${f(memRatio, 2)}x — ${check(memRatio <= 1.5)}.`,
+    `- Metrics cost (one delta per token, metrics on vs off): ${f(perToken.eventsPerSec)} vs ${f(rows[2]!.eventsPerSec)} events/s, ` +
+      `${f(perToken.cpuPerMillion, 2)} vs ${f(rows[2]!.cpuPerMillion, 2)} CPU s per million events.`,
     `- First byte under 2 ms p50 at low load: ${f(gateway.ttfb.p50, 2)} ms — ${check(gateway.ttfb.p50 < 2)}.`,
     '',
   );

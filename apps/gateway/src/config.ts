@@ -62,6 +62,11 @@ const schema = z.object({
   /** Slow-loris bounds: time to receive a request's headers, and the whole request. */
   HEADERS_TIMEOUT_MS: int(10_000, 100),
   REQUEST_TIMEOUT_MS: int(30_000, 100),
+  /** Count metrics at all (`false` only to measure what they cost). */
+  METRICS_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   /** When set, `GET /metrics` needs this bearer token. */
   METRICS_TOKEN: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

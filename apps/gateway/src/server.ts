@@ -60,7 +60,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
     store,
     coordinator,
     onOrphan: (streamId) => takeOver(services, streamId),
-    observer: metrics.observer,
+    observer: config.METRICS_ENABLED ? metrics.observer : undefined,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     retentionMs: config.STREAM_RETENTION_MS,
     maxLogBytes: config.STREAM_MAX_LOG_BYTES,
@@ -69,7 +69,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
   });
   const sinkOptions = {
     maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
-    onSlowClient: metrics.observer.onSlowClient,
+    onSlowClient: config.METRICS_ENABLED ? metrics.observer.onSlowClient : undefined,
   };
   const services: Services & { db: Database } = {
     db,
