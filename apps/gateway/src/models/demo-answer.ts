@@ -105,7 +105,34 @@ export function demoAnswer(question: string): string {
   ].join('\n');
 }
 
+/** A model-like token: a word with the whitespace before it, or trailing whitespace. */
+const TOKEN = /\s*\S+|\s+/g;
+
 /** Splits text into model-like tokens: each word with the whitespace before it. */
 export function tokenize(text: string): string[] {
-  return text.match(/\s*\S+|\s+/g) ?? [];
+  return text.match(TOKEN) ?? [];
+}
+
+/**
+ * The tokens of `text` from character `offset` on, one at a time, without building an array
+ * (a paced stream holds only its position, not 300 strings).
+ */
+export function* tokensFrom(text: string, offset = 0): Generator<string> {
+  const token = new RegExp(TOKEN.source, 'g');
+  token.lastIndex = offset;
+  for (let match = token.exec(text); match; match = token.exec(text)) yield match[0];
+}
+
+const recent = new Map<string, string>();
+const RECENT_ANSWERS = 256;
+
+/** `demoAnswer`, remembered for recent questions (streams of one question share the text). */
+export function cachedDemoAnswer(question: string): string {
+  let answer = recent.get(question);
+  if (answer === undefined) {
+    answer = demoAnswer(question);
+    if (recent.size >= RECENT_ANSWERS) recent.delete(recent.keys().next().value!);
+    recent.set(question, answer);
+  }
+  return answer;
 }

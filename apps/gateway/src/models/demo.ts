@@ -5,8 +5,14 @@
  * @module
  */
 import { sleep } from '@tidewire/client';
-import { demoAnswer, tokenize } from './demo-answer.ts';
+import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
 import type { ModelPart, ModelProvider, ModelRequest } from './provider.ts';
+
+/** Lets I/O run between batches (setImmediate where the runtime has it: no timer clamp). */
+const yieldToEventLoop: (callback: () => void) => void =
+  typeof setImmediate === 'function'
+    ? (callback) => setImmediate(callback)
+    : (callback) => setTimeout(callback, 0);
 
 /** Tokens produced between event-loop yields when unpaced. */
 const UNPACED_BATCH = 64;
@@ -22,24 +28,28 @@ export class DemoModel implements ModelProvider {
 
   async *stream({ messages, signal, continueFrom = '' }: ModelRequest): AsyncIterable<ModelPart> {
     const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const tokens = tokenize(demoAnswer(question));
-    let start = 0;
-    for (let sent = ''; start < tokens.length && sent.length < continueFrom.length; start++)
-      sent += tokens[start];
+    const answer = cachedDemoAnswer(question);
+    // Continue after the last whole token already sent.
+    let offset = 0;
+    for (const token of tokensFrom(answer)) {
+      if (offset >= continueFrom.length) break;
+      offset += token.length;
+    }
     const intervalMs = this.#tokensPerSec > 0 ? 1000 / this.#tokensPerSec : 0;
     const began = performance.now();
-    for (let i = start; i < tokens.length; i++) {
+    let count = 0;
+    for (const token of tokensFrom(answer, offset)) {
       if (signal.aborted) return;
       if (intervalMs > 0) {
-        const due = began + (i - start) * intervalMs;
-        const wait = due - performance.now();
+        const wait = began + count * intervalMs - performance.now();
         if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) return;
-      } else if (i % UNPACED_BATCH === UNPACED_BATCH - 1) {
-        await new Promise((resolve) => setImmediate(resolve));
+      } else if (count % UNPACED_BATCH === UNPACED_BATCH - 1) {
+        await new Promise<void>((resolve) => yieldToEventLoop(resolve));
       }
-      yield { type: 'text', text: tokens[i]! };
+      count++;
+      yield { type: 'text', text: token };
     }
-    yield { type: 'finish', reason: 'stop', usage: { outputTokens: tokens.length - start } };
+    yield { type: 'finish', reason: 'stop', usage: { outputTokens: count } };
   }
 }
