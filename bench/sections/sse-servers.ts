@@ -161,6 +161,14 @@ function verdicts(rows: Row[]): string[] {
       `${f(perToken.cpuPerMillion, 2)} vs ${f(rows[2]!.cpuPerMillion, 2)} CPU s per million events.`,
     `- First byte under 2 ms p50 at low load: ${f(gateway.ttfb.p50, 2)} ms — ${check(gateway.ttfb.p50 < 2)}.`,
     '',
+    'Why the gateway costs more per answer and per idle stream than the yardsticks: they only write the same ' +
+      'events to a socket, while for every stream the gateway also parses and checks the request, applies the ' +
+      'limits, stores the question and the answer in SQLite (node:sqlite runs on the main thread), keeps the ' +
+      'stream in a replayable log, runs the generation through an async model interface, and counts metrics. ' +
+      'Per idle stream it holds the log, the running generation (a timer and its abort signal), the answer ' +
+      'recorder and the request state; the yardsticks hold a socket. Per event the cost is close to theirs ' +
+      '(CPU s per million events above).',
+    '',
   );
   return out;
 }

@@ -34,14 +34,15 @@ export function createBaseApp(services: Pick<StreamServices, 'config' | 'metrics
     errorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)),
   );
   const maxSize = services.config.MAX_BODY_BYTES;
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `the request body is larger than ${maxSize} bytes`);
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `the request body is larger than ${maxSize} bytes`);
+    },
+  });
+  // Requests without a body skip the check: it would build a full Web Request for each stream.
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
   app.use('*', requestLog(services.log));
   app.use('*', async (c, next) => {
