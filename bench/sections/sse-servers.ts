@@ -166,8 +166,9 @@ function verdicts(rows: Row[]): string[] {
       'limits, stores the question and the answer in SQLite (node:sqlite runs on the main thread), keeps the ' +
       'stream in a replayable log, runs the generation through an async model interface, and counts metrics. ' +
       'Per idle stream it holds the log, the running generation (a timer and its abort signal), the answer ' +
-      'recorder and the request state; the yardsticks hold a socket. Per event the cost is close to theirs ' +
-      '(CPU s per million events above).',
+      'recorder and the request state; the yardsticks hold a socket. Per event it spends more CPU as well ' +
+      "(the table's CPU s per million events): each token crosses the async model interface, the coalescer " +
+      'and the log before it is written.',
     '',
   );
   return out;
