@@ -1,7 +1,7 @@
 /**
  * The benchmark page: measures main-thread time to render a long answer as it streams in,
  * with block freezing (the page's renderer) against re-rendering the whole text each time.
- * Called by `npm run bench` in Chromium.
+ * Called by `npm run bench` in Chromium, and by the renderer's browser tests.
  * @module
  */
 import { createIncrementalRenderer } from './markdown/incremental.ts';
@@ -50,11 +50,25 @@ function compare(text: string, charsPerUpdate: number): { incremental: string; o
   return { incremental, oneShot: renderMarkdown(text) };
 }
 
+/** Streams `text` in without finishing; returns what is frozen and what is still live. */
+function midStream(text: string, charsPerUpdate: number): { frozen: string; live: string } {
+  const out = document.getElementById('out')!;
+  const renderer = createIncrementalRenderer(out);
+  for (let end = charsPerUpdate; end < text.length + charsPerUpdate; end += charsPerUpdate) {
+    renderer.update(text.slice(0, Math.min(end, text.length)));
+  }
+  const [frozen, live] = Array.from(out.children, (child) => child.innerHTML);
+  out.replaceChildren();
+  return { frozen: frozen ?? '', live: live ?? '' };
+}
+
 declare global {
   interface Window {
     tidewireRenderBench: typeof measure;
     tidewireRenderCompare: typeof compare;
+    tidewireRenderMidStream: typeof midStream;
   }
 }
 window.tidewireRenderBench = measure;
 window.tidewireRenderCompare = compare;
+window.tidewireRenderMidStream = midStream;

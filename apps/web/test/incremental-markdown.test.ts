@@ -34,6 +34,11 @@ const CASES: Record<string, string> = {
   'reference link defined later': 'See [the docs][d].\n\nMore text.\n\n[d]: https://example.com/docs',
   'raw html stays text': 'Before <b>bold?</b> <img src=x onerror=alert(1)>\n\n<div>block html</div>\n\nafter',
   'arabic and emoji': 'مرحبًا بالعالم 👩🏽‍💻\n\n- عنصر أول\n- عنصر ثانٍ 🇯🇵',
+  'fences after a list and a quote, tildes, a longer closer':
+    '- item\n```js\nlet x = 1;\n```\n> quote\n~~~\nplain\n~~~~\n````\n```\nstill code\n````\ntail',
+  'a fence that never closes': 'Text\n\n```python\ndef f():\n    return 1\n',
+  'inline markers split anywhere': 'Some **bold** and *italic* and `code` and [a link](https://example.com/x).',
+  'nested lists': '1. one\n   - a\n   - b\n2. two\n\n   continued\n3. three',
 };
 
 for (const [name, text] of Object.entries(CASES)) {
@@ -44,6 +49,53 @@ for (const [name, text] of Object.entries(CASES)) {
         chunk,
       ] as const);
       assert.equal(incremental, oneShot, `chunks of ${chunk}`);
+    }
+  });
+}
+
+/** Freezing and healing while the answer is still streaming. */
+const MID_STREAM: [string, string, (view: { frozen: string; live: string }) => void][] = [
+  [
+    'a closed fence is frozen and highlighted at once',
+    'Intro\n\n```js\nconst a = 1;\n```\n',
+    ({ frozen, live }) => {
+      assert.match(frozen, /<span class="hljs-keyword">const<\/span>/);
+      assert.equal(live, '');
+    },
+  ],
+  [
+    'an open fence stays live and is not highlighted yet',
+    'Intro\n\n```js\nconst a = 1;',
+    ({ frozen, live }) => {
+      assert.equal(frozen, '');
+      assert.match(live, /const a = 1;/);
+      assert.doesNotMatch(live, /hljs-keyword/);
+    },
+  ],
+  [
+    'the last two blocks stay live, earlier ones are frozen',
+    'para one\n\npara two\n\npara three',
+    ({ frozen, live }) => {
+      assert.equal(frozen, '<p>para one</p>\n');
+      assert.equal(live, '<p>para two</p>\n<p>para three</p>\n');
+    },
+  ],
+  [
+    'an unfinished bold run is healed in the live tail',
+    'Some **bold te',
+    ({ live }) => assert.equal(live, '<p>Some <strong>bold te</strong></p>\n'),
+  ],
+  [
+    'an unfinished link shows as its text',
+    'See [the docs](https://exa',
+    ({ live }) => assert.equal(live, '<p>See the docs</p>\n'),
+  ],
+];
+
+for (const [name, text, check] of MID_STREAM) {
+  test(`mid-stream: ${name}`, async () => {
+    for (const chunk of [1, 5, text.length]) {
+      check(await page.evaluate(([t, c]) => window.tidewireRenderMidStream(t, c), [text, chunk] as const));
     }
   });
 }

@@ -1,19 +1,65 @@
 /**
  * Incremental Markdown for a streaming answer, with block freezing: only the unfrozen tail of
- * the text is lexed; every complete block (a block followed by another) is rendered once,
- * appended, and never touched again; only the last, still growing block is re-rendered. So
- * the cost of an answer grows linearly with its length, not quadratically.
+ * the text is lexed; every complete block is rendered once (highlighted), appended, and never
+ * touched again; only the still growing blocks at the end are re-rendered, after `remend`
+ * heals their unfinished inline markers (`**bold` shows bold, not asterisks). So the cost of
+ * an answer grows linearly with its length, not quadratically. Synchronous and DOM-only (no
+ * framework), so the benchmark can measure it directly.
  * @module
  */
+import type { Token } from 'marked';
+import remend from 'remend';
 import { lex, renderMarkdown, renderTokens } from './render-block.ts';
 
 const REFERENCE_DEFINITION = /^ {0,3}\[[^\]]+\]:\s*\S/m;
+const OPENING_FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const CLOSING_FENCE = /^ {0,3}(`{3,}|~{3,}) *$/;
+
+/**
+ * Healing for the growing tail only. Off: what the final render would show differently
+ * (escaped `>` and `~`, stripped tags: raw HTML is shown as text here anyway) and math.
+ */
+const HEAL = {
+  htmlTags: false,
+  comparisonOperators: false,
+  singleTilde: false,
+  katex: false,
+  inlineKatex: false,
+  linkMode: 'text-only',
+} as const;
 
 export interface IncrementalRenderer {
   /** Shows `text` (the whole answer so far; it only ever grows). */
   update(text: string): void;
-  /** The text is complete: freezes the last block too. */
+  /** The text is complete: freezes the last blocks too. */
   finish(): void;
+}
+
+/**
+ * A fenced code block whose closing fence line has ended (a newline or another token follows)
+ * can never change again, so it is frozen and highlighted at once.
+ */
+export function isClosedFence(token: Token, followed: boolean): boolean {
+  if (token.type !== 'code' || (!followed && !token.raw.endsWith('\n'))) return false;
+  const lines = token.raw.replace(/\n+$/, '').split('\n');
+  const open = OPENING_FENCE.exec(lines[0] ?? '')?.[1];
+  const close = lines.length > 1 ? CLOSING_FENCE.exec(lines.at(-1) ?? '')?.[1] : undefined;
+  return !!open && !!close && close[0] === open[0] && close.length >= open.length;
+}
+
+/**
+ * How many leading tokens of the lexed tail are complete. A block is complete once two more
+ * blocks follow it: the last block may still grow (a paragraph becomes a setext heading), and
+ * so may the one before it while the last is still ambiguous (a list followed by "2" that
+ * becomes "2. second", one loose list). A closed code fence ends everything before it.
+ */
+export function completeTokenCount(tokens: Token[]): number {
+  const blocks = tokens.flatMap((t, i) => (t.type === 'space' ? [] : [i]));
+  const settled = blocks.at(-2) ?? 0;
+  for (let i = tokens.length - 1; i >= settled; i--) {
+    if (isClosedFence(tokens[i]!, i + 1 < tokens.length)) return i + 1;
+  }
+  return settled;
 }
 
 export function createIncrementalRenderer(container: HTMLElement): IncrementalRenderer {
@@ -33,22 +79,22 @@ export function createIncrementalRenderer(container: HTMLElement): IncrementalRe
   }
 
   function render(final: boolean): void {
-    const tail = text.slice(frozenLength);
-    const tokens = lex(tail);
-    // A block is complete once two more blocks follow it: the last block may still grow (a
-    // paragraph becomes a setext heading), and so may the one before it while the last is
-    // still ambiguous (a list followed by "2" that becomes "2. second", one loose list).
-    const blocks = tokens.flatMap((t, i) => (t.type === 'space' ? [] : [i]));
-    const last = final ? tokens.length : (blocks.at(-2) ?? 0);
-    if (last > 0) {
-      const done = tokens.slice(0, last);
+    const tokens = lex(text.slice(frozenLength));
+    const complete = final ? tokens.length : completeTokenCount(tokens);
+    if (complete > 0) {
+      const done = tokens.slice(0, complete);
       appendFrozen(renderTokens(done, tokens.links, true));
       frozenLength += done.reduce((sum, token) => sum + token.raw.length, 0);
     }
     const growing = final ? '' : text.slice(frozenLength);
     if (growing === liveSource) return;
     liveSource = growing;
-    live.innerHTML = growing === '' ? '' : renderTokens(tokens.slice(last), tokens.links, false);
+    if (growing.trim() === '') {
+      live.replaceChildren();
+      return;
+    }
+    const healed = lex(remend(growing, HEAL));
+    live.innerHTML = renderTokens(healed, { ...tokens.links, ...healed.links }, false);
   }
 
   return {
@@ -62,8 +108,9 @@ export function createIncrementalRenderer(container: HTMLElement): IncrementalRe
       // whole text once more (rare: once per answer with reference definitions).
       if (REFERENCE_DEFINITION.test(text)) {
         frozen.innerHTML = renderMarkdown(text);
-        live.innerHTML = '';
+        live.replaceChildren();
         frozenLength = text.length;
+        liveSource = '';
         return;
       }
       render(true);
