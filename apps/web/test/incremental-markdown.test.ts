@@ -37,7 +37,8 @@ const CASES: Record<string, string> = {
   'fences after a list and a quote, tildes, a longer closer':
     '- item\n```js\nlet x = 1;\n```\n> quote\n~~~\nplain\n~~~~\n````\n```\nstill code\n````\ntail',
   'a fence that never closes': 'Text\n\n```python\ndef f():\n    return 1\n',
-  'inline markers split anywhere': 'Some **bold** and *italic* and `code` and [a link](https://example.com/x).',
+  'inline markers split anywhere':
+    'Some **bold** and *italic* and `code` and [a link](https://example.com/x).',
   'nested lists': '1. one\n   - a\n   - b\n2. two\n\n   continued\n3. three',
 };
 
