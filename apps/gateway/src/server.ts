@@ -16,6 +16,7 @@ import {
   type StreamStore,
 } from '@tidewire/server';
 import { writeSSEResponse } from '@tidewire/server/node';
+import type { RedisStreamStore } from '@tidewire/server/redis';
 import { createApp } from './app.ts';
 import { Auth } from './auth/auth.ts';
 import { BearerTokens } from './auth/tokens.ts';
@@ -24,6 +25,7 @@ import { type Config, ConfigError } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { ConnectionLimit } from './limits/connection-limit.ts';
+import { RedisSlots } from './limits/redis-slots.ts';
 import { StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -67,6 +69,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
     coalesceWords: config.DELTA_COALESCE_WORDS,
     coalesceHoldMs: config.DELTA_HOLD_MS,
   });
+  const redis = (store as Partial<RedisStreamStore>).client;
   const sinkOptions = {
     maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
     onSlowClient: config.METRICS_ENABLED ? metrics.observer.onSlowClient : undefined,
@@ -83,7 +86,8 @@ export async function createServices(config: Config, log: Log): Promise<Services
     limits: new StreamLimits({
       perMinute: config.RATE_LIMIT_PER_MIN,
       concurrent: config.MAX_STREAMS_PER_USER,
-      redis: (store as { client?: unknown }).client,
+      redis,
+      slots: redis ? new RedisSlots(redis, config.STREAM_LEASE_MS) : undefined,
     }),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
     auth: new Auth(new BearerTokens(config.AUTH_TOKENS), new UserStore(db), config.TRUST_PROXY),
@@ -153,6 +157,7 @@ async function closeGracefully(
   if (config.REDIS_URL) engine.endConnections();
   await engine.settle(config.SHUTDOWN_GRACE_MS);
   engine.endConnections();
+  services.limits.close();
   await engine.close();
   await services.db.destroy();
   server.closeAllConnections();
