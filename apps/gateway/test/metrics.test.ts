@@ -2,6 +2,8 @@
  * `GET /metrics`: Prometheus text with the stream engine's numbers, and a token when asked.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
@@ -41,6 +43,45 @@ test('streams, resumes, pings and errors show up in /metrics', async () => {
   assert.equal(value(text, 'tidewire_sse_connections_open'), 0);
   assert.equal(value(text, 'tidewire_generations_running'), 0);
   assert.ok(value(text, 'tidewire_reconnects_per_stream_count') >= 1);
+});
+
+test('slow-client disconnects and stream errors by type are counted', async () => {
+  const g = await startTestGateway({ SSE_MAX_UNSENT_BYTES: '1024', STREAM_MAX_LOG_BYTES: '209715200' });
+  try {
+    const { engine } = g.services;
+    const stream = await engine.start({ model: 'demo', conversationId: null, userId: null });
+    const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
+    socket.write(`GET /api/v1/streams/${stream.id} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    socket.pause(); // never reads: the kernel buffers fill, then the gateway's
+    const closed = once(socket, 'close');
+    const scrape = async () => (await fetch(`${g.url}/metrics`)).text();
+    const note = 'n'.repeat(1000);
+    const until = Date.now() + 20_000;
+    const slow = async () => value(await scrape(), 'tidewire_slow_client_disconnects_total');
+    for (let i = 0; i < 2000 && Date.now() < until && (await slow()) === 0; i++) {
+      for (let j = 0; j < 500; j++) stream.emit('progress', { id: 'p', pct: 0, note });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(value(await scrape(), 'tidewire_slow_client_disconnects_total'), 1);
+    socket.resume();
+    await closed;
+    await stream.fail('upstream_error', 'the model failed');
+    assert.equal(value(await scrape(), 'tidewire_stream_errors_total{type="upstream_error"}'), 1);
+  } finally {
+    await g.shutdown();
+  }
+});
+
+test('with auth on and no METRICS_TOKEN, /metrics needs a bearer token', async () => {
+  const locked = await startTestGateway({ AUTH_TOKENS: 'ops:ops-token-123' });
+  try {
+    assert.equal((await fetch(`${locked.url}/metrics`)).status, 401);
+    const ok = await fetch(`${locked.url}/metrics`, { headers: { authorization: 'Bearer ops-token-123' } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /tidewire_sse_connections_open/);
+  } finally {
+    await locked.shutdown();
+  }
 });
 
 test('with METRICS_TOKEN, /metrics needs it', async () => {
