@@ -1,6 +1,6 @@
 /**
  * Gives every request an id (`X-Request-Id`, taken from the client when sane) and a child
- * logger carrying it, and logs one line per request: method, path (never the query string,
+ * logger carrying it (stream routes add the stream id to it), and logs one line per request: method, path (never the query string,
  * which holds questions), status and time. Questions, answers, tokens and passwords are never
  * logged at info level.
  * @module
@@ -20,7 +20,8 @@ export function requestLog(log: Log): MiddlewareHandler<AppEnv> {
     const began = performance.now();
     c.header('X-Request-Id', requestId);
     await next();
-    child.info(
+    // The route may have replaced the logger with one carrying the stream id.
+    (c.var.log ?? child).info(
       {
         method: c.req.method,
         path: c.req.path,

@@ -48,7 +48,8 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       throw notFound('stream_not_found', `stream ${point.streamId} is unknown or has expired`);
     }
     const leave = enterConnection(c);
-    c.var.log.info({ stream: point.streamId, after: point.seq }, 'stream resumed');
+    c.set('log', c.var.log.child({ stream: point.streamId }));
+    c.var.log.info({ after: point.seq }, 'stream resumed');
     return services.respondSSE(c, info, point.seq, leave);
   }
 
@@ -101,7 +102,9 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       request: { messages } satisfies StoredRequest,
     });
     const recorder = await conversations.recordAnswer(conversationId, stream.id);
-    c.var.log.info({ stream: stream.id, model: model.name, conversation: conversationId }, 'stream started');
+    const log = c.var.log.child({ stream: stream.id });
+    c.set('log', log);
+    log.info({ model: model.name, conversation: conversationId }, 'stream started');
     void runGeneration({
       onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
       stream,
@@ -111,7 +114,10 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
       recorder,
     });
-    void stream.finished.then(release);
+    void stream.finished.then(() => {
+      release();
+      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
+    });
     return services.respondSSE(c, stream.info, 0, leave);
   }
 
