@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { startTestGateway } from '../../../testing/gateway.ts';
+import { startTestGateway, TEST_ENV } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 
 async function errorOf(res: Response) {
   return ((await res.json()) as { error: { type: string } }).error.type;
@@ -80,24 +81,72 @@ test('MAX_CONNECTIONS_PER_IP: a third open stream connection gets 429 too_many_c
   }
 });
 
-test('a slow-loris client that never finishes its headers is cut off after HEADERS_TIMEOUT_MS', async () => {
+/**
+ * Opens a raw connection, writes `head` at once, then drips `drip` one byte every 50 ms;
+ * resolves with what the server answered and how long until it closed the connection.
+ */
+async function slowClient(
+  url: string,
+  head: string,
+  drip: string,
+): Promise<{ received: string; ms: number }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  const began = Date.now();
+  let received = '';
+  socket.on('data', (d) => {
+    received += d;
+  });
+  socket.on('error', () => {});
+  socket.write(head);
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (sent < drip.length && !socket.destroyed) socket.write(drip[sent++]!);
+  }, 50);
+  const deadline = setTimeout(() => socket.destroy(), 10_000);
+  await new Promise((resolve) => socket.on('close', resolve));
+  clearInterval(timer);
+  clearTimeout(deadline);
+  return { received, ms: Date.now() - began };
+}
+
+const FOREVER = 'x'.repeat(1000);
+
+test('slow-loris: headers sent one byte at a time are cut off after HEADERS_TIMEOUT_MS', async () => {
   const gateway = await startTestGateway({ HEADERS_TIMEOUT_MS: '600' });
   try {
-    const { port } = new URL(gateway.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    const began = Date.now();
-    let received = '';
-    socket.on('data', (d) => {
-      received += d;
-    });
-    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-    const drip = setInterval(() => socket.write('X-Slow: y\r\n'), 100);
-    await new Promise((resolve) => socket.on('close', resolve));
-    clearInterval(drip);
-    const elapsed = Date.now() - began;
-    assert.ok(elapsed < 5000, `closed after ${elapsed} ms`);
+    const { received, ms } = await slowClient(
+      gateway.url,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ',
+      FOREVER,
+    );
+    assert.ok(ms < 5000, `closed after ${ms} ms`);
+    assert.ok(received === '' || received.startsWith('HTTP/1.1 408'), received);
+    const idle = await slowClient(gateway.url, '', '');
+    assert.ok(idle.ms < 5000, `a connection that sends nothing is closed after ${idle.ms} ms`);
+    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200, 'a normal request still works');
+  } finally {
+    await gateway.shutdown();
+  }
+});
+
+test('slow-loris: a body sent one byte at a time is cut off after REQUEST_TIMEOUT_MS', async () => {
+  const gateway = await startTestGateway({ HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '800' });
+  try {
+    const head =
+      'POST /api/v1/stream/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n';
+    const { received, ms } = await slowClient(gateway.url, head, FOREVER);
+    assert.ok(ms < 5000, `closed after ${ms} ms`);
+    assert.ok(!received.includes('text/event-stream'), 'no stream was started');
     assert.ok(received === '' || received.startsWith('HTTP/1.1 408'), received);
   } finally {
     await gateway.shutdown();
   }
+});
+
+test('HEADERS_TIMEOUT_MS longer than REQUEST_TIMEOUT_MS is a configuration error naming both', () => {
+  assert.throws(
+    () => loadConfig({ ...TEST_ENV, HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' }),
+    (error: Error) =>
+      error instanceof ConfigError && /HEADERS_TIMEOUT_MS.*REQUEST_TIMEOUT_MS/.test(error.message),
+  );
 });
