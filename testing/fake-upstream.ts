@@ -2,7 +2,8 @@
  * Test support: a fake model server that speaks a provider's streaming wire format (see
  * fake-openai.ts, fake-anthropic.ts) and plays a scenario per request: a normal answer (its
  * bytes cut inside a multi-byte character, with keep-alive comments), an HTTP error status, a
- * slow first token, a stream cut mid-answer, an error event mid-stream, or silence. It records
+ * slow first token, a stream cut mid-answer, an error event mid-stream, a stall mid-answer
+ * (the connection stays open), or silence. It records
  * each request's body and whether the client went away before the end (an abort).
  * @module
  */
@@ -19,6 +20,7 @@ export type Scenario =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'cut'; tokens: string[] }
   | { kind: 'error-event'; tokens: string[] }
+  | { kind: 'stall'; tokens: string[] }
   | { kind: 'silent' };
 
 /** How one provider writes its stream. */
@@ -87,7 +89,13 @@ async function play(format: WireFormat, scenario: Scenario, res: ServerResponse)
   const delay = scenario.kind === 'answer' ? scenario.tokenDelayMs : 0;
   for (const [i, token] of tokens.entries()) {
     if (scenario.kind !== 'answer' && i === Math.ceil(tokens.length / 2)) {
-      if (scenario.kind === 'cut') return void res.destroy();
+      if (scenario.kind === 'cut') {
+        // Let the tokens already written leave first (a response's writes stay corked until
+        // the next tick), so the cut really comes mid-answer; then drop the connection.
+        await sleep(10);
+        return void res.destroy();
+      }
+      if (scenario.kind === 'stall') return;
       await writeFrames(res, [format.errorEvent()]);
       return void res.end();
     }

@@ -21,6 +21,8 @@ const schema = z.object({
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
   LLM_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 1),
+  /** After the first token, the longest the upstream may stay silent before `upstream_timeout`. */
+  LLM_IDLE_TIMEOUT_MS: int(60_000, 1),
   /** Cap on the answer length asked of an upstream model (Anthropic requires one). */
   LLM_MAX_TOKENS: int(4096, 1),
   /**

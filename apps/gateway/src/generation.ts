@@ -74,15 +74,17 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       tokens_used: used,
       elapsed_seconds: Math.round(performance.now() - began) / 1000,
     });
-    await stream.end(reason, used);
+    // Stored before `done` goes out: a client that reads `done` and then fetches the
+    // conversation finds the whole answer.
     await recorder?.end(true);
+    await stream.end(reason, used);
   } catch (error) {
+    await recorder?.end(false).catch(() => {});
     if (!stream.ended) {
       const cause = timedOut() ? signal.reason : error;
       const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
       await stream.fail(type, message, tokens);
     }
-    await recorder?.end(false).catch(() => {});
   } finally {
     clearTimeout(timer);
     stream.signal.removeEventListener('abort', onCancel);

@@ -30,6 +30,7 @@ for (const provider of PROVIDERS) {
         LLM_MODEL: 'fake-model',
         LLM_API_KEY: 'sk-test-secret',
         LLM_FIRST_TOKEN_TIMEOUT_MS: '400',
+        LLM_IDLE_TIMEOUT_MS: '400',
       });
     });
     after(async () => {
@@ -116,6 +117,7 @@ for (const provider of PROVIDERS) {
         'upstream_error',
       ],
       ['no first token within the timeout', { kind: 'silent' }, 'upstream_timeout'],
+      ['a stall mid-answer', { kind: 'stall', tokens: ['a', ' b', ' c', ' d'] }, 'upstream_timeout'],
     ];
     for (const [what, scenario, type] of failures) {
       test(`${what}: error ${type}, then done {reason: "error"}`, async () => {
@@ -125,9 +127,31 @@ for (const provider of PROVIDERS) {
         assert.equal(errorType(events), type);
         assert.equal(events.at(-2)?.event, 'error', 'the error comes just before done');
         assert.equal(doneReason(events), 'error');
+        // The mid-answer failures come after the first half of the tokens reached the reader.
+        assert.equal(answerOf(events), 'tokens' in scenario ? 'a b' : '');
         assert.ok(!JSON.stringify(events).includes('sk-test-secret'), 'the key never leaks');
       });
     }
+
+    test('an answer that failed mid-way is stored as far as it went, marked incomplete', async () => {
+      fake.queue.push({ kind: 'cut', tokens: ['Half', ' an', ' answer', ' here'] });
+      const { events } = await chat('cut me off');
+      assert.equal(errorType(events), 'upstream_error');
+      const hello = events[0]!;
+      assert.ok(hello.event === 'hello');
+      const res = await fetch(`${gateway.url}/api/v1/conversations/${hello.data.conversation_id}`);
+      const { messages } = (await res.json()) as {
+        messages: { role: string; content: string; complete: boolean }[];
+      };
+      assert.deepEqual(
+        messages.map((m) => [m.role, m.content, m.complete]),
+        [
+          ['user', 'cut me off', true],
+          ['assistant', 'Half an', false],
+        ],
+      );
+      assert.equal(answerOf(events), 'Half an');
+    });
 
     test('connection refused: error upstream_unavailable', async () => {
       const dead = await startTestGateway({

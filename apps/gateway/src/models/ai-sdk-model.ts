@@ -2,21 +2,30 @@
  * A `ModelProvider` over an AI SDK language model's `doStream` (the provider packages do the
  * wire parsing, usage and finish reasons; `streamText` would add steps and telemetry tidewire
  * does not use, at about twice the cost per token). Text deltas become `text` parts; a stream
- * that ends without finishing, an `error` part or a thrown error becomes an `UpstreamError`.
+ * that ends without finishing, an `error` part, a thrown error or a stall mid-answer becomes
+ * an `UpstreamError`. A cancel by the caller ends the parts quietly.
  * @module
  */
 import type { LanguageModelV4, LanguageModelV4Prompt, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { skipRepeatedWhitespace, trailingWhitespace } from './continuation.ts';
 import type { ChatMessage, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { UpstreamError } from './provider.ts';
+import { StallWatchdog } from './stall-watchdog.ts';
 import { toUpstreamError } from './upstream-errors.ts';
 
 export interface AiSdkModelOptions {
   maxOutputTokens?: number;
+  /** After the first token, the longest quiet before the call fails with `upstream_timeout`. */
+  idleTimeoutMs: number;
   /** How this provider continues a partial answer; absent when it cannot. */
-  continuation?: { providerOptions?: Record<string, Record<string, string | boolean>> };
+  continuation?: {
+    providerOptions?: Record<string, Record<string, string | boolean>>;
+    /** The provider strips the prefill's trailing whitespace (Anthropic). */
+    trimsPrefill?: boolean;
+  };
 }
 
-function toPrompt(messages: ChatMessage[], continueFrom: string | undefined): LanguageModelV4Prompt {
+function toPrompt(messages: ChatMessage[], prefill: string | undefined): LanguageModelV4Prompt {
   const prompt: LanguageModelV4Prompt = messages.map((m) =>
     m.role === 'system'
       ? { role: 'system', content: m.content }
@@ -24,8 +33,21 @@ function toPrompt(messages: ChatMessage[], continueFrom: string | undefined): La
   );
   // A trailing assistant message is a prefill: the model continues it (Anthropic; vLLM with
   // continue_final_message).
-  if (continueFrom) prompt.push({ role: 'assistant', content: [{ type: 'text', text: continueFrom }] });
+  if (prefill) prompt.push({ role: 'assistant', content: [{ type: 'text', text: prefill }] });
   return prompt;
+}
+
+type FinishPart = Extract<LanguageModelV4StreamPart, { type: 'finish' }>;
+
+function finishOf(finish: FinishPart | undefined): ModelPart {
+  const unified = finish?.finishReason.unified;
+  if (!finish || unified === 'error' || unified === 'interrupted')
+    throw new UpstreamError('upstream_error', 'the model stream ended before the answer finished');
+  return {
+    type: 'finish',
+    reason: unified === 'length' ? 'length' : 'stop',
+    usage: { outputTokens: finish.usage.outputTokens.total, inputTokens: finish.usage.inputTokens.total },
+  };
 }
 
 export class AiSdkModel implements ModelProvider {
@@ -34,51 +56,63 @@ export class AiSdkModel implements ModelProvider {
   readonly #model: LanguageModelV4;
   readonly #options: AiSdkModelOptions;
 
-  constructor(name: string, model: LanguageModelV4, options: AiSdkModelOptions = {}) {
+  constructor(name: string, model: LanguageModelV4, options: AiSdkModelOptions) {
     this.name = name;
     this.#model = model;
     this.#options = options;
     this.canContinue = options.continuation !== undefined;
   }
 
-  async *stream({ messages, signal, continueFrom }: ModelRequest): AsyncIterable<ModelPart> {
-    let result: Awaited<ReturnType<LanguageModelV4['doStream']>>;
+  async *stream(request: ModelRequest): AsyncIterable<ModelPart> {
+    if (request.signal.aborted) return;
+    // The upstream call has its own signal: the caller's cancel, or the stall watchdog.
+    const abort = new AbortController();
+    const forward = () => abort.abort(request.signal.reason);
+    request.signal.addEventListener('abort', forward, { once: true });
+    const watchdog = new StallWatchdog(abort, this.#options.idleTimeoutMs);
     try {
-      result = await this.#model.doStream({
-        prompt: toPrompt(messages, continueFrom),
-        abortSignal: signal,
-        maxOutputTokens: this.#options.maxOutputTokens,
-        providerOptions: continueFrom ? this.#options.continuation?.providerOptions : undefined,
-      });
+      yield* this.#parts(request, abort.signal, watchdog);
     } catch (error) {
-      if (signal.aborted) return;
+      if (request.signal.aborted) return;
+      if (watchdog.fired) throw new UpstreamError('upstream_timeout', (abort.signal.reason as Error).message);
       throw toUpstreamError(error);
+    } finally {
+      watchdog.stop();
+      request.signal.removeEventListener('abort', forward);
     }
-    let finish: Extract<LanguageModelV4StreamPart, { type: 'finish' }> | undefined;
-    const reader = result.stream.getReader();
+  }
+
+  async *#parts(
+    { messages, continueFrom }: ModelRequest,
+    signal: AbortSignal,
+    watchdog: StallWatchdog,
+  ): AsyncIterable<ModelPart> {
+    const continuation = continueFrom ? this.#options.continuation : undefined;
+    const trims = continuation?.trimsPrefill === true;
+    const { stream } = await this.#model.doStream({
+      prompt: toPrompt(messages, trims ? continueFrom?.trim() : continueFrom),
+      abortSignal: signal,
+      maxOutputTokens: this.#options.maxOutputTokens,
+      providerOptions: continuation?.providerOptions,
+    });
+    const join = trims ? skipRepeatedWhitespace(trailingWhitespace(continueFrom!)) : undefined;
+    let finish: FinishPart | undefined;
+    const reader = stream.getReader();
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (value.type === 'text-delta') yield { type: 'text', text: value.delta };
-        else if (value.type === 'error') throw toUpstreamError(value.error);
+        if (value.type === 'text-delta') {
+          watchdog.token();
+          const text = join ? join(value.delta) : value.delta;
+          if (text) yield { type: 'text', text };
+        } else if (value.type === 'error') throw toUpstreamError(value.error);
         else if (value.type === 'finish') finish = value;
       }
-    } catch (error) {
-      if (signal.aborted) return;
-      throw toUpstreamError(error);
     } finally {
-      reader.releaseLock();
+      // Also when the caller stops early: cancelling the body closes the upstream request.
+      void reader.cancel().catch(() => {});
     }
-    const unified = finish?.finishReason.unified;
-    if (!finish || unified === 'error' || unified === 'interrupted') {
-      if (signal.aborted) return;
-      throw new UpstreamError('upstream_error', 'the model stream ended before the answer finished');
-    }
-    yield {
-      type: 'finish',
-      reason: unified === 'length' ? 'length' : 'stop',
-      usage: { outputTokens: finish.usage.outputTokens.total, inputTokens: finish.usage.inputTokens.total },
-    };
+    yield finishOf(finish);
   }
 }

@@ -17,7 +17,9 @@ export function createUpstreamModel(config: Config): ModelProvider {
     const provider = createAnthropic({ baseURL: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY ?? '' });
     return new AiSdkModel(name, provider.languageModel(name), {
       maxOutputTokens: config.LLM_MAX_TOKENS,
-      continuation: {},
+      idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
+      // Anthropic continues a trailing assistant message (a prefill) without trailing whitespace.
+      continuation: { trimsPrefill: true },
     });
   }
   if (!config.LLM_BASE_URL)
@@ -30,6 +32,9 @@ export function createUpstreamModel(config: Config): ModelProvider {
   });
   return new AiSdkModel(name, provider.chatModel(name), {
     maxOutputTokens: config.LLM_MAX_TOKENS,
+    idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
+    // Only servers that know `continue_final_message` (vLLM) may get it: OpenAI itself
+    // refuses unknown parameters.
     continuation: config.LLM_CONTINUE_FINAL_MESSAGE
       ? { providerOptions: { openai: { continue_final_message: true, add_generation_prompt: false } } }
       : undefined,
