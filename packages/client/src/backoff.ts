@@ -1,13 +1,14 @@
 /**
- * Reconnect delays: exponential backoff, capped, with jitter (half fixed, half random) so many clients
- * coming back at once do not arrive together. `Retry-After` (seconds or an HTTP date) wins
- * when the server sends one.
+ * Reconnect delays: exponential backoff, capped, with full jitter (a uniform random delay
+ * between 0 and the capped exponential), so many clients cut by the same outage do not come
+ * back in step. `Retry-After` (seconds or an HTTP date) wins when the server sends one.
  * @module
  */
 
+/** Delay before reconnect `attempt` (1 for the first): uniform in [0, min(maxMs, baseMs * 2^(attempt-1))]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.round(random() * ceiling);
 }
 
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {

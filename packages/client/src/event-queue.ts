@@ -15,7 +15,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     else this.#items.push(item);
   }
 
+  /** Ends the queue (with `error`, the iteration rejects once the items are taken); later calls do nothing. */
   end(error?: Error): void {
+    if (this.#done) return;
     this.#done = true;
     this.#error = error;
     for (const next of this.#waiting.splice(0)) next({ value: undefined, done: true });

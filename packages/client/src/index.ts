@@ -1,10 +1,6 @@
 export { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
-export { StreamError } from './errors.ts';
-export {
-  type ConsumerHandlers,
-  type ConsumerState,
-  SSEConsumer,
-  type SSEConsumerOptions,
-  type StateInfo,
-} from './sse-consumer.ts';
+export { isRetryable, StreamError } from './errors.ts';
+export type { ConsumerHandlers, ConsumerState, EventHandler, StateInfo } from './handlers.ts';
+export { streamUrlAt, streamUrlOf } from './resume-url.ts';
+export { SSEConsumer, type SSEConsumerOptions } from './sse-consumer.ts';
 export { AdaptiveTypewriter, type TypewriterOptions } from './typewriter.ts';

@@ -1,115 +1,88 @@
 /**
  * `SSEConsumer`: reads a tidewire stream over `fetch` (browsers and Node), resumes it after
- * a dropped connection or a silent one (heartbeat watchdog) with `Last-Event-ID`, and hands
- * each event to its handler exactly once, in order: sequence numbers are checked, a duplicate
- * is skipped, a gap is an error and a reconnect from the last good event. A resume is always
- * a GET of the stream URL: the request that started the stream (often a POST) is never sent
- * again once the stream exists, because that would start and bill a second generation.
+ * a dropped connection or a silent one (heartbeat watchdog), and hands each event to its
+ * handler exactly once, in order.
+ *
+ * - Sequence numbers are checked: an event at or below `lastSeq` is a replay and is skipped;
+ *   a gap (`seq > lastSeq + 1`) is reported to `onError` as `sequence_gap` (retrying) and the
+ *   connection is dropped and resumed after the last good event, so the missing events come
+ *   again. Handlers never see the events after a gap before the ones in it.
+ * - A resume is always a GET of the stream URL (`/api/v1/streams/ID`, `Last-Event-ID:
+ *   ID:SEQ`): once the server has answered the request that started the stream (often a
+ *   POST), that request is never sent again, because it would start and bill a second
+ *   generation. The stream's id is taken from the first `id:` line, even when the connection is
+ *   cut before its event is complete; cut before that line, the consumer fails with
+ *   `stream_lost` rather than ask again.
+ * - HTTP 4xx is final (the contract's error body in `onError`); 429 waits `Retry-After`; 5xx
+ *   and network errors retry with capped, fully jittered exponential backoff; after
+ *   `maxReconnectAttempts` reconnects in a row without progress it fails with `reconnect_failed`.
  * @module
  */
 import {
   createParser,
   decodeStreamEvent,
-  type EventDataMap,
-  type EventName,
   formatEventId,
+  type ParsedEvent,
+  parseEventId,
   type StreamEvent,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
-import { errorFromResponse, StreamError } from './errors.ts';
+import { errorFromResponse, isRetryable, StreamError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-
-export type ConsumerState =
-  | 'idle'
-  | 'connecting'
-  | 'streaming'
-  | 'reconnecting'
-  | 'offline'
-  | 'done'
-  | 'failed'
-  | 'closed';
-
-export interface StateInfo {
-  /** Reconnect attempt number (0 for the first connection). */
-  attempt: number;
-  error?: StreamError;
-}
-
-type Handler<K extends EventName> = (
-  data: EventDataMap[K],
-  event: Extract<StreamEvent, { event: K }>,
-) => void;
-
-export interface ConsumerHandlers {
-  onHello?: Handler<'hello'>;
-  onStart?: Handler<'start'>;
-  onConversation?: Handler<'conversation'>;
-  onMetadata?: Handler<'metadata'>;
-  onDelta?: Handler<'delta'>;
-  onProgress?: Handler<'progress'>;
-  onPreview?: Handler<'preview'>;
-  onPing?: Handler<'ping'>;
-  onDone?: Handler<'done'>;
-  /** The whole answer, once `done` says it finished (`stop` or `length`). */
-  onComplete?: (text: string, done: EventDataMap['done']) => void;
-  /** Stream `error` events, HTTP errors, gaps; `error.retrying` says whether it goes on. */
-  onError?: (error: StreamError) => void;
-  onStateChange?: (state: ConsumerState, info: StateInfo) => void;
-}
+import {
+  type ConsumerHandlers,
+  type ConsumerState,
+  type EventHandler,
+  HANDLER_OF,
+  pickHandlers,
+  type StateInfo,
+} from './handlers.ts';
+import { streamUrlAt, streamUrlOf } from './resume-url.ts';
+import { createStreamIdSniffer } from './stream-id-sniffer.ts';
 
 export interface SSEConsumerOptions extends ConsumerHandlers {
   /** Resume after drops (default true). */
   reconnect?: boolean;
   /** Reconnects in a row without receiving an event before giving up (default 10). */
   maxReconnectAttempts?: number;
-  /** First reconnect delay in ms; doubles each attempt (default 500). */
+  /** Ceiling of the first reconnect delay in ms; doubles each attempt (default 500). */
   reconnectDelay?: number;
   /** Cap of the reconnect delay in ms (default 15000). */
   maxReconnectDelay?: number;
   /** No bytes for this long (ms) means the connection is dead (default 45000; 0 = off). */
   heartbeatTimeout?: number;
-  method?: 'GET' | 'POST';
-  /** JSON body of the starting request (objects are serialized). */
+  /** Method of the starting request (default POST with a body, else GET). Resumes are GETs. */
+  method?: string;
+  /** Body of the starting request: a string, or a value sent as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Aborting it closes the consumer. */
   signal?: AbortSignal;
   /** Start by resuming this stream after `seq` instead of sending the starting request. */
   resumeFrom?: { streamId: string; seq: number };
-  /** URL of a stream for resumes (default: `/api/v1/streams/ID` on the starting URL's origin). */
+  /** URL of a stream for resumes (default: `/api/v1/streams/ID` on the starting URL's server). */
   resumeUrl?: (streamId: string) => string;
   fetch?: typeof fetch;
 }
 
-const HANDLER_OF = {
-  hello: 'onHello',
-  start: 'onStart',
-  conversation: 'onConversation',
-  metadata: 'onMetadata',
-  delta: 'onDelta',
-  progress: 'onProgress',
-  preview: 'onPreview',
-  ping: 'onPing',
-  done: 'onDone',
-  error: undefined,
-} as const satisfies Record<EventName, keyof ConsumerHandlers | undefined>;
-
-/** Why a connection ended, as far as the read loop is concerned. */
-type ReadOutcome = 'done' | 'ended' | 'gap' | 'heartbeat';
+/** Why one connection stopped: the stream's end, or the error to retry after (or fail with). */
+type Outcome = 'done' | StreamError;
 
 export class SSEConsumer implements ConsumerHandlers {
-  onHello?: Handler<'hello'>;
-  onStart?: Handler<'start'>;
-  onConversation?: Handler<'conversation'>;
-  onMetadata?: Handler<'metadata'>;
-  onDelta?: Handler<'delta'>;
-  onProgress?: Handler<'progress'>;
-  onPreview?: Handler<'preview'>;
-  onPing?: Handler<'ping'>;
-  onDone?: Handler<'done'>;
+  onHello?: EventHandler<'hello'>;
+  onStart?: EventHandler<'start'>;
+  onConversation?: EventHandler<'conversation'>;
+  onMetadata?: EventHandler<'metadata'>;
+  onDelta?: EventHandler<'delta'>;
+  onProgress?: EventHandler<'progress'>;
+  onPreview?: EventHandler<'preview'>;
+  onPing?: EventHandler<'ping'>;
+  onDone?: EventHandler<'done'>;
   onComplete?: ConsumerHandlers['onComplete'];
   onError?: ConsumerHandlers['onError'];
   onStateChange?: ConsumerHandlers['onStateChange'];
 
+  /** The starting URL. */
   readonly url: string;
   readonly #options: SSEConsumerOptions;
   readonly #fetch: typeof fetch;
@@ -117,10 +90,25 @@ export class SSEConsumer implements ConsumerHandlers {
   #streamId: string | undefined;
   #lastSeq = 0;
   #text = '';
+  /** The server has answered the starting request: it must not be sent again. */
+  #started = false;
   #connection: AbortController | undefined;
-  #closed = new AbortController();
+  readonly #closed = new AbortController();
   #running: Promise<void> | undefined;
   #queue: EventQueue<StreamEvent> | undefined;
+
+  /**
+   * A consumer that continues the stream `streamId` after event `seq` (saved from `streamId`
+   * and `lastSeq`, e.g. across a page reload). `baseUrl` is the server (and path prefix).
+   */
+  static resume(
+    baseUrl: string,
+    point: { streamId: string; seq: number },
+    options: SSEConsumerOptions = {},
+  ): SSEConsumer {
+    const base = typeof location === 'undefined' ? undefined : location.href;
+    return new SSEConsumer(streamUrlAt(baseUrl, point.streamId, base), { ...options, resumeFrom: point });
+  }
 
   constructor(url: string, options: SSEConsumerOptions = {}) {
     this.url = url;
@@ -131,7 +119,8 @@ export class SSEConsumer implements ConsumerHandlers {
       this.#streamId = options.resumeFrom.streamId;
       this.#lastSeq = options.resumeFrom.seq;
     }
-    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    if (options.signal?.aborted) this.close();
+    else options.signal?.addEventListener('abort', () => this.close(), { once: true });
   }
 
   get state(): ConsumerState {
@@ -145,112 +134,116 @@ export class SSEConsumer implements ConsumerHandlers {
   get lastSeq(): number {
     return this.#lastSeq;
   }
-  /** The answer so far. */
+  /** The answer so far: every `delta` handled, joined. */
   get text(): string {
     return this.#text;
   }
 
-  /** Connects and reads until the stream ends, fails, or `close()`. Calling it again returns the same promise. */
+  /**
+   * Connects and reads until the stream ends (`done`), fails, or `close()`; never rejects
+   * (failures go to `onError` and the `failed` state). Calling it again returns the same promise.
+   */
   connect(): Promise<void> {
     this.#running ??= this.#run();
     return this.#running;
   }
 
-  /** Stops reading and releases the connection. */
+  /** Stops reading and releases the connection (the generation on the server goes on). */
   close(): void {
-    if (this.#state === 'closed') return;
+    if (this.#closed.signal.aborted) return;
     this.#closed.abort();
     this.#connection?.abort();
     if (this.#state !== 'done' && this.#state !== 'failed') this.#setState('closed', { attempt: 0 });
     this.#queue?.end();
   }
 
-  /** Iterates the stream's events; starts the connection if needed. */
+  /** Iterates the stream's events (from the first one handled after this call); connects if needed. */
   [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent> {
     this.#queue ??= new EventQueue<StreamEvent>();
     const queue = this.#queue;
-    this.connect().then(
-      () => queue.end(),
-      (error: Error) => queue.end(error),
-    );
+    void this.connect().then(() => queue.end());
     return queue;
   }
 
   async #run(): Promise<void> {
-    const { reconnect = true, maxReconnectAttempts = 10 } = this.#options;
     for (let attempt = 0; ; attempt++) {
       if (this.#closed.signal.aborted) return;
       this.#setState(attempt === 0 ? 'connecting' : 'reconnecting', { attempt });
       const seqBefore = this.#lastSeq;
-      let wait: number | undefined;
-      try {
-        const outcome = await this.#connectOnce();
-        if (outcome === 'done') return;
-        if (outcome === 'gap' || outcome === 'heartbeat') this.#connection?.abort();
-      } catch (error) {
-        if (this.#closed.signal.aborted) return;
-        const failure = asStreamError(error);
-        const retryable = failure.status === undefined || failure.status === 429 || failure.status >= 500;
-        if (!retryable || !reconnect) return this.#fail(failure);
-        this.#emitError(
-          new StreamError(failure.type, failure.message, { status: failure.status, retrying: true }),
-        );
-        wait = (failure as StreamError & { retryAfterMs?: number }).retryAfterMs;
-      }
-      if (this.#closed.signal.aborted) return;
+      const outcome = await this.#connectOnce().catch((error: unknown) => asStreamError(error));
+      if (outcome === 'done' || this.#closed.signal.aborted) return;
+      // Progress resets the count: the limit is on reconnects in a row that get nothing.
       if (this.#lastSeq > seqBefore) attempt = 0;
-      if (!reconnect || attempt + 1 > maxReconnectAttempts) {
-        return this.#fail(
-          new StreamError('reconnect_failed', `gave up after ${attempt + 1} attempts to reach the stream`),
-        );
-      }
-      await this.#waitBeforeRetry(attempt + 1, wait);
+      const final = this.#finalError(outcome, attempt);
+      if (final) return this.#fail(final);
+      const retrying = outcome.asRetrying();
+      this.onError?.(retrying);
+      await this.#waitBeforeRetry(attempt + 1, retrying);
     }
   }
 
-  async #waitBeforeRetry(attempt: number, retryAfter: number | undefined): Promise<void> {
+  /** The error to stop with after `reason` ended connection `attempt`, or undefined to retry. */
+  #finalError(reason: StreamError, attempt: number): StreamError | undefined {
+    const { reconnect = true, maxReconnectAttempts = 10 } = this.#options;
+    if (!isRetryable(reason) || !reconnect) return reason;
+    if (this.#started && !this.#streamId) {
+      return new StreamError(
+        'stream_lost',
+        `the connection was lost before the stream's first event (${reason.message}); not asking again, which would start a second answer`,
+        { cause: reason },
+      );
+    }
+    if (attempt + 1 > maxReconnectAttempts) {
+      return new StreamError(
+        'reconnect_failed',
+        `gave up after ${attempt + 1} attempts to reach the stream; last error: ${reason.message}`,
+        { status: reason.status, cause: reason },
+      );
+    }
+    return undefined;
+  }
+
+  async #waitBeforeRetry(attempt: number, error: StreamError): Promise<void> {
     const { reconnectDelay = 500, maxReconnectDelay = 15_000 } = this.#options;
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-    this.#setState(offline ? 'offline' : 'reconnecting', { attempt });
-    const delay = retryAfter ?? backoffDelay(attempt, reconnectDelay, maxReconnectDelay);
+    this.#setState(offline ? 'offline' : 'reconnecting', { attempt, error });
     if (offline && typeof window !== 'undefined') {
+      // Offline: wait for the browser to say it is back (or the longest delay), not for backoff.
       const online = new AbortController();
       const wake = () => online.abort();
       window.addEventListener('online', wake, { once: true });
       this.#closed.signal.addEventListener('abort', wake, { once: true });
       await sleep(maxReconnectDelay, online.signal);
       window.removeEventListener('online', wake);
+      this.#closed.signal.removeEventListener('abort', wake);
       return;
     }
+    const delay = error.retryAfterMs ?? backoffDelay(attempt, reconnectDelay, maxReconnectDelay);
     await sleep(delay, this.#closed.signal);
   }
 
   /** One HTTP request and the reading of its body. */
-  async #connectOnce(): Promise<ReadOutcome> {
+  async #connectOnce(): Promise<Outcome> {
     const connection = new AbortController();
     this.#connection = connection;
+    if (this.#closed.signal.aborted) connection.abort();
     const response = await this.#fetch(this.#requestUrl(), this.#requestInit(connection.signal)).catch(
-      (error) => {
-        throw new StreamError('network_error', `cannot reach the stream: ${(error as Error).message}`, {
-          cause: error,
-        });
+      (error: Error) => {
+        throw new StreamError('network_error', `cannot reach the stream: ${error.message}`, { cause: error });
       },
     );
     if (!response.ok) {
-      const error = await errorFromResponse(response, false);
-      const retry = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
-      throw Object.assign(error, { retryAfterMs: retry });
+      const wait = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+      return errorFromResponse(response, wait);
     }
-    if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body) {
+    const type = response.headers.get('content-type');
+    if (!type?.includes('text/event-stream') || !response.body) {
       await response.body?.cancel();
-      throw new StreamError(
-        'bad_response',
-        `expected an event stream, got ${response.headers.get('content-type')}`,
-        {
-          status: 400,
-        },
-      );
+      return new StreamError('bad_response', `expected an event stream, got ${type ?? 'no content type'}`, {
+        status: response.status,
+      });
     }
+    this.#started = true;
     this.#setState('streaming', { attempt: 0 });
     return this.#read(response.body, connection);
   }
@@ -258,40 +251,34 @@ export class SSEConsumer implements ConsumerHandlers {
   #requestUrl(): string {
     if (!this.#streamId) return this.url;
     if (this.#options.resumeUrl) return this.#options.resumeUrl(this.#streamId);
-    const base = typeof location === 'undefined' ? this.url : new URL(this.url, location.href).href;
-    return new URL(`/api/v1/streams/${encodeURIComponent(this.#streamId)}`, base).href;
+    const base = typeof location === 'undefined' ? undefined : location.href;
+    return streamUrlOf(this.url, this.#streamId, base);
   }
 
   #requestInit(signal: AbortSignal): RequestInit {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...this.#options.headers };
+    const init: RequestInit = { headers, signal, cache: 'no-store' };
     if (this.#streamId) {
       headers['last-event-id'] = formatEventId(this.#streamId, this.#lastSeq);
-      return { method: 'GET', headers, signal, cache: 'no-store' };
+      return { ...init, method: 'GET' };
     }
-    const { method = this.#options.body === undefined ? 'GET' : 'POST', body } = this.#options;
-    if (body === undefined) return { method, headers, signal, cache: 'no-store' };
-    headers['content-type'] ??= 'application/json';
-    return {
-      method,
-      headers,
-      signal,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      cache: 'no-store',
-    };
+    const { body } = this.#options;
+    const method = this.#options.method ?? (body === undefined ? 'GET' : 'POST');
+    if (body === undefined) return { ...init, method };
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+    return { ...init, method, body: typeof body === 'string' ? body : JSON.stringify(body) };
   }
 
-  /** Reads a body until it ends; returns why it stopped. */
-  async #read(body: ReadableStream<Uint8Array>, connection: AbortController): Promise<ReadOutcome> {
-    let outcome: ReadOutcome | undefined;
+  /** Reads a body until the stream's `done`, a gap, silence, or the connection's end. */
+  async #read(body: ReadableStream<Uint8Array>, connection: AbortController): Promise<Outcome> {
+    let outcome: Outcome | undefined;
     const parser = createParser({
       onEvent: (parsed) => {
-        if (outcome) return;
-        const decoded = decodeStreamEvent(parsed);
-        if (!decoded.ok)
-          return this.#emitError(new StreamError('bad_event', decoded.message, { retrying: true }));
-        outcome = this.#accept(decoded.event);
+        outcome ??= this.#accept(parsed);
       },
     });
+    const sniffer = this.#streamId ? undefined : createStreamIdSniffer();
     const reader = body.getReader();
     const { heartbeatTimeout = 45_000 } = this.#options;
     let watchdog: ReturnType<typeof setTimeout> | undefined;
@@ -299,7 +286,7 @@ export class SSEConsumer implements ConsumerHandlers {
       if (heartbeatTimeout <= 0) return;
       clearTimeout(watchdog);
       watchdog = setTimeout(() => {
-        outcome ??= 'heartbeat';
+        outcome ??= new StreamError('heartbeat_timeout', `no data for ${heartbeatTimeout} ms`);
         connection.abort();
       }, heartbeatTimeout);
     };
@@ -307,52 +294,66 @@ export class SSEConsumer implements ConsumerHandlers {
       arm();
       while (!outcome) {
         const { value, done } = await reader.read();
-        if (done) return 'ended';
+        if (done) return new StreamError('network_error', 'the connection closed before the stream ended');
         arm();
+        if (sniffer && !this.#streamId) this.#streamId = sniffer.feed(value);
         parser.feed(value);
       }
       return outcome;
     } catch (error) {
-      if (outcome) return outcome;
-      if (this.#closed.signal.aborted) return 'ended';
-      throw new StreamError('network_error', `the connection dropped: ${(error as Error).message}`, {
-        cause: error,
-      });
+      return (
+        outcome ??
+        new StreamError('network_error', `the connection dropped: ${(error as Error).message}`, {
+          cause: error,
+        })
+      );
     } finally {
       clearTimeout(watchdog);
+      // Release the connection whatever happened: an unread body keeps a socket busy.
       reader.cancel().catch(() => {});
-      if (outcome === 'heartbeat') {
-        this.#emitError(
-          new StreamError('heartbeat_timeout', `no data for ${heartbeatTimeout} ms`, { retrying: true }),
-        );
-      }
+      connection.abort();
     }
   }
 
-  /** Checks one event's place in the sequence and dispatches it. */
-  #accept(event: StreamEvent): ReadOutcome | undefined {
-    if (event.seq === undefined) {
-      this.#dispatch(event);
+  /** Checks one event's place in the sequence and dispatches it; returns why to stop, if so. */
+  #accept(parsed: ParsedEvent): Outcome | undefined {
+    const id = parsed.id === undefined ? undefined : parseEventId(parsed.id);
+    if (parsed.id !== undefined && !id)
+      return new StreamError('bad_event', `malformed event id "${parsed.id}"`);
+    if (id) {
+      this.#streamId ??= id.streamId;
+      if (id.streamId !== this.#streamId)
+        return new StreamError('bad_event', `event of another stream (${id.streamId}) in ${this.#streamId}`);
+      if (id.seq <= this.#lastSeq) return undefined;
+      if (id.seq !== this.#lastSeq + 1) {
+        return new StreamError(
+          'sequence_gap',
+          `expected event ${this.#lastSeq + 1}, got ${id.seq}; resuming`,
+        );
+      }
+      this.#lastSeq = id.seq;
+    }
+    const decoded = decodeStreamEvent(parsed);
+    if (!decoded.ok) {
+      // An event name this client does not know is a later addition to the contract: skip it.
+      // Known events with bad data are reported; either way its sequence number is used up.
+      if (!/^unknown event/.test(decoded.message))
+        this.onError?.(new StreamError('bad_event', decoded.message, { retrying: true }));
       return undefined;
     }
-    if (this.#streamId && event.streamId !== this.#streamId) {
-      this.#emitError(
-        new StreamError('bad_event', `event of another stream (${event.streamId})`, { retrying: true }),
-      );
-      return 'gap';
+    return this.#dispatch(decoded.event);
+  }
+
+  #dispatch(event: StreamEvent): Outcome | undefined {
+    if (event.event === 'delta') this.#text += event.data.text;
+    this.#queue?.push(event);
+    if (event.event === 'error') {
+      // Final for the answer, but not a reason to reconnect: `done` {reason: "error"} follows.
+      this.onError?.(new StreamError(event.data.type, event.data.message));
+      return undefined;
     }
-    if (event.seq <= this.#lastSeq) return undefined;
-    if (event.seq !== this.#lastSeq + 1) {
-      this.#emitError(
-        new StreamError('sequence_gap', `expected event ${this.#lastSeq + 1}, got ${event.seq}; resuming`, {
-          retrying: true,
-        }),
-      );
-      return 'gap';
-    }
-    this.#streamId ??= event.streamId;
-    this.#lastSeq = event.seq;
-    this.#dispatch(event);
+    const handler = this[HANDLER_OF[event.event]] as ((data: unknown, e: StreamEvent) => void) | undefined;
+    handler?.call(this, event.data, event);
     if (event.event !== 'done') return undefined;
     this.#setState('done', { attempt: 0 });
     if (event.data.reason === 'stop' || event.data.reason === 'length')
@@ -360,29 +361,14 @@ export class SSEConsumer implements ConsumerHandlers {
     return 'done';
   }
 
-  #dispatch(event: StreamEvent): void {
-    if (event.event === 'delta') this.#text += event.data.text;
-    this.#queue?.push(event);
-    if (event.event === 'error') {
-      this.#emitError(new StreamError(event.data.type, event.data.message));
-      return;
-    }
-    const name = HANDLER_OF[event.event];
-    (this[name] as ((data: unknown, event: StreamEvent) => void) | undefined)?.(event.data, event);
-  }
-
   #fail(error: StreamError): void {
-    this.#emitError(error);
+    this.onError?.(error);
     this.#setState('failed', { attempt: 0, error });
     this.#queue?.end(error);
   }
 
-  #emitError(error: StreamError): void {
-    this.onError?.(error);
-  }
-
   #setState(state: ConsumerState, info: StateInfo): void {
-    if (this.#state === state && state !== 'reconnecting') return;
+    if (this.#state === state && state !== 'reconnecting' && state !== 'offline') return;
     this.#state = state;
     this.onStateChange?.(state, info);
   }
@@ -391,11 +377,4 @@ export class SSEConsumer implements ConsumerHandlers {
 function asStreamError(error: unknown): StreamError {
   if (error instanceof StreamError) return error;
   return new StreamError('network_error', (error as Error)?.message ?? String(error), { cause: error });
-}
-
-function pickHandlers(options: SSEConsumerOptions): ConsumerHandlers {
-  const names = [...Object.values(HANDLER_OF), 'onComplete', 'onError', 'onStateChange'] as const;
-  const handlers: Record<string, unknown> = {};
-  for (const name of names) if (name && options[name]) handlers[name] = options[name];
-  return handlers as ConsumerHandlers;
 }

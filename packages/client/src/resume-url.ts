@@ -1,0 +1,27 @@
+/**
+ * Where a stream is resumed: `/api/v1/streams/STREAM_ID` on the server that started it. The
+ * path prefix before the API (a gateway mounted at `/chat/` behind a proxy) is kept, so the
+ * resume goes where the start went.
+ * @module
+ */
+
+/** Where the API starts in a stream-starting path: `/api/v1/…` or the seed's `/admin/api/…`. */
+const API_ROOT = /\/(?:api\/v1|admin\/api)\//;
+
+/**
+ * The stream URL of `streamId` on the server of `startUrl` (absolute, or relative to `base`):
+ * `https://host/prefix/api/v1/stream/chat?q=hi` gives `https://host/prefix/api/v1/streams/ID`.
+ */
+export function streamUrlOf(startUrl: string, streamId: string, base?: string): string {
+  const start = new URL(startUrl, base);
+  const at = start.pathname.search(API_ROOT);
+  const prefix = at > 0 ? start.pathname.slice(0, at) : '';
+  return new URL(`${prefix}/api/v1/streams/${encodeURIComponent(streamId)}`, start.origin).href;
+}
+
+/** The stream URL of `streamId` on a server given by its base URL (`https://host/prefix/`). */
+export function streamUrlAt(baseUrl: string, streamId: string, base?: string): string {
+  const root = new URL(baseUrl, base);
+  if (!root.pathname.endsWith('/')) root.pathname += '/';
+  return new URL(`api/v1/streams/${encodeURIComponent(streamId)}`, root).href;
+}
