@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
@@ -16,6 +16,8 @@ export interface TestPostgres {
   close(): Promise<void>;
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 function binDir(): string {
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('PostgreSQL is not installed (Debian package postgresql)');
@@ -25,6 +27,21 @@ function binDir(): string {
 /** Runs a PostgreSQL program as the `postgres` user when we are root (it refuses to run as root). */
 function asPostgres(program: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
+}
+
+/**
+ * Signals the postmaster itself, by the PID in its data folder (runuser does not pass signals
+ * on): SIGINT is a fast shutdown, SIGQUIT an immediate one.
+ */
+function signalPostmaster(data: string, signal: NodeJS.Signals): void {
+  const pidFile = join(data, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    if (pid > 0) process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
@@ -67,11 +84,24 @@ export async function startPostgres(): Promise<TestPostgres> {
   const child: ChildProcess = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let log = '';
+    // A start that never gets ready fails the tests instead of hanging them.
+    const timer = setTimeout(() => {
+      signalPostmaster(data, 'SIGQUIT');
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`postgres was not ready within ${START_TIMEOUT_MS} ms: ${log}`));
+    }, START_TIMEOUT_MS);
     child.stderr!.on('data', (d) => {
       log += d;
-      if (log.includes('ready to accept connections')) resolve();
+      if (log.includes('ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${log}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`postgres exited with ${code}: ${log}`));
+    });
   });
   const { default: pg } = await import('pg');
   return {
@@ -85,9 +115,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     async close() {
       if (child.exitCode === null) {
         const exited = once(child, 'exit');
-        // Signal the postmaster itself (runuser does not pass signals on): fast shutdown.
-        const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-        process.kill(pid, 'SIGINT');
+        signalPostmaster(data, 'SIGINT');
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,8 @@ export type Database = Kysely<Schema>;
 async function dialectFor(url: string) {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
+    if (path === '')
+      throw new Error('DATABASE_URL=sqlite: needs a file path (sqlite:./data/tidewire.db) or :memory:');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     return new SqliteDialect({ database: openNodeSqlite(path) });
   }
@@ -24,7 +26,14 @@ async function dialectFor(url: string) {
     const { default: pg } = await import('pg');
     pg.types.setTypeParser(20, Number);
     const { PostgresDialect } = await import('kysely');
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // Bounded waits: an unreachable server fails a query (the answer stays incomplete) rather
+    // than holding a stream's `done` forever.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 30_000,
+    });
     // An idle connection the server drops (a restart, an admin) must not crash the process:
     // the pool replaces it on the next query, and queries in flight fail on their own.
     pool.on('error', () => {});
