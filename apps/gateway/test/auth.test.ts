@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
+import { sha256 } from '../src/auth/secrets.ts';
+import { UserStore } from '../src/auth/users.ts';
 import type { Gateway } from '../src/server.ts';
 
 const ADA = { authorization: 'Bearer ada-token-123' };
@@ -173,6 +175,67 @@ describe('users, the login page and the session cookie', () => {
     assert.equal(same.events.at(-1)?.event, 'done');
   });
 
+  test('a cookie-authenticated API call from another site is refused, even a GET; pages may be linked', async () => {
+    const crossSite = { cookie, 'sec-fetch-site': 'cross-site' };
+    const started = await fetch(`${gateway.url}/api/v1/stream/chat?q=bill+me`, { headers: crossSite });
+    assert.equal(started.status, 403, 'a link on another site cannot start a generation');
+    assert.equal(((await started.json()) as { error: { type: string } }).error.type, 'forbidden');
+    const read = await fetch(`${gateway.url}/api/v1/conversations`, {
+      headers: { cookie, 'sec-fetch-site': 'same-site' },
+    });
+    assert.equal(read.status, 403);
+    const typed = await fetch(`${gateway.url}/api/v1/conversations`, {
+      headers: { cookie, 'sec-fetch-site': 'none' },
+    });
+    assert.equal(typed.status, 200, 'a URL typed in the address bar works');
+    const page = await fetch(`${gateway.url}/`, { headers: crossSite, redirect: 'manual' });
+    assert.equal(page.status, 200, 'the chat page can be linked from anywhere');
+  });
+
+  test('sign-in attempts are limited per name and IP: 429 rate_limited with Retry-After', async () => {
+    let status = 0;
+    let res: Response | undefined;
+    for (let i = 0; i < 20 && status !== 429; i++) {
+      res = await fetch(`${gateway.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'mallory', password: `guess-${i}` }),
+      });
+      status = res.status;
+      await res.body?.cancel();
+    }
+    assert.equal(status, 429);
+    assert.ok(Number(res!.headers.get('retry-after')) >= 1);
+  });
+
+  test('an expired session no longer works', async () => {
+    const login = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'carol', password: 'correct horse battery' }),
+    });
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const list = () => fetch(`${gateway.url}/api/v1/conversations`, { headers: { cookie: session } });
+    assert.equal((await list()).status, 200);
+    const token = session.split('=')[1]!;
+    await gateway.services.db
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('token_hash', '=', sha256(token).toString('hex'))
+      .execute();
+    assert.equal((await list()).status, 401);
+  });
+
+  test('signing out from another site is refused', async () => {
+    const res = await fetch(`${gateway.url}/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example' },
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 403);
+    assert.equal((await fetch(`${gateway.url}/api/v1/conversations`, { headers: { cookie } })).status, 200);
+  });
+
   test('after logout the cookie no longer works', async () => {
     await fetch(`${gateway.url}/logout`, {
       method: 'POST',
@@ -181,6 +244,19 @@ describe('users, the login page and the session cookie', () => {
     });
     const res = await fetch(`${gateway.url}/api/v1/conversations`, { headers: { cookie } });
     assert.equal(res.status, 401);
+  });
+
+  test('a new password ends the sessions of the old one', async () => {
+    const login = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'carol', password: 'correct horse battery' }),
+    });
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const list = () => fetch(`${gateway.url}/api/v1/conversations`, { headers: { cookie: session } });
+    assert.equal((await list()).status, 200);
+    await new UserStore(gateway.services.db).add('carol', 'a brand new password');
+    assert.equal((await list()).status, 401);
   });
 });
 

@@ -2,7 +2,11 @@
  * `Auth`: who may call. Auth is on when `AUTH_TOKENS` has tokens or users exist; then every
  * `/api/` and `/admin/` call and the chat page need a bearer token or a session cookie
  * (`/healthz`, the login page and assets stay open). Cookie-authenticated POSTs must come
- * from the same origin (CSRF). With auth off (development) everything is open, user null.
+ * from the same origin (CSRF), and no cookie-authenticated API call may come from another
+ * site at all (a cross-site link to `GET /api/v1/stream/chat?q=` would otherwise start a
+ * generation on the user's account). hono's `csrf()` is not used: it checks only form
+ * content types and answers in plain text, not the contract's error shape.
+ * With auth off (development) everything is open, user null.
  * @module
  */
 import type { Context, MiddlewareHandler } from 'hono';
@@ -47,6 +51,12 @@ export class Auth {
     return forwarded ?? new URL(c.req.url).protocol.replace(':', '');
   }
 
+  /** True when the browser says the request comes from another site (`Sec-Fetch-Site`). */
+  fromOtherSite(c: Context): boolean {
+    const site = c.req.header('sec-fetch-site');
+    return site === 'cross-site' || site === 'same-site';
+  }
+
   /** True when a request comes from a page of this same origin. */
   sameOrigin(c: Context): boolean {
     if (c.req.header('sec-fetch-site') === 'same-origin') return true;
@@ -73,6 +83,13 @@ async function identify(
   return { user, viaCookie: user !== undefined, badToken: false };
 }
 
+/** A cookie-authenticated request that another site could have made the browser send. */
+function forged(auth: Auth, c: Context<AppEnv>, path: string): boolean {
+  if (!SAFE_METHODS.has(c.req.method)) return !auth.sameOrigin(c);
+  // Pages may be linked from anywhere; API calls come from this site's own page.
+  return !PAGES.has(path) && auth.fromOtherSite(c);
+}
+
 export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('user', null);
@@ -89,7 +106,7 @@ export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
         badToken ? 'the bearer token is not valid' : 'sign in, or send Authorization: Bearer <token>',
       );
     }
-    if (viaCookie && !SAFE_METHODS.has(c.req.method) && !auth.sameOrigin(c)) {
+    if (viaCookie && forged(auth, c, path)) {
       throw new ApiError(
         403,
         'forbidden',

@@ -75,6 +75,8 @@ export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
   });
 
   app.post('/logout', async (c) => {
+    if (c.req.header('origin') && !auth.sameOrigin(c))
+      throw new ApiError(403, 'forbidden', 'sign out from this site');
     const token = getCookie(c, SESSION_COOKIE);
     if (token) await auth.users.endSession(token);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });

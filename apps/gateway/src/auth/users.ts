@@ -19,7 +19,7 @@ export class UserStore {
     this.#db = db;
   }
 
-  /** Adds a user, or replaces the password of an existing one. */
+  /** Adds a user, or replaces the password of an existing one (ending the user's sessions). */
   async add(name: string, password: string): Promise<void> {
     if (!USER_NAME.test(name)) throw new Error('a user name is 1 to 64 of A-Z a-z 0-9 . _ -');
     if (password.length < 8) throw new Error('a password has at least 8 characters');
@@ -29,6 +29,7 @@ export class UserStore {
       .values({ name, password_hash: passwordHash, created_at: Date.now() })
       .onConflict((oc) => oc.column('name').doUpdateSet({ password_hash: passwordHash }))
       .execute();
+    await this.#db.deleteFrom('sessions').where('user_name', '=', name).execute();
   }
 
   async count(): Promise<number> {
@@ -55,6 +56,8 @@ export class UserStore {
 
   async startSession(name: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
+    // Sessions are only started at sign-in, a fine moment to drop the expired ones.
+    await this.#db.deleteFrom('sessions').where('expires_at', '<=', Date.now()).execute();
     await this.#db
       .insertInto('sessions')
       .values({
