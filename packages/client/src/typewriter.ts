@@ -1,8 +1,9 @@
 /**
  * `AdaptiveTypewriter`: turns bursty deltas into steady typing. It reveals whole graphemes
  * (never half an emoji or a letter without its mark: `Intl.Segmenter`), pauses a little after
- * sentence ends and commas, and speeds up as its queue grows so that it never lags the stream
- * by more than `maxLagMs`. Driven by `requestAnimationFrame` in browsers; `flush()` shows
+ * sentence ends and commas, and speeds up as its queue grows (aiming to drain it in half of
+ * `maxLagMs`); text older than 80% of `maxLagMs` is shown at once, so it never lags the
+ * stream by more than `maxLagMs`. Driven by `requestAnimationFrame` in browsers; `flush()` shows
  * everything at once; with `prefers-reduced-motion` it does not animate at all.
  * @module
  */
@@ -136,7 +137,7 @@ export class AdaptiveTypewriter {
     // hold it back while its text is fresh, unless it is overdue.
     const holdLast = now - this.#lastArrival < TAIL_HOLD_MS && overdue < this.#pending.length;
     const available = graphemes.length - (holdLast ? 1 : 0);
-    const take = this.#count(graphemes, available, overdue);
+    const take = this.#count(graphemes, available, overdue, this.#speedup(graphemes.length));
     if (take > 0) this.#reveal(graphemes.slice(0, take).join(''));
     if (this.#pending !== '') this.#schedule();
   }
@@ -150,14 +151,22 @@ export class AdaptiveTypewriter {
     return Math.max(0, end - this.#shown.length);
   }
 
+  /**
+   * How much faster than the base pace to type: enough to drain the queue in half of
+   * `maxLagMs`, so a growing backlog speeds typing up smoothly well before the hard bound.
+   */
+  #speedup(queued: number): number {
+    return Math.max(1, (queued * this.#o.baseDelayMs) / (this.#o.maxLagMs / 2));
+  }
+
   /** How many graphemes to reveal this frame: by the time budget, and at least every overdue one. */
-  #count(graphemes: string[], available: number, overdueChars: number): number {
+  #count(graphemes: string[], available: number, overdueChars: number, speedup: number): number {
     const { charsPerStep } = this.#o;
     let take = 0;
     let chars = 0;
     let previous = this.#shown.slice(-1);
     while (take < available) {
-      const cost = this.#delayAfter(previous);
+      const cost = this.#delayAfter(previous) / speedup;
       if (this.#credit < cost && chars >= overdueChars) break;
       this.#credit = Math.max(0, this.#credit - cost);
       for (let i = 0; i < charsPerStep && take < available; i++) {

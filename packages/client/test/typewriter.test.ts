@@ -107,3 +107,60 @@ test('reduced motion shows text as it arrives', () => {
   tw.push('now');
   assert.deepEqual(renders, ['now']);
 });
+
+test('speeds up as its queue grows, before any text is overdue', () => {
+  const short = typewriter({ baseDelayMs: 12, maxLagMs: 1500 });
+  short.tw.push('abcdefghij');
+  short.tick();
+  const long = typewriter({ baseDelayMs: 12, maxLagMs: 1500 });
+  long.tw.push('x'.repeat(2000));
+  long.tick();
+  const shortStep = short.tw.shown.length;
+  const longStep = long.tw.shown.length;
+  assert.ok(shortStep <= 2, `short queue: ${shortStep} per frame`);
+  assert.ok(longStep >= 10 * shortStep, `long queue: ${longStep} per frame, short: ${shortStep}`);
+});
+
+test('reset forgets the text; dispose stops rendering', () => {
+  const { tw, tick, renders } = typewriter();
+  tw.push('first answer');
+  tick(2);
+  tw.reset();
+  assert.equal(tw.shown, '');
+  assert.equal(tw.pending, '');
+  tw.push('second');
+  tw.flush();
+  assert.equal(tw.shown, 'second');
+  tw.dispose();
+  const before = renders.length;
+  tw.push('more');
+  tick(10);
+  tw.flush();
+  assert.equal(renders.length, before);
+  assert.equal(tw.shown, 'second');
+});
+
+test('prefers-reduced-motion (matchMedia) shows text at once', () => {
+  const g = globalThis as { matchMedia?: (q: string) => { matches: boolean } };
+  const queries: string[] = [];
+  g.matchMedia = (query) => {
+    queries.push(query);
+    return { matches: query === '(prefers-reduced-motion: reduce)' };
+  };
+  try {
+    const renders: string[] = [];
+    const tw = new AdaptiveTypewriter({ onRender: (shown) => renders.push(shown), requestFrame: () => {} });
+    tw.push('no animation');
+    assert.deepEqual(renders, ['no animation']);
+    assert.deepEqual(queries, ['(prefers-reduced-motion: reduce)']);
+  } finally {
+    delete g.matchMedia;
+  }
+});
+
+test('without requestAnimationFrame (Node) it types on a timer', async () => {
+  const tw = new AdaptiveTypewriter({ onRender: () => {}, baseDelayMs: 1 });
+  tw.push('typed by timers');
+  for (let i = 0; i < 200 && tw.pending !== ''; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(tw.shown, 'typed by timers');
+});
