@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
-import { collectSSE } from '../../../testing/sse-client.ts';
+import { collectSSE, doneReason } from '../../../testing/sse-client.ts';
 import { sha256 } from '../src/auth/secrets.ts';
 import { UserStore } from '../src/auth/users.ts';
 import type { Gateway } from '../src/server.ts';
@@ -75,6 +75,13 @@ describe('bearer tokens', () => {
       (await fetch(`${gateway.url}/api/v1/conversations/${conversation}`, { headers: BOB })).status,
       404,
     );
+    const hijack = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+      method: 'POST',
+      headers: { ...BOB, 'content-type': 'application/json' },
+      body: JSON.stringify({ q: 'continue her chat', conversation_id: conversation }),
+    });
+    assert.equal(hijack.status, 404, "no one continues another user's conversation");
+    assert.equal(((await hijack.json()) as { error: { type: string } }).error.type, 'conversation_not_found');
     const bobList = (await (await fetch(`${gateway.url}/api/v1/conversations`, { headers: BOB })).json()) as {
       data: unknown[];
     };
@@ -85,6 +92,7 @@ describe('bearer tokens', () => {
     );
     const resumed = await collectSSE(`${gateway.url}/api/v1/streams/${id}?after=1`, { headers: ADA });
     assert.equal(resumed.events.at(-1)?.event, 'done');
+    assert.equal(doneReason(resumed.events), 'stop', "bob's cancel did not reach ada's stream");
   });
 });
 
