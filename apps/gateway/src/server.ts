@@ -79,7 +79,9 @@ export async function createServices(config: Config, log: Log): Promise<Services
     config,
     engine,
     models: createModelRegistry(config),
-    conversations: new ConversationStore(db),
+    conversations: new ConversationStore(db, {
+      onWriteError: (error) => log.warn({ error: (error as Error).message }, 'could not store an answer'),
+    }),
     web: loadWebAssets(),
     metrics,
     log,

@@ -11,7 +11,7 @@ import type { Database } from '../src/db/database.ts';
 export function conversationStoreContract(open: () => Promise<Database>): void {
   test('a conversation keeps its messages in order, and their completeness', async () => {
     const db = await open();
-    const store = new ConversationStore(db, 5);
+    const store = new ConversationStore(db, { flushMs: 5 });
     const id = await store.create('alice', 'What is a tide?\nMore detail');
     await store.add(id, [{ role: 'user', content: 'What is a tide?' }]);
     const recorder = await store.recordAnswer(id, 'stream-1');
@@ -44,7 +44,7 @@ export function conversationStoreContract(open: () => Promise<Database>): void {
 
   test('an answer is written while it streams, not only at the end', async () => {
     const db = await open();
-    const store = new ConversationStore(db, 10);
+    const store = new ConversationStore(db, { flushMs: 10 });
     const id = await store.create(null, 'q');
     const recorder = await store.recordAnswer(id, 's');
     recorder.text('partial text');
@@ -56,6 +56,18 @@ export function conversationStoreContract(open: () => Promise<Database>): void {
     );
     await recorder.end(true);
     await db.destroy();
+  });
+
+  test('a failed write of an answer is reported, not thrown', async () => {
+    const db = await open();
+    const errors: unknown[] = [];
+    const store = new ConversationStore(db, { onWriteError: (error) => errors.push(error) });
+    const id = await store.create(null, 'q');
+    const recorder = await store.recordAnswer(id, 's');
+    recorder.text('never stored');
+    await db.destroy();
+    await recorder.end(true);
+    assert.equal(errors.length, 1);
   });
 
   test('conversations list newest first, page by page, only the owner’s', async () => {

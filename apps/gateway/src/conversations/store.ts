@@ -52,13 +52,20 @@ export function decodeCursor(cursor: string): { updatedAt: number; id: string } 
   return match ? { updatedAt: Number(match[1]), id: match[2]! } : undefined;
 }
 
+export interface ConversationStoreOptions {
+  /** How often a streaming answer is written (and once more at its end). */
+  flushMs?: number;
+  /** A write of a streaming answer failed (the stream goes on; the stored answer lags). */
+  onWriteError?: (error: unknown) => void;
+}
+
 export class ConversationStore {
   readonly #db: Database;
-  readonly #flushMs: number;
+  readonly #answers: AnswerOptions;
 
-  constructor(db: Database, flushMs = 250) {
+  constructor(db: Database, { flushMs = 250, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
-    this.#flushMs = flushMs;
+    this.#answers = { flushMs, onWriteError };
   }
 
   /** The conversation if it exists and belongs to `userId`. */
@@ -138,7 +145,7 @@ export class ConversationStore {
   /** Starts an empty, incomplete answer and returns the recorder that fills it in. */
   async recordAnswer(conversationId: string, streamId: string): Promise<AnswerRecorder> {
     const [id] = await this.add(conversationId, [{ role: 'assistant', content: '' }], { streamId });
-    return new BatchedAnswer(this.#db, id!, conversationId, this.#flushMs);
+    return new BatchedAnswer(this.#db, id!, conversationId, this.#answers);
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
@@ -149,7 +156,7 @@ export class ConversationStore {
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#flushMs);
+    const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers);
     recorder.text(textSoFar);
     return recorder;
   }
@@ -209,21 +216,23 @@ export class ConversationStore {
   }
 }
 
+type AnswerOptions = Required<ConversationStoreOptions>;
+
 /** Writes a streaming answer: at most every `flushMs`, and once more at the end. */
 class BatchedAnswer implements AnswerRecorder {
   readonly #db: Database;
   readonly #id: string;
   readonly #conversationId: string;
-  readonly #flushMs: number;
+  readonly #options: AnswerOptions;
   #content = '';
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(db: Database, id: string, conversationId: string, flushMs: number) {
+  constructor(db: Database, id: string, conversationId: string, options: AnswerOptions) {
     this.#db = db;
     this.#id = id;
     this.#conversationId = conversationId;
-    this.#flushMs = flushMs;
+    this.#options = options;
   }
 
   text(text: string): void {
@@ -231,7 +240,7 @@ class BatchedAnswer implements AnswerRecorder {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.#write(0);
-    }, this.#flushMs);
+    }, this.#options.flushMs);
   }
 
   async end(complete: boolean): Promise<void> {
@@ -256,7 +265,7 @@ class BatchedAnswer implements AnswerRecorder {
           .where('id', '=', this.#conversationId)
           .execute();
       })
-      .catch(() => {});
+      .catch(this.#options.onWriteError);
     return this.#writing;
   }
 }
