@@ -1,7 +1,9 @@
 /**
- * The chat page in Debian's Chromium against the real gateway: whole answers, ten in a row,
- * a dropped connection, a reload mid-answer, Stop, Arabic and emoji, and model output with
- * HTML rendered inert. Saves screenshots to .test-artifacts/.
+ * The chat page in Debian's Chromium against the real gateway (built page, paced demo model):
+ * whole answers, ten in a row, a dropped connection, going offline, a failed resume and
+ * Retry, a reload mid-answer, Stop, Arabic and emoji, and model output with HTML rendered
+ * inert. Every answer is compared byte for byte with the deterministic demo answer. Saves
+ * screenshots to .test-artifacts/ (chat.png light, chat-dark.png, chat-streaming.png).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -21,7 +23,7 @@ let browser: TestBrowser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fast = await startTestGateway({ DEMO_TOKENS_PER_SEC: '600' });
-  paced = await startTestGateway({ DEMO_TOKENS_PER_SEC: '60' });
+  paced = await startTestGateway({ DEMO_TOKENS_PER_SEC: '80' });
   proxy = await startCuttingProxy(paced.url);
   browser = await launchBrowser();
 });
@@ -32,11 +34,28 @@ after(async () => {
   await paced.shutdown();
 });
 
-async function openPage(url: string): Promise<Page> {
+interface TestPage {
+  page: Page;
+  /** Messages of dialogs that opened (model output must never open one). */
+  dialogs: string[];
+  /** `METHOD /path` of every request to the API. */
+  requests: string[];
+}
+
+async function openPage(url: string): Promise<TestPage> {
   const page = await browser.context.newPage();
-  page.on('dialog', () => assert.fail('a dialog opened: model output ran as code'));
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/')) requests.push(`${r.method()} ${path}`);
+  });
   await page.goto(url);
-  return page;
+  return { page, dialogs, requests };
 }
 
 async function ask(page: Page, question: string): Promise<void> {
@@ -44,9 +63,16 @@ async function ask(page: Page, question: string): Promise<void> {
   await page.press('#question', 'Enter');
 }
 
-/** Waits for the nth answer (0-based) to finish; returns its raw text and state. */
-async function finishedAnswer(page: Page, n: number, timeout = 30_000) {
-  const answer = page.locator('.message.assistant [data-testid=answer]').nth(n);
+const answerAt = (page: Page, n: number) => page.locator('.message.assistant [data-testid=answer]').nth(n);
+
+/** Waits until the nth answer (0-based) shows some text, so a cut lands mid-answer. */
+async function answerStarted(page: Page, n = 0): Promise<void> {
+  await answerAt(page, n).filter({ hasText: 'demo answer' }).waitFor({ timeout: 15_000 });
+}
+
+/** Waits for the nth answer (0-based) to end; returns its raw text, state and rendered text. */
+async function endedAnswer(page: Page, n: number, timeout = 30_000) {
+  const answer = answerAt(page, n);
   await answer.and(page.locator('[data-state]')).waitFor({ timeout });
   return {
     raw: (await answer.getAttribute('data-raw')) ?? '',
@@ -55,82 +81,171 @@ async function finishedAnswer(page: Page, n: number, timeout = 30_000) {
   };
 }
 
+const POSTS = 'POST /api/v1/stream/chat';
+
 describe('the chat page', () => {
-  test('asks and renders the whole answer: headings, code, Arabic and emoji', async () => {
-    const page = await openPage(fast.url);
-    const q = 'Show me everything';
-    await ask(page, q);
-    const answer = await finishedAnswer(page, 0);
+  test('asks (Shift+Enter for a new line) and renders the whole answer, light and dark', async () => {
+    const { page, requests } = await openPage(fast.url);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      'question',
+      'the question box has focus',
+    );
+    await page.keyboard.type('Show me everything');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('on two lines');
+    await page.keyboard.press('Enter');
+    const q = 'Show me everything\non two lines';
+    const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
     assert.equal(answer.state, 'stop');
+    assert.equal(await page.locator('.message.user .bubble').innerText(), q);
     assert.ok(answer.text.includes('مرحبًا بك في tidewire'), 'Arabic intact');
     assert.ok(answer.text.includes('👩🏽‍💻'), 'emoji intact');
     assert.equal(await page.locator('.answer h2').count(), 1);
-    assert.equal(await page.locator('.answer .code-block code').count(), 1);
-    assert.equal(await page.locator('.answer').first().getAttribute('dir'), 'auto');
-    await page.screenshot({ path: `${ARTIFACTS}/chat-light.png` });
-    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(
+      (await page.locator('.answer .code-block code .hljs-string').count()) > 0,
+      true,
+      'highlighted',
+    );
+    assert.equal(await page.locator('.answer .code-block button.copy').count(), 1);
+    assert.equal(await answerAt(page, 0).getAttribute('dir'), 'auto');
+    assert.equal(await answerAt(page, 0).getAttribute('aria-live'), 'polite');
+    assert.equal(await answerAt(page, 0).getAttribute('aria-busy'), 'false');
+    assert.deepEqual(
+      requests.filter((r) => r === POSTS),
+      [POSTS],
+    );
+    // The conversation is listed in the sidebar.
+    await page.locator('.sidebar li button', { hasText: 'Show me everything' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/chat.png` });
+    await page.click('button.theme'); // auto → dark
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.screenshot({ path: `${ARTIFACTS}/chat-dark.png` });
+    await page.click('button.theme'); // dark → light
+    await page.click('button.theme'); // light → auto (shared localStorage: leave it as found)
     await page.close();
   });
 
   test('ten questions in a row in one page: every answer whole', async () => {
-    const page = await openPage(fast.url);
+    const { page, requests } = await openPage(fast.url);
     for (let i = 0; i < 10; i++) {
       const q = `question number ${i}`;
       await ask(page, q);
-      const answer = await finishedAnswer(page, i);
+      const answer = await endedAnswer(page, i);
       assert.equal(answer.raw, demoAnswer(q), `answer ${i}`);
+      assert.equal(answer.state, 'stop', `answer ${i}`);
     }
+    assert.equal(requests.filter((r) => r === POSTS).length, 10);
+    assert.equal(await page.locator('.status').getAttribute('data-state'), 'done');
     await page.close();
   });
 
-  test('a connection dropped mid-answer resumes with nothing missing or doubled', async () => {
-    const page = await openPage(proxy.url);
-    const q = 'drop the line';
+  test('a connection cut mid-answer resumes with nothing missing or doubled', async () => {
+    const { page, requests } = await openPage(proxy.url);
+    const q = 'cut the line';
     await ask(page, q);
-    await page.locator('.message.assistant .answer').first().filter({ hasText: 'demo answer' }).waitFor();
+    await answerStarted(page);
     proxy.cutAll();
-    const answer = await finishedAnswer(page, 0);
+    const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
+    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'never asked twice');
+    assert.ok(
+      requests.some((r) => r.startsWith('GET /api/v1/streams/')),
+      'resumed by GET',
+    );
+    await page.close();
+  });
+
+  test('going offline mid-answer shows it, and the answer completes when back', async () => {
+    const { page, requests } = await openPage(proxy.url);
+    const q = 'offline for a while';
+    await ask(page, q);
+    await answerStarted(page);
+    // Emulated offline blocks new requests but leaves an open response flowing; a real
+    // network loss also breaks the open connection, so cut it too.
+    await browser.context.setOffline(true);
+    try {
+      proxy.cutAll();
+      await page.locator('.status[data-state=offline]', { hasText: 'Offline' }).waitFor();
+      assert.ok(!(await answerAt(page, 0).getAttribute('data-state')), 'still waiting, not failed');
+    } finally {
+      await browser.context.setOffline(false);
+    }
+    const answer = await endedAnswer(page, 0);
+    assert.equal(answer.raw, demoAnswer(q));
+    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'never asked twice');
+    await page.close();
+  });
+
+  test('a failed resume offers Retry, which resumes the stream', async () => {
+    const { page, requests } = await openPage(proxy.url);
+    const q = 'retry after a captive portal';
+    await ask(page, q);
+    await answerStarted(page);
+    // A Wi-Fi login page answers the resume with HTML: a final error, so the page fails.
+    await page.route('**/api/v1/streams/**', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Sign in to the Wi-Fi</h1>' }),
+    );
+    proxy.cutAll();
+    const failed = await endedAnswer(page, 0);
+    assert.equal(failed.state, 'failed');
+    assert.ok(demoAnswer(q).startsWith(failed.raw), 'the partial answer stays');
+    await page.unroute('**/api/v1/streams/**');
+    await page.locator('.status[data-state=failed] button', { hasText: 'Retry' }).click();
+    const answer = await endedAnswer(page, 0);
+    assert.equal(answer.raw, demoAnswer(q));
+    assert.equal(answer.state, 'stop');
+    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'Retry resumes, never asks again');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'question', 'focus back in the box');
     await page.close();
   });
 
   test('a reload mid-answer finds the running stream and resumes it', async () => {
-    const page = await openPage(paced.url);
+    const { page, requests } = await openPage(paced.url);
+    await ask(page, 'first question');
+    await endedAnswer(page, 0);
     const q = 'reload in the middle';
     await ask(page, q);
-    await page.locator('.message.assistant .answer').first().filter({ hasText: 'demo answer' }).waitFor();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    await answerStarted(page, 1);
+    requests.length = 0;
     await page.reload();
-    const answer = await finishedAnswer(page, 0);
+    const answer = await endedAnswer(page, 1);
     assert.equal(answer.raw, demoAnswer(q));
-    assert.ok(!requests.includes('POST /api/v1/stream/chat'), `no second generation: ${requests.join(', ')}`);
+    assert.ok(!requests.includes(POSTS), `no second generation: ${requests.join(', ')}`);
     assert.ok(requests.some((r) => r.startsWith('GET /api/v1/streams/')));
+    // The conversation before it is back too, once, from the server's history.
+    assert.deepEqual(await page.locator('.message.user .bubble').allInnerTexts(), ['first question', q]);
+    assert.equal((await endedAnswer(page, 0)).raw, demoAnswer('first question'));
     await page.close();
   });
 
   test('Stop cancels the generation', async () => {
-    const page = await openPage(paced.url);
+    const { page, requests } = await openPage(paced.url);
     await ask(page, 'stop me');
-    await page.locator('.message.assistant .answer').first().filter({ hasText: 'demo answer' }).waitFor();
+    await answerStarted(page);
+    await page.locator('.status[data-state=streaming]', { hasText: 'Streaming' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/chat-streaming.png` });
     await page.click('button.stop');
-    const answer = await finishedAnswer(page, 0);
+    const answer = await endedAnswer(page, 0);
     assert.equal(answer.state, 'cancelled');
+    assert.ok(demoAnswer('stop me').startsWith(answer.raw));
     assert.ok(answer.raw.length < demoAnswer('stop me').length);
+    assert.ok(requests.some((r) => /^POST \/api\/v1\/streams\/[^/]+\/cancel$/.test(r)));
     await page.locator('.note', { hasText: 'Stopped.' }).waitFor();
+    await page.locator('button.send').waitFor();
     await page.close();
   });
 
   test('HTML in model output is shown as text, never run', async () => {
-    const page = await openPage(fast.url);
+    const { page, dialogs } = await openPage(fast.url);
     const q =
-      'Is this safe? <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2</script> <a href="javascript:alert(3)">x</a>';
+      'Is this safe? <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2;alert(2)</script> <a href="javascript:alert(3)">x</a> [y](javascript:alert(4))';
     await ask(page, q);
-    const answer = await finishedAnswer(page, 0);
+    const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
     assert.ok(answer.text.includes('<img src=x onerror='), 'shown as text');
+    assert.ok(answer.text.includes('<script>'), 'shown as text');
     assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined);
     assert.equal(
       await page
@@ -138,6 +253,7 @@ describe('the chat page', () => {
         .count(),
       0,
     );
+    assert.deepEqual(dialogs, []);
     await page.close();
   });
 });

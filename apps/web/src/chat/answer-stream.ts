@@ -1,53 +1,90 @@
 /**
  * `AnswerStream`: one answer arriving in the page. It joins the SSEConsumer (resume, backoff),
  * the AdaptiveTypewriter (steady typing) and the incremental Markdown renderer (block
- * freezing) on one element, outside the UI framework, and reports its connection state.
+ * freezing) on one element, outside the UI framework, renders at most once per animation
+ * frame, keeps the stream's id and last sequence in sessionStorage for a reload, and reports
+ * its connection state.
  * @module
  */
 import { AdaptiveTypewriter, type ConsumerState, SSEConsumer, type StreamError } from '@tidewire/client';
-import { createIncrementalRenderer } from '../markdown/incremental.ts';
+import { createIncrementalRenderer, type IncrementalRenderer } from '../markdown/incremental.ts';
 import { clearRunning, saveRunning } from './running-stream.ts';
 
 export interface AnswerCallbacks {
   onState(state: ConsumerState, attempt: number, error?: StreamError): void;
   onConversation(id: string): void;
   onFinished(text: string, reason: string): void;
+  /** Gave up (after retries, or a final error); `streamId` is set when a resume is possible. */
+  onFailed(text: string, error: StreamError | undefined, streamId: string | undefined): void;
 }
 
 export interface AnswerStart {
   question: string;
   conversationId: string | null;
-  /** Resume this stream (after a reload) instead of asking. */
-  resume?: { streamId: string };
+  /** Resume this stream from its start (after a reload, or Retry) instead of asking again. */
+  resume?: string;
+}
+
+/** Draws the newest text once per animation frame, however often it changes in between. */
+class FrameRenderer {
+  readonly #renderer: IncrementalRenderer;
+  readonly #element: HTMLElement;
+  #text = '';
+  #frame: number | undefined;
+
+  constructor(element: HTMLElement) {
+    this.#element = element;
+    this.#renderer = createIncrementalRenderer(element);
+  }
+
+  show(text: string): void {
+    this.#text = text;
+    this.#frame ??= requestAnimationFrame(() => this.#draw());
+  }
+
+  /** Draws the complete text now and freezes it. */
+  finish(text: string): void {
+    this.cancel();
+    this.#text = text;
+    this.#draw();
+    this.#renderer.finish();
+  }
+
+  cancel(): void {
+    if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    this.#frame = undefined;
+  }
+
+  #draw(): void {
+    this.#frame = undefined;
+    // Follow the answer only when the reader is already at the bottom of the thread.
+    const thread = this.#element.closest('.thread');
+    const following = thread && thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+    this.#renderer.update(this.#text);
+    if (following) thread.scrollTop = thread.scrollHeight;
+  }
 }
 
 export class AnswerStream {
-  readonly element: HTMLElement;
   readonly #consumer: SSEConsumer;
   readonly #typewriter: AdaptiveTypewriter;
+  readonly #view: FrameRenderer;
   readonly #start: AnswerStart;
   #conversationId: string | null;
 
   constructor(element: HTMLElement, start: AnswerStart, callbacks: AnswerCallbacks) {
-    this.element = element;
     this.#start = start;
     this.#conversationId = start.conversationId;
-    const renderer = createIncrementalRenderer(element);
-    this.#typewriter = new AdaptiveTypewriter({
-      onRender: (shown) => {
-        const thread = element.closest('.thread');
-        const following = thread && thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
-        renderer.update(shown);
-        if (following) thread.scrollTop = thread.scrollHeight;
-      },
-    });
+    this.#view = new FrameRenderer(element);
+    this.#typewriter = new AdaptiveTypewriter({ onRender: (shown) => this.#view.show(shown) });
     const body = start.resume
       ? undefined
       : { q: start.question, ...(start.conversationId ? { conversation_id: start.conversationId } : {}) };
     this.#consumer = new SSEConsumer('/api/v1/stream/chat', {
       method: 'POST',
       body,
-      resumeFrom: start.resume ? { streamId: start.resume.streamId, seq: 0 } : undefined,
+      // A resumed answer is read from its first event: the page has nothing of it yet.
+      resumeFrom: start.resume ? { streamId: start.resume, seq: 0 } : undefined,
       headers: { 'x-requested-with': 'tidewire-web' },
       maxReconnectAttempts: 12,
       heartbeatTimeout: 45_000,
@@ -62,17 +99,19 @@ export class AnswerStream {
         this.#save();
       },
       onDone: (done) => {
-        this.#typewriter.flush();
-        renderer.finish();
-        element.dataset.raw = this.#consumer.text;
-        element.dataset.state = done.reason;
+        this.#settle(element, done.reason);
         clearRunning();
         callbacks.onFinished(this.#consumer.text, done.reason);
       },
       onStateChange: (state, info) => {
         element.dataset.connection = state;
-        if (state === 'failed') this.#typewriter.flush();
         callbacks.onState(state, info.attempt, info.error);
+        if (state !== 'failed') return;
+        this.#settle(element, 'failed');
+        // The stream is gone (expired or never existed): a reload must not try it again.
+        if (info.error?.status === 404) clearRunning();
+        const resumable = info.error?.status !== 404 ? this.#consumer.streamId : undefined;
+        callbacks.onFailed(this.#consumer.text, info.error, resumable);
       },
     });
   }
@@ -89,6 +128,15 @@ export class AnswerStream {
   close(): void {
     this.#consumer.close();
     this.#typewriter.dispose();
+    this.#view.cancel();
+  }
+
+  /** Shows everything received, final, and marks the element for tests and styles. */
+  #settle(element: HTMLElement, state: string): void {
+    this.#typewriter.dispose();
+    this.#view.finish(this.#consumer.text);
+    element.dataset.raw = this.#consumer.text;
+    element.dataset.state = state;
   }
 
   #save(streamId = this.#consumer.streamId): void {

@@ -7,7 +7,7 @@
 export interface ConversationSummary {
   id: string;
   title: string;
-  updated_at: number;
+  updated_at: string;
 }
 
 export interface StoredMessage {
@@ -41,6 +41,7 @@ export async function loadConversation(id: string): Promise<StoredMessage[] | un
   }
 }
 
+/** Asks the server to stop generating; the stream then ends with `done` (`cancelled`). */
 export async function cancelStream(streamId: string): Promise<void> {
   await fetch(`/api/v1/streams/${encodeURIComponent(streamId)}/cancel`, {
     method: 'POST',

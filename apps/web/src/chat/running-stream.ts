@@ -1,6 +1,7 @@
 /**
- * Remembers the stream being answered in sessionStorage (its id, last sequence number and
- * question), so that after a page reload the page finds it and resumes instead of asking again.
+ * What this tab remembers across a reload, in sessionStorage: the stream being answered (its
+ * id, last sequence number, question and conversation), so the page resumes it instead of
+ * asking again, and the conversation that is open.
  * @module
  */
 
@@ -11,29 +12,55 @@ export interface RunningStream {
   conversationId: string | null;
 }
 
-const KEY = 'tidewire.running-stream';
+const RUNNING = 'tidewire.running-stream';
+const OPEN_CONVERSATION = 'tidewire.conversation';
 
-export function saveRunning(running: RunningStream): void {
+function read(key: string): string | null {
   try {
-    sessionStorage.setItem(KEY, JSON.stringify(running));
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: string | null): void {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
   } catch {
     // Storage full or disabled: a reload then cannot resume, nothing else breaks.
   }
 }
 
+export function saveRunning(running: RunningStream): void {
+  write(RUNNING, JSON.stringify(running));
+}
+
 export function loadRunning(): RunningStream | undefined {
+  const raw = read(RUNNING);
+  if (!raw) return undefined;
   try {
-    const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as RunningStream) : undefined;
+    const value = JSON.parse(raw) as Partial<RunningStream>;
+    if (typeof value.streamId !== 'string' || typeof value.question !== 'string') return undefined;
+    return {
+      streamId: value.streamId,
+      seq: typeof value.seq === 'number' ? value.seq : 0,
+      question: value.question,
+      conversationId: typeof value.conversationId === 'string' ? value.conversationId : null,
+    };
   } catch {
     return undefined;
   }
 }
 
 export function clearRunning(): void {
-  try {
-    sessionStorage.removeItem(KEY);
-  } catch {
-    // Nothing to clear.
-  }
+  write(RUNNING, null);
+}
+
+export function saveOpenConversation(id: string | null): void {
+  write(OPEN_CONVERSATION, id);
+}
+
+export function loadOpenConversation(): string | null {
+  return read(OPEN_CONVERSATION);
 }

@@ -1,0 +1,65 @@
+/**
+ * The question box: Enter sends, Shift+Enter makes a new line; Send becomes Stop while an
+ * answer streams.
+ * @module
+ */
+import { useRef } from 'preact/hooks';
+import { ask, isBusy, stop } from '../chat/state.ts';
+
+const INPUT_ID = 'question';
+
+/** Puts the caret back in the question box when the focused control went away (Stop, Retry). */
+export function focusComposerIfLost(): void {
+  queueMicrotask(() => {
+    if (!document.activeElement || document.activeElement === document.body) {
+      document.getElementById(INPUT_ID)?.focus();
+    }
+  });
+}
+
+export function Composer() {
+  const input = useRef<HTMLTextAreaElement>(null);
+  const busy = isBusy();
+  const send = () => {
+    const text = input.current!.value.trim();
+    if (!text || busy) return;
+    input.current!.value = '';
+    ask(text);
+  };
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <label for={INPUT_ID} class="visually-hidden">
+        Your question
+      </label>
+      <textarea
+        id={INPUT_ID}
+        ref={input}
+        rows={1}
+        dir="auto"
+        autofocus
+        placeholder="Ask anything (Enter sends, Shift+Enter for a new line)"
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            send();
+          }
+        }}
+      />
+      {busy ? (
+        <button type="button" class="stop" onClick={() => void stop()}>
+          Stop
+        </button>
+      ) : (
+        <button type="submit" class="send">
+          Send
+        </button>
+      )}
+    </form>
+  );
+}

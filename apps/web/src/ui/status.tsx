@@ -1,0 +1,34 @@
+/**
+ * The connection state under the thread: connecting, streaming, reconnecting (attempt n),
+ * offline, or failed with a Retry button that resumes the stream.
+ * @module
+ */
+import { connection, isBusy, messages, retry } from '../chat/state.ts';
+
+export function ConnectionStatus() {
+  const { state, attempt, message } = connection.value;
+  const labels: Record<string, string> = {
+    connecting: 'Connecting…',
+    streaming: 'Streaming',
+    reconnecting: `Reconnecting (attempt ${attempt})…`,
+    offline: 'Offline: waiting for the network…',
+    failed: `Connection failed${message ? `: ${message}` : ''}`,
+  };
+  const label = labels[state];
+  const resumable = state === 'failed' && !isBusy() ? messages.value.findLast((m) => m.retry) : undefined;
+  return (
+    <div class={`status ${state}`} role="status" data-testid="status" data-state={state}>
+      {label && (
+        <>
+          <span class="dot" aria-hidden="true" />
+          {label}
+          {resumable && (
+            <button type="button" onClick={() => retry(resumable.key)}>
+              Retry
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

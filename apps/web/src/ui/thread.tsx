@@ -1,0 +1,60 @@
+/**
+ * The message thread: questions, answers, and a note under an answer that was stopped,
+ * ended with an error, or lost its connection (with Retry, which resumes the stream).
+ * @module
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import { type Message, messages, retry } from '../chat/state.ts';
+import { Answer } from './answer.tsx';
+
+function Note({ message }: { message: Message }) {
+  if (message.status === 'failed') {
+    return (
+      <p class="note error">
+        The connection was lost: {message.reason}.{' '}
+        {message.retry && (
+          <button type="button" class="retry" onClick={() => retry(message.key)}>
+            Retry
+          </button>
+        )}
+      </p>
+    );
+  }
+  if (message.reason === 'cancelled') return <p class="note">Stopped.</p>;
+  if (message.reason === 'error') return <p class="note error">The answer ended with an error.</p>;
+  if (message.reason === 'incomplete') return <p class="note">This answer was interrupted.</p>;
+  if (message.reason === 'length') return <p class="note">The answer reached its length limit.</p>;
+  return null;
+}
+
+export function Thread() {
+  const end = useRef<HTMLLIElement>(null);
+  const count = messages.value.length;
+  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [count]);
+  if (count === 0) {
+    return (
+      <div class="empty">
+        <h1>tidewire</h1>
+        <p>Ask anything. Answers keep streaming through dropped connections and page reloads.</p>
+      </div>
+    );
+  }
+  return (
+    <ol class="thread" aria-label="Conversation">
+      {messages.value.map((m) => (
+        <li key={m.key} class={`message ${m.role}`}>
+          <span class="visually-hidden">{m.role === 'user' ? 'You asked:' : 'Answer:'}</span>
+          {m.role === 'user' ? (
+            <div class="bubble" dir="auto">
+              {m.text}
+            </div>
+          ) : (
+            <Answer message={m} />
+          )}
+          <Note message={m} />
+        </li>
+      ))}
+      <li ref={end} class="thread-end" aria-hidden="true" />
+    </ol>
+  );
+}
