@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
+import { createMetrics } from '../src/metrics/metrics.ts';
 import type { Gateway } from '../src/server.ts';
 
 let gateway: Gateway;
@@ -99,4 +100,24 @@ test('with METRICS_TOKEN, /metrics needs it', async () => {
   } finally {
     await locked.shutdown();
   }
+});
+
+test('hot-path counters keep their totals across scrapes; gauges follow opens and closes', async () => {
+  const { observer, registry } = createMetrics();
+  const info = { streamId: 's1', createdAt: Date.now(), model: 'demo', conversationId: null, userId: null };
+  observer.onFramesSent!(3, 100);
+  observer.onFramesSent!(3, 100);
+  observer.onConnectionOpen!(info, false);
+  observer.onConnectionOpen!(info, true);
+  observer.onConnectionClose!(info);
+  let text = await registry.metrics();
+  assert.equal(value(text, 'tidewire_events_sent_total'), 6);
+  assert.equal(value(text, 'tidewire_bytes_sent_total'), 200);
+  assert.equal(value(text, 'tidewire_sse_connections_total{kind="new"}'), 1);
+  assert.equal(value(text, 'tidewire_sse_connections_total{kind="resume"}'), 1);
+  assert.equal(value(text, 'tidewire_sse_connections_open'), 1);
+  observer.onFramesSent!(1, 10);
+  text = await registry.metrics();
+  assert.equal(value(text, 'tidewire_events_sent_total'), 7, 'a scrape does not reset a counter');
+  assert.equal(value(text, 'tidewire_bytes_sent_total'), 210);
 });

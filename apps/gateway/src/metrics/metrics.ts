@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics (prom-client, one registry per app so tests can run many). The engine
- * reports through `EngineObserver`; label children on hot paths are created once.
+ * reports through `EngineObserver`. On the hot paths (every write, ping and connection) the
+ * numbers are plain variables handed to prom-client only when scraped, since its `inc()`
+ * allocates on each call; per-stream and per-error numbers go to prom-client directly.
  * @module
  */
 import type { EngineObserver, StreamInfo } from '@tidewire/server';
@@ -18,54 +20,96 @@ export interface Metrics {
   limitHit(limit: 'rate' | 'streams' | 'connections'): void;
 }
 
+/**
+ * A counter fed by plain numbers, one per value of its label (or a single one, unlabelled):
+ * adding costs an addition, and each scrape hands the sums to prom-client.
+ */
+function hotCounter(registry: Registry, name: string, help: string, label?: [string, string[]]) {
+  const values = label?.[1] ?? [''];
+  const pending = values.map(() => 0);
+  new Counter({
+    name,
+    help,
+    labelNames: label ? [label[0]] : [],
+    registers: [registry],
+    collect() {
+      values.forEach((value, i) => {
+        if (label) this.inc({ [label[0]]: value }, pending[i]!);
+        else this.inc(pending[i]!);
+        pending[i] = 0;
+      });
+    },
+  });
+  /** Adds `n` to the count of the label value at `index`. */
+  return (n: number, index = 0) => {
+    pending[index]! += n;
+  };
+}
+
+/** A gauge that reads its value from `read()` when scraped. */
+function readGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  const make = {
-    gauge: (name: string, help: string) => new Gauge({ name, help, registers: [registry] }),
-    counter: (name: string, help: string, labelNames: string[] = []) =>
-      new Counter({ name, help, labelNames, registers: [registry] }),
-    histogram: (name: string, help: string, buckets: number[], labelNames: string[] = []) =>
-      new Histogram({ name, help, buckets, labelNames, registers: [registry] }),
-  };
-  const openConnections = make.gauge('tidewire_sse_connections_open', 'Open SSE connections');
-  const running = make.gauge('tidewire_generations_running', 'Generations running on this instance');
-  const duration = make.histogram(
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const histogram = (name: string, help: string, buckets: number[], labelNames: string[] = []) =>
+    new Histogram({ name, help, buckets, labelNames, registers: [registry] });
+
+  let open = 0;
+  let running = 0;
+  readGauge(registry, 'tidewire_sse_connections_open', 'Open SSE connections', () => open);
+  readGauge(registry, 'tidewire_generations_running', 'Generations running on this instance', () => running);
+  const events = hotCounter(registry, 'tidewire_events_sent_total', 'Events written to SSE connections');
+  const bytes = hotCounter(
+    registry,
+    'tidewire_bytes_sent_total',
+    'Bytes of events written to SSE connections',
+  );
+  const pings = hotCounter(registry, 'tidewire_heartbeats_sent_total', 'Heartbeat pings written');
+  const RESUMED = 1;
+  const connections = hotCounter(registry, 'tidewire_sse_connections_total', 'SSE connections opened', [
+    'kind',
+    ['new', 'resume'],
+  ]);
+  const duration = histogram(
     'tidewire_stream_duration_seconds',
     'Stream duration, start to end',
     [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
   );
-  const firstDelta = make.histogram(
+  const firstDelta = histogram(
     'tidewire_time_to_first_delta_seconds',
     'Time from stream start to its first delta',
     LATENCY_BUCKETS,
   );
-  const events = make.counter('tidewire_events_sent_total', 'Events written to SSE connections');
-  const bytes = make.counter('tidewire_bytes_sent_total', 'Bytes of events written to SSE connections');
-  const pings = make.counter('tidewire_heartbeats_sent_total', 'Heartbeat pings written');
-  const connections = make.counter('tidewire_sse_connections_total', 'SSE connections opened', ['kind']);
-  const newConnection = connections.labels('new');
-  const resumeConnection = connections.labels('resume');
-  const reconnects = make.histogram(
+  const reconnects = histogram(
     'tidewire_reconnects_per_stream',
     'Resumes of a stream on this instance while it ran',
     [0, 1, 2, 3, 5, 10, 20, 50],
   );
-  const slow = make.counter(
+  const slow = counter(
     'tidewire_slow_client_disconnects_total',
     'Connections closed for leaving too many bytes unread',
   );
-  const streamErrors = make.counter(
+  const streamErrors = counter(
     'tidewire_stream_errors_total',
     'Streams that ended with an error event, by type',
     ['type'],
   );
-  const requestErrors = make.counter(
-    'tidewire_request_errors_total',
-    'Error responses outside streams, by type',
-    ['type'],
-  );
-  const limits = make.counter('tidewire_limit_hits_total', 'Requests refused by a limit', ['limit']);
-  const upstream = make.histogram(
+  const requestErrors = counter('tidewire_request_errors_total', 'Error responses outside streams, by type', [
+    'type',
+  ]);
+  const limits = counter('tidewire_limit_hits_total', 'Requests refused by a limit', ['limit']);
+  const upstream = histogram(
     'tidewire_upstream_first_token_seconds',
     'Time from asking the model to its first token',
     LATENCY_BUCKETS,
@@ -75,24 +119,26 @@ export function createMetrics(): Metrics {
 
   const observer: EngineObserver = {
     onConnectionOpen(info: StreamInfo, resumed: boolean) {
-      openConnections.inc();
-      (resumed ? resumeConnection : newConnection).inc();
-      if (resumed && resumesByStream.has(info.streamId))
-        resumesByStream.set(info.streamId, resumesByStream.get(info.streamId)! + 1);
+      open++;
+      connections(1, resumed ? RESUMED : 0);
+      const resumes = resumed ? resumesByStream.get(info.streamId) : undefined;
+      if (resumes !== undefined) resumesByStream.set(info.streamId, resumes + 1);
     },
-    onConnectionClose: () => openConnections.dec(),
+    onConnectionClose() {
+      open--;
+    },
     onFramesSent(count, byteCount) {
-      events.inc(count);
-      bytes.inc(byteCount);
+      events(count);
+      bytes(byteCount);
     },
-    onPing: (count) => pings.inc(count),
+    onPing: (count) => pings(count),
     onSlowClient: () => slow.inc(),
     onStreamStart(info) {
-      running.inc();
+      running++;
       resumesByStream.set(info.streamId, 0);
     },
     onStreamEnd(info, ms) {
-      running.dec();
+      running--;
       duration.observe(ms / 1000);
       reconnects.observe(resumesByStream.get(info.streamId) ?? 0);
       resumesByStream.delete(info.streamId);
