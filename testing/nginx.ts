@@ -14,8 +14,12 @@ import { freePort } from './ports.ts';
 import { selfSignedCertificate } from './tls.ts';
 
 export interface TestNginx {
+  /** The example's TLS server, but on plain HTTP (for byte-level tests without TLS). */
   http: string;
+  /** The example's TLS server (HTTP/2). */
   https: string;
+  /** The example's port-80 server (redirects to HTTPS). */
+  redirect: string;
   close(): Promise<void>;
 }
 
@@ -24,28 +28,46 @@ export interface NginxOptions {
   sseEdit?: (conf: string) => string;
 }
 
+/** Replaces every `from` in `text`; throws when there is none (the example changed shape). */
+function substitute(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`infra/nginx: expected to find "${from}"`);
+  return text.replaceAll(from, to);
+}
+
 export async function startNginx(gatewayUrl: string, options: NginxOptions = {}): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-nginx-'));
   for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const tls = selfSignedCertificate();
-  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const [httpPort, httpsPort, redirectPort] = [await freePort(), await freePort(), await freePort()];
   const upstream = new URL(gatewayUrl).host;
   const sse = readFileSync(join(ROOT, 'infra/nginx/sse.conf'), 'utf8');
   writeFileSync(join(dir, 'sse.conf'), options.sseEdit ? options.sseEdit(sse) : sse);
-  const site = readFileSync(join(ROOT, 'infra/nginx/tidewire.conf'), 'utf8')
-    .replace('server 127.0.0.1:5000;', `server ${upstream};`)
-    .replace('/etc/ssl/tidewire/fullchain.pem', tls.cert)
-    .replace('/etc/ssl/tidewire/privkey.pem', tls.key)
-    .replaceAll('/etc/nginx/snippets/tidewire-sse.conf', join(dir, 'sse.conf'));
-  // The example's upstream and its TLS server as they are; the same server once more on plain
-  // HTTP, for byte-level tests without TLS. (The port-80 redirect server is left out.)
+  const substitutions: [string, string][] = [
+    ['server 127.0.0.1:5000;', `server ${upstream};`],
+    ['/etc/ssl/tidewire/fullchain.pem', tls.cert],
+    ['/etc/ssl/tidewire/privkey.pem', tls.key],
+    ['/etc/nginx/snippets/tidewire-sse.conf', join(dir, 'sse.conf')],
+  ];
+  let site = readFileSync(join(ROOT, 'infra/nginx/tidewire.conf'), 'utf8');
+  for (const [from, to] of substitutions) site = substitute(site, from, to);
+  // The example's upstream, redirect and TLS servers as they are, on test ports; the TLS server
+  // once more on plain HTTP, for byte-level tests without TLS.
   const upstreamBlock = site.slice(0, site.indexOf('server {'));
-  const tlsServer = site
-    .slice(site.lastIndexOf('server {'))
-    .replace('listen 443 ssl http2;', `listen 127.0.0.1:${httpsPort} ssl http2;`);
-  const plainServer = tlsServer
-    .replace(`listen 127.0.0.1:${httpsPort} ssl http2;`, `listen 127.0.0.1:${httpPort};`)
-    .replace(/ssl_\w+ [^;]+;/g, '');
+  const redirectServer = substitute(
+    site.slice(site.indexOf('server {'), site.lastIndexOf('server {')),
+    'listen 80;',
+    `listen 127.0.0.1:${redirectPort};`,
+  );
+  const tlsServer = substitute(
+    site.slice(site.lastIndexOf('server {')),
+    'listen 443 ssl http2;',
+    `listen 127.0.0.1:${httpsPort} ssl http2;`,
+  );
+  const plainServer = substitute(
+    tlsServer,
+    `listen 127.0.0.1:${httpsPort} ssl http2;`,
+    `listen 127.0.0.1:${httpPort};`,
+  ).replace(/ssl_\w+ [^;]+;/g, '');
   const config = `daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -58,6 +80,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 ${upstreamBlock}
+${redirectServer}
 ${tlsServer}
 ${plainServer}
 }
@@ -84,10 +107,12 @@ ${plainServer}
   return {
     http: `http://127.0.0.1:${httpPort}`,
     https: `https://127.0.0.1:${httpsPort}`,
+    redirect: `http://127.0.0.1:${redirectPort}`,
     async close() {
       if (child.exitCode === null) {
         const exited = once(child, 'exit');
-        child.kill('SIGQUIT');
+        // Fast shutdown: a graceful one (SIGQUIT) would wait for open streams to end.
+        child.kill('SIGTERM');
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
