@@ -55,6 +55,7 @@ async function createStore(config: Config): Promise<{ store: StreamStore; coordi
 }
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
+  const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
   const { store, coordinator } = await createStore(config);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);
@@ -92,7 +93,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
       slots: redis ? new RedisSlots(redis, config.STREAM_LEASE_MS) : undefined,
     }),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
-    auth: new Auth(new BearerTokens(config.AUTH_TOKENS), new UserStore(db), config.TRUST_PROXY),
+    auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
     respondSSE(c, info, afterSeq, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       if (!res) {

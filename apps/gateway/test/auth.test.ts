@@ -277,3 +277,17 @@ test('NODE_ENV=production refuses to start with auth off', async () => {
   const ok = await spawnGateway({ NODE_ENV: 'production', AUTH_TOKENS: 'ops:a-long-token' });
   assert.equal(await ok.stop(), 0);
 });
+
+test('bad AUTH_TOKENS stop the start with a clear message and exit code 2', async () => {
+  for (const [tokens, message] of [
+    ['ops:short', /the token of "ops" is shorter than 8 characters/],
+    ['a:same-token-1,b:same-token-1', /the token of "b" is given twice/],
+  ] as const) {
+    await assert.rejects(spawnGateway({ AUTH_TOKENS: tokens }), (error: Error) => {
+      assert.match(error.message, /exited with 2/);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.message, /same-token-1/, 'the token itself is not printed');
+      return true;
+    });
+  }
+});

@@ -21,7 +21,9 @@ export class BearerTokens {
       const [user, token] =
         colon > 0 ? [part.slice(0, colon), part.slice(colon + 1)] : [`token${i + 1}`, part];
       if (token.length < 8)
-        throw new Error(`AUTH_TOKENS: the token of "${user}" is shorter than 8 characters`);
+        throw new ConfigError(`AUTH_TOKENS: the token of "${user}" is shorter than 8 characters`);
+      if (this.userFor(token) !== undefined)
+        throw new ConfigError(`AUTH_TOKENS: the token of "${user}" is given twice`);
       this.#entries.push({ digest: sha256(token), user });
     });
   }
