@@ -150,3 +150,22 @@ test('HEADERS_TIMEOUT_MS longer than REQUEST_TIMEOUT_MS is a configuration error
       error instanceof ConfigError && /HEADERS_TIMEOUT_MS.*REQUEST_TIMEOUT_MS/.test(error.message),
   );
 });
+
+test('TRUST_PROXY: the rate counts the address the proxy saw, not what a client puts in X-Forwarded-For', async () => {
+  const gateway = await startTestGateway({ RATE_LIMIT_PER_MIN: '2', TRUST_PROXY: 'true' });
+  try {
+    const from = (spoof: string, real: string) => ({ headers: { 'x-forwarded-for': `${spoof}, ${real}` } });
+    for (const spoof of ['1.1.1.1', '2.2.2.2'])
+      assert.equal(
+        (await collectSSE(`${gateway.url}/api/v1/stream/chat?q=${spoof}`, from(spoof, '10.0.0.7'))).status,
+        200,
+      );
+    const refused = await fetch(`${gateway.url}/api/v1/stream/chat?q=again`, from('3.3.3.3', '10.0.0.7'));
+    assert.equal(refused.status, 429, 'a forged first address does not get a fresh allowance');
+    assert.equal(await errorOf(refused), 'rate_limited');
+    const other = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=other`, from('3.3.3.3', '10.0.0.8'));
+    assert.equal(other.status, 200, 'another client has its own allowance');
+  } finally {
+    await gateway.shutdown();
+  }
+});

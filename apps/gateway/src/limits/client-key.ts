@@ -1,6 +1,8 @@
 /**
  * Who a request counts against: its user when there is one, else its IP address (from the
- * socket; from `X-Forwarded-For` only when `TRUST_PROXY` says a proxy in front sets it).
+ * socket; from `X-Forwarded-For` only when `TRUST_PROXY` says a proxy in front sets it). Of
+ * `X-Forwarded-For` only the last address counts: the proxy appends the address it saw, and
+ * anything before it is whatever the client chose to send.
  * @module
  */
 import type { HttpBindings } from '@hono/node-server';
@@ -9,7 +11,7 @@ import type { AppEnv } from '../services.ts';
 
 export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   return (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
