@@ -24,8 +24,8 @@ export interface TestNginx {
 }
 
 export interface NginxOptions {
-  /** Replaces text in sse.conf (a control that breaks it on purpose). */
-  sseEdit?: (conf: string) => string;
+  /** Replacements `[from, to]` in sse.conf (a control that breaks it on purpose); each must match. */
+  sseEdits?: [string, string][];
 }
 
 /** Replaces every `from` in `text`; throws when there is none (the example changed shape). */
@@ -40,8 +40,9 @@ export async function startNginx(gatewayUrl: string, options: NginxOptions = {})
   const tls = selfSignedCertificate();
   const [httpPort, httpsPort, redirectPort] = [await freePort(), await freePort(), await freePort()];
   const upstream = new URL(gatewayUrl).host;
-  const sse = readFileSync(join(ROOT, 'infra/nginx/sse.conf'), 'utf8');
-  writeFileSync(join(dir, 'sse.conf'), options.sseEdit ? options.sseEdit(sse) : sse);
+  let sse = readFileSync(join(ROOT, 'infra/nginx/sse.conf'), 'utf8');
+  for (const [from, to] of options.sseEdits ?? []) sse = substitute(sse, from, to);
+  writeFileSync(join(dir, 'sse.conf'), sse);
   const substitutions: [string, string][] = [
     ['server 127.0.0.1:5000;', `server ${upstream};`],
     ['/etc/ssl/tidewire/fullchain.pem', tls.cert],

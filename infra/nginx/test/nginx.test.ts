@@ -34,14 +34,14 @@ before(async () => {
     // gateway's X-Accel-Buffering: no ignored, and buffers large enough for a whole answer, so
     // it is delivered in one lump. (Buffering on alone is not enough to break streaming: over
     // HTTP/1.1 the upstream's chunked body reaches the client chunk by chunk anyway.)
-    sseEdit: (conf) =>
-      conf
-        .replace(
-          'proxy_buffering off;',
-          'proxy_buffering on; proxy_ignore_headers X-Accel-Buffering; proxy_hide_header X-Accel-Buffering;' +
-            ' proxy_buffer_size 64k; proxy_buffers 8 64k; proxy_busy_buffers_size 128k;',
-        )
-        .replace('proxy_http_version 1.1;', 'proxy_http_version 1.0;'),
+    sseEdits: [
+      [
+        'proxy_buffering off;',
+        'proxy_buffering on; proxy_ignore_headers X-Accel-Buffering; proxy_hide_header X-Accel-Buffering;' +
+          ' proxy_buffer_size 64k; proxy_buffers 8 64k; proxy_busy_buffers_size 128k;',
+      ],
+      ['proxy_http_version 1.1;', 'proxy_http_version 1.0;'],
+    ],
   });
 });
 after(async () => {
