@@ -1,7 +1,9 @@
 /**
- * Test support: a TCP proxy in front of a server that can cut every open connection on
- * command, or each connection after a number of response bytes (mid-frame, mid-character),
- * and can stall (stop forwarding without closing) to imitate a silent network.
+ * Test support: a TCP proxy in front of a server that cuts connections the way networks do:
+ * all open ones on command (`cutAll`), the next one after some response bytes
+ * (`cutNextAfterBytes`), or every new one after some response bytes (`cutAfterBytes`), which
+ * lands mid-frame and mid-character. It can also stall (stop forwarding without closing) to
+ * imitate a silent network.
  * @module
  */
 import { connect, createServer, type Socket } from 'node:net';
@@ -12,11 +14,18 @@ export interface CuttingProxy {
   cutAll(): void;
   /** Once: the connection that forwards the next `bytes` response bytes (headers included) is cut there. */
   cutNextAfterBytes(bytes: number): void;
+  /**
+   * Every connection is cut after forwarding `bytes` more response bytes: open ones (counted
+   * from now; pooled keep-alive connections are reused) and new ones. `null` stops that.
+   */
+  cutAfterBytes(bytes: number | null): void;
   /** Holds responses back (connections stay open, nothing is lost) until `resume()`. */
   stall(): void;
   resume(): void;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Connections cut so far (by any of the cuts above). */
+  readonly cuts: number;
   close(): Promise<void>;
 }
 
@@ -24,39 +33,55 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   const { hostname, port } = new URL(target);
   const open = new Set<Socket>();
   const upstreams = new Set<Socket>();
-  let cutAfter: number | undefined;
+  /** Response bytes each open connection may still forward. */
+  const budgets = new Map<Socket, number>();
+  /** Bytes left before the one-off cut, shared by all connections. */
+  let cutNext: number | undefined;
+  /** The budget each new connection gets. */
+  let cutEach: number | null = null;
   let stalled = false;
   let connections = 0;
+  let cuts = 0;
+
   const server = createServer((client) => {
     connections++;
     const upstream = connect(Number(port), hostname);
     if (stalled) upstream.pause();
     open.add(client);
     upstreams.add(upstream);
-    const cut = () => {
+    budgets.set(client, cutEach ?? Number.POSITIVE_INFINITY);
+    let severed = false;
+    const drop = () => {
       client.destroy();
       upstream.destroy();
     };
     client.on('close', () => {
       open.delete(client);
+      budgets.delete(client);
       upstream.destroy();
     });
     upstream.on('close', () => {
       upstreams.delete(upstream);
       client.destroy();
     });
-    client.on('error', cut);
-    upstream.on('error', cut);
+    client.on('error', drop);
+    upstream.on('error', drop);
     client.on('data', (chunk) => upstream.write(chunk));
     upstream.on('data', (chunk: Buffer) => {
-      if (cutAfter !== undefined && chunk.length >= cutAfter) {
-        const keep = chunk.subarray(0, cutAfter);
-        cutAfter = undefined;
-        client.write(keep, cut);
+      if (severed) return;
+      const budget = budgets.get(client) ?? Number.POSITIVE_INFINITY;
+      const allowed = Math.min(budget, cutNext ?? Number.POSITIVE_INFINITY);
+      if (chunk.length < allowed) {
+        budgets.set(client, budget - chunk.length);
+        if (cutNext !== undefined) cutNext -= chunk.length;
+        client.write(chunk);
         return;
       }
-      if (cutAfter !== undefined) cutAfter -= chunk.length;
-      client.write(chunk);
+      // This chunk crosses a cut: forward the bytes before it, then drop both sides.
+      if (cutNext !== undefined) cutNext = cutNext === allowed ? undefined : cutNext - allowed;
+      severed = true;
+      cuts++;
+      client.write(chunk.subarray(0, allowed), drop);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,10 +89,15 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     cutAll() {
+      cuts += open.size;
       for (const socket of open) socket.destroy();
     },
     cutNextAfterBytes(bytes) {
-      cutAfter = bytes;
+      cutNext = bytes;
+    },
+    cutAfterBytes(bytes) {
+      cutEach = bytes;
+      for (const client of budgets.keys()) budgets.set(client, bytes ?? Number.POSITIVE_INFINITY);
     },
     stall() {
       stalled = true;
@@ -79,6 +109,9 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     },
     get connections() {
       return connections;
+    },
+    get cuts() {
+      return cuts;
     },
     close() {
       for (const socket of open) socket.destroy();
