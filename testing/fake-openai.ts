@@ -1,7 +1,8 @@
 /**
  * The OpenAI Chat Completions streaming wire format (`POST /v1/chat/completions` with
- * `stream: true`): `data:` chunks of `chat.completion.chunk`, a final chunk with
- * `finish_reason`, a usage chunk (`stream_options.include_usage`), then `data: [DONE]`.
+ * `stream: true`): `data:` chunks of `chat.completion.chunk` (each with `usage: null`, as when
+ * `stream_options.include_usage` is asked), a final chunk with `finish_reason`, the usage
+ * chunk with empty `choices`, then `data: [DONE]`.
  * @module
  */
 import { type FakeUpstream, startFakeUpstream, type WireFormat } from './fake-upstream.ts';
@@ -12,7 +13,9 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
     object: 'chat.completion.chunk',
     created: 1_700_000_000,
     model: 'fake-model',
+    system_fingerprint: 'fp_fake',
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    usage: null,
   })}\n\n`;
 
 export const openAIFormat: WireFormat = {
@@ -27,6 +30,7 @@ export const openAIFormat: WireFormat = {
         object: 'chat.completion.chunk',
         created: 1_700_000_000,
         model: 'fake-model',
+        system_fingerprint: 'fp_fake',
         choices: [],
         usage: { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length },
       })}\n\n`,

@@ -23,8 +23,12 @@ const schema = z.object({
   LLM_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 1),
   /** After the first token, the longest the upstream may stay silent before `upstream_timeout`. */
   LLM_IDLE_TIMEOUT_MS: int(60_000, 1),
-  /** Cap on the answer length asked of an upstream model (Anthropic requires one). */
-  LLM_MAX_TOKENS: int(4096, 1),
+  /**
+   * Cap on the answer length asked of an upstream model. Unset: 4096 for Anthropic (which
+   * requires one), none for OpenAI-compatible servers (OpenAI's reasoning models refuse
+   * `max_tokens`).
+   */
+  LLM_MAX_TOKENS: z.coerce.number().int().min(1).optional(),
   /**
    * The OpenAI-compatible server continues a trailing assistant message when asked with
    * `continue_final_message` (vLLM does): lets another instance continue an answer.

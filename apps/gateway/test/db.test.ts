@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
+import { ConfigError } from '../src/config.ts';
 import { ConversationStore } from '../src/conversations/store.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations.ts';
@@ -61,9 +62,10 @@ test('timestamps are epoch milliseconds read back as numbers', async () => {
 
 test('a URL it cannot open is refused clearly, without echoing credentials', async () => {
   await assert.rejects(openDatabase('mysql://admin:hunter2@db.example/app'), (error: Error) => {
+    assert.ok(error instanceof ConfigError, 'reported as a configuration error (exit 2, no stack)');
     assert.match(error.message, /DATABASE_URL must start with sqlite: or postgres:\/\//);
     assert.ok(!error.message.includes('hunter2'), 'the password is not in the message');
     return true;
   });
-  await assert.rejects(openDatabase('sqlite:'), /needs a file path/);
+  await assert.rejects(openDatabase('sqlite:'), ConfigError);
 });

@@ -11,6 +11,7 @@ import { startFakeOpenAI } from '../../../testing/fake-openai.ts';
 import type { FakeUpstream } from '../../../testing/fake-upstream.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { answerOf, collectSSE, doneReason, errorType } from '../../../testing/sse-client.ts';
+import { ConfigError } from '../src/config.ts';
 import type { Gateway } from '../src/server.ts';
 
 const PROVIDERS = [
@@ -55,6 +56,12 @@ for (const provider of PROVIDERS) {
       assert.deepEqual(events.at(-1)?.data, { reason: 'stop', tokens: 7 });
       const sent = fake.requests.at(-1)!;
       assert.equal(sent.body.stream, true);
+      if (provider.name === 'openai') {
+        assert.deepEqual(sent.body.stream_options, { include_usage: true }, 'asks for real usage');
+        assert.equal('max_tokens' in sent.body, false, 'OpenAI reasoning models refuse max_tokens');
+      } else {
+        assert.equal(sent.body.max_tokens, 4096, 'Anthropic requires a cap');
+      }
       assert.match(String(sent.headers.authorization ?? sent.headers['x-api-key']), /sk-test-secret/);
     });
 
@@ -167,6 +174,13 @@ for (const provider of PROVIDERS) {
       } finally {
         await dead.shutdown();
       }
+    });
+
+    test('a missing LLM_MODEL stops the start with a configuration error', async () => {
+      await assert.rejects(
+        startTestGateway({ LLM_PROVIDER: provider.name, LLM_BASE_URL: `${fake.url}/v1` }),
+        (error: Error) => error instanceof ConfigError && /LLM_MODEL/.test(error.message),
+      );
     });
 
     test('the demo model stays available by name', async () => {

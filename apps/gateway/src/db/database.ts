@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
+import { ConfigError } from '../config.ts';
 import { migrations } from './migrations.ts';
 import { openNodeSqlite } from './node-sqlite.ts';
 import type { Schema } from './schema.ts';
@@ -18,7 +19,7 @@ async function dialectFor(url: string) {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '')
-      throw new Error('DATABASE_URL=sqlite: needs a file path (sqlite:./data/tidewire.db) or :memory:');
+      throw new ConfigError('DATABASE_URL=sqlite: needs a file path (sqlite:./data/tidewire.db) or :memory:');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     return new SqliteDialect({ database: openNodeSqlite(path) });
   }
@@ -39,7 +40,7 @@ async function dialectFor(url: string) {
     pool.on('error', () => {});
     return new PostgresDialect({ pool });
   }
-  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
+  throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
 }
 
 export async function openDatabase(url: string): Promise<Database> {

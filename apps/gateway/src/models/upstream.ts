@@ -6,24 +6,29 @@
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { Config } from '../config.ts';
+import { type Config, ConfigError } from '../config.ts';
 import { AiSdkModel } from './ai-sdk-model.ts';
 import type { ModelProvider } from './provider.ts';
 
+/** Anthropic requires a cap on the answer length; this one when `LLM_MAX_TOKENS` is unset. */
+const ANTHROPIC_MAX_TOKENS = 4096;
+
 export function createUpstreamModel(config: Config): ModelProvider {
   const name = config.LLM_MODEL;
-  if (!name) throw new Error(`LLM_PROVIDER=${config.LLM_PROVIDER} needs LLM_MODEL`);
+  if (!name) throw new ConfigError(`LLM_PROVIDER=${config.LLM_PROVIDER} needs LLM_MODEL`);
   if (config.LLM_PROVIDER === 'anthropic') {
     const provider = createAnthropic({ baseURL: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY ?? '' });
     return new AiSdkModel(name, provider.languageModel(name), {
-      maxOutputTokens: config.LLM_MAX_TOKENS,
+      maxOutputTokens: config.LLM_MAX_TOKENS ?? ANTHROPIC_MAX_TOKENS,
       idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
       // Anthropic continues a trailing assistant message (a prefill) without trailing whitespace.
       continuation: { trimsPrefill: true },
     });
   }
   if (!config.LLM_BASE_URL)
-    throw new Error('LLM_PROVIDER=openai needs LLM_BASE_URL (for OpenAI itself: https://api.openai.com/v1)');
+    throw new ConfigError(
+      'LLM_PROVIDER=openai needs LLM_BASE_URL (for OpenAI itself: https://api.openai.com/v1)',
+    );
   const provider = createOpenAICompatible({
     name: 'openai',
     baseURL: config.LLM_BASE_URL,
