@@ -18,6 +18,28 @@ before(async () => {
   bundles = await bundleEdge();
 });
 
+/** What a bundle loads from outside: top-level `import`s, and any `node:` module it loads. */
+const EXTERNAL_IMPORT =
+  /^import\b[^;]*?["']([^"']+)["']|(?:\bfrom|\bimport\s*\(|\brequire\s*\()\s*["'](node:[^"']+)["']/gm;
+
+function externalImports(code: string): string[] {
+  return [...code.matchAll(EXTERNAL_IMPORT)].map((m) => m[1] ?? m[2]!);
+}
+
+test('the bundles are self-contained: no node: (or any other) imports', () => {
+  for (const [name, path] of Object.entries(bundles)) {
+    const imports = externalImports(readFileSync(path, 'utf8'));
+    assert.deepEqual(imports, [], `${name} imports ${imports.join(', ')}`);
+  }
+  // The pattern does find them, so the empty lists above mean something.
+  const sample = [
+    "import { Hono } from 'hono';",
+    'const { setTimeout: sleep } = await import("node:timers/promises");',
+    '  x = require("node:fs");',
+  ].join('\n');
+  assert.deepEqual(externalImports(sample), ['hono', 'node:timers/promises', 'node:fs']);
+});
+
 /** The behaviour both runtimes must show, against a base URL that reaches the entry. */
 function edgeContract(baseUrl: () => string) {
   test('a stream runs to done with the demo answer, first event with retry', async () => {
