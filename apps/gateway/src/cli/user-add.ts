@@ -16,14 +16,22 @@ async function readPassword(fromPipe: boolean): Promise<string> {
     for await (const chunk of process.stdin) text += chunk;
     return text.replace(/\r?\n$/, '');
   }
-  process.stderr.write('Password: ');
+  // The interface first: it turns the terminal's own echo off, so nothing typed after the
+  // prompt appears (readline's echo is muted below).
   const rl = createInterface({ input: process.stdin, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
   muted._writeToOutput = () => {};
-  const password = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  process.stderr.write('\n');
-  return password;
+  process.stderr.write('Password: ');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      // In raw mode Ctrl-C reaches readline, not the process.
+      rl.on('SIGINT', () => reject(new CliError('cancelled')));
+      rl.question('', resolve);
+    });
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
 }
 
 export async function userAdd(name: string, options: { passwordStdin?: boolean }): Promise<void> {
