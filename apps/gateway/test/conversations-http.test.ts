@@ -33,6 +33,15 @@ test('a stream creates a conversation; a follow-up continues it; both turns are 
   const hello = first.events[0]!;
   assert.ok(hello.event === 'hello' && hello.data.conversation_id);
   const id = hello.data.conversation_id;
+  // Read right after `done`: the answer was stored before `done` went out.
+  const stored = await getJson(`/api/v1/conversations/${id}`);
+  assert.deepEqual(
+    (stored.body.messages as { content: string; complete: boolean }[]).map((m) => [m.content, m.complete]),
+    [
+      ['First question', true],
+      [answerOf(first.events), true],
+    ],
+  );
   const second = await ask('Second question', id);
   const again = second.events[0]!;
   assert.ok(again.event === 'hello' && again.data.conversation_id === id);
