@@ -57,9 +57,9 @@ function midStream(text: string, charsPerUpdate: number): { frozen: string; live
   for (let end = charsPerUpdate; end < text.length + charsPerUpdate; end += charsPerUpdate) {
     renderer.update(text.slice(0, Math.min(end, text.length)));
   }
-  const [frozen, live] = Array.from(out.children, (child) => child.innerHTML);
+  const [frozen = '', ...live] = Array.from(out.children, (child) => child.innerHTML);
   out.replaceChildren();
-  return { frozen: frozen ?? '', live: live ?? '' };
+  return { frozen, live: live.join('') };
 }
 
 declare global {

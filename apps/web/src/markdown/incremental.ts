@@ -7,7 +7,7 @@
  * framework), so the benchmark can measure it directly.
  * @module
  */
-import type { Token } from 'marked';
+import type { Token, TokensList } from 'marked';
 import remend from 'remend';
 import { lex, renderMarkdown, renderTokens } from './render-block.ts';
 
@@ -62,39 +62,53 @@ export function completeTokenCount(tokens: Token[]): number {
   return settled;
 }
 
+/** Source text of tokens. */
+const rawOf = (tokens: Token[]): string => tokens.reduce((text, token) => text + token.raw, '');
+
+/**
+ * The live tail, in two parts: the blocks before the last (re-rendered only when their text
+ * changes, which is rare) and the last block (re-rendered, healed, at every update).
+ */
+function createLiveView(settling: HTMLElement, growing: HTMLElement) {
+  let settlingSource = '';
+  let growingSource = '';
+  return {
+    show(tokens: Token[], links: TokensList['links']): void {
+      const last = tokens.findLastIndex((t) => t.type !== 'space');
+      const before = tokens.slice(0, Math.max(0, last));
+      const tail = last < 0 ? [] : tokens.slice(last);
+      const settlingText = rawOf(before);
+      if (settlingText !== settlingSource) {
+        settlingSource = settlingText;
+        settling.replaceChildren(renderTokens(before, links, false));
+      }
+      const growingText = rawOf(tail);
+      if (growingText === growingSource) return;
+      growingSource = growingText;
+      const healed = remend(growingText, HEAL);
+      // Most updates need no healing: then the tail's tokens are the block already.
+      growing.replaceChildren(renderTokens(healed === growingText ? tail : lex(healed), links, false));
+    },
+  };
+}
+
 export function createIncrementalRenderer(container: HTMLElement): IncrementalRenderer {
-  const frozen = document.createElement('div');
-  const live = document.createElement('div');
-  frozen.className = 'md-frozen';
-  live.className = 'md-live';
-  container.replaceChildren(frozen, live);
+  const part = (name: string) => Object.assign(document.createElement('div'), { className: name });
+  const [frozen, settling, growing] = [part('md-frozen'), part('md-settling'), part('md-growing')];
+  container.replaceChildren(frozen, settling, growing);
+  const live = createLiveView(settling, growing);
   let frozenLength = 0;
   let text = '';
-  let liveSource: string | undefined;
-
-  function appendFrozen(html: string): void {
-    const template = document.createElement('template');
-    template.innerHTML = html;
-    frozen.append(template.content);
-  }
 
   function render(final: boolean): void {
     const tokens = lex(text.slice(frozenLength));
     const complete = final ? tokens.length : completeTokenCount(tokens);
     if (complete > 0) {
       const done = tokens.slice(0, complete);
-      appendFrozen(renderTokens(done, tokens.links, true));
-      frozenLength += done.reduce((sum, token) => sum + token.raw.length, 0);
+      frozen.append(renderTokens(done, tokens.links, true));
+      frozenLength += rawOf(done).length;
     }
-    const growing = final ? '' : text.slice(frozenLength);
-    if (growing === liveSource) return;
-    liveSource = growing;
-    if (growing.trim() === '') {
-      live.replaceChildren();
-      return;
-    }
-    const healed = lex(remend(growing, HEAL));
-    live.innerHTML = renderTokens(healed, { ...tokens.links, ...healed.links }, false);
+    live.show(tokens.slice(complete), tokens.links);
   }
 
   return {
@@ -108,9 +122,8 @@ export function createIncrementalRenderer(container: HTMLElement): IncrementalRe
       // whole text once more (rare: once per answer with reference definitions).
       if (REFERENCE_DEFINITION.test(text)) {
         frozen.innerHTML = renderMarkdown(text);
-        live.replaceChildren();
         frozenLength = text.length;
-        liveSource = '';
+        live.show([], {});
         return;
       }
       render(true);

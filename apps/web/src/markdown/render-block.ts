@@ -55,15 +55,29 @@ const growing = createMarked(false);
 
 export const lex = (markdown: string): TokensList => finished.lexer(markdown);
 
-/** HTML of block tokens; `final` blocks get syntax highlighting, growing ones do not. */
-export function renderTokens(tokens: Token[], links: TokensList['links'], final: boolean): string {
+/** What survives sanitizing: Markdown's own HTML plus the code blocks' copy buttons. */
+const PURIFY = { FORBID_TAGS: ['style', 'form', 'input'], ADD_ATTR: ['aria-label'] };
+// One instance per output kind, configured once (a config per call is parsed per call).
+const purifyToHtml = DOMPurify(window);
+purifyToHtml.setConfig(PURIFY);
+const purifyToDom = DOMPurify(window);
+purifyToDom.setConfig({ ...PURIFY, RETURN_DOM_FRAGMENT: true });
+
+function parse(tokens: Token[], links: TokensList['links'], final: boolean): string {
   const list = Object.assign([...tokens], { links }) as TokensList;
-  const html = (final ? finished : growing).parser(list);
-  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input'], ADD_ATTR: ['aria-label'] });
+  return (final ? finished : growing).parser(list);
 }
 
-/** Safe HTML of a whole Markdown text at once (finished messages). */
+/**
+ * Sanitized DOM of block tokens, ready to insert (no second HTML parse); `final` blocks get
+ * syntax highlighting, growing ones do not.
+ */
+export function renderTokens(tokens: Token[], links: TokensList['links'], final: boolean): DocumentFragment {
+  return purifyToDom.sanitize(parse(tokens, links, final)) as unknown as DocumentFragment;
+}
+
+/** Safe HTML of a whole Markdown text at once (stored messages, and the tests' reference). */
 export function renderMarkdown(markdown: string): string {
   const tokens = lex(markdown);
-  return renderTokens(tokens, tokens.links, true);
+  return purifyToHtml.sanitize(parse(tokens, tokens.links, true));
 }
