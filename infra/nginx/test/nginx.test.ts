@@ -145,6 +145,28 @@ describe('through nginx with infra/nginx/sse.conf', () => {
     assert.ok(demoAnswer(q).startsWith(resumed), 'the answer continues where it stopped');
   });
 
+  test('upstream connections are kept alive (the HTTP/1.0 control opens one per request)', async () => {
+    const requests = 10;
+    const opened = async (proxy: TestNginx) => {
+      let connections = 0;
+      const count = () => connections++;
+      gateway.server.on('connection', count);
+      try {
+        for (let i = 0; i < requests; i++) {
+          const res = await fetch(`${proxy.http}/api/v1/streams/01a20000-0000-7000-8000-00000000000${i}`);
+          assert.equal(res.status, 404);
+          assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'stream_not_found');
+        }
+      } finally {
+        gateway.server.off('connection', count);
+      }
+      return connections;
+    };
+    assert.ok((await opened(nginx)) <= 1, 'one upstream connection, reused');
+    // (Its first request may reuse a connection pooled by an earlier ordinary request.)
+    assert.ok((await opened(buffering)) >= requests - 1, 'a new upstream connection per request');
+  });
+
   test('plain HTTP redirects to HTTPS', async () => {
     const res = await fetch(`${nginx.redirect}${path('redirect')}`, { redirect: 'manual' });
     assert.equal(res.status, 301);
