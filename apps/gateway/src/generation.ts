@@ -22,6 +22,8 @@ export interface GenerationRequest {
   firstTokenTimeoutMs: number;
   continueFrom?: string;
   recorder?: AnswerRecorder;
+  /** Where a failed generation is reported (its type and message; never a credential). */
+  log?: { warn(fields: object, message?: string): void };
   /** Called with the time from asking the model to its first token. */
   onFirstToken?: (ms: number) => void;
 }
@@ -83,6 +85,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     if (!stream.ended) {
       const cause = timedOut() ? signal.reason : error;
       const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
+      request.log?.warn({ stream: stream.id, model: model.name, type, error: message }, 'generation failed');
       await stream.fail(type, message, tokens);
     }
   } finally {

@@ -113,6 +113,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       conversationId,
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
       recorder,
+      log: c.var.log,
     });
     void stream.finished.then(() => {
       release();
