@@ -58,6 +58,17 @@ export function conversationStoreContract(open: () => Promise<Database>): void {
     await db.destroy();
   });
 
+  test('messages added at once to one conversation (two tabs) all land, in distinct places', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const id = await store.create('tab', 'q');
+    const texts = Array.from({ length: 8 }, (_, i) => `message ${i}`);
+    await Promise.all(texts.map((content) => store.add(id, [{ role: 'user', content }])));
+    const got = await store.get('tab', id);
+    assert.deepEqual(got?.messages.map((m) => m.content).sort(), [...texts].sort());
+    await db.destroy();
+  });
+
   test('a failed write of an answer is reported, not thrown', async () => {
     const db = await open();
     const errors: unknown[] = [];

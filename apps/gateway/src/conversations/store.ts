@@ -113,6 +113,13 @@ export class ConversationStore {
     if (kept.length === 0) return ids;
     const now = Date.now();
     await this.#db.transaction().execute(async (tx) => {
+      // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
+      // to one conversation queue here and each reads the positions the others committed.
+      await tx
+        .updateTable('conversations')
+        .set({ updated_at: now })
+        .where('id', '=', conversationId)
+        .execute();
       const { next } = await tx
         .selectFrom('messages')
         .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
@@ -132,11 +139,6 @@ export class ConversationStore {
             stream_id: answer?.streamId ?? null,
           })),
         )
-        .execute();
-      await tx
-        .updateTable('conversations')
-        .set({ updated_at: now })
-        .where('id', '=', conversationId)
         .execute();
     });
     return ids;
