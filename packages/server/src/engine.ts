@@ -100,6 +100,7 @@ export class StreamEngine {
       this.#observer,
     );
     this.#running.set(info.streamId, stream);
+    this.#observer.onStreamAdopted?.(info);
     this.#observer.onStreamStart?.(info);
     return stream;
   }
@@ -198,6 +199,7 @@ export class StreamEngine {
       await stream.drained();
       stream.abandon();
       await this.#coordinator.handOff(stream.id).catch(() => {});
+      this.#observer.onStreamHandedOff?.(stream.info);
     }
     await this.#coordinator?.close();
     await this.store.close();

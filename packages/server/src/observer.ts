@@ -17,4 +17,8 @@ export interface EngineObserver {
   onFirstDelta?(info: StreamInfo, ms: number): void;
   /** A stream ended with an `error` event of this type. */
   onStreamError?(info: StreamInfo, type: string): void;
+  /** This engine took over a stream whose instance died or shut down (`onStreamStart` follows). */
+  onStreamAdopted?(info: StreamInfo): void;
+  /** At shutdown, a running stream was handed off for another instance to continue. */
+  onStreamHandedOff?(info: StreamInfo): void;
 }

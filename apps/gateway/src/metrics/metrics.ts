@@ -115,6 +115,14 @@ export function createMetrics(): Metrics {
     LATENCY_BUCKETS,
     ['model'],
   );
+  const adopted = counter(
+    'tidewire_streams_taken_over_total',
+    'Generations this instance continued after their instance died or shut down',
+  );
+  const handedOff = counter(
+    'tidewire_streams_handed_off_total',
+    'Generations handed to other instances at shutdown',
+  );
   const resumesByStream = new Map<string, number>();
 
   const observer: EngineObserver = {
@@ -145,6 +153,8 @@ export function createMetrics(): Metrics {
     },
     onFirstDelta: (_info, ms) => firstDelta.observe(ms / 1000),
     onStreamError: (_info, type) => streamErrors.labels(type).inc(),
+    onStreamAdopted: () => adopted.inc(),
+    onStreamHandedOff: () => handedOff.inc(),
   };
   return {
     registry,
