@@ -18,12 +18,15 @@ import type { Gateway } from '../../gateway/src/server.ts';
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 let fast: Gateway;
 let paced: Gateway;
+/** Answers last about a minute here: longer than any wait in these tests. */
+let slow: Gateway;
 let proxy: CuttingProxy;
 let browser: TestBrowser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fast = await startTestGateway({ DEMO_TOKENS_PER_SEC: '600' });
   paced = await startTestGateway({ DEMO_TOKENS_PER_SEC: '80' });
+  slow = await startTestGateway({ DEMO_TOKENS_PER_SEC: '5' });
   proxy = await startCuttingProxy(paced.url);
   browser = await launchBrowser();
 });
@@ -32,6 +35,7 @@ after(async () => {
   await proxy.close();
   await fast.shutdown();
   await paced.shutdown();
+  await slow.shutdown();
 });
 
 interface TestPage {
@@ -108,7 +112,13 @@ describe('the chat page', () => {
       true,
       'highlighted',
     );
-    assert.equal(await page.locator('.answer .code-block button.copy').count(), 1);
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fast.url });
+    const copy = page.locator('.answer .code-block button.copy');
+    await copy.click();
+    await page.locator('.answer .code-block button.copy', { hasText: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await page.locator('.answer .code-block code').textContent());
+    assert.ok(demoAnswer(q).includes(copied.trimEnd()), 'the code as the model wrote it');
     assert.equal(await answerAt(page, 0).getAttribute('dir'), 'auto');
     assert.equal(await answerAt(page, 0).getAttribute('aria-live'), 'polite');
     assert.equal(await answerAt(page, 0).getAttribute('aria-busy'), 'false');
@@ -138,6 +148,31 @@ describe('the chat page', () => {
     }
     assert.equal(requests.filter((r) => r === POSTS).length, 10);
     assert.equal(await page.locator('.status').getAttribute('data-state'), 'done');
+    await page.close();
+    // A fresh tab lists the conversation; opening it shows all twenty messages from storage.
+    const other = (await openPage(fast.url)).page;
+    await other.locator('.sidebar li button', { hasText: 'question number 0' }).click();
+    await answerAt(other, 9).waitFor();
+    assert.equal(await other.locator('.message').count(), 20);
+    assert.equal(await answerAt(other, 9).getAttribute('data-raw'), demoAnswer('question number 9'));
+    assert.equal(await other.locator('.sidebar button[aria-current=page]').innerText(), 'question number 0');
+    await other.close();
+  });
+
+  test('answers left mid-stream release their connections (the seed bug)', async () => {
+    const { page } = await openPage(slow.url);
+    // More abandoned streams than the browser's six connections per host, each of which would
+    // stay open for many seconds if the page did not close it.
+    for (let i = 0; i < 8; i++) {
+      await ask(page, `abandoned ${i}`);
+      await answerStarted(page);
+      await page.click('button.new');
+    }
+    // A ninth still gets a connection at once (and Stop ends it, so it does not run on).
+    await ask(page, 'after eight abandoned answers');
+    await answerStarted(page);
+    await page.click('button.stop');
+    assert.equal((await endedAnswer(page, 0)).state, 'cancelled');
     await page.close();
   });
 
@@ -234,6 +269,11 @@ describe('the chat page', () => {
     assert.ok(requests.some((r) => /^POST \/api\/v1\/streams\/[^/]+\/cancel$/.test(r)));
     await page.locator('.note', { hasText: 'Stopped.' }).waitFor();
     await page.locator('button.send').waitFor();
+    // Escape in the question box stops too.
+    await ask(page, 'stop me with Escape');
+    await answerStarted(page, 1);
+    await page.press('#question', 'Escape');
+    assert.equal((await endedAnswer(page, 1)).state, 'cancelled');
     await page.close();
   });
 

@@ -100,3 +100,26 @@ for (const [name, text, check] of MID_STREAM) {
     }
   });
 }
+
+test('mid-stream, the view does not depend on how the text was chunked', async () => {
+  // Reference definitions that arrive late are the known exception, mended by finish().
+  const texts = [
+    ...Object.entries(CASES).flatMap(([name, text]) => (name.startsWith('reference') ? [] : [text])),
+    `Code:\n\n\`\`\`ts\n${Array.from({ length: 40 }, (_, i) => `const v${i} = ${i} * 2; // <b>${i}</b>`).join('\n')}`,
+  ];
+  for (const text of texts) {
+    for (const end of [Math.floor(text.length / 3), Math.floor((text.length * 2) / 3), text.length]) {
+      const prefix = text.slice(0, end);
+      const atOnce = await page.evaluate(([t]) => window.tidewireRenderMidStream(t, t.length || 1), [
+        prefix,
+      ] as const);
+      for (const chunk of [1, 7]) {
+        const chunked = await page.evaluate(([t, c]) => window.tidewireRenderMidStream(t, c), [
+          prefix,
+          chunk,
+        ] as const);
+        assert.deepEqual(chunked, atOnce, `${JSON.stringify(prefix.slice(-40))} in chunks of ${chunk}`);
+      }
+    }
+  }
+});

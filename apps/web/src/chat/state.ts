@@ -8,7 +8,7 @@ import { signal } from '@preact/signals';
 import type { ConsumerState, StreamError } from '@tidewire/client';
 import type { AnswerStream } from './answer-stream.ts';
 import { type ConversationSummary, cancelStream, listConversations, loadConversation } from './api.ts';
-import { type RunningStream, saveOpenConversation } from './running-stream.ts';
+import { clearRunning, type RunningStream, saveOpenConversation } from './running-stream.ts';
 
 export interface Message {
   key: number;
@@ -114,9 +114,15 @@ export async function stop(): Promise<void> {
   if (id) await cancelStream(id);
 }
 
-export function newChat(): void {
+/** Leaves the answer being read (its generation goes on); a reload will not resume it. */
+function leaveActive(): void {
   active?.close();
   setActive(undefined);
+  clearRunning();
+}
+
+export function newChat(): void {
+  leaveActive();
   messages.value = [];
   setConversation(null);
   connection.value = { state: 'idle', attempt: 0 };
@@ -126,8 +132,6 @@ export function newChat(): void {
 export async function openConversation(id: string): Promise<boolean> {
   const stored = await loadConversation(id);
   if (!stored) return false;
-  active?.close();
-  setActive(undefined);
   setConversation(id);
   connection.value = { state: 'idle', attempt: 0 };
   messages.value = stored.map((m) => ({
@@ -139,6 +143,12 @@ export async function openConversation(id: string): Promise<boolean> {
       : {}),
   }));
   return true;
+}
+
+/** Switches to a stored conversation (the sidebar). */
+export async function showConversation(id: string): Promise<void> {
+  leaveActive();
+  await openConversation(id);
 }
 
 /**

@@ -7,7 +7,7 @@
  * framework), so the benchmark can measure it directly.
  * @module
  */
-import type { Token, TokensList } from 'marked';
+import type { Token, Tokens, TokensList } from 'marked';
 import remend from 'remend';
 import { lex, renderMarkdown, renderTokens } from './render-block.ts';
 
@@ -67,11 +67,37 @@ const rawOf = (tokens: Token[]): string => tokens.reduce((text, token) => text +
 
 /**
  * The live tail, in two parts: the blocks before the last (re-rendered only when their text
- * changes, which is rare) and the last block (re-rendered, healed, at every update).
+ * changes, which is rare) and the last block (re-rendered, healed, at every update). Inside
+ * an open code fence the new text is appended to the `<code>` element instead, so a long
+ * code block costs no more than its length.
  */
 function createLiveView(settling: HTMLElement, growing: HTMLElement) {
   let settlingSource = '';
   let growingSource = '';
+  let openCode: { lang: string | undefined; text: string; element: Element } | undefined;
+
+  function appendToOpenCode(tail: Token[]): boolean {
+    const block = tail[0];
+    if (!openCode || tail.length !== 1 || block?.type !== 'code' || block.lang !== openCode.lang)
+      return false;
+    if (isClosedFence(block, false) || !block.text.startsWith(openCode.text)) return false;
+    openCode.element.append(block.text.slice(openCode.text.length));
+    openCode.text = block.text;
+    return true;
+  }
+
+  function renderGrowing(tail: Token[], links: TokensList['links'], source: string): void {
+    const healed = remend(source, HEAL);
+    // Most updates need no healing: then the tail's tokens are the block already.
+    growing.replaceChildren(renderTokens(healed === source ? tail : lex(healed), links, false));
+    const block = tail[0];
+    const open = tail.length === 1 && block?.type === 'code' && !isClosedFence(block, false);
+    const code = open ? growing.querySelector('pre code') : null;
+    openCode = code
+      ? { lang: (block as Tokens.Code).lang, text: (block as Tokens.Code).text, element: code }
+      : undefined;
+  }
+
   return {
     show(tokens: Token[], links: TokensList['links']): void {
       const last = tokens.findLastIndex((t) => t.type !== 'space');
@@ -85,9 +111,7 @@ function createLiveView(settling: HTMLElement, growing: HTMLElement) {
       const growingText = rawOf(tail);
       if (growingText === growingSource) return;
       growingSource = growingText;
-      const healed = remend(growingText, HEAL);
-      // Most updates need no healing: then the tail's tokens are the block already.
-      growing.replaceChildren(renderTokens(healed === growingText ? tail : lex(healed), links, false));
+      if (!appendToOpenCode(tail)) renderGrowing(tail, links, growingText);
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The question box: Enter sends, Shift+Enter makes a new line; Send becomes Stop while an
- * answer streams.
+ * answer streams (Escape in the box stops too).
  * @module
  */
 import { useRef } from 'preact/hooks';
@@ -43,11 +43,14 @@ export function Composer() {
         rows={1}
         dir="auto"
         autofocus
-        placeholder="Ask anything (Enter sends, Shift+Enter for a new line)"
+        placeholder="Ask anything (Enter sends, Shift+Enter for a new line, Escape stops)"
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
             send();
+          } else if (e.key === 'Escape' && busy) {
+            e.preventDefault();
+            void stop();
           }
         }}
       />

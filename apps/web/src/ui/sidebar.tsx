@@ -7,7 +7,7 @@ import {
   conversationId,
   conversations,
   newChat,
-  openConversation,
+  showConversation,
   type Theme,
   theme,
 } from '../chat/state.ts';
@@ -43,7 +43,7 @@ export function Sidebar() {
                 class={c.id === conversationId.value ? 'current' : ''}
                 aria-current={c.id === conversationId.value ? 'page' : undefined}
                 dir="auto"
-                onClick={() => void openConversation(c.id)}
+                onClick={() => void showConversation(c.id)}
               >
                 {c.title}
               </button>
