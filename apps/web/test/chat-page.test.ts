@@ -3,7 +3,8 @@
  * whole answers, ten in a row, a dropped connection, going offline, a failed resume and
  * Retry, a reload mid-answer, Stop, Arabic and emoji, and model output with HTML rendered
  * inert. Every answer is compared byte for byte with the deterministic demo answer. Saves
- * screenshots to .test-artifacts/ (chat.png light, chat-dark.png, chat-streaming.png).
+ * screenshots to .test-artifacts/ (chat.png light, chat-dark.png, chat-mobile.png, chat-streaming.png,
+ * chat-failed.png).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -132,6 +133,8 @@ describe('the chat page', () => {
     await page.click('button.theme'); // auto → dark
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.screenshot({ path: `${ARTIFACTS}/chat-dark.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: `${ARTIFACTS}/chat-mobile.png` });
     await page.click('button.theme'); // dark → light
     await page.click('button.theme'); // light → auto (shared localStorage: leave it as found)
     await page.close();
@@ -225,6 +228,7 @@ describe('the chat page', () => {
     proxy.cutAll();
     const failed = await endedAnswer(page, 0);
     assert.equal(failed.state, 'failed');
+    await page.screenshot({ path: `${ARTIFACTS}/chat-failed.png` });
     assert.ok(demoAnswer(q).startsWith(failed.raw), 'the partial answer stays');
     await page.unroute('**/api/v1/streams/**');
     await page.locator('.status[data-state=failed] button', { hasText: 'Retry' }).click();

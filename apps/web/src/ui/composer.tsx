@@ -37,13 +37,17 @@ export function Composer() {
       <label for={INPUT_ID} class="visually-hidden">
         Your question
       </label>
+      <p id="question-keys" class="keys">
+        Enter sends · Shift+Enter adds a line · Escape stops the answer
+      </p>
       <textarea
         id={INPUT_ID}
         ref={input}
         rows={1}
         dir="auto"
         autofocus
-        placeholder="Ask anything (Enter sends, Shift+Enter for a new line, Escape stops)"
+        placeholder="Ask anything"
+        aria-describedby="question-keys"
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();

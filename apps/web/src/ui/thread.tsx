@@ -1,22 +1,18 @@
 /**
  * The message thread: questions, answers, and a note under an answer that was stopped,
- * ended with an error, or lost its connection (with Retry, which resumes the stream).
+ * ended with an error, or lost its connection (Retry is in the connection status).
  * @module
  */
 import { useEffect, useRef } from 'preact/hooks';
-import { type Message, messages, retry } from '../chat/state.ts';
+import { type Message, messages } from '../chat/state.ts';
 import { Answer } from './answer.tsx';
 
 function Note({ message }: { message: Message }) {
   if (message.status === 'failed') {
     return (
       <p class="note error">
-        The connection was lost: {message.reason}.{' '}
-        {message.retry && (
-          <button type="button" class="retry" onClick={() => retry(message.key)}>
-            Retry
-          </button>
-        )}
+        The answer stopped arriving: {message.reason}.
+        {message.retry && ' Retry (below) picks it up where it stopped.'}
       </p>
     );
   }
