@@ -45,12 +45,19 @@ interface TestPage {
   dialogs: string[];
   /** `METHOD /path` of every request to the API. */
   requests: string[];
+  /** Uncaught exceptions and console errors (CSP violations among them). */
+  errors: string[];
 }
 
 async function openPage(url: string): Promise<TestPage> {
   const page = await browser.context.newPage();
   const dialogs: string[] = [];
   const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -60,7 +67,7 @@ async function openPage(url: string): Promise<TestPage> {
     if (path.startsWith('/api/')) requests.push(`${r.method()} ${path}`);
   });
   await page.goto(url);
-  return { page, dialogs, requests };
+  return { page, dialogs, requests, errors };
 }
 
 async function ask(page: Page, question: string): Promise<void> {
@@ -90,7 +97,7 @@ const POSTS = 'POST /api/v1/stream/chat';
 
 describe('the chat page', () => {
   test('asks (Shift+Enter for a new line) and renders the whole answer, light and dark', async () => {
-    const { page, requests } = await openPage(fast.url);
+    const { page, requests, errors } = await openPage(fast.url);
     assert.equal(
       await page.evaluate(() => document.activeElement?.id),
       'question',
@@ -137,6 +144,7 @@ describe('the chat page', () => {
     await page.screenshot({ path: `${ARTIFACTS}/chat-mobile.png` });
     await page.click('button.theme'); // dark → light
     await page.click('button.theme'); // light → auto (shared localStorage: leave it as found)
+    assert.deepEqual(errors, [], 'no errors, no CSP violations');
     await page.close();
   });
 
@@ -282,7 +290,7 @@ describe('the chat page', () => {
   });
 
   test('HTML in model output is shown as text, never run', async () => {
-    const { page, dialogs } = await openPage(fast.url);
+    const { page, dialogs, errors } = await openPage(fast.url);
     const q =
       'Is this safe? <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2;alert(2)</script> <a href="javascript:alert(3)">x</a> [y](javascript:alert(4))';
     await ask(page, q);
@@ -298,6 +306,7 @@ describe('the chat page', () => {
       0,
     );
     assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 });

@@ -87,6 +87,15 @@ const MID_STREAM: [string, string, (view: { frozen: string; live: string }) => v
     ({ live }) => assert.equal(live, '<p>Some <strong>bold te</strong></p>\n'),
   ],
   [
+    'links open in a new tab, without an opener',
+    'See [the docs](https://example.com/docs) and more\n\n',
+    ({ live }) =>
+      assert.equal(
+        live,
+        '<p>See <a href="https://example.com/docs" target="_blank" rel="noopener noreferrer">the docs</a> and more</p>\n',
+      ),
+  ],
+  [
     'an unfinished link shows as its text',
     'See [the docs](https://exa',
     ({ live }) => assert.equal(live, '<p>See the docs</p>\n'),

@@ -1,7 +1,7 @@
 /**
  * Renders Markdown tokens to safe HTML: raw HTML from the model is shown as text (escaped),
- * code blocks get a header with the language and a copy button (highlighted when asked), and
- * every result passes DOMPurify before it touches the DOM.
+ * code blocks get a header with the language and a copy button (highlighted when asked),
+ * links open in a new tab, and every result passes DOMPurify before it touches the DOM.
  * @module
  */
 import DOMPurify from 'dompurify';
@@ -62,6 +62,14 @@ const purifyToHtml = DOMPurify(window);
 purifyToHtml.setConfig(PURIFY);
 const purifyToDom = DOMPurify(window);
 purifyToDom.setConfig({ ...PURIFY, RETURN_DOM_FRAGMENT: true });
+for (const purify of [purifyToHtml, purifyToDom]) {
+  // A link in an answer opens a new tab: following it must not leave a streaming answer.
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    if (node.tagName !== 'A' || !node.hasAttribute('href')) return;
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  });
+}
 
 function parse(tokens: Token[], links: TokensList['links'], final: boolean): string {
   const list = Object.assign([...tokens], { links }) as TokensList;

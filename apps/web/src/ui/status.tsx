@@ -4,6 +4,7 @@
  * @module
  */
 import { connection, isBusy, messages, retry } from '../chat/state.ts';
+import { focusComposerIfLost } from './composer.tsx';
 
 export function ConnectionStatus() {
   const { state, attempt, message } = connection.value;
@@ -23,7 +24,13 @@ export function ConnectionStatus() {
           <span class="dot" aria-hidden="true" />
           {label}
           {resumable && (
-            <button type="button" onClick={() => retry(resumable.key)}>
+            <button
+              type="button"
+              onClick={() => {
+                retry(resumable.key);
+                focusComposerIfLost();
+              }}
+            >
               Retry
             </button>
           )}
