@@ -289,6 +289,20 @@ describe('the chat page', () => {
     await page.close();
   });
 
+  test('an Arabic question with emoji reads right to left and comes back intact', async () => {
+    const { page } = await openPage(fast.url);
+    const q = 'ما هو tidewire؟ 👩🏽‍💻🇯🇵';
+    await ask(page, q);
+    const answer = await endedAnswer(page, 0);
+    assert.equal(answer.raw, demoAnswer(q));
+    assert.ok(answer.text.includes(q), 'the echoed question, every grapheme intact');
+    const bubble = page.locator('.message.user .bubble');
+    assert.equal(await bubble.innerText(), q);
+    assert.equal(await bubble.evaluate((e) => getComputedStyle(e).direction), 'rtl');
+    assert.equal(await answerAt(page, 0).evaluate((e) => getComputedStyle(e).direction), 'ltr');
+    await page.close();
+  });
+
   test('HTML in model output is shown as text, never run', async () => {
     const { page, dialogs, errors } = await openPage(fast.url);
     const q =
