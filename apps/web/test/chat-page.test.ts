@@ -120,13 +120,6 @@ describe('the chat page', () => {
       true,
       'highlighted',
     );
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fast.url });
-    const copy = page.locator('.answer .code-block button.copy');
-    await copy.click();
-    await page.locator('.answer .code-block button.copy', { hasText: 'Copied' }).waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.equal(copied, await page.locator('.answer .code-block code').textContent());
-    assert.ok(demoAnswer(q).includes(copied.trimEnd()), 'the code as the model wrote it');
     assert.equal(await answerAt(page, 0).getAttribute('dir'), 'auto');
     assert.equal(await answerAt(page, 0).getAttribute('aria-live'), 'polite');
     assert.equal(await answerAt(page, 0).getAttribute('aria-busy'), 'false');
@@ -144,6 +137,13 @@ describe('the chat page', () => {
     await page.screenshot({ path: `${ARTIFACTS}/chat-mobile.png` });
     await page.click('button.theme'); // dark → light
     await page.click('button.theme'); // light → auto (shared localStorage: leave it as found)
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fast.url });
+    const copy = page.locator('.answer .code-block button.copy');
+    await copy.click();
+    await page.locator('.answer .code-block button.copy', { hasText: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await page.locator('.answer .code-block code').textContent());
+    assert.ok(demoAnswer(q).includes(copied.trimEnd()), 'the code as the model wrote it');
     assert.deepEqual(errors, [], 'no errors, no CSP violations');
     await page.close();
   });

@@ -24,9 +24,13 @@ function Note({ message }: { message: Message }) {
 }
 
 export function Thread() {
-  const end = useRef<HTMLLIElement>(null);
+  const list = useRef<HTMLOListElement>(null);
   const count = messages.value.length;
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [count]);
+  // A new question (or a conversation opened) scrolls to the end; a streaming answer then
+  // follows by itself while the reader stays at the bottom (AnswerStream).
+  useEffect(() => {
+    if (list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [count]);
   if (count === 0) {
     return (
       <div class="empty">
@@ -36,7 +40,7 @@ export function Thread() {
     );
   }
   return (
-    <ol class="thread" aria-label="Conversation">
+    <ol class="thread" aria-label="Conversation" ref={list}>
       {messages.value.map((m) => (
         <li key={m.key} class={`message ${m.role}`}>
           <span class="visually-hidden">{m.role === 'user' ? 'You asked:' : 'Answer:'}</span>
@@ -50,7 +54,6 @@ export function Thread() {
           <Note message={m} />
         </li>
       ))}
-      <li ref={end} class="thread-end" aria-hidden="true" />
     </ol>
   );
 }
