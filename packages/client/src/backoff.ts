@@ -11,11 +11,14 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(random() * ceiling);
 }
 
+/** `Retry-After` in ms: delay-seconds (digits only) or an HTTP date; undefined when neither. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Date.parse reads "-1" or "1.5" as years: only a text with a month or weekday is a date.
+  if (!/[a-z]/i.test(value)) return undefined;
+  const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

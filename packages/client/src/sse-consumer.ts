@@ -157,9 +157,12 @@ export class SSEConsumer implements ConsumerHandlers {
     this.#queue?.end();
   }
 
-  /** Iterates the stream's events (from the first one handled after this call); connects if needed. */
+  /**
+   * Iterates the stream's events (from the first one handled after this call); connects if
+   * needed. Leaving the loop early (`break`) closes the consumer; a failure rejects it.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent> {
-    this.#queue ??= new EventQueue<StreamEvent>();
+    this.#queue ??= new EventQueue<StreamEvent>(() => this.close());
     const queue = this.#queue;
     void this.connect().then(() => queue.end());
     return queue;
