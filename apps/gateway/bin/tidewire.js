@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// The `tidewire` command: runs the CLI's TypeScript sources with the workspace's source
-// condition, on the Node.js that started this script (Node 24 through npm/npx).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// The `tidewire` command (through npm/npx too). The CLI is TypeScript run by Node's type
+// stripping; the workspace packages resolve to their sources under the `tidewire-source`
+// condition, which a resolve hook adds here. The CLI runs in this process, so signals
+// (Ctrl-C, a service manager's SIGTERM) reach it directly and its exit code is ours.
+import * as nodeModule from 'node:module';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  process.stderr.write(`tidewire needs Node.js 22 or later (24 recommended); this is ${process.version}\n`);
+if (typeof nodeModule.registerHooks !== 'function' || !process.features.typescript) {
+  process.stderr.write(
+    `tidewire needs Node.js 22.18 or later (24 recommended); this is ${process.version}\n`,
+  );
   process.exit(1);
 }
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--conditions=tidewire-source', main, ...process.argv.slice(2)], {
-  stdio: 'inherit',
+nodeModule.registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const conditions = [...(context.conditions ?? []), 'tidewire-source'];
+    return nextResolve(specifier, { ...context, conditions });
+  },
 });
-process.exit(result.status ?? 1);
+await import('../src/cli/main.ts');

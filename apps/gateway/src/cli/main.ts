@@ -2,8 +2,13 @@
  * The `tidewire` command line: `chat`, `serve`, and their `--help`.
  * @module
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { CliError, chat } from './chat.ts';
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number, 0 or more');
+  return Number(value);
+}
 
 const program = new Command()
   .name('tidewire')
@@ -19,7 +24,7 @@ program
   .option('--model <name>', 'model to ask (default: the gateway default)')
   .option('--conversation <id>', 'continue a conversation')
   .option('--resume <stream:seq>', 'continue a stream after event SEQ instead of asking')
-  .option('--max-retries <n>', 'reconnects in a row before giving up', (v) => Number.parseInt(v, 10), 5)
+  .option('--max-retries <n>', 'reconnects in a row before giving up', parseCount, 5)
   .action(async (question: string | undefined, options) => {
     await chat(question, options);
   });
