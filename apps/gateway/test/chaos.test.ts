@@ -98,7 +98,9 @@ async function runClient(n: number, rand: () => number) {
     lastOutcome = `status ${got.status} ${got.raw.slice(0, 120)} after seq ${lastSeq}`;
     if (got.status !== 200) await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`stream ${n} (${streamId}) did not finish in ${MAX_ATTEMPTS} attempts; last: ${lastOutcome}`);
+  throw new Error(
+    `stream ${n} (${streamId}) did not finish in ${MAX_ATTEMPTS} attempts; last: ${lastOutcome}`,
+  );
 }
 
 test(`${STREAMS} streams with random cuts and an instance killed and restarted: no loss, no duplicate`, async () => {
