@@ -15,7 +15,6 @@ export async function main(): Promise<void> {
     process.stderr.write(`tidewire: ${error.message}\n`);
     process.exit(2);
   }
-  process.stdout.write(`listening on ${gateway.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     gateway.logger.info({ signal }, 'signal received');
@@ -28,8 +27,10 @@ export async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // Handlers first: a caller may send SIGTERM the moment it reads the listening line.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.stdout.write(`listening on ${gateway.url}\n`);
 }
 
 if (import.meta.main) await main();
