@@ -68,6 +68,7 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
     conversationId: info.conversationId,
     firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
     continueFrom: text,
+    log: services.log.child({ stream: streamId, takeover: true }),
     recorder: await services.conversations.continueAnswer(streamId, text),
   });
 }
