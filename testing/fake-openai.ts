@@ -7,16 +7,19 @@
  */
 import { type FakeUpstream, startFakeUpstream, type WireFormat } from './fake-upstream.ts';
 
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+/** One `chat.completion.chunk` frame: the envelope every chunk shares, with `fields` on top. */
+const frame = (fields: Record<string, unknown>) =>
   `data: ${JSON.stringify({
     id: 'chatcmpl-fake',
     object: 'chat.completion.chunk',
     created: 1_700_000_000,
     model: 'fake-model',
     system_fingerprint: 'fp_fake',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    usage: null,
+    ...fields,
   })}\n\n`;
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  frame({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
 
 export const openAIFormat: WireFormat = {
   path: '/v1/chat/completions',
@@ -25,15 +28,10 @@ export const openAIFormat: WireFormat = {
     token: (t) => [chunk({ content: t })],
     tail: [
       chunk({}, finish),
-      `data: ${JSON.stringify({
-        id: 'chatcmpl-fake',
-        object: 'chat.completion.chunk',
-        created: 1_700_000_000,
-        model: 'fake-model',
-        system_fingerprint: 'fp_fake',
+      frame({
         choices: [],
         usage: { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length },
-      })}\n\n`,
+      }),
       'data: [DONE]\n\n',
     ],
   }),
