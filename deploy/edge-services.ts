@@ -6,7 +6,9 @@
  * No `node:` imports: everything here is Web-standard.
  * @module
  */
-import { createSSEResponse, MemoryStreamStore, newId, StreamEngine } from '@tidewire/server';
+import { MemoryStreamStore, sseResponse } from '@tidewire/server';
+import { newId } from '@tidewire/server/internal';
+import { createChatEngine } from '../apps/gateway/src/chat-engine.ts';
 import { loadConfig } from '../apps/gateway/src/config.ts';
 import { ConnectionLimit } from '../apps/gateway/src/limits/connection-limit.ts';
 import { DemoModel } from '../apps/gateway/src/models/demo.ts';
@@ -39,7 +41,7 @@ function consoleLog(fields: object = {}): Log {
 
 export function createEdgeServices(env: Record<string, string | undefined> = {}): StreamServices {
   const config = loadConfig(env);
-  const engine = new StreamEngine({
+  const engine = createChatEngine({
     store: new MemoryStreamStore(),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     retentionMs: config.STREAM_RETENTION_MS,
@@ -56,10 +58,10 @@ export function createEdgeServices(env: Record<string, string | undefined> = {})
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
     metrics: { requestError() {}, limitHit() {}, upstreamFirstToken() {} },
     log: consoleLog(),
-    respondSSE(c, info, afterSeq, onClose) {
+    respondSSE(c, reader, onClose) {
       c.req.raw.signal.addEventListener('abort', onClose, { once: true });
       // Keep the isolate working on the generation after the response is returned.
-      const running = engine.running(info.streamId)?.finished;
+      const running = engine.running(reader.info.streamId)?.finished;
       if (running) {
         try {
           c.executionCtx.waitUntil(running);
@@ -67,7 +69,7 @@ export function createEdgeServices(env: Record<string, string | undefined> = {})
           // No execution context (Vercel Edge, tests): the runtime keeps the stream alive.
         }
       }
-      return createSSEResponse(engine, info, afterSeq, {
+      return sseResponse(reader, {
         maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
         signal: c.req.raw.signal,
       });

@@ -4,7 +4,7 @@
  * The Node app (app.ts) and the edge app (deploy/) are built on it. No `node:` imports.
  * @module
  */
-import { StoreUnavailableError } from '@tidewire/server';
+import { StoreUnavailableError, TidewireError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse } from './errors.ts';
@@ -14,9 +14,9 @@ import type { AppEnv, StreamServices } from './services.ts';
 export function createBaseApp(services: Pick<StreamServices, 'config' | 'metrics' | 'log'>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError((error, c) => {
-    if (error instanceof ApiError) {
+    if (TidewireError.isInstance(error) && error.status !== undefined) {
       services.metrics.requestError(error.type);
-      return errorResponse(error);
+      return errorResponse(error as TidewireError & { status: number });
     }
     if (error instanceof StoreUnavailableError) {
       services.metrics.requestError('service_unavailable');

@@ -4,24 +4,24 @@
  * `{"error":{"type","message"}}`.
  * @module
  */
-import { type ErrorType, errorBody } from '@tidewire/protocol';
+import { type ErrorType, errorBody, TidewireError } from '@tidewire/protocol';
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly type: ErrorType;
+export class ApiError extends TidewireError<ErrorType> {
+  declare readonly status: number;
   readonly headers: Record<string, string>;
 
   constructor(status: number, type: ErrorType, message: string, headers: Record<string, string> = {}) {
-    super(message);
+    super(type, message, { status });
     this.name = 'ApiError';
-    this.status = status;
-    this.type = type;
     this.headers = headers;
   }
 }
 
-export function errorResponse(error: ApiError): Response {
-  return Response.json(errorBody(error.type, error.message), {
+/** Renders an error with a status (an `ApiError`, or the engine's `TidewireError`s) as the contract's body. */
+export function errorResponse(
+  error: TidewireError & { status: number; headers?: Record<string, string> },
+): Response {
+  return Response.json(errorBody(error.type as ErrorType, error.message), {
     status: error.status,
     headers: error.headers,
   });

@@ -4,7 +4,7 @@
  * It never throws and never leaves a stream hanging.
  * @module
  */
-import type { Stream } from '@tidewire/server';
+import type { ChatStream } from './chat-engine.ts';
 import { type ChatMessage, type ModelProvider, UpstreamError } from './models/provider.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
@@ -15,7 +15,7 @@ export interface AnswerRecorder {
 }
 
 export interface GenerationRequest {
-  stream: Stream;
+  stream: ChatStream;
   model: ModelProvider;
   messages: ChatMessage[];
   conversationId: string | null;
@@ -61,7 +61,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
           clearTimeout(timer);
           request.onFirstToken?.(performance.now() - began);
         }
-        stream.delta(part.text);
+        stream.text(part.text);
         recorder?.text(part.text);
       } else {
         reason = part.reason;
@@ -79,14 +79,14 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     // Stored before `done` goes out: a client that reads `done` and then fetches the
     // conversation finds the whole answer.
     await recorder?.end(true);
-    await stream.end(reason, used);
+    await stream.end(reason, { tokens: used });
   } catch (error) {
     await recorder?.end(false).catch(() => {});
     if (!stream.ended) {
       const cause = timedOut() ? signal.reason : error;
       const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
       request.log?.warn({ stream: stream.id, model: model.name, type, error: message }, 'generation failed');
-      await stream.fail(type, message, tokens);
+      await stream.fail(type, message, { tokens: stream.textPieces });
     }
   } finally {
     clearTimeout(timer);

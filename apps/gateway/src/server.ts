@@ -8,19 +8,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import {
-  type Coordinator,
-  createSSEResponse,
-  MemoryStreamStore,
-  StreamEngine,
-  type StreamStore,
-} from '@tidewire/server';
-import { writeSSEResponse } from '@tidewire/server/node';
+import { type Coordinator, MemoryStreamStore, type StreamStore, sseResponse } from '@tidewire/server';
+import { writeSSE } from '@tidewire/server/node';
 import type { RedisStreamStore } from '@tidewire/server/redis';
 import { createApp } from './app.ts';
 import { Auth } from './auth/auth.ts';
 import { BearerTokens } from './auth/tokens.ts';
 import { UserStore } from './auth/users.ts';
+import { createChatEngine } from './chat-engine.ts';
 import { type Config, ConfigError } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -43,23 +38,25 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-/** The stream store and, with Redis, the coordinator of instances. */
-async function createStore(config: Config): Promise<{ store: StreamStore; coordinator?: Coordinator }> {
+/** The stream store and, with Redis, the coordinator of instances and the client limits share. */
+async function createStore(
+  config: Config,
+): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
   if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
   });
   const coordinator = await RedisCoordinator.start(store.client, { leaseMs: config.STREAM_LEASE_MS });
-  return { store, coordinator };
+  return { store, coordinator, redis: store.client };
 }
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
-  const { store, coordinator } = await createStore(config);
+  const { store, coordinator, redis } = await createStore(config);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);
-  const engine = new StreamEngine({
+  const engine = createChatEngine({
     store,
     coordinator,
     onOrphan: (streamId) => takeOver(services, streamId),
@@ -70,7 +67,6 @@ export async function createServices(config: Config, log: Log): Promise<Services
     coalesceWords: config.DELTA_COALESCE_WORDS,
     coalesceHoldMs: config.DELTA_HOLD_MS,
   });
-  const redis = (store as Partial<RedisStreamStore>).client;
   const sinkOptions = {
     maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
     onSlowClient: config.METRICS_ENABLED ? metrics.observer.onSlowClient : undefined,
@@ -94,14 +90,14 @@ export async function createServices(config: Config, log: Log): Promise<Services
     }),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
-    respondSSE(c, info, afterSeq, onClose) {
+    respondSSE(c, reader, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       if (!res) {
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
-        return createSSEResponse(engine, info, afterSeq, { ...sinkOptions, signal: c.req.raw.signal });
+        return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal });
       }
       res.once('close', onClose);
-      writeSSEResponse(engine, info, afterSeq, res, {
+      writeSSE(reader, res, {
         ...sinkOptions,
         headers: { 'X-Request-Id': c.var.requestId },
       });

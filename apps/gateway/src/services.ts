@@ -3,9 +3,10 @@
  * by `createServices` in the Node entry, or by an edge entry with its own choices.
  * @module
  */
-import type { StreamEngine, StreamInfo } from '@tidewire/server';
+import type { StreamReader } from '@tidewire/server';
 import type { Context } from 'hono';
 import type { Auth } from './auth/auth.ts';
+import type { ChatEngine, ChatMeta } from './chat-engine.ts';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { ConnectionLimit } from './limits/connection-limit.ts';
@@ -17,15 +18,15 @@ import type { WebAssets } from './routes/web.ts';
 /** What the stream endpoints need: enough for an edge deployment, which has no database. */
 export interface StreamServices {
   config: Config;
-  engine: StreamEngine;
+  engine: ChatEngine;
   models: ModelRegistry;
   conversations: Conversations;
   limits: { admit(key: string): Promise<() => void> };
   connections: ConnectionLimit;
   metrics: Pick<Metrics, 'requestError' | 'limitHit' | 'upstreamFirstToken'>;
   log: Log;
-  /** Sends a stream's events from `afterSeq` on as this request's response; `onClose` when it closes. */
-  respondSSE(c: Context, info: StreamInfo, afterSeq: number, onClose: () => void): Response;
+  /** Sends a reader's events as this request's response; `onClose` when it closes. */
+  respondSSE(c: Context, reader: StreamReader<ChatMeta>, onClose: () => void): Response;
 }
 
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */

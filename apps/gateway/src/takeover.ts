@@ -8,13 +8,7 @@
  */
 import { createParser, decodeStreamEvent } from '@tidewire/protocol';
 import { runGeneration } from './generation.ts';
-import type { ChatMessage } from './models/provider.ts';
 import type { Services } from './services.ts';
-
-/** What the gateway keeps in `StreamInfo.request` so another instance can continue. */
-export interface StoredRequest {
-  messages: ChatMessage[];
-}
 
 interface LogSummary {
   text: string;
@@ -39,21 +33,17 @@ function summarize(frames: string[]): LogSummary {
 
 export async function takeOver(services: Services, streamId: string): Promise<void> {
   const { engine, models, config } = services;
-  const store = engine.store as typeof engine.store & {
-    readAll?(id: string): Promise<{ frames: string[]; ended: boolean }>;
-  };
-  const info = await store.info(streamId);
-  if (!info || !store.readAll) return engine.release(streamId);
-  const { frames, ended } = await store.readAll(streamId);
-  if (ended) return engine.release(streamId);
-  const stream = engine.adopt(info, frames);
-  const { text, finished } = summarize(frames);
+  const log = await engine.read(streamId);
+  if (!log || log.ended) return engine.release(streamId);
+  const stream = engine.adopt(log);
+  const { meta } = stream;
+  const { text, finished } = summarize(log.frames);
   if (finished) {
     await stream.closeLog();
     return;
   }
-  const model = models.resolve(info.model);
-  const request = info.request as StoredRequest | undefined;
+  const model = models.resolve(meta.model);
+  const request = meta.request;
   if (!model?.canContinue || !request) {
     await stream.fail(
       'generation_interrupted',
@@ -65,7 +55,7 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
     stream,
     model,
     messages: request.messages,
-    conversationId: info.conversationId,
+    conversationId: meta.conversationId,
     firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
     continueFrom: text,
     log: services.log.child({ stream: streamId, takeover: true }),

@@ -50,7 +50,7 @@ test('slow-client disconnects and stream errors by type are counted', async () =
   const g = await startTestGateway({ SSE_MAX_UNSENT_BYTES: '1024', STREAM_MAX_LOG_BYTES: '209715200' });
   try {
     const { engine } = g.services;
-    const stream = await engine.start({ model: 'demo', conversationId: null, userId: null });
+    const stream = await engine.start({ meta: { model: 'demo', conversationId: null, userId: null } });
     const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
     socket.write(`GET /api/v1/streams/${stream.id} HTTP/1.1\r\nHost: x\r\n\r\n`);
     socket.pause(); // never reads: the kernel buffers fill, then the gateway's
@@ -104,7 +104,7 @@ test('with METRICS_TOKEN, /metrics needs it', async () => {
 
 test('hot-path counters keep their totals across scrapes; gauges follow opens and closes', async () => {
   const { observer, registry } = createMetrics();
-  const info = { streamId: 's1', createdAt: Date.now(), model: 'demo', conversationId: null, userId: null };
+  const info = { streamId: 's1', createdAt: Date.now(), meta: null };
   observer.onFramesSent!(3, 100);
   observer.onFramesSent!(3, 100);
   observer.onConnectionOpen!(info, false);

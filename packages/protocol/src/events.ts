@@ -4,6 +4,7 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { defineEvents } from './vocabulary.ts';
 
 export const HelloData = z.object({
   ts: z.number(),
@@ -60,3 +61,6 @@ export function validateEventData(event: EventName, data: unknown): string | und
   const result = z.safeParse(eventSchemas[event] as z.ZodMiniType, data);
   return result.success ? undefined : result.error.issues.map((i) => i.message).join('; ');
 }
+
+/** The chat vocabulary of the gateway, as a declared vocabulary (`chatEvents.check` validates). */
+export const chatEvents = defineEvents(eventSchemas);

@@ -1,21 +1,44 @@
 /**
- * The `StreamEngine`: starts streams, attaches connections to them as readers of the log
- * (a resume is just a reader that starts earlier), cancels, and keeps the heartbeat. The
- * generation itself is driven by the caller through the `Stream` it gets back.
+ * The `StreamEngine`: starts streams of the app's own events, opens readers from resume points
+ * (a resume is just a reader that starts earlier), cancels, and keeps the heartbeat. It knows
+ * nothing of what the events mean: the app declares its vocabulary and its per-stream `meta`,
+ * and drives each generation through the `Stream` it gets back.
  * @module
  */
-import { encodeEvent } from '@tidewire/protocol';
+import { type EventMap, TidewireError, type Vocabulary } from '@tidewire/protocol';
 import type { Coordinator } from './coordinator.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { newId } from './ids.ts';
+import { MemoryStreamStore } from './memory-store.ts';
 import type { EngineObserver } from './observer.ts';
+import { StreamReader, storeFailureFrames } from './reader.ts';
+import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
-import type { StreamInfo, StreamStore } from './store.ts';
-import { Stream, type StreamLimits } from './stream.ts';
+import type { StoredLog, StreamInfo, StreamStore } from './store.ts';
+import { Stream, type StreamContext, type StreamLimits } from './stream.ts';
+import { utf8Length } from './utf8.ts';
 
-export interface EngineOptions extends Partial<StreamLimits> {
-  store: StreamStore;
+export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
+  /** The app's events (`defineEvents(…)`); data is checked on emit when it has schemas. */
+  events?: Vocabulary<E>;
+  /** Where logs live; a `MemoryStreamStore` by default. */
+  store?: StreamStore;
+  /** The data of each stream's first event, `hello`. Default: `{stream_id, ts}`. */
+  hello?: (stream: { streamId: string; meta: M; ts: number }) => unknown;
+  /**
+   * Fields of `done` beside `reason` when the engine ends a stream (cancel, failures); no
+   * stream when a reader's store failed under it.
+   */
+  doneData?: (stream: Stream<E, M> | undefined) => object;
+  /** The event `stream.text()` coalesces into, with data `{text}` (e.g. `delta`). */
+  textEvent?: keyof E & string;
+  /** Interval of `ping` on every open connection; 0 = none. Default 20 s. */
   heartbeatMs?: number;
+  maxLogBytes?: number;
+  /** How long an ended stream stays replayable. */
+  retentionMs?: number;
+  coalesceWords?: number;
+  coalesceHoldMs?: number;
   observer?: EngineObserver;
   /** With a shared store: leases, cancels across instances, takeovers. */
   coordinator?: Coordinator;
@@ -30,30 +53,47 @@ export const DEFAULT_LIMITS: StreamLimits = {
   coalesceHoldMs: 30,
 };
 
-/** What a reader gets when the store fails under it: `error` then `done`, both without id. */
-const STORE_FAILURE_FRAMES =
-  encodeEvent('error', {
-    type: 'service_unavailable',
-    message: 'the stream store is unavailable; resume later',
-  }) + encodeEvent('done', { reason: 'error', tokens: 0 });
+/** `open`'s answer: a reader, or nothing to read (unknown, expired, or not this caller's). */
+export type OpenResult<M> =
+  | { status: 'attached'; info: StreamInfo<M>; reader: StreamReader<M> }
+  | { status: 'not_found' };
 
-export type AttachResult = 'attached' | 'not_found';
+export interface OpenOptions<M> {
+  /** Whether this caller may read a stream with this `meta` (an ownership check). */
+  authorize?: (meta: M) => boolean | Promise<boolean>;
+}
 
-export class StreamEngine {
-  readonly store: StreamStore;
+export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
   readonly limits: StreamLimits;
+  readonly #store: StreamStore;
   readonly #observer: EngineObserver;
   readonly #heartbeat: Heartbeat;
-  readonly #running = new Map<string, Stream>();
+  readonly #running = new Map<string, Stream<E, M>>();
   readonly #sinks = new Set<SSESink>();
   readonly #coordinator: Coordinator | undefined;
+  readonly #hello: (stream: { streamId: string; meta: M; ts: number }) => unknown;
+  readonly #streamContext: StreamContext;
+  readonly #failureFrames: string;
 
-  constructor(options: EngineOptions) {
-    this.store = options.store;
+  constructor(options: EngineOptions<E, M> = {}) {
+    this.#store = options.store ?? new MemoryStreamStore();
     this.#observer = options.observer ?? {};
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options) };
     this.#heartbeat = new Heartbeat(options.heartbeatMs ?? 20_000, (n) => this.#observer.onPing?.(n));
     this.#coordinator = options.coordinator;
+    this.#hello = options.hello ?? (({ streamId, ts }) => ({ stream_id: streamId, ts }));
+    const events = options.events;
+    this.#failureFrames = storeFailureFrames(options.doneData?.(undefined) ?? {});
+    this.#streamContext = {
+      store: this.#store,
+      limits: this.limits,
+      observer: this.#observer,
+      doneData: (options.doneData as StreamContext['doneData']) ?? (() => ({})),
+      check: events ? (event, data) => events.check(event, data) : () => undefined,
+      textEvent: options.textEvent,
+      onEnd: (stream) => this.#streamEnded(stream as Stream<E, M>),
+      reader: (info, afterSeq) => this.reader(info as StreamInfo<M>, afterSeq),
+    };
     this.#coordinator?.listen({
       onCancel: (streamId) => void this.#running.get(streamId)?.cancel(),
       onLeaseLost: (streamId) => this.#running.get(streamId)?.abandon(),
@@ -61,44 +101,48 @@ export class StreamEngine {
     });
   }
 
-  /** Creates a stream and appends its `hello` event. */
-  async start(init: Omit<StreamInfo, 'streamId' | 'createdAt'>): Promise<Stream> {
-    const info: StreamInfo = { ...init, streamId: newId(), createdAt: Date.now() };
-    await this.store.create(info);
+  /**
+   * Creates a stream and appends its `hello` event. `id` lets a client name the stream it
+   * asks for (an idempotent start): a taken id is a `TidewireError` `stream_exists`.
+   */
+  async start(init: { meta: M; id?: string }): Promise<Stream<E, M>> {
+    const info: StreamInfo<M> = { streamId: init.id ?? newId(), createdAt: Date.now(), meta: init.meta };
+    try {
+      await this.#store.create(info);
+    } catch (error) {
+      if (init.id && (await this.#store.info(init.id))) {
+        throw new TidewireError('stream_exists', `stream ${init.id} exists`, { status: 409, cause: error });
+      }
+      throw error;
+    }
     await this.#coordinator?.own(info.streamId);
-    const stream = new Stream(
-      info,
-      this.store,
-      this.limits,
-      (s) => this.#streamEnded(s),
-      undefined,
-      this.#observer,
-    );
+    const stream = new Stream<E, M>(info, this.#streamContext);
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
-    stream.emit('hello', {
-      ts: info.createdAt,
-      model: info.model,
-      conversation_id: info.conversationId,
-      stream_id: info.streamId,
-    });
+    stream.appendFirst(
+      'hello',
+      this.#hello({ streamId: info.streamId, meta: info.meta, ts: info.createdAt }),
+    );
     return stream;
   }
 
+  /** The whole log of a stream (what a takeover continues from), or undefined. */
+  read(streamId: string): Promise<StoredLog | undefined> {
+    return this.#store.read(streamId);
+  }
+
   /**
-   * Continues a stream another instance started and can no longer finish: numbering goes on
-   * after `frames` (the log so far). The caller holds its lease and drives the generation.
+   * Continues a stream another owner started and can no longer finish: numbering goes on
+   * after the log's frames. The caller holds its lease and drives the generation.
    */
-  adopt(info: StreamInfo, frames: string[]): Stream {
-    const bytes = frames.reduce((sum, frame) => sum + frame.length, 0);
-    const stream = new Stream(
-      info,
-      this.store,
-      this.limits,
-      (s) => this.#streamEnded(s),
-      { seq: frames.length, bytes },
-      this.#observer,
-    );
+  adopt(log: StoredLog, state: { textPieces?: number } = {}): Stream<E, M> {
+    const bytes = log.frames.reduce((sum, frame) => sum + utf8Length(frame), 0);
+    const info = log.info as StreamInfo<M>;
+    const stream = new Stream<E, M>(info, this.#streamContext, {
+      seq: log.frames.length,
+      bytes,
+      textPieces: state.textPieces,
+    });
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamAdopted?.(info);
     this.#observer.onStreamStart?.(info);
@@ -111,12 +155,34 @@ export class StreamEngine {
   }
 
   /** The running stream owned by this engine, if any. */
-  running(streamId: string): Stream | undefined {
+  running(streamId: string): Stream<E, M> | undefined {
     return this.#running.get(streamId);
   }
 
   get runningCount(): number {
     return this.#running.size;
+  }
+
+  /**
+   * Opens a reader of a stream from a resume point. Answers `not_found` for an unknown or
+   * expired stream, and for one `authorize` refuses (a stranger learns nothing more).
+   */
+  async open(point: ResumePoint, options: OpenOptions<M> = {}): Promise<OpenResult<M>> {
+    const info = (await this.#store.info(point.streamId)) as StreamInfo<M> | undefined;
+    if (!info) return { status: 'not_found' };
+    if (options.authorize && !(await options.authorize(info.meta))) return { status: 'not_found' };
+    return { status: 'attached', info, reader: this.reader(info, point.afterSeq) };
+  }
+
+  /** A reader of a stream whose info the caller holds (a stream it just started). */
+  reader(info: StreamInfo<M>, afterSeq = 0): StreamReader<M> {
+    return new StreamReader(info, afterSeq, {
+      store: this.#store,
+      heartbeat: this.#heartbeat,
+      observer: this.#observer,
+      sinks: this.#sinks,
+      failureFrames: this.#failureFrames,
+    });
   }
 
   /**
@@ -134,43 +200,6 @@ export class StreamEngine {
     return true;
   }
 
-  /**
-   * Attaches an open connection to a stream as a reader starting after `afterSeq`.
-   * The caller must have checked the stream exists (`store.info`); a stream that expired in
-   * between ends the connection.
-   */
-  attach(info: StreamInfo, afterSeq: number, sink: SSESink): void {
-    let detach: (() => void) | undefined;
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      detach?.();
-      this.#heartbeat.delete(sink);
-      this.#sinks.delete(sink);
-      this.#observer.onConnectionClose?.(info);
-    };
-    sink.onClose(close);
-    this.#sinks.add(sink);
-    this.#heartbeat.add(sink);
-    this.#observer.onConnectionOpen?.(info, afterSeq > 0);
-    const observer = this.#observer;
-    detach = this.store.follow(info.streamId, afterSeq, {
-      onFrames(frames) {
-        if (closed) return;
-        const text = frames.length === 1 ? frames[0]! : frames.join('');
-        if (sink.write(text)) observer.onFramesSent?.(frames.length, text.length);
-      },
-      onEnd: () => sink.end(),
-      onError: () => {
-        // The log cannot be read (store down): say so, without ids, so the sequence stays intact.
-        sink.write(STORE_FAILURE_FRAMES);
-        sink.end();
-      },
-    });
-    if (closed) detach();
-  }
-
   /** Ends every open connection (clients resume elsewhere); streams keep running. */
   endConnections(): void {
     for (const sink of [...this.#sinks]) sink.end();
@@ -185,31 +214,43 @@ export class StreamEngine {
   }
 
   /**
-   * Stops the engine. Streams still running are cancelled, except with a coordinator: then
-   * they are handed off, and another instance continues them.
+   * Stops the engine. Streams still running are failed with `server_shutdown` (`error` then
+   * `done`, so readers know), except with a coordinator: then they are handed off, and
+   * another owner continues them.
    */
   async close(): Promise<void> {
     this.#heartbeat.stop();
-    this.endConnections();
     for (const stream of [...this.#running.values()]) {
       if (!this.#coordinator) {
-        await stream.cancel();
+        await stream.fail('server_shutdown', 'the server shut down before the stream ended');
         continue;
       }
       await stream.drained();
       stream.abandon();
-      await this.#coordinator.handOff(stream.id).catch(() => {});
+      await this.#coordinator
+        .handOff(stream.id)
+        .catch((error) => this.#observer.onError?.(error, stream.info));
       this.#observer.onStreamHandedOff?.(stream.info);
     }
+    this.endConnections();
     await this.#coordinator?.close();
-    await this.store.close();
+    await this.#store.close();
   }
 
-  #streamEnded(stream: Stream): void {
+  #streamEnded(stream: Stream<E, M>): void {
     this.#running.delete(stream.id);
-    if (!stream.abandoned) this.#coordinator?.release(stream.id).catch(() => {});
+    if (!stream.abandoned) {
+      this.#coordinator?.release(stream.id).catch((error) => this.#observer.onError?.(error, stream.info));
+    }
     this.#observer.onStreamEnd?.(stream.info, Date.now() - stream.info.createdAt);
   }
+}
+
+/** Creates an engine: `createEngine({ events, store, hello, … })`. */
+export function createEngine<E extends EventMap = EventMap, M = unknown>(
+  options: EngineOptions<E, M> = {},
+): StreamEngine<E, M> {
+  return new StreamEngine(options);
 }
 
 function definedOnly(options: Partial<StreamLimits>): Partial<StreamLimits> {

@@ -1,13 +1,31 @@
-export { type CoalescerOptions, DeltaCoalescer } from './coalescer.ts';
+/**
+ * `@tidewire/server`: a resumable stream engine for any events. Declare a vocabulary, start
+ * streams, answer starts and resumes with the Web handler set (or `./node` on Node); every
+ * event has an id and a client that comes back gets exactly what it missed.
+ * @module
+ */
+export { defineEvents, type EventMap, TidewireError, type Vocabulary } from '@tidewire/protocol';
 export type { Coordinator } from './coordinator.ts';
-export { type AttachResult, DEFAULT_LIMITS, type EngineOptions, StreamEngine } from './engine.ts';
+export {
+  createEngine,
+  type EngineOptions,
+  type OpenOptions,
+  type OpenResult,
+  StreamEngine,
+} from './engine.ts';
 export { StoreUnavailableError } from './errors.ts';
-export { sseHeaders } from './headers.ts';
-export { Heartbeat } from './heartbeat.ts';
-export { newId } from './ids.ts';
+export {
+  createWebHandlers,
+  type HandlerOptions,
+  type StartPlan,
+  type StartRequest,
+  type WebHandlers,
+} from './handlers.ts';
 export { MemoryStreamStore } from './memory-store.ts';
 export type { EngineObserver } from './observer.ts';
+export type { StreamReader } from './reader.ts';
+export { type ResumePoint, resumePoint } from './resume-point.ts';
 export type { SinkObserver, SSESink } from './sink.ts';
-export type { LogReader, StreamInfo, StreamStore } from './store.ts';
-export { RETRY_MS, Stream, type StreamLimits } from './stream.ts';
-export { createSSEResponse, type SSEResponseOptions } from './web-response.ts';
+export type { LogReader, StoredLog, StreamInfo, StreamStore } from './store.ts';
+export type { EndReason, Stream } from './stream.ts';
+export { type SSEResponseOptions, sseResponse } from './web-response.ts';

@@ -4,7 +4,7 @@
  * never fall between them.
  * @module
  */
-import type { LogReader, StreamInfo, StreamStore } from './store.ts';
+import type { LogReader, StoredLog, StreamInfo, StreamStore } from './store.ts';
 
 interface MemoryLog {
   info: StreamInfo;
@@ -44,6 +44,11 @@ export class MemoryStreamStore implements StreamStore {
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
     return this.#logs.get(streamId)?.info;
+  }
+
+  async read(streamId: string): Promise<StoredLog | undefined> {
+    const log = this.#logs.get(streamId);
+    return log && { info: log.info, frames: [...log.frames], ended: log.ended };
   }
 
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void {

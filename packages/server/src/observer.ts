@@ -21,4 +21,9 @@ export interface EngineObserver {
   onStreamAdopted?(info: StreamInfo): void;
   /** At shutdown, a running stream was handed off for another instance to continue. */
   onStreamHandedOff?(info: StreamInfo): void;
+  /**
+   * A failure the engine handled without throwing to a caller (a store write, a lease
+   * release, a hand-off, a takeover): reported here so nothing is swallowed silently.
+   */
+  onError?(error: Error, info?: StreamInfo): void;
 }

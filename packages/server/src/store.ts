@@ -4,16 +4,23 @@
  * @module
  */
 
-/** What is known about a stream besides its events. */
-export interface StreamInfo {
+/**
+ * What is known about a stream besides its events. `meta` is the app's own per-stream data
+ * (its owner, what started the generation so another instance can continue it…): opaque to
+ * the engine, kept as JSON by shared stores.
+ */
+export interface StreamInfo<M = unknown> {
   streamId: string;
-  model: string;
-  conversationId: string | null;
-  /** The user the stream belongs to (null when auth is off). */
-  userId: string | null;
   createdAt: number;
-  /** What started the generation (opaque to the engine), so another instance can continue it. */
-  request?: unknown;
+  meta: M;
+}
+
+/** A whole log at once: what a takeover needs to continue a stream. */
+export interface StoredLog {
+  info: StreamInfo;
+  /** `frames[i]` holds the frame of sequence number `i + 1`. */
+  frames: string[];
+  ended: boolean;
 }
 
 /** A reader of one stream's log. Frames arrive in sequence order, each exactly once. */
@@ -38,6 +45,8 @@ export interface StreamStore {
   end(streamId: string, retentionMs: number): Promise<void>;
   /** The stream's info, or undefined when unknown or expired. */
   info(streamId: string): Promise<StreamInfo | undefined>;
+  /** The whole log, or undefined when unknown or expired. */
+  read(streamId: string): Promise<StoredLog | undefined>;
   /**
    * Follows the log from just after `afterSeq`: replay, then live frames, with no gap and no
    * duplicate. Returns a function that detaches the reader.

@@ -1,22 +1,19 @@
 /**
  * A `Stream` is the writing side of one generation: it numbers events, encodes each once,
- * appends it to the store's log, and ends the stream exactly once. It knows nothing of HTTP:
- * readers come and go through the store, the generation runs on regardless.
+ * appends it to the store's log, and ends the stream exactly once. It knows nothing of HTTP
+ * nor of what the events mean: readers come and go through the store, the generation runs
+ * on regardless.
  * @module
  */
-import {
-  type DoneReason,
-  type EventDataMap,
-  type EventName,
-  encodeEvent,
-  formatEventId,
-} from '@tidewire/protocol';
+import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
 import { DeltaCoalescer } from './coalescer.ts';
 import type { EngineObserver } from './observer.ts';
+import type { StreamReader } from './reader.ts';
 import type { StreamInfo, StreamStore } from './store.ts';
+import { utf8Length } from './utf8.ts';
 
 export interface StreamLimits {
-  /** Bytes of encoded events after which the stream ends with `error` `stream_too_large`. */
+  /** Bytes (UTF-8) of encoded events after which the stream ends with `error` `stream_too_large`. */
   maxLogBytes: number;
   retentionMs: number;
   coalesceWords: number;
@@ -26,15 +23,38 @@ export interface StreamLimits {
 /** The `retry` every stream announces on its first event. */
 export const RETRY_MS = 1000;
 
-export class Stream {
-  readonly info: StreamInfo;
-  readonly #store: StreamStore;
-  readonly #limits: StreamLimits;
+/** Why a stream ended, as its `done.reason` says. Apps may add their own reasons. */
+export type EndReason = 'stop' | 'length' | 'cancelled' | 'error' | (string & {});
+
+/** Events every stream may carry whatever the app declared; the engine writes them itself too. */
+export interface ReservedEvents {
+  hello: unknown;
+  error: { type: string; message: string };
+}
+
+/** What a `Stream` needs from its engine. */
+export interface StreamContext {
+  store: StreamStore;
+  limits: StreamLimits;
+  observer: EngineObserver;
+  /** The data of `done` beyond `reason` (engine-made endings use it too). */
+  doneData: (stream: Stream) => object;
+  /** Checks app-emitted data against the vocabulary; undefined when fine. */
+  check: (event: string, data: unknown) => string | undefined;
+  /** The event `text()` coalesces into (`{text}` data), if any. */
+  textEvent: string | undefined;
+  onEnd: (stream: Stream) => void;
+  /** A reader of this stream's log from `afterSeq` on. */
+  reader: (info: StreamInfo, afterSeq: number) => StreamReader;
+}
+
+export class Stream<E extends EventMap = EventMap, M = unknown> {
+  readonly info: StreamInfo<M>;
+  readonly #context: StreamContext;
   readonly #abort = new AbortController();
-  readonly #coalescer: DeltaCoalescer;
-  readonly #onEnd: (stream: Stream) => void;
-  readonly #observer: EngineObserver;
-  #sentDelta = false;
+  #coalescer: DeltaCoalescer | undefined;
+  #sentText = false;
+  #textPieces = 0;
   #seq = 0;
   #bytes = 0;
   #ended = false;
@@ -50,25 +70,15 @@ export class Stream {
    * from its last event.
    */
   constructor(
-    info: StreamInfo,
-    store: StreamStore,
-    limits: StreamLimits,
-    onEnd: (stream: Stream) => void,
-    resume?: { seq: number; bytes: number },
-    observer: EngineObserver = {},
+    info: StreamInfo<M>,
+    context: StreamContext,
+    resume?: { seq: number; bytes: number; textPieces?: number },
   ) {
-    this.#observer = observer;
     this.info = info;
+    this.#context = context;
     this.#seq = resume?.seq ?? 0;
     this.#bytes = resume?.bytes ?? 0;
-    this.#store = store;
-    this.#limits = limits;
-    this.#onEnd = onEnd;
-    this.#coalescer = new DeltaCoalescer({
-      maxWords: limits.coalesceWords,
-      maxHoldMs: limits.coalesceHoldMs,
-      emit: (text) => this.#append('delta', { text }),
-    });
+    this.#textPieces = resume?.textPieces ?? 0;
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
@@ -77,7 +87,10 @@ export class Stream {
   get id(): string {
     return this.info.streamId;
   }
-  /** Aborted when the stream is cancelled or ends early; pass it to the model call. */
+  get meta(): M {
+    return this.info.meta;
+  }
+  /** Aborted when the stream is cancelled or ends early; pass it to the work that feeds it. */
   get signal(): AbortSignal {
     return this.#abort.signal;
   }
@@ -91,33 +104,51 @@ export class Stream {
   get lastSeq(): number {
     return this.#seq;
   }
+  /** UTF-8 bytes of the encoded log so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  /** How many pieces `text()` was given (a model's tokens, for the chat gateway). */
+  get textPieces(): number {
+    return this.#textPieces;
+  }
 
-  /** Appends one event (not `delta`: use `delta()`, which coalesces). */
-  emit<K extends Exclude<EventName, 'delta' | 'ping' | 'done'>>(event: K, data: EventDataMap[K]): void {
+  /** A reader of this stream from `afterSeq` on (the start response's reader: 0). */
+  reader(afterSeq = 0): StreamReader<M> {
+    return this.#context.reader(this.info, afterSeq) as StreamReader<M>;
+  }
+
+  /** Appends one event of the vocabulary. Throws a `TidewireError` `invalid_event` on bad data. */
+  emit<K extends keyof E & string>(event: K, data: E[K]): void {
     if (this.#ended) return;
-    this.#coalescer.flush();
+    const problem = this.#context.check(event, data);
+    if (problem) throw new TidewireError('invalid_event', `event "${event}": ${problem}`);
+    this.#coalescer?.flush();
     this.#append(event, data);
   }
 
-  /** Adds model text; it leaves as `delta` events, coalesced. */
-  delta(text: string): void {
-    if (!this.#ended) this.#coalescer.push(text);
+  /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
+  text(piece: string): void {
+    if (this.#ended) return;
+    this.#textPieces++;
+    this.#coalescer ??= this.#createCoalescer();
+    this.#coalescer.push(piece);
   }
 
-  /** Ends the stream with `done`. Later calls do nothing. */
-  async end(reason: DoneReason, tokens: number): Promise<void> {
+  /** Ends the stream with `done {reason, ...data}` (data defaults to the engine's `doneData`). */
+  async end(reason: EndReason = 'stop', data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer.flush();
-    this.#append('done', { reason, tokens });
+    this.#coalescer?.flush();
+    this.#append('done', { reason, ...(data ?? this.#context.doneData(this)) });
     return this.#close();
   }
 
-  /** Ends the stream with `error` then `done {reason: "error"}`. */
-  async fail(type: string, message: string, tokens = 0): Promise<void> {
+  /** Ends the stream with `error {type, message}` then `done {reason: "error"}`. */
+  async fail(type: string, message: string, data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer.flush();
+    this.#coalescer?.flush();
     this.#append('error', { type, message });
-    this.#append('done', { reason: 'error', tokens });
+    this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
     return this.#close();
   }
 
@@ -127,24 +158,24 @@ export class Stream {
     return this.#close();
   }
 
-  /** Stops the generation: flushes held text, ends with `done {reason: "cancelled"}`, aborts the model call. */
-  async cancel(tokens = 0): Promise<void> {
-    const ending = this.end('cancelled', tokens);
-    this.#abort.abort(new Error('cancelled'));
+  /** Stops the work: flushes held text, ends with `done {reason: "cancelled"}`, aborts `signal`. */
+  async cancel(data?: object): Promise<void> {
+    const ending = this.end('cancelled', data);
+    this.#abort.abort(new TidewireError('cancelled', 'the stream was cancelled'));
     return ending;
   }
 
   /**
-   * Stops writing without ending the log: another instance now owns this stream (this one
-   * lost its lease), so it must not append anything more.
+   * Stops writing without ending the log: another owner continues this stream (this one
+   * lost its lease, or hands it to its next start), so it must not append anything more.
    */
   abandon(): void {
     if (this.#ended) return;
     this.#abandoned = true;
     this.#ended = true;
-    this.#coalescer.dispose();
-    this.#abort.abort(new Error('lease lost'));
-    this.#onEnd(this);
+    this.#coalescer?.dispose();
+    this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
+    this.#context.onEnd(this);
     this.#resolveFinished();
   }
 
@@ -153,34 +184,47 @@ export class Stream {
     return this.#pending;
   }
 
-  #append(event: EventName, data: unknown): void {
+  /** Appends the first event (the engine's `hello`). */
+  appendFirst(event: string, data: unknown): void {
+    this.#append(event, data);
+  }
+
+  #createCoalescer(): DeltaCoalescer {
+    const { limits, textEvent } = this.#context;
+    if (!textEvent) throw new TidewireError('invalid_event', 'text() needs the engine option `textEvent`');
+    return new DeltaCoalescer({
+      maxWords: limits.coalesceWords,
+      maxHoldMs: limits.coalesceHoldMs,
+      emit: (text) => this.#append(textEvent, { text }),
+    });
+  }
+
+  #append(event: string, data: unknown): void {
     if (this.#ended) return;
     const seq = ++this.#seq;
     const frame = encodeEvent(event, data, formatEventId(this.id, seq), seq === 1 ? RETRY_MS : undefined);
-    this.#bytes += frame.length;
-    if (this.#bytes > this.#limits.maxLogBytes && event !== 'done' && event !== 'error') {
+    const size = utf8Length(frame);
+    const { limits, observer } = this.#context;
+    if (this.#bytes + size > limits.maxLogBytes && event !== 'done' && event !== 'error') {
       this.#seq--;
-      this.#bytes -= frame.length;
-      void this.fail(
-        'stream_too_large',
-        `the stream passed its size bound of ${this.#limits.maxLogBytes} bytes`,
-      );
-      this.#abort.abort(new Error('stream_too_large'));
+      void this.fail('stream_too_large', `the stream passed its size bound of ${limits.maxLogBytes} bytes`);
+      this.#abort.abort(new TidewireError('stream_too_large', 'the stream passed its size bound'));
       return;
     }
+    this.#bytes += size;
     this.#write(seq, frame);
-    if (event === 'delta' && !this.#sentDelta) {
-      this.#sentDelta = true;
-      this.#observer.onFirstDelta?.(this.info, Date.now() - this.info.createdAt);
+    if (event === this.#context.textEvent && !this.#sentText) {
+      this.#sentText = true;
+      observer.onFirstDelta?.(this.info, Date.now() - this.info.createdAt);
     } else if (event === 'error') {
-      this.#observer.onStreamError?.(this.info, (data as { type: string }).type);
+      observer.onStreamError?.(this.info, (data as { type: string }).type);
     }
   }
 
   #write(seq: number, frame: string): void {
     if (this.#failure) return;
     try {
-      const result = this.#store.append(this.id, seq, frame);
+      const result = this.#context.store.append(this.id, seq, frame);
       if (result) this.#pending = this.#pending.then(() => result).catch((error) => this.#storeFailed(error));
     } catch (error) {
       this.#storeFailed(error as Error);
@@ -189,19 +233,24 @@ export class Stream {
 
   #storeFailed(error: Error): void {
     this.#failure ??= error;
+    this.#context.observer.onError?.(error, this.info);
     this.#abort.abort(error);
   }
 
   async #close(): Promise<void> {
     this.#ended = true;
-    this.#coalescer.dispose();
+    this.#coalescer?.dispose();
     try {
       await this.#pending;
-      await this.#store.end(this.id, this.#limits.retentionMs);
+      // A writer whose appends failed (a fenced writer: another owner took the stream over;
+      // or the store is down) must not end a log it no longer writes: it steps aside as an
+      // abandoned writer, and the stream's next owner continues from the log.
+      if (!this.#failure) await this.#context.store.end(this.id, this.#context.limits.retentionMs);
     } catch (error) {
       this.#storeFailed(error as Error);
     }
-    this.#onEnd(this);
+    if (this.#failure) this.#abandoned = true;
+    this.#context.onEnd(this);
     this.#resolveFinished();
   }
 }

@@ -5,24 +5,25 @@
  * resumes).
  * @module
  */
-import type { StreamEngine } from './engine.ts';
 import { sseHeaders } from './headers.ts';
+import type { StreamReader } from './reader.ts';
 import type { SinkObserver, SSESink } from './sink.ts';
-import type { StreamInfo } from './store.ts';
 
 export interface SSEResponseOptions extends SinkObserver {
-  maxUnsentBytes: number;
+  /** Unsent bytes past which the connection is closed (the client resumes). Default 1 MiB. */
+  maxUnsentBytes?: number;
   /** Aborted when the client goes away (the request's signal). */
   signal?: AbortSignal;
   http1?: boolean;
+  /** Extra response headers (a request id, CORS). */
+  headers?: Record<string, string>;
 }
 
-export function createSSEResponse(
-  engine: StreamEngine,
-  info: StreamInfo,
-  afterSeq: number,
-  options: SSEResponseOptions,
-): Response {
+/** The default bound on bytes a client may leave unread. */
+export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
+
+/** A `Response` that streams `reader`'s events as SSE. */
+export function sseResponse(reader: StreamReader, options: SSEResponseOptions = {}): Response {
   const encoder = new TextEncoder();
   const closeCallbacks: (() => void)[] = [];
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -41,7 +42,10 @@ export function createSSEResponse(
     },
     // The queue counts bytes (ByteLengthQueuingStrategy's rule, written out: some edge
     // runtimes lack that class).
-    { highWaterMark: options.maxUnsentBytes, size: (chunk: Uint8Array) => chunk.byteLength },
+    {
+      highWaterMark: options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES,
+      size: (chunk: Uint8Array) => chunk.byteLength,
+    },
   );
   const sink: SSESink = {
     write(text) {
@@ -65,6 +69,9 @@ export function createSSEResponse(
     },
   };
   options.signal?.addEventListener('abort', closed, { once: true });
-  engine.attach(info, afterSeq, sink);
-  return new Response(body, { status: 200, headers: sseHeaders(options.http1 ?? true) });
+  reader.pipe(sink);
+  return new Response(body, {
+    status: 200,
+    headers: { ...sseHeaders(options.http1 ?? true), ...options.headers },
+  });
 }

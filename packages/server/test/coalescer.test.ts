@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DeltaCoalescer } from '../src/index.ts';
+import { DeltaCoalescer } from '../src/internal.ts';
 
 function coalescer(maxWords = 6, maxHoldMs = 20) {
   const out: string[] = [];

@@ -1,24 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryStreamStore, StreamEngine } from '../src/index.ts';
-import { generate, RecordingSink, WORDS } from './fixtures.ts';
+import { MemoryStreamStore } from '../src/index.ts';
+import { chatLikeEngine, generate, RecordingSink, WORDS } from './fixtures.ts';
 
-const engineFor = (options = {}) =>
-  new StreamEngine({ store: new MemoryStreamStore(), heartbeatMs: 0, coalesceHoldMs: 5, ...options });
-const init = { model: 'demo', conversationId: null, userId: null };
+const engineFor = chatLikeEngine;
+const init = { meta: null };
 
 test('resuming a finished stream after every sequence number gives the rest of the transcript exactly', async () => {
   const engine = engineFor();
   const stream = await engine.start(init);
   await generate(stream, WORDS);
   const full = new RecordingSink();
-  engine.attach(stream.info, 0, full);
+  engine.reader(stream.info, 0).pipe(full);
   assert.ok(full.ended);
   const frames = full.text.split(/(?<=\n\n)/);
   assert.equal(frames.length, stream.lastSeq);
   for (let seq = 0; seq <= stream.lastSeq; seq++) {
     const sink = new RecordingSink();
-    engine.attach(stream.info, seq, sink);
+    engine.reader(stream.info, seq).pipe(sink);
     assert.equal(sink.text, frames.slice(seq).join(''), `after ${seq}`);
     assert.ok(sink.ended);
   }
@@ -31,15 +30,15 @@ test('a reader attached mid-generation sees replay then live events with no gap 
   stream.emit('start', { status: 'processing' });
   const readers: RecordingSink[] = [];
   for (const [i, word] of WORDS.entries()) {
-    stream.delta(word);
+    stream.text(word);
     if (i % 5 === 0) {
       const sink = new RecordingSink();
-      engine.attach(stream.info, Math.max(0, stream.lastSeq - 2), sink);
+      engine.reader(stream.info, Math.max(0, stream.lastSeq - 2)).pipe(sink);
       readers.push(sink);
     }
     await new Promise((r) => setTimeout(r, 1));
   }
-  await stream.end('stop', WORDS.length);
+  await stream.end('stop', { tokens: WORDS.length });
   for (const sink of readers) {
     const seqs = sink.events().map((e) => e.seq!);
     assert.deepEqual(
@@ -65,8 +64,8 @@ test('an event appended while a reader handles its replay is delivered once, in 
     }
     return write(text);
   };
-  engine.attach(stream.info, 0, sink);
-  await stream.end('stop', 0);
+  engine.reader(stream.info, 0).pipe(sink);
+  await stream.end('stop', { tokens: 0 });
   assert.deepEqual(
     sink.events().map((e) => e.seq),
     [1, 2, 3, 4],
@@ -78,11 +77,11 @@ test('deltas concatenate to the exact text fed in, first token at once', async (
   const engine = engineFor();
   const stream = await engine.start(init);
   const sink = new RecordingSink();
-  engine.attach(stream.info, 0, sink);
-  stream.delta(WORDS[0]!);
+  engine.reader(stream.info, 0).pipe(sink);
+  stream.text(WORDS[0]!);
   assert.equal(sink.events().at(-1)?.event, 'delta', 'the first token leaves at once');
-  for (const word of WORDS.slice(1)) stream.delta(word);
-  await stream.end('stop', WORDS.length);
+  for (const word of WORDS.slice(1)) stream.text(word);
+  await stream.end('stop', { tokens: WORDS.length });
   const deltas = sink.events().filter((e) => e.event === 'delta');
   assert.equal(deltas.map((e) => (e.event === 'delta' ? e.data.text : '')).join(''), WORDS.join(''));
   assert.ok(deltas.length < WORDS.length, 'tokens were coalesced');
@@ -93,14 +92,14 @@ test('cancel ends the stream with done {reason: cancelled} and aborts the genera
   const engine = engineFor();
   const stream = await engine.start(init);
   const sink = new RecordingSink();
-  engine.attach(stream.info, 0, sink);
-  stream.delta('partial ');
+  engine.reader(stream.info, 0).pipe(sink);
+  stream.text('partial ');
   assert.equal(await engine.cancel(stream.id), true);
   assert.ok(stream.signal.aborted);
   const last = sink.events().at(-1);
   assert.deepEqual(last?.event === 'done' && last.data.reason, 'cancelled');
   assert.equal(await engine.cancel(stream.id), false, 'a finished stream cannot be cancelled again');
-  stream.delta('ignored');
+  stream.text('ignored');
   assert.equal(sink.events().at(-1)?.event, 'done');
   await engine.close();
 });
@@ -109,11 +108,11 @@ test('a client going away detaches its reader and nothing else', async () => {
   const engine = engineFor();
   const stream = await engine.start(init);
   const sink = new RecordingSink();
-  engine.attach(stream.info, 0, sink);
+  engine.reader(stream.info, 0).pipe(sink);
   sink.close();
   await generate(stream, WORDS);
   const later = new RecordingSink();
-  engine.attach(stream.info, 0, later);
+  engine.reader(stream.info, 0).pipe(later);
   assert.equal(later.events().at(-1)?.event, 'done');
   await engine.close();
 });
@@ -126,7 +125,7 @@ test('a stream whose log passes its size bound ends with error stream_too_large'
     stream.emit('progress', { id: 'x', pct: i, note: 'n'.repeat(50) });
   await stream.finished;
   const sink = new RecordingSink();
-  engine.attach(stream.info, 0, sink);
+  engine.reader(stream.info, 0).pipe(sink);
   const events = sink.events();
   const error = events.at(-2)!;
   assert.ok(error.event === 'error' && error.data.type === 'stream_too_large', JSON.stringify(error));
@@ -137,12 +136,13 @@ test('a stream whose log passes its size bound ends with error stream_too_large'
 });
 
 test('a finished stream is freed after its retention time', async () => {
-  const engine = engineFor({ retentionMs: 20 });
+  const store = new MemoryStreamStore();
+  const engine = engineFor({ retentionMs: 20, store });
   const stream = await engine.start(init);
   await generate(stream, ['a']);
-  assert.ok(await engine.store.info(stream.id));
+  assert.ok(await store.info(stream.id));
   await new Promise((r) => setTimeout(r, 60));
-  assert.equal(await engine.store.info(stream.id), undefined);
+  assert.equal(await store.info(stream.id), undefined);
   await engine.close();
 });
 
@@ -150,7 +150,7 @@ test('open connections get a ping every heartbeat interval, without an id', asyn
   const engine = engineFor({ heartbeatMs: 10 });
   const stream = await engine.start(init);
   const sink = new RecordingSink();
-  engine.attach(stream.info, 0, sink);
+  engine.reader(stream.info, 0).pipe(sink);
   await new Promise((r) => setTimeout(r, 55));
   const pings = sink.events().filter((e) => e.event === 'ping');
   assert.ok(pings.length >= 2, `got ${pings.length} pings`);

@@ -2,9 +2,29 @@
  * Test fixtures for the engine: a recording sink and a scripted generation.
  * @module
  */
-import { createParser, decodeStreamEvent, type StreamEvent } from '@tidewire/protocol';
-import type { SSESink } from '../src/index.ts';
-import type { Stream } from '../src/stream.ts';
+import { createParser, decodeStreamEvent, type EventDataMap, type StreamEvent } from '@tidewire/protocol';
+import {
+  type EngineOptions,
+  MemoryStreamStore,
+  type SSESink,
+  type Stream,
+  StreamEngine,
+} from '../src/index.ts';
+
+/** An engine speaking the chat vocabulary, as the gateway configures it, on a memory store. */
+export function chatLikeEngine(
+  options: EngineOptions<EventDataMap, null> = {},
+): StreamEngine<EventDataMap, null> {
+  return new StreamEngine<EventDataMap, null>({
+    store: new MemoryStreamStore(),
+    heartbeatMs: 0,
+    coalesceHoldMs: 5,
+    textEvent: 'delta',
+    hello: ({ streamId, ts }) => ({ ts, model: 'demo', conversation_id: null, stream_id: streamId }),
+    doneData: (stream) => ({ tokens: stream?.textPieces ?? 0 }),
+    ...options,
+  });
+}
 
 /** A sink that records what it is sent; `capacity` bounds unsent text like a slow client. */
 export class RecordingSink implements SSESink {
@@ -45,10 +65,10 @@ export class RecordingSink implements SSESink {
 }
 
 /** Feeds `words` into the stream and ends it with `done {reason: "stop"}`. */
-export async function generate(stream: Stream, words: string[]): Promise<void> {
+export async function generate(stream: Stream<EventDataMap, null>, words: string[]): Promise<void> {
   stream.emit('start', { status: 'processing' });
-  for (const word of words) stream.delta(word);
-  await stream.end('stop', words.length);
+  for (const word of words) stream.text(word);
+  await stream.end('stop', { tokens: words.length });
 }
 
 export const WORDS = 'Ein Satz, und noch einer. مرحبا بالعالم 👩🏽‍💻 done! '.repeat(8).split(/(?= )/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
-import { newId } from '../src/index.ts';
+import { newId } from '../src/internal.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
 import { streamStoreContract } from './store-contract.ts';
 
@@ -23,7 +23,7 @@ describe('RedisStreamStore', () => {
     const writer = await RedisStreamStore.connect({ url: redis.url });
     const reader = await RedisStreamStore.connect({ url: redis.url });
     const streamId = newId();
-    await writer.create({ streamId, model: 'demo', conversationId: null, userId: null, createdAt: 1 });
+    await writer.create({ streamId, meta: { owner: 'u1' }, createdAt: 1 });
     const got: string[] = [];
     let ended = false;
     reader.follow(streamId, 0, {
@@ -47,14 +47,14 @@ describe('RedisStreamStore', () => {
     await redis.kill();
     const began = Date.now();
     await assert.rejects(
-      store.create({ streamId: newId(), model: 'demo', conversationId: null, userId: null, createdAt: 1 }),
+      store.create({ streamId: newId(), meta: { owner: 'u1' }, createdAt: 1 }),
       StoreUnavailableError,
     );
     assert.ok(Date.now() - began < 1000, 'fails fast');
     await redis.start();
     for (let i = 0; i < 100 && !store.client.isReady; i++) await new Promise((r) => setTimeout(r, 50));
     const streamId = newId();
-    await store.create({ streamId, model: 'demo', conversationId: null, userId: null, createdAt: 1 });
+    await store.create({ streamId, meta: { owner: 'u1' }, createdAt: 1 });
     assert.ok(await store.info(streamId));
     await store.close();
   });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogReader, StreamInfo, StreamStore } from '../src/index.ts';
-import { newId } from '../src/index.ts';
+import { newId } from '../src/internal.ts';
 
 interface Recorded {
   frames: string[];
@@ -35,9 +35,7 @@ function recorder(): Recorded {
 
 const info = (): StreamInfo => ({
   streamId: newId(),
-  model: 'demo',
-  conversationId: null,
-  userId: 'u1',
+  meta: { owner: 'u1', request: { messages: [{ role: 'user', content: 'é ✓' }] } },
   createdAt: Date.now(),
 });
 const frame = (seq: number) => `id: s:${seq}\nevent: delta\ndata: {"text":"${seq} ✓"}\n\n`;
@@ -58,6 +56,22 @@ export function streamStoreContract(makeStore: () => Promise<StreamStore>): void
     assert.deepEqual(await store.info(i.streamId), i);
     assert.equal(await store.info(newId()), undefined);
     await assert.rejects(store.create(i), /exists/);
+    await store.close();
+  });
+
+  test('read gives the whole log with its info, and whether it has ended', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    for (let seq = 1; seq <= 5; seq++) await store.append(i.streamId, seq, frame(seq));
+    assert.deepEqual(await store.read(i.streamId), {
+      info: i,
+      frames: [1, 2, 3, 4, 5].map(frame),
+      ended: false,
+    });
+    await store.end(i.streamId, 60_000);
+    assert.equal((await store.read(i.streamId))?.ended, true);
+    assert.equal(await store.read(newId()), undefined);
     await store.close();
   });
 

@@ -4,7 +4,7 @@
  * end), marked incomplete until `done`, so a crash loses nothing already sent.
  * @module
  */
-import { newId } from '@tidewire/server';
+import { newId } from '@tidewire/server/internal';
 import type { Database } from '../db/database.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';

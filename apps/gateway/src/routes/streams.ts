@@ -4,16 +4,20 @@
  * that names a resume point never starts a generation: that would bill a second answer.
  * @module
  */
-import type { EventId } from '@tidewire/protocol';
+import type { ResumePoint } from '@tidewire/server';
+import { openOrThrow, resumePointOf } from '@tidewire/server/internal';
 import type { Context, Hono } from 'hono';
+import { ownedBy } from '../chat-engine.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import type { ModelProvider } from '../models/provider.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
-import type { StoredRequest } from '../takeover.ts';
 import { type ChatInput, readChatInput } from './chat-input.ts';
-import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
+
+/** The resume point a request names (`Last-Event-ID`, `last_event_id`, or `:id` with `after`). */
+const resumePointIn = (c: Context, streamId?: string) =>
+  resumePointOf(new URL(c.req.url), c.req.header('last-event-id') ?? null, streamId);
 
 export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
   const { engine, models, config, conversations } = services;
@@ -42,15 +46,12 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     }
   }
 
-  async function resume(c: Context<AppEnv>, point: EventId): Promise<Response> {
-    const info = await engine.store.info(point.streamId);
-    if (!info || info.userId !== c.get('user')) {
-      throw notFound('stream_not_found', `stream ${point.streamId} is unknown or has expired`);
-    }
+  async function resume(c: Context<AppEnv>, point: ResumePoint): Promise<Response> {
+    const { reader } = await openOrThrow(engine, point, ownedBy(c.get('user')));
     const leave = enterConnection(c);
     c.set('log', c.var.log.child({ stream: point.streamId }));
-    c.var.log.info({ after: point.seq }, 'stream resumed');
-    return services.respondSSE(c, info, point.seq, leave);
+    c.var.log.info({ after: point.afterSeq }, 'stream resumed');
+    return services.respondSSE(c, reader, leave);
   }
 
   /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
@@ -65,7 +66,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
   }
 
   async function startChat(c: Context<AppEnv>): Promise<Response> {
-    const point = lastEventIdOf(c);
+    const point = resumePointIn(c);
     if (point) return resume(c, point);
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
     const model = models.resolve(input.model);
@@ -96,10 +97,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
   ): Promise<Response> {
     const { conversationId, messages } = await openConversation(c.get('user'), input);
     const stream = await engine.start({
-      model: model.name,
-      conversationId,
-      userId: c.get('user'),
-      request: { messages } satisfies StoredRequest,
+      meta: { model: model.name, conversationId, userId: c.get('user'), request: { messages } },
     });
     const recorder = await conversations.recordAnswer(conversationId, stream.id);
     const log = c.var.log.child({ stream: stream.id });
@@ -119,21 +117,18 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       release();
       log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
     });
-    return services.respondSSE(c, stream.info, 0, leave);
+    return services.respondSSE(c, stream.reader(), leave);
   }
 
   app.get('/api/v1/stream/chat', startChat);
   app.post('/api/v1/stream/chat', startChat);
   app.post('/admin/api/chat/stream', startChat);
 
-  app.get('/api/v1/streams/:id', (c) => resume(c, streamPathPoint(c, c.req.param('id'))));
+  app.get('/api/v1/streams/:id', (c) => resume(c, resumePointIn(c, c.req.param('id'))!));
 
   app.post('/api/v1/streams/:id/cancel', async (c) => {
     const streamId = c.req.param('id');
-    const info = await engine.store.info(streamId);
-    if (!info || info.userId !== c.get('user')) {
-      throw notFound('stream_not_found', `stream ${streamId} is unknown or has expired`);
-    }
+    await openOrThrow(engine, { streamId, afterSeq: 0 }, ownedBy(c.get('user')));
     const cancelled = await engine.cancel(streamId);
     return c.json({ stream_id: streamId, cancelled });
   });

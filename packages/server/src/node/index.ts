@@ -1,1 +1,2 @@
-export { type NodeSSEOptions, writeSSEResponse } from './node-response.ts';
+export { createNodeHandlers, type NodeHandlers } from './handlers.ts';
+export { type NodeSSEOptions, writeSSE } from './node-response.ts';

@@ -6,24 +6,21 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import type { StreamEngine } from '../engine.ts';
 import { sseHeaders } from '../headers.ts';
+import type { StreamReader } from '../reader.ts';
 import type { SinkObserver, SSESink } from '../sink.ts';
-import type { StreamInfo } from '../store.ts';
+import { DEFAULT_MAX_UNSENT_BYTES } from '../web-response.ts';
 
 export interface NodeSSEOptions extends SinkObserver {
-  maxUnsentBytes: number;
+  /** Unsent bytes past which the connection is closed (the client resumes). Default 1 MiB. */
+  maxUnsentBytes?: number;
   /** Extra headers (request id, CORS). */
   headers?: Record<string, string>;
 }
 
-export function writeSSEResponse(
-  engine: StreamEngine,
-  info: StreamInfo,
-  afterSeq: number,
-  res: ServerResponse,
-  options: NodeSSEOptions,
-): void {
+/** Streams `reader`'s events as SSE straight to `res`. */
+export function writeSSE(reader: StreamReader, res: ServerResponse, options: NodeSSEOptions = {}): void {
+  const maxUnsentBytes = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
   res.writeHead(200, { ...sseHeaders(true), ...options.headers });
   res.flushHeaders();
   res.socket?.setTimeout(0);
@@ -33,7 +30,7 @@ export function writeSSEResponse(
     if (!open || pending === '') return;
     res.write(pending);
     pending = '';
-    if (res.writableLength > options.maxUnsentBytes) {
+    if (res.writableLength > maxUnsentBytes) {
       open = false;
       options.onSlowClient?.();
       res.destroy();
@@ -60,5 +57,5 @@ export function writeSSEResponse(
   res.once('close', () => {
     open = false;
   });
-  engine.attach(info, afterSeq, sink);
+  reader.pipe(sink);
 }

@@ -9,7 +9,7 @@
  */
 import { createClient, type RedisClientType } from '@redis/client';
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, StreamInfo, StreamStore } from '../store.ts';
+import type { LogReader, StoredLog, StreamInfo, StreamStore } from '../store.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 
@@ -87,8 +87,13 @@ export class RedisStreamStore implements StreamStore {
     return raw ? (JSON.parse(raw) as StreamInfo) : undefined;
   }
 
-  /** Every frame of a stream and whether it has ended (used to take a generation over). */
-  async readAll(streamId: string): Promise<{ frames: string[]; ended: boolean }> {
+  async read(streamId: string): Promise<StoredLog | undefined> {
+    const info = await this.info(streamId);
+    return info && { info, ...(await this.#readFrames(streamId)) };
+  }
+
+  /** Every frame of a stream and whether it has ended. */
+  async #readFrames(streamId: string): Promise<{ frames: string[]; ended: boolean }> {
     const frames: string[] = [];
     let ended = false;
     for (let after = 0; ; ) {

@@ -1,0 +1,82 @@
+/**
+ * `StreamReader`: one connection's view of a stream, from a resume point on. Piping it to a
+ * sink (an HTTP response, a WebSocket) follows the store's log, replay then live, and keeps
+ * the connection in the engine's heartbeat until it closes. A resume is just a reader that
+ * starts earlier.
+ * @module
+ */
+import { encodeEvent } from '@tidewire/protocol';
+import type { Heartbeat } from './heartbeat.ts';
+import type { EngineObserver } from './observer.ts';
+import type { SSESink } from './sink.ts';
+import type { StreamInfo, StreamStore } from './store.ts';
+import { utf8Length } from './utf8.ts';
+
+/** What a reader gets when the store fails under it: `error` then `done`, both without id. */
+export function storeFailureFrames(doneData: object): string {
+  const error = { type: 'service_unavailable', message: 'the stream store is unavailable; resume later' };
+  return encodeEvent('error', error) + encodeEvent('done', { reason: 'error', ...doneData });
+}
+
+/** What a reader shares with the engine that made it. */
+export interface ReaderContext {
+  store: StreamStore;
+  heartbeat: Heartbeat;
+  observer: EngineObserver;
+  /** Open sinks, so the engine can end them all at shutdown. */
+  sinks: Set<SSESink>;
+  /** `storeFailureFrames` with the app's `done` data. */
+  failureFrames: string;
+}
+
+export class StreamReader<M = unknown> {
+  readonly info: StreamInfo<M>;
+  /** The reader starts after this sequence number (0: the whole stream). */
+  readonly afterSeq: number;
+  readonly #context: ReaderContext;
+  #piped = false;
+
+  constructor(info: StreamInfo<M>, afterSeq: number, context: ReaderContext) {
+    this.info = info;
+    this.afterSeq = afterSeq;
+    this.#context = context;
+  }
+
+  /** Sends the stream to `sink` until it ends or the sink closes. A reader pipes once. */
+  pipe(sink: SSESink): void {
+    if (this.#piped) throw new Error('a StreamReader pipes to one sink only');
+    this.#piped = true;
+    const { store, heartbeat, observer, sinks } = this.#context;
+    const context = this.#context;
+    const info = this.info as StreamInfo;
+    let detach: (() => void) | undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      detach?.();
+      heartbeat.delete(sink);
+      sinks.delete(sink);
+      observer.onConnectionClose?.(info);
+    };
+    sink.onClose(close);
+    sinks.add(sink);
+    heartbeat.add(sink);
+    observer.onConnectionOpen?.(info, this.afterSeq > 0);
+    detach = store.follow(info.streamId, this.afterSeq, {
+      onFrames(frames) {
+        if (closed) return;
+        const text = frames.length === 1 ? frames[0]! : frames.join('');
+        if (sink.write(text)) observer.onFramesSent?.(frames.length, utf8Length(text));
+      },
+      onEnd: () => sink.end(),
+      onError: (error) => {
+        // The log cannot be read (store down): say so, without ids, so the sequence stays intact.
+        observer.onError?.(error, info);
+        sink.write(context.failureFrames);
+        sink.end();
+      },
+    });
+    if (closed) detach();
+  }
+}
