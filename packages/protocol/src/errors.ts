@@ -39,3 +39,29 @@ export interface ErrorBody {
 export function errorBody(type: ErrorType, message: string): ErrorBody {
   return { error: { type, message } };
 }
+
+/** The marker that recognises a tidewire error across realms and package copies. */
+const MARKER = Symbol.for('tidewire.error');
+
+/**
+ * The base of every tidewire error: a stable `type` a caller branches on, a human message,
+ * and, where the error answers an HTTP request, its `status`. Recognise one with
+ * `TidewireError.isInstance(value)`, not `instanceof` (two copies of a package, or an
+ * error from another realm, would fail that).
+ */
+export class TidewireError<T extends string = ErrorType | (string & {})> extends Error {
+  readonly type: T;
+  readonly status: number | undefined;
+  readonly [MARKER] = true;
+
+  constructor(type: T, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'TidewireError';
+    this.type = type;
+    this.status = options.status;
+  }
+
+  static isInstance(value: unknown): value is TidewireError {
+    return typeof value === 'object' && value !== null && (value as { [MARKER]?: unknown })[MARKER] === true;
+  }
+}

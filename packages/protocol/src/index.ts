@@ -1,6 +1,6 @@
 export { type DecodeResult, decodeStreamEvent } from './decode.ts';
 export { encodeComment, encodeEvent, encodeFrame, type FrameFields } from './encode.ts';
-export { type ErrorBody, type ErrorType, errorBody } from './errors.ts';
+export { type ErrorBody, type ErrorType, errorBody, TidewireError } from './errors.ts';
 export { type EventId, formatEventId, isStreamId, parseEventId, parseSeq } from './event-id.ts';
 export * from './events.ts';
 export { createParser, type ParsedEvent, type ParserCallbacks, type SSEParser } from './parser.ts';
