@@ -29,6 +29,7 @@ import {
   formatEventId,
   type ParsedEvent,
   parseEventId,
+  type SSEParser,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 import { ConsumerCallbacks } from './consumer-callbacks.ts';
@@ -286,20 +287,9 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   /** Reads a body until the stream's `done`, a gap, silence, or the connection's end. */
   async #read(body: ReadableStream<Uint8Array>, connection: AbortController): Promise<Outcome> {
     let outcome: Outcome | undefined;
-    const { maxEventSize = DEFAULT_MAX_EVENT_SIZE } = this.#options;
-    const parser = createParser({
-      maxBufferSize: maxEventSize,
-      onEvent: (parsed) => {
-        outcome ??= this.#accept(parsed);
-      },
-      onError: (error) => {
-        if (error.type !== 'max-buffer-size-exceeded') return;
-        outcome ??= new StreamError(
-          'event_too_large',
-          `an event of the stream is larger than ${maxEventSize} characters (maxEventSize); not reading on`,
-          { cause: error },
-        );
-      },
+    // Once there is an outcome, later events (even of the same chunk) are not looked at.
+    const parser = this.#createParser((next) => {
+      outcome ??= next();
     });
     const sniffer = this.#streamId ? undefined : createStreamIdSniffer();
     const reader = body.getReader();
@@ -336,6 +326,30 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       reader.cancel().catch(() => {});
       connection.abort();
     }
+  }
+
+  /**
+   * An SSE parser whose events go to `#accept`, bounded by `maxEventSize`: on the characters
+   * it buffers while an event arrives (its data, the line being read), and on a whole event
+   * that came in one piece, so the bound holds however the bytes are cut. `handle` gets each
+   * step as a function, to call unless the connection already has its outcome.
+   */
+  #createParser(handle: (next: () => Outcome | undefined) => void): SSEParser {
+    const { maxEventSize = DEFAULT_MAX_EVENT_SIZE } = this.#options;
+    const tooLarge = (cause?: unknown) =>
+      new StreamError(
+        'event_too_large',
+        `an event of the stream is larger than ${maxEventSize} characters (maxEventSize); not reading on`,
+        { cause },
+      );
+    return createParser({
+      maxBufferSize: maxEventSize,
+      onEvent: (parsed) =>
+        handle(() => (parsed.data.length > maxEventSize ? tooLarge() : this.#accept(parsed))),
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') handle(() => tooLarge(error));
+      },
+    });
   }
 
   /** Checks one event's place in the sequence and dispatches it; returns why to stop, if so. */
