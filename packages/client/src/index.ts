@@ -22,6 +22,11 @@ export type {
   Unsubscribe,
 } from './handlers.ts';
 export { streamUrlAt, streamUrlOf } from './resume-url.ts';
-export { DEFAULT_MAX_EVENT_SIZE, SSEConsumer, type SSEConsumerOptions } from './sse-consumer.ts';
+export {
+  DEFAULT_MAX_EVENT_SIZE,
+  type OptionsArgument,
+  SSEConsumer,
+  type SSEConsumerOptions,
+} from './sse-consumer.ts';
 export { AdaptiveTypewriter, type TypewriterOptions } from './typewriter.ts';
 export { chatVocabulary, type EventVocabulary } from './vocabulary.ts';

@@ -87,6 +87,14 @@ export interface SSEConsumerOptions<E extends EventMap = EventDataMap> extends C
   fetch?: typeof fetch;
 }
 
+/**
+ * The constructor's options: optional for the chat vocabulary; for an app's own vocabulary
+ * they must carry it (`events`), else its data would be checked against the chat one.
+ */
+export type OptionsArgument<E extends EventMap> = [EventDataMap] extends [E]
+  ? [options?: SSEConsumerOptions<E>]
+  : [options: SSEConsumerOptions<E> & { events: EventVocabulary<E> }];
+
 /** Why one connection stopped: the stream's end, or the error to retry after (or fail with). */
 type Outcome = 'done' | StreamError;
 
@@ -114,13 +122,14 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   static resume<E extends EventMap = EventDataMap>(
     baseUrl: string,
     point: { streamId: string; seq: number },
-    options: SSEConsumerOptions<E> = {},
+    ...[options = {}]: OptionsArgument<E>
   ): SSEConsumer<E> {
     const base = typeof location === 'undefined' ? undefined : location.href;
-    return new SSEConsumer<E>(streamUrlAt(baseUrl, point.streamId, base), { ...options, resumeFrom: point });
+    const withPoint = [{ ...options, resumeFrom: point }] as OptionsArgument<E>;
+    return new SSEConsumer<E>(streamUrlAt(baseUrl, point.streamId, base), ...withPoint);
   }
 
-  constructor(url: string, options: SSEConsumerOptions<E> = {}) {
+  constructor(url: string, ...[options = {}]: OptionsArgument<E>) {
     super(options);
     this.url = url;
     this.#options = options;
@@ -371,9 +380,9 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       this.#lastSeq = id.seq;
     }
     const decoded = decodeEvent(parsed, id, this.#vocabulary);
+    if (decoded.ok) return this.#dispatch(decoded.event, decoded.declared);
     // An event with bad data is reported and skipped; its sequence number is used up.
-    if (!decoded.ok) this.emitError(new StreamError('bad_event', decoded.message, { retrying: true }));
-    else return this.#dispatch(decoded.event, decoded.declared);
+    this.emitError(new StreamError('bad_event', decoded.message, { retrying: true }));
     return undefined;
   }
 

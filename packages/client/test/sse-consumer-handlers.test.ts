@@ -241,6 +241,21 @@ describe("an app's own vocabulary", () => {
     assert.equal(consumer.state, 'done');
   });
 
+  test('a type argument without the vocabulary is a type error (its data would meet the chat checks)', () => {
+    // @ts-expect-error: `events` is required for a vocabulary of the app's own.
+    new SSEConsumer<JobEvents>('http://127.0.0.1:9/');
+    // @ts-expect-error: the same for a resume.
+    SSEConsumer.resume<JobEvents>('http://127.0.0.1:9/', { streamId: 's', seq: 1 });
+    const inferred = SSEConsumer.resume(
+      'http://127.0.0.1:9/',
+      { streamId: 's', seq: 1 },
+      { events: jobEvents },
+    );
+    inferred.on('result', (data) => data.url.toLowerCase());
+    const explicit = new SSEConsumer<JobEvents>('http://127.0.0.1:9/', { events: jobEvents });
+    assert.equal(explicit.state, 'idle');
+  });
+
   test('the chat vocabulary types its handlers too', () => {
     const consumer = new SSEConsumer('http://127.0.0.1:9/');
     consumer.on('metadata', (data) => data.tokens_used.toFixed());
