@@ -28,5 +28,5 @@ export {
   SSEConsumer,
   type SSEConsumerOptions,
 } from './sse-consumer.ts';
-export { AdaptiveTypewriter, type TypewriterOptions } from './typewriter.ts';
+export { AdaptiveTypewriter, type ElementTypewriterOptions, type TypewriterOptions } from './typewriter.ts';
 export { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
