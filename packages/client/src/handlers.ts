@@ -1,10 +1,17 @@
 /**
- * The consumer's callbacks: one per contract event (`onHello` … `onPing`), plus `onComplete`,
- * `onError` and `onStateChange`, and the table that routes an event to its handler.
+ * The consumer's callbacks and their types. Each event has a handler typed by the stream's
+ * vocabulary (`E`: event name → data; the chat vocabulary of `@tidewire/protocol` by
+ * default), plus `onComplete`, `onError` and `onStateChange`. Handlers are given two ways:
+ * as option fields (`{ onDelta: fn }`, or `consumer.onDelta = fn`: one per event) and by
+ * calling `consumer.onDelta(fn)` / `consumer.on('delta', fn)` (any number; each call
+ * returns its unsubscribe function).
  * @module
  */
-import type { EventDataMap, EventName, StreamEvent } from '@tidewire/protocol';
+import type { EventDataMap } from '@tidewire/protocol';
 import type { StreamError } from './errors.ts';
+
+/** Event name → data type: a stream's vocabulary. */
+export type EventMap = Record<string, unknown>;
 
 /** What the page shows about the connection. `idle` is before `connect()`. */
 export type ConsumerState =
@@ -24,51 +31,134 @@ export interface StateInfo {
   error?: StreamError;
 }
 
-export type EventHandler<K extends EventName> = (
-  data: EventDataMap[K],
-  event: Extract<StreamEvent, { event: K }>,
+/** The events every stream has, whatever its vocabulary (a vocabulary may type them closer). */
+export interface ReservedEventData {
+  hello: { stream_id?: string; [field: string]: unknown };
+  done: { reason: string; [field: string]: unknown };
+  error: { type: string; message: string };
+  ping: { ts: number };
+}
+
+/** The contract's `audio` event: one chunk of spoken audio, in playing order. */
+export interface AudioData {
+  seq: number;
+  format: string;
+  url: string;
+}
+
+/** A vocabulary with the reserved events it does not declare itself. */
+export type StreamEvents<E extends EventMap> = E & Omit<ReservedEventData, keyof E>;
+/** The events handlers can be given for: the stream's, and the contract's `audio`. */
+export type HandledEvents<E extends EventMap> = StreamEvents<E> & Omit<{ audio: AudioData }, keyof E>;
+/** Names `consumer.on(name, fn)` takes: a misspelt one is a type error. */
+export type HandledEventName<E extends EventMap> = keyof HandledEvents<E> & string;
+
+type DataOf<M, K extends string> = K extends keyof M ? M[K] : unknown;
+
+/** One event as handlers and the iterator see it. `seq` is absent only on `ping`. */
+export interface ReceivedEvent<K extends string = string, D = unknown> {
+  event: K;
+  data: D;
+  streamId?: string;
+  seq?: number;
+}
+
+/** Every event of vocabulary `E`, as a union narrowed by `event.event`. */
+export type ConsumerEvent<E extends EventMap = EventDataMap> = {
+  [K in keyof StreamEvents<E> & string]: ReceivedEvent<K, StreamEvents<E>[K]>;
+}[keyof StreamEvents<E> & string];
+
+export type EventHandler<K extends string, E extends EventMap = EventDataMap> = (
+  data: DataOf<HandledEvents<E>, K>,
+  event: ReceivedEvent<K, DataOf<HandledEvents<E>, K>>,
 ) => void;
 
-export interface ConsumerHandlers {
-  onHello?: EventHandler<'hello'>;
-  onStart?: EventHandler<'start'>;
-  onConversation?: EventHandler<'conversation'>;
-  onMetadata?: EventHandler<'metadata'>;
-  onDelta?: EventHandler<'delta'>;
-  onProgress?: EventHandler<'progress'>;
-  onPreview?: EventHandler<'preview'>;
-  onPing?: EventHandler<'ping'>;
-  onDone?: EventHandler<'done'>;
-  /** The whole answer, once `done` says it finished (`stop` or `length`). */
-  onComplete?: (text: string, done: EventDataMap['done']) => void;
+/** Any event, by any name (`consumer.on('*', fn)`), declared or not. */
+export type AnyEventHandler = (data: unknown, event: ReceivedEvent) => void;
+
+export type CompleteHandler<E extends EventMap = EventDataMap> = (
+  text: string,
+  done: StreamEvents<E>['done'],
+) => void;
+export type ErrorHandler = (error: StreamError) => void;
+export type StateHandler = (state: ConsumerState, info: StateInfo) => void;
+
+/** Removes the handler it was returned for. */
+export type Unsubscribe = () => void;
+/** `consumer.onDelta(fn)`: adds a handler, returns its unsubscribe function. */
+export type Subscribe<H> = (handler: H) => Unsubscribe;
+
+export interface ConsumerHandlers<E extends EventMap = EventDataMap> {
+  onHello?: EventHandler<'hello', E>;
+  onStart?: EventHandler<'start', E>;
+  onConversation?: EventHandler<'conversation', E>;
+  onMetadata?: EventHandler<'metadata', E>;
+  onDelta?: EventHandler<'delta', E>;
+  onProgress?: EventHandler<'progress', E>;
+  onPreview?: EventHandler<'preview', E>;
+  onAudio?: EventHandler<'audio', E>;
+  onPing?: EventHandler<'ping', E>;
+  onDone?: EventHandler<'done', E>;
+  /** The whole answer (every `delta` joined), once `done` says it finished (`stop` or `length`). */
+  onComplete?: CompleteHandler<E>;
   /**
    * Stream `error` events (the answer failed; `done` follows), HTTP errors, drops, gaps.
    * `error.retrying` says whether the consumer reconnects after it; the last error before
    * the `failed` state has `retrying` false.
    */
-  onError?: (error: StreamError) => void;
-  onStateChange?: (state: ConsumerState, info: StateInfo) => void;
+  onError?: ErrorHandler;
+  onStateChange?: StateHandler;
 }
 
-/** The handler of each event; `error` goes to `onError`. */
-export const HANDLER_OF = {
-  hello: 'onHello',
-  start: 'onStart',
-  conversation: 'onConversation',
-  metadata: 'onMetadata',
-  delta: 'onDelta',
-  progress: 'onProgress',
-  preview: 'onPreview',
-  ping: 'onPing',
-  done: 'onDone',
-  error: 'onError',
-} as const satisfies Record<EventName, keyof ConsumerHandlers>;
+/** The event each named event handler is for. */
+export const EVENT_OF_HANDLER = {
+  onHello: 'hello',
+  onStart: 'start',
+  onConversation: 'conversation',
+  onMetadata: 'metadata',
+  onDelta: 'delta',
+  onProgress: 'progress',
+  onPreview: 'preview',
+  onAudio: 'audio',
+  onPing: 'ping',
+  onDone: 'done',
+} as const satisfies Partial<Record<keyof ConsumerHandlers, string>>;
 
-const HANDLER_NAMES = [...new Set([...Object.values(HANDLER_OF), 'onComplete', 'onStateChange'] as const)];
+/**
+ * Handlers by key: at most one assigned (an option field, or `consumer.onX = fn`), then any
+ * number added (`consumer.onX(fn)`), called in that order.
+ */
+export class HandlerRegistry {
+  readonly #assigned = new Map<string, (...args: never[]) => void>();
+  readonly #added = new Map<string, Set<(...args: never[]) => void>>();
 
-/** The handlers given in an options object, to copy onto the consumer. */
-export function pickHandlers(options: ConsumerHandlers): ConsumerHandlers {
-  const handlers: Record<string, unknown> = {};
-  for (const name of HANDLER_NAMES) if (options[name]) handlers[name] = options[name];
-  return handlers as ConsumerHandlers;
+  /** Sets (or with undefined, removes) the one assigned handler of `key`. */
+  assign(key: string, handler: ((...args: never[]) => void) | undefined): void {
+    if (handler === undefined || handler === null) this.#assigned.delete(key);
+    else if (typeof handler === 'function') this.#assigned.set(key, handler);
+    else throw new TypeError(`a handler must be a function, got ${typeof handler}`);
+  }
+
+  /** Adds a handler of `key`; returns what removes it. */
+  add(key: string, handler: (...args: never[]) => void): Unsubscribe {
+    if (typeof handler !== 'function')
+      throw new TypeError(`a handler must be a function, got ${typeof handler}`);
+    // A wrapper per call: the same function added twice is two handlers, removed one by one.
+    const entry = (...args: never[]) => handler(...args);
+    const set = this.#added.get(key) ?? new Set();
+    this.#added.set(key, set);
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+    };
+  }
+
+  /** Calls every handler of `key` with `args`. */
+  call(key: string, ...args: unknown[]): void {
+    this.#assigned.get(key)?.(...(args as never[]));
+    const added = this.#added.get(key);
+    if (!added) return;
+    // Over a copy, checking each is still there: a handler may remove itself or another.
+    for (const handler of [...added]) if (added.has(handler)) handler(...(args as never[]));
+  }
 }

@@ -1,6 +1,32 @@
 export { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
-export { isRetryable, StreamError } from './errors.ts';
-export type { ConsumerHandlers, ConsumerState, EventHandler, StateInfo } from './handlers.ts';
+export { ConsumerCallbacks } from './consumer-callbacks.ts';
+export { type ClientErrorType, isRetryable, StreamError, type StreamErrorType } from './errors.ts';
+export type {
+  AnyEventHandler,
+  AudioData,
+  CompleteHandler,
+  ConsumerEvent,
+  ConsumerHandlers,
+  ConsumerState,
+  ErrorHandler,
+  EventHandler,
+  EventMap,
+  HandledEventName,
+  HandledEvents,
+  ReceivedEvent,
+  ReservedEventData,
+  StateHandler,
+  StateInfo,
+  StreamEvents,
+  Subscribe,
+  Unsubscribe,
+} from './handlers.ts';
 export { streamUrlAt, streamUrlOf } from './resume-url.ts';
-export { SSEConsumer, type SSEConsumerOptions } from './sse-consumer.ts';
-export { AdaptiveTypewriter, type TypewriterOptions } from './typewriter.ts';
+export {
+  DEFAULT_MAX_EVENT_SIZE,
+  type OptionsArgument,
+  SSEConsumer,
+  type SSEConsumerOptions,
+} from './sse-consumer.ts';
+export { AdaptiveTypewriter, type ElementTypewriterOptions, type TypewriterOptions } from './typewriter.ts';
+export { chatVocabulary, type EventVocabulary } from './vocabulary.ts';

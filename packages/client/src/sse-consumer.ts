@@ -16,31 +16,53 @@
  * - HTTP 4xx is final (the contract's error body in `onError`); 429 waits `Retry-After`; 5xx
  *   and network errors retry with capped, fully jittered exponential backoff; after
  *   `maxReconnectAttempts` reconnects in a row without progress it fails with `reconnect_failed`.
+ * - One event is bounded (`maxEventSize`): a server cannot make the consumer buffer without
+ *   limit; past it the consumer fails with `event_too_large`, final (a resume would read the
+ *   same event again).
+ * - Generic over the stream's vocabulary `E` (the chat vocabulary by default): handlers are
+ *   typed by it, and `events` (a `defineEvents` vocabulary) checks data at run time.
  * @module
  */
 import {
   createParser,
-  decodeStreamEvent,
+  type EventDataMap,
   formatEventId,
   type ParsedEvent,
   parseEventId,
-  type StreamEvent,
+  type SSEParser,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
-import { errorFromResponse, isRetryable, StreamError } from './errors.ts';
+import { ConsumerCallbacks } from './consumer-callbacks.ts';
+import { errorFromResponse, isRetryable, StreamError, serverErrorType } from './errors.ts';
+import { decodeEvent } from './event-decoder.ts';
 import { EventQueue } from './event-queue.ts';
-import {
-  type ConsumerHandlers,
-  type ConsumerState,
-  type EventHandler,
-  HANDLER_OF,
-  pickHandlers,
-  type StateInfo,
+import type {
+  ConsumerEvent,
+  ConsumerHandlers,
+  ConsumerState,
+  EventMap,
+  ReceivedEvent,
+  StateInfo,
+  StreamEvents,
 } from './handlers.ts';
 import { streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
+import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
 
-export interface SSEConsumerOptions extends ConsumerHandlers {
+/** Default bound on one event's buffered text: 1 Mi characters. */
+export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
+
+export interface SSEConsumerOptions<E extends EventMap = EventDataMap> extends ConsumerHandlers<E> {
+  /**
+   * The stream's vocabulary (`defineEvents(…)` of `@tidewire/protocol`): types the handlers
+   * and checks each declared event's data. Default: the chat vocabulary of the contract.
+   */
+  events?: EventVocabulary<E>;
+  /**
+   * Bound on one event's buffered text (its data and the line being read), in characters
+   * (default 1 Mi). Past it the consumer fails with `event_too_large`.
+   */
+  maxEventSize?: number;
   /** Resume after drops (default true). */
   reconnect?: boolean;
   /** Reconnects in a row without receiving an event before giving up (default 10). */
@@ -65,26 +87,22 @@ export interface SSEConsumerOptions extends ConsumerHandlers {
   fetch?: typeof fetch;
 }
 
+/**
+ * The constructor's options: optional for the chat vocabulary; for an app's own vocabulary
+ * they must carry it (`events`), else its data would be checked against the chat one.
+ */
+export type OptionsArgument<E extends EventMap> = [EventDataMap] extends [E]
+  ? [options?: SSEConsumerOptions<E>]
+  : [options: SSEConsumerOptions<E> & { events: EventVocabulary<E> }];
+
 /** Why one connection stopped: the stream's end, or the error to retry after (or fail with). */
 type Outcome = 'done' | StreamError;
 
-export class SSEConsumer implements ConsumerHandlers {
-  onHello?: EventHandler<'hello'>;
-  onStart?: EventHandler<'start'>;
-  onConversation?: EventHandler<'conversation'>;
-  onMetadata?: EventHandler<'metadata'>;
-  onDelta?: EventHandler<'delta'>;
-  onProgress?: EventHandler<'progress'>;
-  onPreview?: EventHandler<'preview'>;
-  onPing?: EventHandler<'ping'>;
-  onDone?: EventHandler<'done'>;
-  onComplete?: ConsumerHandlers['onComplete'];
-  onError?: ConsumerHandlers['onError'];
-  onStateChange?: ConsumerHandlers['onStateChange'];
-
+export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCallbacks<E> {
   /** The starting URL. */
   readonly url: string;
-  readonly #options: SSEConsumerOptions;
+  readonly #options: SSEConsumerOptions<E>;
+  readonly #vocabulary: EventVocabulary;
   readonly #fetch: typeof fetch;
   #state: ConsumerState = 'idle';
   #streamId: string | undefined;
@@ -95,26 +113,28 @@ export class SSEConsumer implements ConsumerHandlers {
   #connection: AbortController | undefined;
   readonly #closed = new AbortController();
   #running: Promise<void> | undefined;
-  #queue: EventQueue<StreamEvent> | undefined;
+  #queue: EventQueue<ConsumerEvent<E>> | undefined;
 
   /**
    * A consumer that continues the stream `streamId` after event `seq` (saved from `streamId`
    * and `lastSeq`, e.g. across a page reload). `baseUrl` is the server (and path prefix).
    */
-  static resume(
+  static resume<E extends EventMap = EventDataMap>(
     baseUrl: string,
     point: { streamId: string; seq: number },
-    options: SSEConsumerOptions = {},
-  ): SSEConsumer {
+    ...[options = {}]: OptionsArgument<E>
+  ): SSEConsumer<E> {
     const base = typeof location === 'undefined' ? undefined : location.href;
-    return new SSEConsumer(streamUrlAt(baseUrl, point.streamId, base), { ...options, resumeFrom: point });
+    const withPoint = [{ ...options, resumeFrom: point }] as OptionsArgument<E>;
+    return new SSEConsumer<E>(streamUrlAt(baseUrl, point.streamId, base), ...withPoint);
   }
 
-  constructor(url: string, options: SSEConsumerOptions = {}) {
+  constructor(url: string, ...[options = {}]: OptionsArgument<E>) {
+    super(options);
     this.url = url;
     this.#options = options;
+    this.#vocabulary = options.events ?? chatVocabulary;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    Object.assign(this, pickHandlers(options));
     if (options.resumeFrom) {
       this.#streamId = options.resumeFrom.streamId;
       this.#lastSeq = options.resumeFrom.seq;
@@ -161,8 +181,8 @@ export class SSEConsumer implements ConsumerHandlers {
    * Iterates the stream's events (from the first one handled after this call); connects if
    * needed. Leaving the loop early (`break`) closes the consumer; a failure rejects it.
    */
-  [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent> {
-    this.#queue ??= new EventQueue<StreamEvent>(() => this.close());
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerEvent<E>> {
+    this.#queue ??= new EventQueue<ConsumerEvent<E>>(() => this.close());
     const queue = this.#queue;
     void this.connect().then(() => queue.end());
     return queue;
@@ -180,7 +200,7 @@ export class SSEConsumer implements ConsumerHandlers {
       const final = this.#finalError(outcome, attempt);
       if (final) return this.#fail(final);
       const retrying = outcome.asRetrying();
-      this.onError?.(retrying);
+      this.emitError(retrying);
       await this.#waitBeforeRetry(attempt + 1, retrying);
     }
   }
@@ -276,10 +296,9 @@ export class SSEConsumer implements ConsumerHandlers {
   /** Reads a body until the stream's `done`, a gap, silence, or the connection's end. */
   async #read(body: ReadableStream<Uint8Array>, connection: AbortController): Promise<Outcome> {
     let outcome: Outcome | undefined;
-    const parser = createParser({
-      onEvent: (parsed) => {
-        outcome ??= this.#accept(parsed);
-      },
+    // Once there is an outcome, later events (even of the same chunk) are not looked at.
+    const parser = this.#createParser((next) => {
+      outcome ??= next();
     });
     const sniffer = this.#streamId ? undefined : createStreamIdSniffer();
     const reader = body.getReader();
@@ -318,6 +337,30 @@ export class SSEConsumer implements ConsumerHandlers {
     }
   }
 
+  /**
+   * An SSE parser whose events go to `#accept`, bounded by `maxEventSize`: on the characters
+   * it buffers while an event arrives (its data, the line being read), and on a whole event
+   * that came in one piece, so the bound holds however the bytes are cut. `handle` gets each
+   * step as a function, to call unless the connection already has its outcome.
+   */
+  #createParser(handle: (next: () => Outcome | undefined) => void): SSEParser {
+    const { maxEventSize = DEFAULT_MAX_EVENT_SIZE } = this.#options;
+    const tooLarge = (cause?: unknown) =>
+      new StreamError(
+        'event_too_large',
+        `an event of the stream is larger than ${maxEventSize} characters (maxEventSize); not reading on`,
+        { cause },
+      );
+    return createParser({
+      maxBufferSize: maxEventSize,
+      onEvent: (parsed) =>
+        handle(() => (parsed.data.length > maxEventSize ? tooLarge() : this.#accept(parsed))),
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') handle(() => tooLarge(error));
+      },
+    });
+  }
+
   /** Checks one event's place in the sequence and dispatches it; returns why to stop, if so. */
   #accept(parsed: ParsedEvent): Outcome | undefined {
     const id = parsed.id === undefined ? undefined : parseEventId(parsed.id);
@@ -336,36 +379,35 @@ export class SSEConsumer implements ConsumerHandlers {
       }
       this.#lastSeq = id.seq;
     }
-    const decoded = decodeStreamEvent(parsed);
-    if (!decoded.ok) {
-      // An event name this client does not know is a later addition to the contract: skip it.
-      // Known events with bad data are reported; either way its sequence number is used up.
-      if (!/^unknown event/.test(decoded.message))
-        this.onError?.(new StreamError('bad_event', decoded.message, { retrying: true }));
-      return undefined;
-    }
-    return this.#dispatch(decoded.event);
+    const decoded = decodeEvent(parsed, id, this.#vocabulary);
+    if (decoded.ok) return this.#dispatch(decoded.event, decoded.declared);
+    // An event with bad data is reported and skipped; its sequence number is used up.
+    this.emitError(new StreamError('bad_event', decoded.message, { retrying: true }));
+    return undefined;
   }
 
-  #dispatch(event: StreamEvent): Outcome | undefined {
-    if (event.event === 'delta') this.#text += event.data.text;
-    this.#queue?.push(event);
+  /**
+   * Hands an event to its handlers (events the vocabulary does not declare too: `on(name)`,
+   * `on('*')`) and to the iterator (declared events only: its type is the vocabulary's).
+   */
+  #dispatch(event: ReceivedEvent, declared: boolean): Outcome | undefined {
+    const data = event.data as Record<string, unknown>;
+    if (event.event === 'delta' && typeof data.text === 'string') this.#text += data.text;
+    if (declared) this.#queue?.push(event as ConsumerEvent<E>);
     if (event.event === 'error') {
       // Final for the answer, but not a reason to reconnect: `done` {reason: "error"} follows.
-      this.onError?.(new StreamError(event.data.type, event.data.message));
-      return undefined;
+      this.emitError(new StreamError(serverErrorType(data.type as string), data.message as string));
     }
-    const handler = this[HANDLER_OF[event.event]] as ((data: unknown, e: StreamEvent) => void) | undefined;
-    handler?.call(this, event.data, event);
+    this.emitEvent(event);
     if (event.event !== 'done') return undefined;
     this.#setState('done', { attempt: 0 });
-    if (event.data.reason === 'stop' || event.data.reason === 'length')
-      this.onComplete?.(this.#text, event.data);
+    if (data.reason === 'stop' || data.reason === 'length')
+      this.emitComplete(this.#text, data as StreamEvents<E>['done']);
     return 'done';
   }
 
   #fail(error: StreamError): void {
-    this.onError?.(error);
+    this.emitError(error);
     this.#setState('failed', { attempt: 0, error });
     this.#queue?.end(error);
   }
@@ -373,7 +415,7 @@ export class SSEConsumer implements ConsumerHandlers {
   #setState(state: ConsumerState, info: StateInfo): void {
     if (this.#state === state && state !== 'reconnecting' && state !== 'offline') return;
     this.#state = state;
-    this.onStateChange?.(state, info);
+    this.emitState(state, info);
   }
 }
 

@@ -5,8 +5,13 @@
  * `maxLagMs`); text older than 80% of `maxLagMs` is shown at once, so it never lags the
  * stream by more than `maxLagMs`. Driven by `requestAnimationFrame` in browsers; `flush()` shows
  * everything at once; with `prefers-reduced-motion` it does not animate at all.
+ *
+ * Two forms: `new AdaptiveTypewriter({ onRender })` hands the text to a callback;
+ * `new AdaptiveTypewriter(element, options)` (the design guide's) types into a DOM element
+ * itself, appending to a text node of its own, whole graphemes at a time.
  * @module
  */
+import { type ElementSink, elementSink, isElement } from './typewriter-element.ts';
 
 export interface TypewriterOptions {
   /** Time per grapheme at rest, in ms (default 12). */
@@ -19,7 +24,7 @@ export interface TypewriterOptions {
   charsPerStep?: number;
   /** Upper bound on how far the shown text trails the received text, in ms (default 1500). */
   maxLagMs?: number;
-  /** Receives the whole shown text and the part just added. */
+  /** Receives the whole shown text and the part just added (optional with an element). */
   onRender: (shown: string, appended: string) => void;
   /** Animation clock (default `requestAnimationFrame`, else a 16 ms timer). */
   requestFrame?: (callback: (now: number) => void) => unknown;
@@ -45,8 +50,13 @@ function prefersReducedMotion(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
+/** Options of a typewriter that types into an element: `onRender` is optional there. */
+export type ElementTypewriterOptions = Omit<TypewriterOptions, 'onRender'> &
+  Partial<Pick<TypewriterOptions, 'onRender'>>;
+
 export class AdaptiveTypewriter {
   readonly #o: Required<Omit<TypewriterOptions, 'reducedMotion'>> & { reducedMotion: boolean };
+  readonly #element: ElementSink | undefined;
   /** Received text not shown yet. */
   #pending = '';
   #shown = '';
@@ -59,7 +69,16 @@ export class AdaptiveTypewriter {
   #arrivals: { end: number; at: number }[] = [];
   #received = 0;
 
-  constructor(options: TypewriterOptions) {
+  constructor(options: TypewriterOptions);
+  constructor(element: Element, options?: ElementTypewriterOptions);
+  constructor(target: TypewriterOptions | Element, elementOptions: ElementTypewriterOptions = {}) {
+    const element = isElement(target) ? target : undefined;
+    if (!element && typeof (target as TypewriterOptions | null)?.onRender !== 'function') {
+      const got = target === null ? 'null' : typeof target;
+      throw new TypeError(`AdaptiveTypewriter takes an element, or options with onRender; got ${got}`);
+    }
+    this.#element = element && elementSink(element);
+    const options: ElementTypewriterOptions = element ? elementOptions : (target as TypewriterOptions);
     this.#o = {
       baseDelayMs: 12,
       punctuationDelayMultiplier: 6,
@@ -69,6 +88,7 @@ export class AdaptiveTypewriter {
       requestFrame: defaultFrame,
       now: () => performance.now(),
       ...options,
+      onRender: options.onRender ?? (() => {}),
       reducedMotion: options.reducedMotion ?? prefersReducedMotion(),
     };
   }
@@ -80,6 +100,11 @@ export class AdaptiveTypewriter {
   /** Text received but not shown yet. */
   get pending(): string {
     return this.#pending;
+  }
+
+  /** Adds received text (the design guide's name for `push`). */
+  append(text: string): void {
+    this.push(text);
   }
 
   /** Adds received text. */
@@ -100,8 +125,9 @@ export class AdaptiveTypewriter {
     this.#reveal(this.#pending);
   }
 
-  /** Forgets everything (a new answer). */
+  /** Forgets everything (a new answer); with an element, removes the text it typed there. */
   reset(): void {
+    this.#element?.clear();
     this.#arrivals = [];
     this.#received = 0;
     this.#pending = '';
@@ -187,6 +213,7 @@ export class AdaptiveTypewriter {
   #reveal(text: string): void {
     this.#pending = this.#pending.slice(text.length);
     this.#shown += text;
+    this.#element?.write(text);
     this.#o.onRender(this.#shown, text);
   }
 }

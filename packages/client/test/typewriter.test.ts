@@ -164,3 +164,23 @@ test('without requestAnimationFrame (Node) it types on a timer', async () => {
   for (let i = 0; i < 200 && tw.pending !== ''; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(tw.shown, 'typed by timers');
 });
+
+test('append is push (the design guide names it so)', () => {
+  const { tw, tick } = typewriter();
+  tw.append('guide ');
+  tw.push('form');
+  tick(200);
+  assert.equal(tw.shown, 'guide form');
+});
+
+test('neither an element nor options with onRender: a clear error at once', () => {
+  // document.getElementById returns null for a missing id: the guide's form must say so.
+  const make = (target: unknown) => () => new AdaptiveTypewriter(target as TypewriterOptions);
+  assert.throws(make(null), {
+    name: 'TypeError',
+    message: /takes an element, or options with onRender; got null/,
+  });
+  assert.throws(make({ baseDelayMs: 5 }), /got object/);
+  assert.throws(make('#answer'), /got string/);
+  assert.throws(make({ nodeType: 3, append() {} }), /got object/, 'a text node is not an element');
+});

@@ -1,12 +1,14 @@
 /**
  * Incremental SSE parser following the WHATWG "interpreting an event stream" algorithm.
  *
- * Line handling (CR, LF, CRLF, a CR/LF pair split across chunks, BOM, comments, digits-only
+ * Line handling (CR, LF, CRLF, a CR/LF pair split across chunks, comments, digits-only
  * `retry`, ids containing NULL ignored, no dispatch of an unterminated last event) is done
  * by eventsource-parser, the parser the AI SDK uses for every provider. This wrapper adds
  * what the spec puts before line handling: UTF-8 decoding of raw bytes, with multi-byte
- * characters split across chunks reassembled and invalid bytes decoded as U+FFFD; and the
- * spec's "last event ID buffer", which persists across events.
+ * characters split across chunks reassembled and invalid bytes decoded as U+FFFD; the
+ * removal of ONE leading U+FEFF (the decoder keeps it, so that it is removed once, here:
+ * a second one belongs to the first field name, which is then ignored); and the spec's
+ * "last event ID buffer", which persists across events.
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  * @module
  */
@@ -27,9 +29,12 @@ export interface ParserCallbacks {
   onEvent: (event: ParsedEvent) => void;
   onRetry?: (ms: number) => void;
   onComment?: (comment: string) => void;
-  /** Recoverable problems (invalid `retry`, unknown field, buffer overflow); parsing goes on. */
+  /**
+   * Problems: an invalid `retry` or unknown field (parsing goes on), or `type`
+   * `max-buffer-size-exceeded` (parsing stops: `feed` throws until `reset`).
+   */
   onError?: (error: ParseError) => void;
-  /** Bound on one event's buffered text, in characters. */
+  /** Bound on one event's buffered text (its data and the line being read), in characters. */
   maxBufferSize?: number;
 }
 
@@ -50,7 +55,9 @@ export function createParser(callbacks: ParserCallbacks): SSEParser {
   }
   const { onEvent, onRetry, onComment, onError, maxBufferSize } = callbacks;
   let lastEventId = '';
-  let decoder = new TextDecoder('utf-8');
+  let decoder = utf8Decoder();
+  /** No character of the stream has been seen yet: a leading BOM is still to be removed. */
+  let atStart = true;
   const lines = createLineParser({
     maxBufferSize,
     onId: (id) => {
@@ -64,17 +71,35 @@ export function createParser(callbacks: ParserCallbacks): SSEParser {
     onError,
   });
 
+  // eventsource-parser would strip a BOM too (a second one, after ours); a blank line first
+  // ends its BOM check with nothing to strip, and dispatches nothing.
+  lines.feed('\n');
+
   return {
     feed(chunk) {
-      lines.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+      let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      if (atStart && text !== '') {
+        atStart = false;
+        if (text.startsWith(BOM)) text = text.slice(1);
+      }
+      lines.feed(text);
     },
     reset() {
       lines.reset();
-      decoder = new TextDecoder('utf-8');
+      lines.feed('\n');
+      decoder = utf8Decoder();
+      atStart = true;
       lastEventId = '';
     },
     get lastEventId() {
       return lastEventId;
     },
   };
+}
+
+const BOM = '\uFEFF';
+
+/** A streaming UTF-8 decoder that keeps a leading BOM (the parser removes exactly one). */
+function utf8Decoder(): TextDecoder {
+  return new TextDecoder('utf-8', { ignoreBOM: true });
 }

@@ -43,6 +43,53 @@ test('a leading BOM is skipped, as bytes or as a character', () => {
   assert.equal(parse(['\uFEFFdata: y\n\n']).events[0]?.data, 'y');
 });
 
+test('only ONE leading BOM is skipped: a second belongs to the first field name', () => {
+  // WHATWG: the stream's first character, if U+FEFF, is removed once. The next line's
+  // field name is then "\uFEFFdata", which is not a field: that line is ignored.
+  const twice = '\uFEFF\uFEFFdata: x\ndata: y\n\n';
+  assert.equal(parse([bytes(twice)]).events[0]?.data, 'y', 'as bytes');
+  assert.equal(parse([twice]).events[0]?.data, 'y', 'as a string');
+  const split = bytes(twice);
+  assert.equal(parse([split.slice(0, 2), split.slice(2, 4), split.slice(4)]).events[0]?.data, 'y', 'split');
+  // A BOM anywhere else is an ordinary character, and "ï»¿" (not a BOM) is kept.
+  assert.equal(parse(['data: x', '\uFEFF\n\n']).events[0]?.data, 'x\uFEFF');
+  assert.equal(parse(['\xEF\xBB\xBFdata: x\ndata: y\n\n']).events[0]?.data, 'y');
+});
+
+test('after reset a new stream may start with a BOM again', () => {
+  const { parser, events } = parse(['\uFEFFdata: a\n\n']);
+  parser.reset();
+  parser.feed(bytes('\uFEFFdata: b\n\n'));
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['a', 'b'],
+  );
+});
+
+test('an event larger than maxBufferSize stops the parser with a typed error', () => {
+  /** Feeds `chunks` to a parser bounded to 100 characters until it reports an error. */
+  const overflow = (first: string, next: string) => {
+    const errors: string[] = [];
+    const events: string[] = [];
+    const parser = createParser({
+      maxBufferSize: 100,
+      onEvent: (e) => events.push(e.data),
+      onError: (e) => errors.push(e.type),
+    });
+    parser.feed(first);
+    for (let i = 0; i < 10 && errors.length === 0; i++) parser.feed(next);
+    return { errors, events, parser };
+  };
+  // Many data lines of one event that never ends.
+  const lines = overflow(`data: ${'a'.repeat(90)}\n\n`, `data: ${'b'.repeat(30)}\n`);
+  assert.deepEqual(lines.events, ['a'.repeat(90)], 'a whole event under the bound is dispatched');
+  assert.deepEqual(lines.errors, ['max-buffer-size-exceeded']);
+  assert.throws(() => lines.parser.feed('\n'), /max buffer size/, 'and it stays stopped');
+  // One data line that never ends.
+  const line = overflow('data: ', 'c'.repeat(30));
+  assert.deepEqual([line.events, line.errors], [[], ['max-buffer-size-exceeded']]);
+});
+
 test('comments are reported and not dispatched', () => {
   const { events, comments } = parse([': keep-alive\n\ndata: z\n\n']);
   assert.deepEqual(comments, ['keep-alive']);
