@@ -11,7 +11,9 @@ import type { EventDataMap } from '@tidewire/protocol';
 import type { StreamError } from './errors.ts';
 
 /** Event name → data type: a stream's vocabulary. */
-export type EventMap = Record<string, unknown>;
+export type { EventMap } from '@tidewire/protocol';
+
+import type { EventMap } from '@tidewire/protocol';
 
 /** What the page shows about the connection. `idle` is before `connect()`. */
 export type ConsumerState =
