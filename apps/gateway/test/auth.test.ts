@@ -216,6 +216,50 @@ describe('users, the login page and the session cookie', () => {
     assert.ok(Number(res!.headers.get('retry-after')) >= 1);
   });
 
+  /** A JSON sign-in from `ip` (the gateway trusts X-Forwarded-For here). */
+  async function signIn(ip: string, name: string, password: string): Promise<Response> {
+    const res = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify({ name, password }),
+    });
+    await res.body?.cancel();
+    return res;
+  }
+
+  test('one IP trying name after name is stopped: 429 across names, long before 60 tries', async () => {
+    const ip = '203.0.113.10';
+    const statuses: number[] = [];
+    for (let i = 0; i < 60 && statuses.at(-1) !== 429; i++)
+      statuses.push((await signIn(ip, `guess-${i}`, 'password-guess')).status);
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses.join(',')}`);
+    assert.ok(statuses.length <= 31, `stopped after ${statuses.length - 1} wrong names`);
+    assert.ok(
+      statuses.slice(0, -1).every((s) => s === 401),
+      'each name was tried once: only the per-IP bound stops it',
+    );
+    const other = await signIn('198.51.100.20', 'carol', 'correct horse battery');
+    assert.equal(other.status, 200, 'another IP is not affected');
+  });
+
+  test('a stranger failing on a name does not lock its user out from elsewhere', async () => {
+    let last = 0;
+    for (let i = 0; i < 15 && last !== 429; i++)
+      last = (await signIn('203.0.113.66', 'carol', `not-her-password-${i}`)).status;
+    assert.equal(last, 429, 'the stranger is throttled');
+    const carol = await signIn('198.51.100.7', 'carol', 'correct horse battery');
+    assert.equal(carol.status, 200, 'carol signs in from her own address');
+  });
+
+  test('sign-ins that succeed do not use up the bound of their IP (many users behind one address)', async () => {
+    const office = '192.0.2.44';
+    assert.equal((await signIn(office, 'carol', 'a typo, sorry')).status, 401);
+    for (let i = 0; i < 35; i++) {
+      const res = await signIn(office, 'carol', 'correct horse battery');
+      assert.equal(res.status, 200, `sign-in ${i + 1} from the shared address`);
+    }
+  });
+
   test('an expired session no longer works', async () => {
     const login = await fetch(`${gateway.url}/login`, {
       method: 'POST',

@@ -1,19 +1,17 @@
 /**
  * The login page and its endpoints: `GET /login` (a small form), `POST /login` (form or
  * JSON `{name, password}`; sets the HttpOnly, SameSite=Lax session cookie, Secure over TLS;
- * attempts limited per name and IP), `POST /logout`.
+ * attempts limited per name and IP and per IP, see `SignInThrottle`), `POST /logout`.
  * @module
  */
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../errors.ts';
 import { clientIp } from '../limits/client-key.ts';
 import type { AppEnv } from '../services.ts';
 import { type Auth, SESSION_COOKIE } from './auth.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 import { SESSION_DAYS } from './users.ts';
-
-const attempts = () => new RateLimiterMemory({ points: 10, duration: 60, keyPrefix: 'tw:login' });
 
 function loginPage(error?: string): string {
   const message = error ? `<p class="error" role="alert">${error}</p>` : '';
@@ -40,7 +38,7 @@ async function credentials(c: Context<AppEnv>): Promise<{ name: string; password
 }
 
 export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
-  const limiter = attempts();
+  const throttle = new SignInThrottle();
   app.get('/login', (c) =>
     c.html(loginPage(), 200, {
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
@@ -51,19 +49,13 @@ export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
     if (c.req.header('origin') && !auth.sameOrigin(c))
       throw new ApiError(403, 'forbidden', 'sign in from this site');
     const { name, password, form } = await credentials(c);
-    try {
-      await limiter.consume(`${name}|${clientIp(c, auth.trustProxy)}`);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new ApiError(429, 'rate_limited', `too many sign-in attempts; try again in ${seconds} s`, {
-        'Retry-After': String(seconds),
-      });
-    }
+    const ip = clientIp(c, auth.trustProxy);
+    await throttle.admit(name, ip);
     if (!name || !password || !(await auth.users.check(name, password))) {
       if (form) return c.html(loginPage('Wrong name or password.'), 401);
       throw new ApiError(401, 'unauthorized', 'wrong name or password');
     }
+    await throttle.succeeded(name, ip);
     setCookie(c, SESSION_COOKIE, await auth.users.startSession(name), {
       httpOnly: true,
       sameSite: 'Lax',
