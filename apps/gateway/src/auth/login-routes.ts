@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { ApiError } from '../errors.ts';
+import { ApiError, badRequest, clientWentAway } from '../errors.ts';
 import { clientIp } from '../limits/client-key.ts';
 import type { AppEnv } from '../services.ts';
 import { type Auth, SESSION_COOKIE } from './auth.ts';
@@ -26,12 +26,22 @@ button{background:#0b6bcb;color:#fff;border:0}.error{color:#b42318}</style></hea
 <button type="submit">Sign in</button></form></body></html>`;
 }
 
+/** The sign-in form's fields; a form that cannot be read (cut short, malformed) is 400. */
+async function formOf(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch (error) {
+    if (clientWentAway(error, c.req.raw)) throw error; // not a bad form: nobody is left to tell
+    throw badRequest(
+      'bad_request',
+      'the sign-in form could not be read: send name and password as a form or JSON',
+    );
+  }
+}
+
 async function credentials(c: Context<AppEnv>): Promise<{ name: string; password: string; form: boolean }> {
   const form = !c.req.header('content-type')?.includes('application/json');
-  const body = (form ? await c.req.parseBody() : await c.req.json().catch(() => ({}))) as Record<
-    string,
-    unknown
-  >;
+  const body = (form ? await formOf(c) : await c.req.json().catch(() => ({}))) as Record<string, unknown>;
   const name = typeof body.name === 'string' ? body.name : '';
   const password = typeof body.password === 'string' ? body.password : '';
   return { name, password, form };
