@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE, doneReason } from '../../../testing/sse-client.ts';
 import { sha256 } from '../src/auth/secrets.ts';
+import { ConfigError } from '../src/config.ts';
 import { UserStore } from '../src/auth/users.ts';
 import type { Gateway } from '../src/server.ts';
 
@@ -320,6 +321,20 @@ test('NODE_ENV=production refuses to start with auth off', async () => {
   });
   const ok = await spawnGateway({ NODE_ENV: 'production', AUTH_TOKENS: 'ops:a-long-token' });
   assert.equal(await ok.stop(), 0);
+});
+
+test('NODE_ENV is read regardless of case: Production, PRODUCTION also refuse to start with auth off', async () => {
+  for (const NODE_ENV of ['Production', 'PRODUCTION', ' production ']) {
+    const outcome = await startTestGateway({ NODE_ENV }).then(
+      async (gateway) => {
+        await gateway.shutdown();
+        return new Error('started with auth off');
+      },
+      (error: Error) => error,
+    );
+    assert.ok(outcome instanceof ConfigError, `${NODE_ENV}: ${outcome.message}`);
+    assert.match(outcome.message, /refuses to start with auth off/);
+  }
 });
 
 test('bad AUTH_TOKENS stop the start with a clear message and exit code 2', async () => {
