@@ -106,7 +106,8 @@ export async function createServices(config: Config, log: Log): Promise<Services
       res.once('close', onClose);
       writeSSEResponse(engine, info, afterSeq, res, {
         ...sinkOptions,
-        headers: { 'X-Request-Id': c.var.requestId },
+        // Honour a client's `Connection: close` (or HTTP/1.0): the stream's own keep-alive must not override it.
+        headers: { 'X-Request-Id': c.var.requestId, ...(res.shouldKeepAlive ? {} : { Connection: 'close' }) },
       });
       return RESPONSE_ALREADY_SENT;
     },
