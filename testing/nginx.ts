@@ -36,7 +36,6 @@ function substitute(text: string, from: string, to: string): string {
 
 export async function startNginx(gatewayUrl: string, options: NginxOptions = {}): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-nginx-'));
-  for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const tls = selfSignedCertificate();
   const [httpPort, httpsPort, redirectPort] = [await freePort(), await freePort(), await freePort()];
   const upstream = new URL(gatewayUrl).host;
@@ -69,6 +68,38 @@ export async function startNginx(gatewayUrl: string, options: NginxOptions = {})
     `listen 127.0.0.1:${httpsPort} ssl http2;`,
     `listen 127.0.0.1:${httpPort};`,
   ).replace(/ssl_\w+ [^;]+;/g, '');
+  const nginx = await runNginx(
+    dir,
+    `${upstreamBlock}
+${redirectServer}
+${tlsServer}
+${plainServer}`,
+    `http://127.0.0.1:${httpPort}/healthz`,
+  );
+  return {
+    http: `http://127.0.0.1:${httpPort}`,
+    https: `https://127.0.0.1:${httpsPort}`,
+    redirect: `http://127.0.0.1:${redirectPort}`,
+    async close() {
+      await nginx.close();
+      rmSync(tls.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunningNginx {
+  /** Stops nginx and removes its folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs nginx in the foreground in `dir` (a fresh temp folder, also its prefix: relative
+ * `include` paths resolve there) with `servers` inside a minimal `http` block, and waits until
+ * `readyUrl` answers 2xx through it. Rejects with nginx's own message when it refuses the config.
+ */
+export async function runNginx(dir: string, servers: string, readyUrl: string): Promise<RunningNginx> {
+  for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    mkdirSync(join(dir, sub), { recursive: true });
   const config = `daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -80,10 +111,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-${upstreamBlock}
-${redirectServer}
-${tlsServer}
-${plainServer}
+${servers}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), config);
@@ -94,30 +122,31 @@ ${plainServer}
   child.stderr!.on('data', (d) => {
     errors += d;
   });
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      // Fast shutdown: a graceful one (SIGQUIT) would wait for open streams to end.
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 5000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${errors}`);
-    const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`nginx exited: ${errors}`);
+    }
+    const up = await fetch(readyUrl).then(
       (r) => r.ok,
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`nginx did not start: ${errors}`);
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`nginx did not start: ${errors}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    http: `http://127.0.0.1:${httpPort}`,
-    https: `https://127.0.0.1:${httpsPort}`,
-    redirect: `http://127.0.0.1:${redirectPort}`,
-    async close() {
-      if (child.exitCode === null) {
-        const exited = once(child, 'exit');
-        // Fast shutdown: a graceful one (SIGQUIT) would wait for open streams to end.
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(tls.dir, { recursive: true, force: true });
-    },
-  };
+  return { close };
 }

@@ -9,6 +9,7 @@ import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { headRoutes } from './routes/head.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
@@ -19,6 +20,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.use('*', authenticate(services.auth));
   loginRoutes(app, services.auth);
   metricsRoute(app, services);
+  headRoutes(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
   webRoutes(app, services.web);

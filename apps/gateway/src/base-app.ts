@@ -7,7 +7,7 @@
 import { StoreUnavailableError, TidewireError } from '@tidewire/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError, errorResponse } from './errors.ts';
+import { ApiError, clientWentAway, errorResponse } from './errors.ts';
 import { requestLog } from './logging/request-log.ts';
 import type { AppEnv, StreamServices } from './services.ts';
 
@@ -25,6 +25,13 @@ export function createBaseApp(services: Pick<StreamServices, 'config' | 'metrics
           'Retry-After': '1',
         }),
       );
+    }
+    if (clientWentAway(error, c.req.raw)) {
+      (c.var.log ?? services.log).info(
+        { path: c.req.path },
+        'client went away before sending its whole request',
+      );
+      return errorResponse(new ApiError(400, 'bad_request', 'the request ended before its body'));
     }
     services.metrics.requestError('internal_error');
     (c.var.log ?? services.log).error({ err: error }, 'request failed');

@@ -42,7 +42,8 @@ const schema = z.object({
   RATE_LIMIT_PER_MIN: int(30),
   MAX_STREAMS_PER_USER: int(5),
   AUTH_TOKENS: optionalText,
-  NODE_ENV: optionalText,
+  /** Compared without case or spaces: `Production` is production (and refuses to start open). */
+  NODE_ENV: optionalText.transform((v) => v?.trim().toLowerCase() || undefined),
   REDIS_URL: optionalText,
   DATABASE_URL: z.string().default('sqlite:./data/tidewire.db'),
   /** Unsent bytes a slow client may pile up before its connection is closed (it can resume). */

@@ -29,3 +29,15 @@ export function errorResponse(
 
 export const badRequest = (type: ErrorType, message: string) => new ApiError(400, type, message);
 export const notFound = (type: ErrorType, message: string) => new ApiError(404, type, message);
+
+/**
+ * True when reading the request failed because the client closed its connection mid-body
+ * (Node's `aborted` / `ECONNRESET` on the request, or an abort of the request's own signal):
+ * nobody is left to answer, and it is the client's doing, not a fault of the server. Other
+ * resets (a database's, an upstream's) carry other messages and stay errors.
+ */
+export function clientWentAway(error: unknown, request: Request): boolean {
+  const { code, message, name } = (error ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
+  if (code === 'ECONNRESET' && message === 'aborted') return true;
+  return request.signal.aborted && name === 'AbortError';
+}

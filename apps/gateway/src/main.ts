@@ -5,15 +5,17 @@
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { startGateway } from './server.ts';
+import { StartupError } from './startup-checks.ts';
 
 export async function main(): Promise<void> {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway(loadConfig());
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    // A bad setting (exit 2) or an unreachable service / taken address (exit 1): one line, no stack.
+    if (!(error instanceof ConfigError || error instanceof StartupError)) throw error;
     process.stderr.write(`tidewire: ${error.message}\n`);
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
   let stopping = false;
   const stop = (signal: string) => {

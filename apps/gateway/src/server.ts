@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
+import { checkPostgres, checkRedis, listenError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -43,6 +44,7 @@ async function createStore(
   config: Config,
 ): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
   if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
+  await checkRedis(config.REDIS_URL); // its client retries forever: fail fast at start instead
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
@@ -53,6 +55,7 @@ async function createStore(
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
+  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) await checkPostgres(config.DATABASE_URL);
   const { store, coordinator, redis } = await createStore(config);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);
@@ -99,7 +102,8 @@ export async function createServices(config: Config, log: Log): Promise<Services
       res.once('close', onClose);
       writeSSE(reader, res, {
         ...sinkOptions,
-        headers: { 'X-Request-Id': c.var.requestId },
+        // Honour a client's `Connection: close` (or HTTP/1.0): the stream's own keep-alive must not override it.
+        headers: { 'X-Request-Id': c.var.requestId, ...(res.shouldKeepAlive ? {} : { Connection: 'close' }) },
       });
       return RESPONSE_ALREADY_SENT;
     },
@@ -131,6 +135,10 @@ export async function startGateway(config: Config): Promise<Gateway> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await services.engine.close();
+    await services.db.destroy();
+    throw listenError(error, config.HOST, config.PORT);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;

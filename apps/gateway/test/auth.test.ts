@@ -13,6 +13,7 @@ import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.t
 import { collectSSE, doneReason } from '../../../testing/sse-client.ts';
 import { sha256 } from '../src/auth/secrets.ts';
 import { UserStore } from '../src/auth/users.ts';
+import { ConfigError } from '../src/config.ts';
 import type { Gateway } from '../src/server.ts';
 
 const ADA = { authorization: 'Bearer ada-token-123' };
@@ -216,6 +217,50 @@ describe('users, the login page and the session cookie', () => {
     assert.ok(Number(res!.headers.get('retry-after')) >= 1);
   });
 
+  /** A JSON sign-in from `ip` (the gateway trusts X-Forwarded-For here). */
+  async function signIn(ip: string, name: string, password: string): Promise<Response> {
+    const res = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify({ name, password }),
+    });
+    await res.body?.cancel();
+    return res;
+  }
+
+  test('one IP trying name after name is stopped: 429 across names, long before 60 tries', async () => {
+    const ip = '203.0.113.10';
+    const statuses: number[] = [];
+    for (let i = 0; i < 60 && statuses.at(-1) !== 429; i++)
+      statuses.push((await signIn(ip, `guess-${i}`, 'password-guess')).status);
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses.join(',')}`);
+    assert.ok(statuses.length <= 31, `stopped after ${statuses.length - 1} wrong names`);
+    assert.ok(
+      statuses.slice(0, -1).every((s) => s === 401),
+      'each name was tried once: only the per-IP bound stops it',
+    );
+    const other = await signIn('198.51.100.20', 'carol', 'correct horse battery');
+    assert.equal(other.status, 200, 'another IP is not affected');
+  });
+
+  test('a stranger failing on a name does not lock its user out from elsewhere', async () => {
+    let last = 0;
+    for (let i = 0; i < 15 && last !== 429; i++)
+      last = (await signIn('203.0.113.66', 'carol', `not-her-password-${i}`)).status;
+    assert.equal(last, 429, 'the stranger is throttled');
+    const carol = await signIn('198.51.100.7', 'carol', 'correct horse battery');
+    assert.equal(carol.status, 200, 'carol signs in from her own address');
+  });
+
+  test('sign-ins that succeed do not use up the bound of their IP (many users behind one address)', async () => {
+    const office = '192.0.2.44';
+    assert.equal((await signIn(office, 'carol', 'a typo, sorry')).status, 401);
+    for (let i = 0; i < 35; i++) {
+      const res = await signIn(office, 'carol', 'correct horse battery');
+      assert.equal(res.status, 200, `sign-in ${i + 1} from the shared address`);
+    }
+  });
+
   test('an expired session no longer works', async () => {
     const login = await fetch(`${gateway.url}/login`, {
       method: 'POST',
@@ -276,6 +321,20 @@ test('NODE_ENV=production refuses to start with auth off', async () => {
   });
   const ok = await spawnGateway({ NODE_ENV: 'production', AUTH_TOKENS: 'ops:a-long-token' });
   assert.equal(await ok.stop(), 0);
+});
+
+test('NODE_ENV is read regardless of case: Production, PRODUCTION also refuse to start with auth off', async () => {
+  for (const NODE_ENV of ['Production', 'PRODUCTION', ' production ']) {
+    const outcome = await startTestGateway({ NODE_ENV }).then(
+      async (gateway) => {
+        await gateway.shutdown();
+        return new Error('started with auth off');
+      },
+      (error: Error) => error,
+    );
+    assert.ok(outcome instanceof ConfigError, `${NODE_ENV}: ${outcome.message}`);
+    assert.match(outcome.message, /refuses to start with auth off/);
+  }
 });
 
 test('bad AUTH_TOKENS stop the start with a clear message and exit code 2', async () => {

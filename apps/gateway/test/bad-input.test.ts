@@ -122,3 +122,79 @@ test('after all of that the server still streams', async () => {
   const { events } = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=still+alive`);
   assert.equal(events.at(-1)?.event, 'done');
 });
+
+test('a truncated multipart sign-in form is 400 bad_request, not a server error', async () => {
+  const truncated = '--X\r\nContent-Disposition: form-data; name="name"\r\n\r\nbob';
+  await expectError(
+    '/login',
+    post(truncated, { 'content-type': 'multipart/form-data; boundary=X' }),
+    400,
+    'bad_request',
+  );
+});
+
+/** Conversations stored so far: each new generation stores one. */
+async function conversationCount(): Promise<number> {
+  const row = await gateway.services.db
+    .selectFrom('conversations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+test('HEAD on a stream route is answered like GET, without starting a generation', async () => {
+  const before = await conversationCount();
+  const head = await fetch(`${gateway.url}/api/v1/stream/chat?q=just+looking`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.match(head.headers.get('content-type') ?? '', /^text\/event-stream/);
+  assert.equal(head.headers.get('cache-control'), 'no-cache, no-transform');
+  assert.equal(head.headers.get('x-accel-buffering'), 'no');
+  assert.equal(await head.text(), '');
+  assert.equal(await conversationCount(), before, 'no conversation stored');
+  assert.equal(gateway.services.engine.runningCount, 0, 'no generation running');
+  // The same checks as GET: a missing question, an unknown model, an unknown stream.
+  const missing = await fetch(`${gateway.url}/api/v1/stream/chat`, { method: 'HEAD' });
+  assert.equal(missing.status, 400);
+  const model = await fetch(`${gateway.url}/api/v1/stream/chat?q=hi&model=gpt-nope`, { method: 'HEAD' });
+  assert.equal(model.status, 400);
+  const unknown = '01a20000-0000-7000-8000-000000000000';
+  assert.equal((await fetch(`${gateway.url}/api/v1/streams/${unknown}`, { method: 'HEAD' })).status, 404);
+  const resumeUnknown = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+    method: 'HEAD',
+    headers: { 'last-event-id': `${unknown}:3` },
+  });
+  assert.equal(resumeUnknown.status, 404);
+});
+
+test('HEAD on a live stream answers at once with the stream headers and attaches no reader', async () => {
+  const slow = await startTestGateway({ DEMO_TOKENS_PER_SEC: '2' });
+  try {
+    const { events } = await collectSSE(`${slow.url}/api/v1/stream/chat?q=head+of+a+live+stream`, {
+      until: (e) => e.event === 'delta',
+    });
+    const id = events[0]!.streamId!;
+    const resumes = async () => {
+      const text = await (await fetch(`${slow.url}/metrics`)).text();
+      return Number(/tidewire_sse_connections_total\{kind="resume"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const resumesBefore = await resumes();
+    // Without an answer at once these would wait for the whole answer (minutes at 2 tokens/s).
+    const head = await fetch(`${slow.url}/api/v1/streams/${id}?after=1`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.equal(await head.text(), '');
+    const resume = await fetch(`${slow.url}/api/v1/stream/chat`, {
+      method: 'HEAD',
+      headers: { 'last-event-id': `${id}:1` },
+    });
+    assert.equal(resume.status, 200);
+    assert.equal(await resume.text(), '');
+    const bad = await fetch(`${slow.url}/api/v1/streams/${id}?after=x`, { method: 'HEAD' });
+    assert.equal(bad.status, 400);
+    assert.equal(slow.services.engine.runningCount, 1, 'still the one generation');
+    assert.equal(await resumes(), resumesBefore, 'no SSE connection was opened for a HEAD');
+    await fetch(`${slow.url}/api/v1/streams/${id}/cancel`, { method: 'POST' });
+  } finally {
+    await slow.shutdown();
+  }
+});

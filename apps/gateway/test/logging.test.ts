@@ -4,7 +4,9 @@
  * session cookies never appear at info level.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -91,4 +93,55 @@ test('request and stream ids on every line; no question, answer, token, password
   const all = lines.join('\n');
   for (const secret of ['hunter2', 'SECRET', 'demo answer', 'You asked', cookie])
     assert.ok(!all.includes(secret), `"${secret}" was logged`);
+});
+
+/** Sends a request that promises a 100-byte body, sends 10 bytes of it, and closes the socket. */
+async function hangUpMidBody(
+  url: string,
+  path: string,
+  contentType: string,
+  requestId: string,
+): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: ${contentType}\r\n` +
+      `Content-Length: 100\r\nX-Request-Id: ${requestId}\r\n\r\n{"q":"cut`,
+  );
+  socket.destroy();
+  await once(socket, 'close');
+}
+
+test('a client that hangs up mid-body is an info line saying so, not an error, and no 500 is counted', async () => {
+  const gateway = await spawnGateway({ LOG_LEVEL: 'info' });
+  const records = () =>
+    gateway
+      .stderr()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as LogRecord);
+  try {
+    await hangUpMidBody(gateway.url, '/api/v1/stream/chat', 'application/json', 'req-cut-json');
+    await hangUpMidBody(gateway.url, '/login', 'application/x-www-form-urlencoded', 'req-cut-form');
+    // The server logs each request when it gives up on it; wait for both lines (bounded).
+    for (let i = 0; i < 100; i++) {
+      const done = records().filter((r) => r.msg === 'request' && String(r.req).startsWith('req-cut-'));
+      if (done.length === 2) break;
+      await once(gateway.child.stderr!, 'data');
+    }
+    const cut = records().filter((r) => String(r.req).startsWith('req-cut-'));
+    assert.equal(cut.filter((r) => r.msg === 'request').length, 2, 'both requests logged');
+    for (const record of cut)
+      assert.ok((record.level as number) <= 30, `not an error: ${JSON.stringify(record)}`);
+    for (const id of ['req-cut-json', 'req-cut-form'])
+      assert.ok(
+        cut.some((r) => r.req === id && r.msg === 'client went away before sending its whole request'),
+        `${id}: says the client went away`,
+      );
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.doesNotMatch(metrics, /tidewire_request_errors_total\{type="internal_error"\}/);
+  } finally {
+    await gateway.stop();
+  }
 });

@@ -1,19 +1,17 @@
 /**
  * The login page and its endpoints: `GET /login` (a small form), `POST /login` (form or
  * JSON `{name, password}`; sets the HttpOnly, SameSite=Lax session cookie, Secure over TLS;
- * attempts limited per name and IP), `POST /logout`.
+ * attempts limited per name and IP and per IP, see `SignInThrottle`), `POST /logout`.
  * @module
  */
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ApiError } from '../errors.ts';
+import { ApiError, badRequest, clientWentAway } from '../errors.ts';
 import { clientIp } from '../limits/client-key.ts';
 import type { AppEnv } from '../services.ts';
 import { type Auth, SESSION_COOKIE } from './auth.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 import { SESSION_DAYS } from './users.ts';
-
-const attempts = () => new RateLimiterMemory({ points: 10, duration: 60, keyPrefix: 'tw:login' });
 
 function loginPage(error?: string): string {
   const message = error ? `<p class="error" role="alert">${error}</p>` : '';
@@ -28,19 +26,29 @@ button{background:#0b6bcb;color:#fff;border:0}.error{color:#b42318}</style></hea
 <button type="submit">Sign in</button></form></body></html>`;
 }
 
+/** The sign-in form's fields; a form that cannot be read (cut short, malformed) is 400. */
+async function formOf(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch (error) {
+    if (clientWentAway(error, c.req.raw)) throw error; // not a bad form: nobody is left to tell
+    throw badRequest(
+      'bad_request',
+      'the sign-in form could not be read: send name and password as a form or JSON',
+    );
+  }
+}
+
 async function credentials(c: Context<AppEnv>): Promise<{ name: string; password: string; form: boolean }> {
   const form = !c.req.header('content-type')?.includes('application/json');
-  const body = (form ? await c.req.parseBody() : await c.req.json().catch(() => ({}))) as Record<
-    string,
-    unknown
-  >;
+  const body = (form ? await formOf(c) : await c.req.json().catch(() => ({}))) as Record<string, unknown>;
   const name = typeof body.name === 'string' ? body.name : '';
   const password = typeof body.password === 'string' ? body.password : '';
   return { name, password, form };
 }
 
 export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
-  const limiter = attempts();
+  const throttle = new SignInThrottle();
   app.get('/login', (c) =>
     c.html(loginPage(), 200, {
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
@@ -51,19 +59,13 @@ export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
     if (c.req.header('origin') && !auth.sameOrigin(c))
       throw new ApiError(403, 'forbidden', 'sign in from this site');
     const { name, password, form } = await credentials(c);
-    try {
-      await limiter.consume(`${name}|${clientIp(c, auth.trustProxy)}`);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new ApiError(429, 'rate_limited', `too many sign-in attempts; try again in ${seconds} s`, {
-        'Retry-After': String(seconds),
-      });
-    }
+    const ip = clientIp(c, auth.trustProxy);
+    await throttle.admit(name, ip);
     if (!name || !password || !(await auth.users.check(name, password))) {
       if (form) return c.html(loginPage('Wrong name or password.'), 401);
       throw new ApiError(401, 'unauthorized', 'wrong name or password');
     }
+    await throttle.succeeded(name, ip);
     setCookie(c, SESSION_COOKIE, await auth.users.startSession(name), {
       httpOnly: true,
       sameSite: 'Lax',

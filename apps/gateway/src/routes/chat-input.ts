@@ -6,7 +6,8 @@
 import type { Context } from 'hono';
 import * as z from 'zod';
 import { ApiError, badRequest } from '../errors.ts';
-import type { ChatMessage } from '../models/provider.ts';
+import type { ChatMessage, ModelProvider } from '../models/provider.ts';
+import type { ModelRegistry } from '../models/registry.ts';
 
 export interface ChatInput {
   /** The messages sent by the client; the last user message is the question. */
@@ -29,7 +30,7 @@ const BodySchema = z
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export async function readChatInput(c: Context, maxQuestionLength: number): Promise<ChatInput> {
-  const raw = c.req.method === 'GET' ? fromQuery(c) : await fromJsonBody(c);
+  const raw = c.req.method === 'GET' || c.req.method === 'HEAD' ? fromQuery(c) : await fromJsonBody(c);
   const parsed = BodySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -54,6 +55,17 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
     );
   }
   return { messages: all, question, conversationId, model };
+}
+
+/** The model the input asks for (the default when none); 400 `unknown_model` naming the choices. */
+export function modelOf(models: ModelRegistry, input: ChatInput): ModelProvider {
+  const model = models.resolve(input.model);
+  if (!model)
+    throw badRequest(
+      'unknown_model',
+      `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
+    );
+  return model;
 }
 
 function fromQuery(c: Context): Record<string, string | undefined> {

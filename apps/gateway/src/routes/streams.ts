@@ -5,19 +5,14 @@
  * @module
  */
 import type { ResumePoint } from '@tidewire/server';
-import { openOrThrow, resumePointOf } from '@tidewire/server/internal';
 import type { Context, Hono } from 'hono';
-import { ownedBy } from '../chat-engine.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import type { ModelProvider } from '../models/provider.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
 import { type ChatInput, readChatInput } from './chat-input.ts';
-
-/** The resume point a request names (`Last-Event-ID`, `last_event_id`, or `:id` with `after`). */
-const resumePointIn = (c: Context, streamId?: string) =>
-  resumePointOf(new URL(c.req.url), c.req.header('last-event-id') ?? null, streamId);
+import { openOwn, resumePointIn } from './resume-point.ts';
 
 export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
   const { engine, models, config, conversations } = services;
@@ -47,7 +42,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
   }
 
   async function resume(c: Context<AppEnv>, point: ResumePoint): Promise<Response> {
-    const { reader } = await openOrThrow(engine, point, ownedBy(c.get('user')));
+    const { reader } = await openOwn(c, engine, point);
     const leave = enterConnection(c);
     c.set('log', c.var.log.child({ stream: point.streamId }));
     c.var.log.info({ after: point.afterSeq }, 'stream resumed');
@@ -128,7 +123,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
 
   app.post('/api/v1/streams/:id/cancel', async (c) => {
     const streamId = c.req.param('id');
-    await openOrThrow(engine, { streamId, afterSeq: 0 }, ownedBy(c.get('user')));
+    await openOwn(c, engine, { streamId, afterSeq: 0 });
     const cancelled = await engine.cancel(streamId);
     return c.json({ stream_id: streamId, cancelled });
   });
