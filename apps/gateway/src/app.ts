@@ -1,6 +1,6 @@
 /**
  * The full HTTP app, as the Node entry serves it: the shared core (base-app.ts) with auth,
- * login, metrics, streams, conversations and the chat page.
+ * login, metrics, streams, conversations, models and the chat page.
  * @module
  */
 import type { Hono } from 'hono';
@@ -9,6 +9,7 @@ import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { modelRoutes } from './routes/models.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
@@ -21,6 +22,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   metricsRoute(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
+  modelRoutes(app, services.models);
   webRoutes(app, services.web);
   return app;
 }
