@@ -22,8 +22,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** The app on `env` (over the quiet test defaults), with any services replaced by `overrides`. */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  overrides: Partial<Services> = {},
+): Promise<TestApp> {
   const services = await createServices(loadConfig({ ...TEST_ENV, ...env }), createLogger('silent'));
+  Object.assign(services, overrides);
   const app = createApp(services);
   return {
     app,

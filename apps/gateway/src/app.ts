@@ -18,7 +18,7 @@ import type { AppEnv, Services } from './services.ts';
 export function createApp(services: Services): Hono<AppEnv> {
   const app = createBaseApp(services);
   app.use('*', authenticate(services.auth));
-  loginRoutes(app, services.auth);
+  loginRoutes(app, services.auth, services.conversations);
   metricsRoute(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
