@@ -8,10 +8,10 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ConversationStore } from '../conversations/store.ts';
 import { ApiError } from '../errors.ts';
 import { clientIp } from '../limits/client-key.ts';
 import type { AppEnv } from '../services.ts';
-import type { ConversationStore } from '../conversations/store.ts';
 import { anonymousUser, forgetAnonymousUser } from './anonymous.ts';
 import { type Auth, SESSION_COOKIE } from './auth.ts';
 import { SESSION_DAYS } from './users.ts';
