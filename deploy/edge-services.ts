@@ -20,7 +20,9 @@ const noConversations: Conversations = {
   create: async () => newId(),
   add: async (_id, messages) => messages.map(() => newId()),
   find: async () => undefined,
-  history: async () => [],
+  findMessage: async () => undefined,
+  branch: async () => ({ leafId: null, messages: [] }),
+  setModel: async () => {},
   recordAnswer: async () => ({ text() {}, end: async () => {} }),
 };
 

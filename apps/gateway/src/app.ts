@@ -1,6 +1,6 @@
 /**
  * The full HTTP app, as the Node entry serves it: the shared core (base-app.ts) with auth,
- * login, metrics, streams, conversations and the chat page.
+ * login, metrics, streams, conversations, models and the chat page.
  * @module
  */
 import type { Hono } from 'hono';
@@ -10,6 +10,7 @@ import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { headRoutes } from './routes/head.ts';
+import { modelRoutes } from './routes/models.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
@@ -18,11 +19,12 @@ import type { AppEnv, Services } from './services.ts';
 export function createApp(services: Services): Hono<AppEnv> {
   const app = createBaseApp(services);
   app.use('*', authenticate(services.auth));
-  loginRoutes(app, services.auth);
+  loginRoutes(app, services.auth, services.conversations);
   metricsRoute(app, services);
   headRoutes(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
+  modelRoutes(app, services.models);
   webRoutes(app, services.web);
   return app;
 }

@@ -30,7 +30,10 @@ export interface StreamServices {
 }
 
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */
-export type Conversations = Pick<ConversationStore, 'create' | 'add' | 'find' | 'history' | 'recordAnswer'>;
+export type Conversations = Pick<
+  ConversationStore,
+  'create' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
+>;
 
 /** Everything the full app (Node) is built from. */
 export interface Services extends StreamServices {

@@ -1,14 +1,23 @@
 /**
  * What the conversation store owes its callers, as one suite run against each database
- * (SQLite and a real PostgreSQL).
+ * (SQLite and a real PostgreSQL): order and completeness, branches (a tree of messages),
+ * search, rename, delete, models, handing an anonymous history to a user, and the migration
+ * that made messages a tree.
  * @module
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { ConversationStore, decodeCursor } from '../src/conversations/store.ts';
-import type { Database } from '../src/db/database.ts';
+import { type Database, migrateDatabase } from '../src/db/database.ts';
 
-export function conversationStoreContract(open: () => Promise<Database>): void {
+/** `open` gives a database with every migration applied; `connect` one with none. */
+export function conversationStoreContract(
+  open: () => Promise<Database>,
+  connect: () => Promise<Database>,
+): void {
+  conversationTreeContract(open, connect);
+
   test('a conversation keeps its messages in order, and their completeness', async () => {
     const db = await open();
     const store = new ConversationStore(db, { flushMs: 5 });
@@ -104,6 +113,171 @@ export function conversationStoreContract(open: () => Promise<Database>): void {
     assert.deepEqual(seen, [...ids].reverse());
     assert.equal(await store.get('carol', ids[0]!), undefined, 'another user sees nothing');
     assert.equal(await store.find('carol', ids[0]!), undefined);
+    await db.destroy();
+  });
+}
+
+/** Asks `question` in `conversationId` after `parentId` and stores the answer; returns both ids. */
+async function turn(
+  store: ConversationStore,
+  conversationId: string,
+  question: string | undefined,
+  answer: string,
+  parentId: string | null,
+): Promise<{ question: string; answer: string }> {
+  const [questionId] = question
+    ? await store.add(conversationId, [{ role: 'user', content: question }], { parentId })
+    : [parentId!];
+  const recorder = await store.recordAnswer(conversationId, `stream-${answer}`, { parentId: questionId! });
+  recorder.text(answer);
+  await recorder.end(true);
+  return { question: questionId!, answer: (await store.branch(conversationId)).leafId! };
+}
+
+function conversationTreeContract(open: () => Promise<Database>, connect: () => Promise<Database>): void {
+  test('messages form a tree: a regenerate and an edit are branches, each read alone', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const id = await store.create('u', 'Q1', 'demo');
+    const first = await turn(store, id, 'Q1', 'A1', null);
+    const second = await turn(store, id, 'Q2', 'A2', first.answer);
+    const regenerated = await turn(store, id, undefined, 'A2 again', second.question);
+    const edited = await turn(store, id, 'Q1 edited', 'A1 edited', null);
+    const got = await store.get('u', id);
+    assert.equal(got?.model, 'demo');
+    assert.deepEqual(
+      got?.messages.map((m) => [m.content, m.parent_id]),
+      [
+        ['Q1', null],
+        ['A1', first.question],
+        ['Q2', first.answer],
+        ['A2', second.question],
+        ['A2 again', second.question],
+        ['Q1 edited', null],
+        ['A1 edited', edited.question],
+      ],
+    );
+    assert.equal(got?.messages[3]?.stream_id, 'stream-A2');
+    assert.equal(got?.messages[2]?.stream_id, null);
+    const contents = (b: { messages: { content: string }[] }) => b.messages.map((m) => m.content);
+    assert.deepEqual(contents(await store.branch(id, regenerated.answer)), ['Q1', 'A1', 'Q2', 'A2 again']);
+    assert.deepEqual(contents(await store.branch(id, second.answer)), ['Q1', 'A1', 'Q2', 'A2']);
+    const newest = await store.branch(id);
+    assert.equal(newest.leafId, edited.answer, 'by default the newest message');
+    assert.deepEqual(contents(newest), ['Q1 edited', 'A1 edited']);
+    assert.deepEqual(await store.history(id), newest.messages);
+    // Added with no place named, a message follows the newest one.
+    const [followUp] = await store.add(id, [{ role: 'user', content: 'Q3' }]);
+    assert.equal(
+      (await store.get('u', id))?.messages.find((m) => m.id === followUp)?.parent_id,
+      edited.answer,
+    );
+    await store.setModel(id, 'other');
+    assert.equal((await store.find('u', id))?.model, 'other');
+    await db.destroy();
+  });
+
+  test('a message is found only by the owner of its conversation', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const id = await store.create('owner', 'q');
+    const [messageId] = await store.add(id, [{ role: 'user', content: 'q' }]);
+    assert.deepEqual(await store.findMessage('owner', messageId!), {
+      id: messageId,
+      role: 'user',
+      conversationId: id,
+    });
+    assert.equal(await store.findMessage('stranger', messageId!), undefined);
+    assert.equal(await store.findMessage(null, messageId!), undefined);
+    assert.equal(await store.findMessage('owner', 'no-such-message'), undefined);
+    await db.destroy();
+  });
+
+  test('search finds each word in a title or a message, in any case, only the owner’s', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const tides = await store.create('s', 'About TIDES');
+    await store.add(tides, [{ role: 'user', content: 'About tides' }]);
+    await turn(
+      store,
+      tides,
+      undefined,
+      'The Moon pulls the ÄRGER ocean. 50% wet_ness',
+      (await store.branch(tides)).leafId,
+    );
+    const bread = await store.create('s', 'Baking bread');
+    await store.create('other', 'tides of someone else');
+    const found = async (q: string) =>
+      (await store.list('s', 20, undefined, q.split(' '))).data.map((c) => c.id);
+    assert.deepEqual(await found('tides'), [tides], 'by title, case-insensitively');
+    assert.deepEqual(await found('moon'), [tides], 'by a word of an answer');
+    assert.deepEqual(await found('ärger'), [tides], 'non-ASCII letters fold too');
+    assert.deepEqual(await found('bread'), [bread]);
+    assert.deepEqual(await found('moon bread'), [], 'every word must appear');
+    assert.deepEqual(await found('50%'), [tides], '% is a literal');
+    assert.deepEqual(await found('w_t'), [], '_ is a literal, not a wildcard (no "wet")');
+    assert.deepEqual(await found('wet_ness'), [tides]);
+    assert.deepEqual((await store.list('s', 20, undefined, [])).data.length, 2, 'no words: all');
+    await db.destroy();
+  });
+
+  test('rename, delete with every message, and the unfinished answers of a conversation', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const id = await store.create('r', 'old title');
+    const [q] = await store.add(id, [{ role: 'user', content: 'q' }]);
+    const done = await store.recordAnswer(id, 'finished-stream', { parentId: q! });
+    await done.end(true);
+    await store.recordAnswer(id, 'running-stream', { parentId: q! });
+    assert.deepEqual(await store.unfinishedStreams(id), ['running-stream']);
+    assert.equal(await store.rename('someone-else', id, 'stolen'), undefined);
+    const renamed = await store.rename('r', id, 'New title');
+    assert.equal(renamed?.title, 'New title');
+    assert.equal((await store.get('r', id))?.title, 'New title');
+    assert.equal(await store.remove('someone-else', id), false);
+    assert.ok(await store.get('r', id), 'still there');
+    assert.equal(await store.remove('r', id), true);
+    assert.equal(await store.get('r', id), undefined);
+    const left = await db.selectFrom('messages').select('id').where('conversation_id', '=', id).execute();
+    assert.deepEqual(left, [], 'its messages are gone too');
+    await db.destroy();
+  });
+
+  test('an anonymous visitor’s conversations move to the user they sign in as', async () => {
+    const db = await open();
+    const store = new ConversationStore(db);
+    const mine = await store.create('anon:visitor', 'mine');
+    await store.create('anon:someone-else', 'theirs');
+    assert.equal(await store.transfer('anon:visitor', 'alice'), 1);
+    assert.ok(await store.get('alice', mine));
+    assert.equal(await store.get('anon:visitor', mine), undefined);
+    assert.deepEqual(
+      (await store.list('alice', 10)).data.map((c) => c.title),
+      ['mine'],
+    );
+    await db.destroy();
+  });
+
+  test('the migration to a tree chains the messages stored before it in order', async () => {
+    const db = await connect();
+    await migrateDatabase(db, '0002_users_sessions');
+    await sql`insert into conversations (id, user_id, title, created_at, updated_at)
+      values ('c1', null, 'old', 1, 1), ('c2', null, 'other', 1, 1)`.execute(db);
+    await sql`insert into messages (id, conversation_id, position, role, content, complete, created_at, stream_id)
+      values ('m2', 'c1', 1, 'assistant', 'a', 1, 1, 's1'), ('m1', 'c1', 0, 'user', 'q', 1, 1, null),
+             ('m3', 'c1', 2, 'user', 'q2', 1, 1, null), ('n1', 'c2', 0, 'user', 'x', 1, 1, null)`.execute(db);
+    await migrateDatabase(db);
+    const store = new ConversationStore(db);
+    assert.deepEqual(
+      (await store.get(null, 'c1'))?.messages.map((m) => [m.id, m.parent_id]),
+      [
+        ['m1', null],
+        ['m2', 'm1'],
+        ['m3', 'm2'],
+      ],
+    );
+    assert.equal((await store.get(null, 'c2'))?.messages[0]?.parent_id, null);
+    assert.equal((await store.get(null, 'c1'))?.model, null);
     await db.destroy();
   });
 }

@@ -3,7 +3,7 @@
  */
 import { after, before, describe } from 'node:test';
 import { startPostgres, type TestPostgres } from '../../../testing/postgres.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { connectDatabase, openDatabase } from '../src/db/database.ts';
 import { conversationStoreContract } from './conversation-store-contract.ts';
 
 let postgres: TestPostgres;
@@ -14,4 +14,7 @@ before(async () => {
 after(() => postgres.close());
 
 describe('ConversationStore on PostgreSQL', () =>
-  conversationStoreContract(async () => openDatabase(await postgres.createDatabase(`tw_test_${n++}`))));
+  conversationStoreContract(
+    async () => openDatabase(await postgres.createDatabase(`tw_test_${n++}`)),
+    async () => connectDatabase(await postgres.createDatabase(`tw_test_${n++}`)),
+  ));

@@ -1,22 +1,37 @@
 /**
- * The chat page's entry: the layout (sidebar, thread, connection state, composer), the copy
- * buttons of code blocks, the theme, and the start: resume a stream that was running when the
- * page reloaded, or reopen the conversation that was open.
+ * The chat page's entry: the layout (conversation list or drawer, top bar, thread,
+ * connection state, composer), the copy buttons of code blocks, the theme, the height of the
+ * visible viewport (so the composer stays above a phone's keyboard), and the start: the
+ * models, then resume a stream that was running when the page reloaded, or reopen the
+ * conversation that was open.
  * @module
  */
 import { render } from 'preact';
+import { listModels } from './chat/api.ts';
 import { loadOpenConversation, loadRunning } from './chat/running-stream.ts';
-import { openConversation, refreshConversations, resumeRunning } from './chat/state.ts';
+import { model, models, openConversation, refreshConversations, resumeRunning } from './chat/state.ts';
 import { Composer } from './ui/composer.tsx';
-import { applyTheme, Sidebar } from './ui/sidebar.tsx';
+import { applyTheme, drawerOpen, Sidebar } from './ui/sidebar.tsx';
 import { ConnectionStatus } from './ui/status.tsx';
 import { Thread } from './ui/thread.tsx';
+import { TopBar } from './ui/top-bar.tsx';
 
 function App() {
   return (
     <div class="layout">
       <Sidebar />
+      {drawerOpen.value && (
+        <button
+          type="button"
+          class="backdrop"
+          aria-label="Close the conversation list"
+          onClick={() => {
+            drawerOpen.value = false;
+          }}
+        />
+      )}
       <main class="main">
+        <TopBar />
         <Thread />
         <ConnectionStatus />
         <Composer />
@@ -38,7 +53,19 @@ document.addEventListener('click', (event) => {
   });
 });
 
+/** The page is as tall as the visible viewport: a phone's keyboard shrinks it, not covers it. */
+function followVisibleViewport(): void {
+  const viewport = window.visualViewport;
+  if (!viewport) return;
+  const fit = () => document.documentElement.style.setProperty('--app-height', `${viewport.height}px`);
+  viewport.addEventListener('resize', fit);
+  fit();
+}
+
 async function start(): Promise<void> {
+  const list = await listModels();
+  models.value = list;
+  model.value = list?.find((m) => m.default)?.id ?? list?.[0]?.id;
   const running = loadRunning();
   const open = loadOpenConversation();
   if (running) await resumeRunning(running);
@@ -47,5 +74,6 @@ async function start(): Promise<void> {
 }
 
 applyTheme();
+followVisibleViewport();
 render(<App />, document.getElementById('app')!);
 void start();

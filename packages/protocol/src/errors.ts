@@ -14,6 +14,7 @@ export type ErrorType =
   | 'invalid_after'
   | 'stream_not_found'
   | 'conversation_not_found'
+  | 'message_not_found'
   | 'not_found'
   | 'unauthorized'
   | 'forbidden'

@@ -6,13 +6,15 @@
  * site at all (a cross-site link to `GET /api/v1/stream/chat?q=` would otherwise start a
  * generation on the user's account). hono's `csrf()` is not used: it checks only form
  * content types and answers in plain text, not the contract's error shape.
- * With auth off (development) everything is open, user null.
+ * With auth off (development) everything is open: a browser of the chat page is its own
+ * anonymous user (anonymous.ts), any other caller the shared null user.
  * @module
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../services.ts';
+import { anonymousUser, newAnonymousUser, setAnonymousCookie } from './anonymous.ts';
 import type { BearerTokens } from './tokens.ts';
 import type { UserStore } from './users.ts';
 
@@ -90,10 +92,28 @@ function forged(auth: Auth, c: Context<AppEnv>, path: string): boolean {
   return !PAGES.has(path) && auth.fromOtherSite(c);
 }
 
+/**
+ * Auth off: the visitor's anonymous user from its cookie (not on a request another site made
+ * the browser send to the API); the chat page gives a browser without one a new identity.
+ */
+async function anonymous(auth: Auth, c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+  const page = PAGES.has(c.req.path);
+  const user = page || !auth.fromOtherSite(c) ? anonymousUser(c) : undefined;
+  if (user || !(page && c.req.method === 'GET')) {
+    if (user) c.set('user', user);
+    return next();
+  }
+  const issued = newAnonymousUser();
+  c.set('user', issued.user);
+  await next();
+  // After the page is made: it is a ready Response, which headers set before would miss.
+  setAnonymousCookie(c, issued.id, auth.protocol(c) === 'https');
+}
+
 export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('user', null);
-    if (!(await auth.enabled())) return next();
+    if (!(await auth.enabled())) return anonymous(auth, c, next);
     const path = c.req.path;
     const { user, viaCookie, badToken } = await identify(auth, c);
     if (user) c.set('user', user);

@@ -1,14 +1,17 @@
 /**
  * The login page and its endpoints: `GET /login` (a small form), `POST /login` (form or
  * JSON `{name, password}`; sets the HttpOnly, SameSite=Lax session cookie, Secure over TLS;
- * attempts limited per name and IP and per IP, see `SignInThrottle`), `POST /logout`.
+ * attempts limited per name and IP and per IP, see `SignInThrottle`), `POST /logout`. Signing in
+ * from a browser that chatted anonymously (auth was off then) hands its conversations to the user.
  * @module
  */
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { ConversationStore } from '../conversations/store.ts';
 import { ApiError, badRequest, clientWentAway } from '../errors.ts';
 import { clientIp } from '../limits/client-key.ts';
 import type { AppEnv } from '../services.ts';
+import { anonymousUser, forgetAnonymousUser } from './anonymous.ts';
 import { type Auth, SESSION_COOKIE } from './auth.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 import { SESSION_DAYS } from './users.ts';
@@ -47,7 +50,11 @@ async function credentials(c: Context<AppEnv>): Promise<{ name: string; password
   return { name, password, form };
 }
 
-export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
+export function loginRoutes(
+  app: Hono<AppEnv>,
+  auth: Auth,
+  conversations: Pick<ConversationStore, 'transfer'>,
+): void {
   const throttle = new SignInThrottle();
   app.get('/login', (c) =>
     c.html(loginPage(), 200, {
@@ -73,6 +80,11 @@ export function loginRoutes(app: Hono<AppEnv>, auth: Auth): void {
       secure: auth.protocol(c) === 'https',
       maxAge: SESSION_DAYS * 86_400,
     });
+    const anonymous = anonymousUser(c);
+    if (anonymous) {
+      await conversations.transfer(anonymous, name);
+      forgetAnonymousUser(c);
+    }
     return form ? c.redirect('/', 303) : c.json({ user: name });
   });
 

@@ -1,13 +1,17 @@
 /**
  * `ConversationStore`: conversations and their messages. A question is stored when its
  * stream starts; the answer is written while it streams (batched every `flushMs`, and at the
- * end), marked incomplete until `done`, so a crash loses nothing already sent.
+ * end), marked incomplete until `done`, so a crash loses nothing already sent. Messages form
+ * a tree (each names the message it follows): a regenerated answer or an edited question is a
+ * new branch, and what a model reads is one branch, from the root to the new message.
  * @module
  */
 import { newId } from '@tidewire/server/internal';
+import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
+import { branchTo } from './tree.ts';
 
 export interface ConversationSummary {
   id: string;
@@ -17,15 +21,21 @@ export interface ConversationSummary {
 
 export interface StoredMessage {
   id: string;
+  /** The message this one follows; null for a first question. */
+  parent_id: string | null;
   role: 'user' | 'assistant';
   content: string;
   created_at: string;
   complete: boolean;
+  /** The stream that wrote this answer (null for questions). */
+  stream_id: string | null;
 }
 
 export interface Conversation {
   id: string;
   title: string;
+  /** The model the conversation last asked; null before any. */
+  model: string | null;
   created_at: string;
   updated_at: string;
   messages: StoredMessage[];
@@ -41,6 +51,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function titleOf(question: string): string {
   const line = question.trim().split('\n')[0]!.replace(/\s+/g, ' ');
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/** A `LIKE` pattern matching `word` anywhere, its own `%`, `_` and `\` taken literally. */
+function containing(word: string): string {
+  return `%${word.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Where a new message goes: after `parentId` (null: a new first question), else after the newest. */
+export interface Placement {
+  parentId?: string | null;
 }
 
 export function encodeCursor(updatedAt: number, id: string): string {
@@ -78,33 +98,72 @@ export class ConversationStore {
     return row && row.user_id === userId ? row : undefined;
   }
 
-  /** The earlier turns of a conversation, as model messages (answers that produced no text left out). */
-  async history(conversationId: string): Promise<ChatMessage[]> {
+  /** A message, if it exists and its conversation belongs to `userId`. */
+  async findMessage(userId: string | null, id: string) {
+    const row = await this.#db
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .select(['messages.id', 'messages.role', 'messages.conversation_id', 'conversations.user_id'])
+      .where('messages.id', '=', id)
+      .executeTakeFirst();
+    return row && row.user_id === userId
+      ? { id: row.id, role: row.role, conversationId: row.conversation_id }
+      : undefined;
+  }
+
+  /**
+   * One branch of a conversation as model messages, from its first question down to `leafId`
+   * (the newest message when not given), answers that produced no text left out; and the
+   * leaf's id (null when the conversation has no messages).
+   */
+  async branch(
+    conversationId: string,
+    leafId?: string,
+  ): Promise<{ leafId: string | null; messages: ChatMessage[] }> {
     const rows = await this.#db
       .selectFrom('messages')
-      .select(['role', 'content'])
+      .select(['id', 'parent_id', 'role', 'content'])
       .where('conversation_id', '=', conversationId)
       .orderBy('position')
       .execute();
-    return rows.filter((r) => r.content !== '').map((r) => ({ role: r.role, content: r.content }));
+    const leaf = leafId ?? rows.at(-1)?.id ?? null;
+    const path = leaf === null ? [] : branchTo(rows, leaf);
+    return {
+      leafId: leaf,
+      messages: path.filter((r) => r.content !== '').map((r) => ({ role: r.role, content: r.content })),
+    };
+  }
+
+  /** The newest branch of a conversation, as model messages (see `branch`). */
+  async history(conversationId: string): Promise<ChatMessage[]> {
+    return (await this.branch(conversationId)).messages;
   }
 
   /** Creates a conversation titled after its first question. */
-  async create(userId: string | null, question: string): Promise<string> {
+  async create(userId: string | null, question: string, model: string | null = null): Promise<string> {
     const id = newId();
     const now = Date.now();
     await this.#db
       .insertInto('conversations')
-      .values({ id, user_id: userId, title: titleOf(question), created_at: now, updated_at: now })
+      .values({ id, user_id: userId, title: titleOf(question), model, created_at: now, updated_at: now })
       .execute();
     return id;
   }
 
-  /** Appends messages (the question, or a whole history sent by the client); returns their ids. */
+  /** Remembers the model a conversation asked last. */
+  async setModel(conversationId: string, model: string): Promise<void> {
+    await this.#db.updateTable('conversations').set({ model }).where('id', '=', conversationId).execute();
+  }
+
+  /**
+   * Adds messages (the question, or a whole history sent by the client), each following the
+   * one before it, the first after `placement.parentId` (by default the newest message);
+   * returns their ids.
+   */
   async add(
     conversationId: string,
     messages: ChatMessage[],
-    answer?: { streamId: string },
+    placement: Placement & { streamId?: string } = {},
   ): Promise<string[]> {
     const kept = messages.filter(
       (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system',
@@ -112,6 +171,7 @@ export class ConversationStore {
     const ids = kept.map(() => newId());
     if (kept.length === 0) return ids;
     const now = Date.now();
+    const streamId = placement.streamId ?? null;
     await this.#db.transaction().execute(async (tx) => {
       // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
       // to one conversation queue here and each reads the positions the others committed.
@@ -120,23 +180,28 @@ export class ConversationStore {
         .set({ updated_at: now })
         .where('id', '=', conversationId)
         .execute();
-      const { next } = await tx
+      const newest = await tx
         .selectFrom('messages')
-        .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
+        .select(['id', 'position'])
         .where('conversation_id', '=', conversationId)
-        .executeTakeFirstOrThrow();
+        .orderBy('position', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const first = newest ? newest.position + 1 : 0;
+      const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
       await tx
         .insertInto('messages')
         .values(
           kept.map((m, i) => ({
             id: ids[i]!,
             conversation_id: conversationId,
-            position: Number(next) + 1 + i,
+            position: first + i,
+            parent_id: i === 0 ? parentId : ids[i - 1]!,
             role: m.role,
             content: m.content,
-            complete: answer ? 0 : 1,
+            complete: streamId ? 0 : 1,
             created_at: now,
-            stream_id: answer?.streamId ?? null,
+            stream_id: streamId,
           })),
         )
         .execute();
@@ -144,9 +209,16 @@ export class ConversationStore {
     return ids;
   }
 
-  /** Starts an empty, incomplete answer and returns the recorder that fills it in. */
-  async recordAnswer(conversationId: string, streamId: string): Promise<AnswerRecorder> {
-    const [id] = await this.add(conversationId, [{ role: 'assistant', content: '' }], { streamId });
+  /** Starts an empty, incomplete answer (placed like `add`) and returns the recorder that fills it in. */
+  async recordAnswer(
+    conversationId: string,
+    streamId: string,
+    placement: Placement = {},
+  ): Promise<AnswerRecorder> {
+    const [id] = await this.add(conversationId, [{ role: 'assistant', content: '' }], {
+      ...placement,
+      streamId,
+    });
     return new BatchedAnswer(this.#db, id!, conversationId, this.#answers);
   }
 
@@ -163,14 +235,33 @@ export class ConversationStore {
     return recorder;
   }
 
-  /** A user's conversations, newest first. */
+  /**
+   * A user's conversations, newest first; with `words`, only those where each word appears
+   * (case-insensitively) in the title or in a message.
+   */
   async list(
     userId: string | null,
     limit: number,
     cursor?: { updatedAt: number; id: string },
+    words: string[] = [],
   ): Promise<Page<ConversationSummary>> {
     let query = this.#db.selectFrom('conversations').select(['id', 'title', 'updated_at']);
     query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
+    for (const word of words) {
+      const pattern = containing(word);
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(conversations.title) like ${pattern} escape '\\'`,
+          eb.exists(
+            eb
+              .selectFrom('messages')
+              .select('messages.id')
+              .whereRef('messages.conversation_id', '=', 'conversations.id')
+              .where(sql<boolean>`lower(messages.content) like ${pattern} escape '\\'`),
+          ),
+        ]),
+      );
+    }
     if (cursor) {
       query = query.where((eb) =>
         eb.or([
@@ -205,16 +296,59 @@ export class ConversationStore {
     return {
       id: conversation.id,
       title: conversation.title,
+      model: conversation.model,
       created_at: iso(conversation.created_at),
       updated_at: iso(conversation.updated_at),
       messages: messages.map((m) => ({
         id: m.id,
+        parent_id: m.parent_id,
         role: m.role,
         content: m.content,
         created_at: iso(m.created_at),
         complete: m.complete === 1,
+        stream_id: m.stream_id,
       })),
     };
+  }
+
+  /** Renames a conversation of `userId`; its summary, or undefined when it is not theirs. */
+  async rename(userId: string | null, id: string, title: string): Promise<ConversationSummary | undefined> {
+    const conversation = await this.find(userId, id);
+    if (!conversation) return undefined;
+    await this.#db.updateTable('conversations').set({ title }).where('id', '=', id).execute();
+    return { id, title, updated_at: iso(conversation.updated_at) };
+  }
+
+  /** The streams of a conversation's answers that are not complete (some may still run). */
+  async unfinishedStreams(conversationId: string): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select('stream_id')
+      .where('conversation_id', '=', conversationId)
+      .where('complete', '=', 0)
+      .where('stream_id', 'is not', null)
+      .execute();
+    return rows.map((r) => r.stream_id!);
+  }
+
+  /** Deletes a conversation of `userId` with its messages; false when it is not theirs. */
+  async remove(userId: string | null, id: string): Promise<boolean> {
+    if (!(await this.find(userId, id))) return false;
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('messages').where('conversation_id', '=', id).execute();
+      await tx.deleteFrom('conversations').where('id', '=', id).execute();
+    });
+    return true;
+  }
+
+  /** Gives every conversation of `fromUser` to `toUser` (an anonymous visitor signing in). */
+  async transfer(fromUser: string, toUser: string): Promise<number> {
+    const result = await this.#db
+      .updateTable('conversations')
+      .set({ user_id: toUser })
+      .where('user_id', '=', fromUser)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }
 

@@ -43,14 +43,28 @@ async function dialectFor(url: string) {
   throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
 }
 
-export async function openDatabase(url: string): Promise<Database> {
-  const db = new Kysely<Schema>({ dialect: await dialectFor(url) });
+/** Connects to the database without touching its schema (see `migrateDatabase`). */
+export async function connectDatabase(url: string): Promise<Database> {
+  return new Kysely<Schema>({ dialect: await dialectFor(url) });
+}
+
+/** Applies the migrations not applied yet, all of them or up to and including `upTo`. */
+export async function migrateDatabase(db: Database, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
-    await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`);
+  }
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const db = await connectDatabase(url);
+  try {
+    await migrateDatabase(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
   }
   return db;
 }

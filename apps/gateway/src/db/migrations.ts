@@ -3,7 +3,7 @@
  * the next number; never edit one that has shipped.
  * @module
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export const migrations: Record<string, Migration> = {
@@ -57,6 +57,20 @@ export const migrations: Record<string, Migration> = {
         .addColumn('user_name', 'text', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0003_message_tree': {
+    // Messages become a tree (regenerated answers and edited questions are branches): each
+    // names the message it follows; the messages stored before follow one another in order.
+    // A conversation remembers its model; answers are found by their stream (delete, takeover).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').addColumn('parent_id', 'text').execute();
+      await db.schema.alterTable('conversations').addColumn('model', 'text').execute();
+      await sql`update messages set parent_id = (
+          select p.id from messages p
+          where p.conversation_id = messages.conversation_id and p.position < messages.position
+          order by p.position desc limit 1)`.execute(db);
+      await db.schema.createIndex('messages_by_stream').on('messages').column('stream_id').execute();
     },
   },
 };

@@ -8,6 +8,8 @@ export interface ConversationsTable {
   id: string;
   user_id: string | null;
   title: string;
+  /** The model the conversation last asked (a start without `model` uses it again). */
+  model: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -15,8 +17,10 @@ export interface ConversationsTable {
 export interface MessagesTable {
   id: string;
   conversation_id: string;
-  /** Order within the conversation. */
+  /** Order within the conversation (of creation: branches interleave). */
   position: number;
+  /** The message this one follows (null for a first question): messages form a tree. */
+  parent_id: string | null;
   role: 'user' | 'assistant';
   content: string;
   complete: number;

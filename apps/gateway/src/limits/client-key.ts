@@ -1,5 +1,6 @@
 /**
- * Who a request counts against: its user when there is one, else its IP address (from the
+ * Who a request counts against: its user when there is one (an anonymous visitor counts as its
+ * IP: a visitor can drop its cookie and get another), else its IP address (from the
  * socket; from `X-Forwarded-For` only when `TRUST_PROXY` says a proxy in front sets it). Of
  * `X-Forwarded-For` only the last address counts: the proxy appends the address it saw, and
  * anything before it is whatever the client chose to send.
@@ -7,6 +8,7 @@
  */
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { isAnonymous } from '../auth/anonymous.ts';
 import type { AppEnv } from '../services.ts';
 
 export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
@@ -19,5 +21,5 @@ export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
 
 export function clientKey(c: Context<AppEnv>, trustProxy: boolean): string {
   const user = c.get('user');
-  return user === null ? `ip:${clientIp(c, trustProxy)}` : `user:${user}`;
+  return user === null || isAnonymous(user) ? `ip:${clientIp(c, trustProxy)}` : `user:${user}`;
 }

@@ -52,12 +52,15 @@ function finishOf(finish: FinishPart | undefined): ModelPart {
 
 export class AiSdkModel implements ModelProvider {
   readonly name: string;
+  readonly provider: string;
   readonly canContinue: boolean;
   readonly #model: LanguageModelV4;
   readonly #options: AiSdkModelOptions;
 
   constructor(name: string, model: LanguageModelV4, options: AiSdkModelOptions) {
     this.name = name;
+    // The AI SDK names it `openai.chat`, `anthropic.messages`: the provider is the first part.
+    this.provider = model.provider.split('.')[0]!;
     this.#model = model;
     this.#options = options;
     this.canContinue = options.continuation !== undefined;

@@ -19,6 +19,7 @@ const UNPACED_BATCH = 64;
 
 export class DemoModel implements ModelProvider {
   readonly name = 'demo';
+  readonly provider = 'demo';
   readonly canContinue = true;
   readonly #tokensPerSec: number;
 

@@ -24,6 +24,8 @@ export interface ModelRequest {
 export interface ModelProvider {
   /** The model name reported in `hello.model` and `metadata.model_used`. */
   readonly name: string;
+  /** Who serves it (`demo`, `openai`, `anthropic`), as `GET /api/v1/models` lists it. */
+  readonly provider?: string;
   /** Whether `continueFrom` is honoured. */
   readonly canContinue: boolean;
   stream(request: ModelRequest): AsyncIterable<ModelPart>;

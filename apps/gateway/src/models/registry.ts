@@ -25,6 +25,16 @@ export class ModelRegistry {
   get names(): string[] {
     return [...this.#models.keys()];
   }
+
+  /** Every model with its provider, the default first. */
+  list(): { id: string; provider: string; default: boolean }[] {
+    const others = [...this.#models.values()].filter((m) => m !== this.defaultModel);
+    return [this.defaultModel, ...others].map((m) => ({
+      id: m.name,
+      provider: m.provider ?? m.name,
+      default: m === this.defaultModel,
+    }));
+  }
 }
 
 export function createModelRegistry(config: Config): ModelRegistry {

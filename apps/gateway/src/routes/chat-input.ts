@@ -1,6 +1,8 @@
 /**
  * Reads and checks the input of a new chat stream, from a GET query or a POST JSON body,
  * into one shape. Every problem becomes an `ApiError` with the contract's status and type.
+ * A start that names `parent_message_id` and sends no question is a regenerate: a new answer
+ * to that (user) message.
  * @module
  */
 import type { Context } from 'hono';
@@ -10,11 +12,14 @@ import type { ChatMessage, ModelProvider } from '../models/provider.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 
 export interface ChatInput {
-  /** The messages sent by the client; the last user message is the question. */
+  /** The messages sent by the client; the last user message is the question (none: a regenerate). */
   messages: ChatMessage[];
+  /** The question ('' for a regenerate). */
   question: string;
   conversationId: string | undefined;
   model: string | undefined;
+  /** The message the turn follows; null: a new first question; undefined: the newest message. */
+  parentMessageId: string | null | undefined;
 }
 
 const MessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
@@ -24,6 +29,7 @@ const BodySchema = z
     messages: z.array(MessageSchema).max(500).optional(),
     conversation_id: z.string().min(1).max(128).optional(),
     model: z.string().min(1).max(200).optional(),
+    parent_message_id: z.string().min(1).max(128).nullable().optional(),
   })
   .strip();
 
@@ -37,10 +43,15 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
     throw badRequest('bad_request', `invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
   const { q, messages = [], conversation_id: conversationId, model } = parsed.data;
+  const parentMessageId = parsed.data.parent_message_id;
   const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
-  if (question.trim() === '')
-    throw badRequest('missing_question', 'the question is missing or empty: send `q`');
+  const regenerate = all.length === 0 && typeof parentMessageId === 'string';
+  if (question.trim() === '' && !regenerate)
+    throw badRequest(
+      'missing_question',
+      'the question is missing or empty: send `q` (or only `parent_message_id` to regenerate an answer)',
+    );
   if (question.length > maxQuestionLength) {
     throw new ApiError(
       413,
@@ -54,7 +65,13 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
       'invalid request: conversation_id has characters other than A-Z a-z 0-9 _ -',
     );
   }
-  return { messages: all, question, conversationId, model };
+  if (typeof parentMessageId === 'string' && !ID.test(parentMessageId)) {
+    throw badRequest(
+      'bad_request',
+      'invalid request: parent_message_id has characters other than A-Z a-z 0-9 _ -',
+    );
+  }
+  return { messages: all, question, conversationId, model, parentMessageId };
 }
 
 /** The model the input asks for (the default when none); 400 `unknown_model` naming the choices. */
@@ -73,13 +90,18 @@ function fromQuery(c: Context): Record<string, string | undefined> {
     q: c.req.query('q'),
     conversation_id: c.req.query('conversation_id'),
     model: c.req.query('model'),
+    parent_message_id: c.req.query('parent_message_id'),
   };
 }
 
-async function fromJsonBody(c: Context): Promise<unknown> {
+/**
+ * The request's body as a JSON object, or the contract's 400 saying what is wrong with it
+ * (`example` shows a good body).
+ */
+export async function fromJsonBody(c: Context, example = '{"q": "Hello"}'): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '')
-    throw badRequest('invalid_json', 'the request body is empty: send JSON such as {"q": "Hello"}');
+    throw badRequest('invalid_json', `the request body is empty: send JSON such as ${example}`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -87,7 +109,7 @@ async function fromJsonBody(c: Context): Promise<unknown> {
     throw badRequest('invalid_json', 'the request body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('bad_request', 'the request body must be a JSON object such as {"q": "Hello"}');
+    throw badRequest('bad_request', `the request body must be a JSON object such as ${example}`);
   }
   return body;
 }

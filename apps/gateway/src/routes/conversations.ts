@@ -1,31 +1,86 @@
 /**
- * `GET /api/v1/conversations` (newest first, `limit` and an opaque `cursor`) and
- * `GET /api/v1/conversations/:id`. A conversation of another user is not found.
+ * The conversation endpoints: list (newest first, `limit`, an opaque `cursor`, and `q` to
+ * search titles and messages), read one (every message, each with its `parent_id`), rename
+ * (`PATCH {title}`) and delete (204, cancelling its running answers first, so nothing goes
+ * on writing into it). A conversation of another user is not found.
  * @module
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import * as z from 'zod';
 import { decodeCursor } from '../conversations/store.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { AppEnv, Services } from '../services.ts';
+import { fromJsonBody } from './chat-input.ts';
 
 const MAX_LIMIT = 100;
+const MAX_SEARCH_LENGTH = 200;
+const MAX_SEARCH_WORDS = 10;
+const MAX_TITLE_LENGTH = 200;
 
-export function conversationRoutes(app: Hono<AppEnv>, { conversations }: Services): void {
+const RenameSchema = z.object({ title: z.string() }).strip();
+
+function limitOf(c: Context<AppEnv>): number {
+  const raw = c.req.query('limit') ?? '20';
+  const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_LIMIT))
+    throw badRequest('bad_request', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+  return limit;
+}
+
+/** The words of `q` (none when absent or blank). */
+function searchWordsOf(c: Context<AppEnv>): string[] {
+  const q = c.req.query('q') ?? '';
+  if (q.length > MAX_SEARCH_LENGTH)
+    throw badRequest('bad_request', `q has ${q.length} characters; the limit is ${MAX_SEARCH_LENGTH}`);
+  const words = q.split(/\s+/).filter((w) => w !== '');
+  if (words.length > MAX_SEARCH_WORDS)
+    throw badRequest('bad_request', `q has ${words.length} words; the limit is ${MAX_SEARCH_WORDS}`);
+  return words;
+}
+
+async function titleOf(c: Context<AppEnv>): Promise<string> {
+  const parsed = RenameSchema.safeParse(await fromJsonBody(c, '{"title": "Trip to Lisbon"}'));
+  if (!parsed.success) throw badRequest('bad_request', 'invalid request: title must be a string');
+  const title = parsed.data.title.replace(/\s+/g, ' ').trim();
+  if (title === '') throw badRequest('bad_request', 'the title is empty');
+  if (title.length > MAX_TITLE_LENGTH)
+    throw badRequest(
+      'bad_request',
+      `the title has ${title.length} characters; the limit is ${MAX_TITLE_LENGTH}`,
+    );
+  return title;
+}
+
+const conversationNotFound = (id: string) =>
+  notFound('conversation_not_found', `conversation ${id.slice(0, 128)} not found`);
+
+export function conversationRoutes(app: Hono<AppEnv>, { conversations, engine }: Services): void {
   app.get('/api/v1/conversations', async (c) => {
-    const rawLimit = c.req.query('limit') ?? '20';
-    const limit = /^\d{1,3}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
-    if (!(limit >= 1 && limit <= MAX_LIMIT))
-      throw badRequest('bad_request', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    const limit = limitOf(c);
     const rawCursor = c.req.query('cursor');
     const cursor = rawCursor ? decodeCursor(rawCursor) : undefined;
     if (rawCursor && !cursor) throw badRequest('bad_request', 'cursor is not one this server gave out');
-    return c.json(await conversations.list(c.get('user'), limit, cursor));
+    return c.json(await conversations.list(c.get('user'), limit, cursor, searchWordsOf(c)));
   });
 
   app.get('/api/v1/conversations/:id', async (c) => {
     const conversation = await conversations.get(c.get('user'), c.req.param('id'));
-    if (!conversation)
-      throw notFound('conversation_not_found', `conversation ${c.req.param('id').slice(0, 128)} not found`);
+    if (!conversation) throw conversationNotFound(c.req.param('id'));
     return c.json(conversation);
+  });
+
+  app.patch('/api/v1/conversations/:id', async (c) => {
+    const title = await titleOf(c);
+    const renamed = await conversations.rename(c.get('user'), c.req.param('id'), title);
+    if (!renamed) throw conversationNotFound(c.req.param('id'));
+    return c.json(renamed);
+  });
+
+  app.delete('/api/v1/conversations/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await conversations.find(c.get('user'), id))) throw conversationNotFound(id);
+    for (const streamId of await conversations.unfinishedStreams(id)) await engine.cancel(streamId);
+    await conversations.remove(c.get('user'), id);
+    return c.body(null, 204);
   });
 }

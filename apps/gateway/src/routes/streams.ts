@@ -6,30 +6,16 @@
  */
 import type { ResumePoint } from '@tidewire/server';
 import type { Context, Hono } from 'hono';
-import { ApiError, badRequest, notFound } from '../errors.ts';
+import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
-import type { ModelProvider } from '../models/provider.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
-import { type ChatInput, readChatInput } from './chat-input.ts';
+import { readChatInput } from './chat-input.ts';
 import { openOwn, resumePointIn } from './resume-point.ts';
 
 export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
   const { engine, models, config, conversations } = services;
-
-  /** Continues the named conversation (its earlier turns go to the model) or starts one. */
-  async function openConversation(user: string | null, input: ChatInput) {
-    if (!input.conversationId) {
-      const conversationId = await conversations.create(user, input.question);
-      await conversations.add(conversationId, input.messages);
-      return { conversationId, messages: input.messages };
-    }
-    const found = await conversations.find(user, input.conversationId);
-    if (!found) throw notFound('conversation_not_found', `conversation ${input.conversationId} not found`);
-    const history = await conversations.history(found.id);
-    await conversations.add(found.id, input.messages);
-    return { conversationId: found.id, messages: [...history, ...input.messages] };
-  }
 
   /** Counts the connection against its IP (429 past the bound) until it closes. */
   function enterConnection(c: Context<AppEnv>): () => void {
@@ -64,18 +50,12 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     const point = resumePointIn(c);
     if (point) return resume(c, point);
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
-    const model = models.resolve(input.model);
-    if (!model) {
-      throw badRequest(
-        'unknown_model',
-        `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
-      );
-    }
+    const turn = await planTurn(conversations, models, c.get('user'), input);
     const leave = enterConnection(c);
     let release: (() => void) | undefined;
     try {
       release = await admit(c);
-      return await startStream(c, input, model, release, leave);
+      return await startStream(c, turn, release, leave);
     } catch (error) {
       release?.();
       leave();
@@ -85,16 +65,15 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
 
   async function startStream(
     c: Context<AppEnv>,
-    input: ChatInput,
-    model: ModelProvider,
+    { model, open }: PlannedTurn,
     release: () => void,
     leave: () => void,
   ): Promise<Response> {
-    const { conversationId, messages } = await openConversation(c.get('user'), input);
+    const { conversationId, messages, recordAnswer } = await open();
     const stream = await engine.start({
       meta: { model: model.name, conversationId, userId: c.get('user'), request: { messages } },
     });
-    const recorder = await conversations.recordAnswer(conversationId, stream.id);
+    const recorder = await recordAnswer(stream.id);
     const log = c.var.log.child({ stream: stream.id });
     c.set('log', log);
     log.info({ model: model.name, conversation: conversationId }, 'stream started');

@@ -9,9 +9,12 @@
 import { AdaptiveTypewriter, type ConsumerState, SSEConsumer, type StreamError } from '@tidewire/client';
 import { createIncrementalRenderer, type IncrementalRenderer } from '../markdown/incremental.ts';
 import { clearRunning, saveRunning } from './running-stream.ts';
+import type { AnswerRequest } from './state.ts';
 
 export interface AnswerCallbacks {
   onState(state: ConsumerState, attempt: number, error?: StreamError): void;
+  /** The stream started (its id is known). */
+  onStream(streamId: string): void;
   onConversation(id: string): void;
   onFinished(text: string, reason: string): void;
   /** Gave up (after retries, or a final error); `streamId` is set when a resume is possible. */
@@ -21,8 +24,22 @@ export interface AnswerCallbacks {
 export interface AnswerStart {
   question: string;
   conversationId: string | null;
+  /** What to ask (by default `question`, after the newest message). */
+  request?: AnswerRequest;
+  model?: string;
   /** Resume this stream from its start (after a reload, or Retry) instead of asking again. */
   resume?: string;
+}
+
+/** The JSON body that starts the answer. */
+function bodyOf(start: AnswerStart): Record<string, unknown> {
+  const { q, parentMessageId } = start.request ?? { q: start.question };
+  return {
+    ...(q !== undefined ? { q } : {}),
+    ...(start.conversationId ? { conversation_id: start.conversationId } : {}),
+    ...(start.conversationId && parentMessageId !== undefined ? { parent_message_id: parentMessageId } : {}),
+    ...(start.model ? { model: start.model } : {}),
+  };
 }
 
 /** Draws the newest text once per animation frame, however often it changes in between. */
@@ -77,9 +94,7 @@ export class AnswerStream {
     this.#conversationId = start.conversationId;
     this.#view = new FrameRenderer(element);
     this.#typewriter = new AdaptiveTypewriter({ onRender: (shown) => this.#view.show(shown) });
-    const body = start.resume
-      ? undefined
-      : { q: start.question, ...(start.conversationId ? { conversation_id: start.conversationId } : {}) };
+    const body = start.resume ? undefined : bodyOf(start);
     this.#consumer = new SSEConsumer('/api/v1/stream/chat', {
       method: 'POST',
       body,
@@ -88,7 +103,10 @@ export class AnswerStream {
       headers: { 'x-requested-with': 'tidewire-web' },
       maxReconnectAttempts: 12,
       heartbeatTimeout: 45_000,
-      onHello: (hello) => this.#save(hello.stream_id),
+      onHello: (hello) => {
+        this.#save(hello.stream_id);
+        callbacks.onStream(hello.stream_id);
+      },
       onConversation: ({ id }) => {
         this.#conversationId = id;
         callbacks.onConversation(id);

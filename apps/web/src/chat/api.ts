@@ -1,6 +1,6 @@
 /**
- * The gateway's JSON endpoints the page uses: conversations and cancel. Errors come back as
- * the contract's `{"error":{"type","message"}}`.
+ * The gateway's JSON endpoints the page uses: conversations (list, search, read, rename,
+ * delete), models and cancel. Errors come back as the contract's `{"error":{"type","message"}}`.
  * @module
  */
 
@@ -12,30 +12,82 @@ export interface ConversationSummary {
 
 export interface StoredMessage {
   id: string;
+  parent_id: string | null;
   role: 'user' | 'assistant';
   content: string;
   complete: boolean;
+  stream_id?: string | null;
 }
 
+export interface StoredConversation {
+  id: string;
+  title: string;
+  model?: string | null;
+  messages: StoredMessage[];
+}
+
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  default?: boolean;
+}
+
+const OPTIONS = { headers: { accept: 'application/json' }, credentials: 'same-origin' } as const;
+
 async function getJson<T>(path: string): Promise<T | undefined> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  const res = await fetch(path, OPTIONS);
   if (!res.ok) return undefined;
   return (await res.json()) as T;
 }
 
-/** The newest conversations, or undefined when the server keeps none (or is unreachable). */
-export async function listConversations(): Promise<ConversationSummary[] | undefined> {
+/** What went wrong with a change the server refused, in its words. */
+async function failure(res: Response): Promise<Error> {
+  const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+  return new Error(body?.error?.message ?? `the server answered ${res.status}`);
+}
+
+const conversationPath = (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}`;
+
+/**
+ * The newest conversations (those matching every word of `search`, when given), or undefined
+ * when the server keeps none (or is unreachable).
+ */
+export async function listConversations(search = ''): Promise<ConversationSummary[] | undefined> {
+  const q = search.trim() ? `&q=${encodeURIComponent(search.trim().slice(0, 200))}` : '';
   try {
-    return (await getJson<{ data: ConversationSummary[] }>('/api/v1/conversations?limit=50'))?.data;
+    return (await getJson<{ data: ConversationSummary[] }>(`/api/v1/conversations?limit=50${q}`))?.data;
   } catch {
     return undefined;
   }
 }
 
-export async function loadConversation(id: string): Promise<StoredMessage[] | undefined> {
+export async function loadConversation(id: string): Promise<StoredConversation | undefined> {
   try {
-    return (await getJson<{ messages: StoredMessage[] }>(`/api/v1/conversations/${encodeURIComponent(id)}`))
-      ?.messages;
+    return await getJson<StoredConversation>(conversationPath(id));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function renameConversation(id: string, title: string): Promise<void> {
+  const res = await fetch(conversationPath(id), {
+    ...OPTIONS,
+    method: 'PATCH',
+    headers: { ...OPTIONS.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  if (!res.ok) throw await failure(res);
+}
+
+export async function deleteConversation(id: string): Promise<void> {
+  const res = await fetch(conversationPath(id), { ...OPTIONS, method: 'DELETE' });
+  if (!res.ok && res.status !== 404) throw await failure(res);
+}
+
+/** The models a chat may name, the default first; undefined when the server lists none. */
+export async function listModels(): Promise<ModelInfo[] | undefined> {
+  try {
+    return (await getJson<{ data: ModelInfo[] }>('/api/v1/models'))?.data;
   } catch {
     return undefined;
   }

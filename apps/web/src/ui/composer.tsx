@@ -1,12 +1,14 @@
 /**
  * The question box: Enter sends, Shift+Enter makes a new line; Send becomes Stop while an
- * answer streams (Escape in the box stops too).
+ * answer streams (Escape in the box stops too). What is being typed is kept in localStorage,
+ * so a reload (or a closed tab) does not lose it.
  * @module
  */
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { ask, isBusy, stop } from '../chat/state.ts';
 
 const INPUT_ID = 'question';
+const DRAFT = 'tidewire.draft';
 
 /** Puts the caret back in the question box when the focused control went away (Stop, Retry). */
 export function focusComposerIfLost(): void {
@@ -17,13 +19,34 @@ export function focusComposerIfLost(): void {
   });
 }
 
+function saveDraft(text: string): void {
+  try {
+    if (text) localStorage.setItem(DRAFT, text);
+    else localStorage.removeItem(DRAFT);
+  } catch {
+    // Storage full or disabled: the draft is not kept across a reload, nothing else breaks.
+  }
+}
+
+function loadDraft(): string {
+  try {
+    return localStorage.getItem(DRAFT) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function Composer() {
   const input = useRef<HTMLTextAreaElement>(null);
   const busy = isBusy();
+  useEffect(() => {
+    input.current!.value = loadDraft();
+  }, []);
   const send = () => {
     const text = input.current!.value.trim();
     if (!text || busy) return;
     input.current!.value = '';
+    saveDraft('');
     ask(text);
   };
   return (
@@ -48,6 +71,7 @@ export function Composer() {
         autofocus
         placeholder="Ask anything"
         aria-describedby="question-keys"
+        onInput={(e) => saveDraft(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();

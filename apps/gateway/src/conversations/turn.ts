@@ -1,0 +1,120 @@
+/**
+ * A chat turn's place in its conversation, decided before the stream is admitted and written
+ * after: which conversation (named, found through the parent message, or new), which message
+ * the turn follows (a branch when it is not the newest), what the model reads (that branch,
+ * from the root to the new question), and which model answers (the one asked for, else the
+ * one the conversation used last). A regenerate adds no question: a new answer to the named one.
+ * @module
+ */
+import { badRequest, notFound } from '../errors.ts';
+import type { AnswerRecorder } from '../generation.ts';
+import type { ChatMessage, ModelProvider } from '../models/provider.ts';
+import type { ModelRegistry } from '../models/registry.ts';
+import type { ChatInput } from '../routes/chat-input.ts';
+import type { Conversations } from '../services.ts';
+
+export interface PlannedTurn {
+  model: ModelProvider;
+  /** Stores the question (none for a regenerate); call once the stream is admitted. */
+  open(): Promise<OpenedTurn>;
+}
+
+export interface OpenedTurn {
+  conversationId: string;
+  /** What the model reads: the branch from the root to the new question. */
+  messages: ChatMessage[];
+  /** Starts the stored answer, following the question. */
+  recordAnswer(streamId: string): Promise<AnswerRecorder>;
+}
+
+type Parent = NonNullable<Awaited<ReturnType<Conversations['findMessage']>>>;
+
+/** The named parent message, checked against the user and the named conversation. */
+async function findParent(conversations: Conversations, user: string | null, input: ChatInput) {
+  if (typeof input.parentMessageId !== 'string') return undefined;
+  const parent = await conversations.findMessage(user, input.parentMessageId);
+  if (!parent) throw notFound('message_not_found', `message ${input.parentMessageId} not found`);
+  if (input.conversationId !== undefined && parent.conversationId !== input.conversationId) {
+    throw badRequest(
+      'bad_request',
+      `parent_message_id ${parent.id} is not a message of conversation ${input.conversationId}`,
+    );
+  }
+  if (input.messages.length === 0 && parent.role !== 'user') {
+    throw badRequest(
+      'missing_question',
+      'parent_message_id names an answer: to regenerate, name its question; to ask, send `q`',
+    );
+  }
+  return parent;
+}
+
+function chooseModel(models: ModelRegistry, asked: string | undefined, remembered: string | null) {
+  // A remembered model that is no longer configured falls back to the default.
+  const model =
+    asked === undefined
+      ? (models.resolve(remembered ?? undefined) ?? models.defaultModel)
+      : models.resolve(asked);
+  if (!model)
+    throw badRequest('unknown_model', `unknown model "${asked}"; available: ${models.names.join(', ')}`);
+  return model;
+}
+
+export async function planTurn(
+  conversations: Conversations,
+  models: ModelRegistry,
+  user: string | null,
+  input: ChatInput,
+): Promise<PlannedTurn> {
+  const parent = await findParent(conversations, user, input);
+  const conversationId = parent?.conversationId ?? input.conversationId;
+  const found = conversationId === undefined ? undefined : await conversations.find(user, conversationId);
+  if (conversationId !== undefined && !found)
+    throw notFound('conversation_not_found', `conversation ${conversationId} not found`);
+  const model = chooseModel(models, input.model, found?.model ?? null);
+  return {
+    model,
+    async open() {
+      if (!found) return startConversation(conversations, user, input, model.name);
+      if (found.model !== model.name) await conversations.setModel(found.id, model.name);
+      return continueConversation(conversations, found.id, input, parent);
+    },
+  };
+}
+
+async function startConversation(
+  conversations: Conversations,
+  user: string | null,
+  input: ChatInput,
+  model: string,
+): Promise<OpenedTurn> {
+  const conversationId = await conversations.create(user, input.question, model);
+  const ids = await conversations.add(conversationId, input.messages, { parentId: null });
+  const answerParent = ids.at(-1) ?? null;
+  return {
+    conversationId,
+    messages: input.messages,
+    recordAnswer: (streamId) =>
+      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent }),
+  };
+}
+
+async function continueConversation(
+  conversations: Conversations,
+  conversationId: string,
+  input: ChatInput,
+  parent: Parent | undefined,
+): Promise<OpenedTurn> {
+  const earlier =
+    input.parentMessageId === null
+      ? { leafId: null, messages: [] }
+      : await conversations.branch(conversationId, parent?.id);
+  const ids = await conversations.add(conversationId, input.messages, { parentId: earlier.leafId });
+  const answerParent = ids.at(-1) ?? earlier.leafId;
+  return {
+    conversationId,
+    messages: [...earlier.messages, ...input.messages],
+    recordAnswer: (streamId) =>
+      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent }),
+  };
+}
