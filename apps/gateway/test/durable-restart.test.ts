@@ -11,24 +11,16 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createParser } from '@tidewire/protocol';
 import { SSEConsumer } from '../../../packages/client/src/index.ts';
-import { type SpawnedServer, spawnGateway } from '../../../testing/gateway.ts';
+import { killAndWait, spawnDurableGateway } from '../../../testing/durable-gateway.ts';
+import type { SpawnedServer } from '../../../testing/gateway.ts';
 import { freePort } from '../../../testing/ports.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-restart-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A gateway on a durable store in `data`, paced so an answer lasts several seconds. */
-function startOn(data: string, port: number, env: Record<string, string> = {}): Promise<SpawnedServer> {
-  return spawnGateway({
-    STREAM_STORE: 'durable',
-    STREAM_STORE_PATH: join(data, 'streams.db'),
-    DATABASE_URL: `sqlite:${join(data, 'tidewire.db')}`,
-    DEMO_TOKENS_PER_SEC: '30',
-    PORT: String(port),
-    ...env,
-  });
-}
+/** Paced so an answer lasts several seconds. */
+const PACED = { DEMO_TOKENS_PER_SEC: '30' };
 
 /** A fetch that also keeps the raw text of every stream response, to check the wire itself. */
 function recordingFetch(bodies: Promise<string>[]): typeof fetch {
@@ -87,7 +79,9 @@ async function askThroughRestart(port: number, question: string, cut: () => Prom
 
 async function uncut(question: string): Promise<string> {
   const port = await freePort();
-  const server = await startOn(mkdtempSync(join(dir, 'uncut-')), port, { DEMO_TOKENS_PER_SEC: '0' });
+  const server = await spawnDurableGateway(mkdtempSync(join(dir, 'uncut-')), port, {
+    DEMO_TOKENS_PER_SEC: '0',
+  });
   const { events } = await collectSSE(`${server.url}/api/v1/stream/chat?q=${encodeURIComponent(question)}`);
   await server.stop();
   return answerOf(events);
@@ -99,14 +93,16 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     const reference = await uncut(question);
     const data = mkdtempSync(join(dir, `${signal}-`));
     const port = await freePort();
-    let first: SpawnedServer | undefined = await startOn(data, port, { SHUTDOWN_GRACE_MS: '200' });
+    let first: SpawnedServer | undefined = await spawnDurableGateway(data, port, {
+      ...PACED,
+      SHUTDOWN_GRACE_MS: '200',
+    });
     let second: SpawnedServer | undefined;
     try {
       const got = await askThroughRestart(port, question, async () => {
-        first!.child.kill(signal);
-        await new Promise((resolve) => first!.child.once('exit', resolve));
+        await killAndWait(first!, signal);
         first = undefined;
-        second = await startOn(data, port);
+        second = await spawnDurableGateway(data, port, PACED);
       });
       assert.equal(got.state, 'done');
       assert.equal(got.done, 'stop');

@@ -27,7 +27,7 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
     { question: source.question, conversationId: conversationId.value, resume: source.resume },
     {
       onState: (state, attempt, error) => {
-        connection.value = { state, attempt, message: error?.message };
+        connection.value = { state, attempt, message: error?.message, cause: error?.type };
       },
       onConversation: (id) => {
         setConversation(id);
