@@ -167,7 +167,8 @@ export class DurableStreamStore implements StreamStore {
     target.readers.add(follower);
     return () => {
       target.readers.delete(follower);
-      if (target.readers.size === 0 && !target.writer) this.#live.delete(streamId);
+      if (target.readers.size === 0 && !target.writer && this.#live.get(streamId) === target)
+        this.#live.delete(streamId);
     };
   }
 
