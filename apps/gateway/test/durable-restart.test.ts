@@ -58,6 +58,7 @@ async function askThroughRestart(port: number, question: string, cut: () => Prom
   let deltas = 0;
   let cutting: Promise<void> | undefined;
   let done: string | undefined;
+  let conversation: string | undefined;
   const consumer = new SSEConsumer(`http://127.0.0.1:${port}/api/v1/stream/chat`, {
     body: { q: question },
     fetch: recordingFetch(bodies),
@@ -70,11 +71,21 @@ async function askThroughRestart(port: number, question: string, cut: () => Prom
     onDone: (data) => {
       done = data.reason;
     },
+    onConversation: ({ id }) => {
+      conversation = id;
+    },
   });
   await consumer.connect();
   await cutting;
   const raw = await Promise.all(bodies);
-  return { text: consumer.text, done, state: consumer.state, connections: raw.length, seqs: seqsOnWire(raw) };
+  return {
+    text: consumer.text,
+    done,
+    conversation,
+    state: consumer.state,
+    connections: raw.length,
+    seqs: seqsOnWire(raw),
+  };
 }
 
 async function uncut(question: string): Promise<string> {
@@ -113,6 +124,19 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
         'every event id once, in order',
       );
       assert.ok(second && got.connections >= 2, 'the answer was finished by the second process');
+      const stored = await (await fetch(`${second.url}/api/v1/conversations/${got.conversation}`)).json();
+      assert.deepEqual(
+        stored.messages.map((m: { role: string; content: string; complete: boolean }) => [
+          m.role,
+          m.content,
+          m.complete,
+        ]),
+        [
+          ['user', question, true],
+          ['assistant', reference, true],
+        ],
+        'the conversation keeps the whole answer, complete',
+      );
     } finally {
       await first?.stop();
       await second?.stop();
