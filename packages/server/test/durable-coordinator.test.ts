@@ -9,18 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DurableCoordinator, DurableStreamStore } from '../src/durable/index.ts';
-import { newId } from '../src/index.ts';
+import { newId } from '../src/internal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-durable-coordinator-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const info = (streamId: string) => ({
-  streamId,
-  model: 'demo',
-  conversationId: null,
-  userId: null,
-  createdAt: 1,
-});
+const info = (streamId: string) => ({ streamId, createdAt: 1, meta: { owner: null } });
 
 /** A file with `running` unended streams and one ended stream, as a killed process leaves it. */
 async function fileLeftRunning(path: string, running: string[]): Promise<void> {

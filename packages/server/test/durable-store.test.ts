@@ -13,7 +13,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import { DurableStreamStore, LogFileLockedError } from '../src/durable/index.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
-import { type LogReader, newId, type StreamInfo } from '../src/index.ts';
+import type { LogReader, StreamInfo } from '../src/index.ts';
+import { newId } from '../src/internal.ts';
 import { streamStoreContract } from './store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-durable-'));
@@ -22,10 +23,8 @@ const newPath = () => join(dir, `${newId()}.db`);
 
 const info = (streamId = newId()): StreamInfo => ({
   streamId,
-  model: 'demo',
-  conversationId: null,
-  userId: 'u1',
   createdAt: 1_000,
+  meta: { owner: 'u1', request: { messages: [{ role: 'user', content: 'é ✓' }] } },
 });
 const frame = (seq: number) => `id: s:${seq}\nevent: delta\ndata: {"text":"${seq} ✓"}\n\n`;
 const frames = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => frame(from + k));

@@ -10,7 +10,7 @@ import { DurableStreamStore } from '../src/durable/index.ts';
 
 const [path, streamId] = process.argv.slice(2) as [string, string];
 const store = new DurableStreamStore({ path });
-await store.create({ streamId, model: 'demo', conversationId: null, userId: null, createdAt: Date.now() });
+await store.create({ streamId, createdAt: Date.now(), meta: {} });
 store.follow(streamId, 0, {
   onFrames: (_frames, lastSeq) => process.stdout.write(`delivered ${lastSeq}\n`),
   onEnd: () => process.stdout.write('ended\n'),

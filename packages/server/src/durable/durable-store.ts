@@ -12,7 +12,7 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, StreamInfo, StreamStore } from '../store.ts';
+import type { LogReader, StoredLog, StreamInfo, StreamStore } from '../store.ts';
 import { LogFile, type LogFileOptions, type StreamRow } from './log-file.ts';
 import { WriteBatch } from './write-batch.ts';
 
@@ -118,7 +118,7 @@ export class DurableStreamStore implements StreamStore {
   }
 
   /** Everything a takeover needs: the info, every frame on disk, whether the stream ended. */
-  async read(streamId: string): Promise<{ info: StreamInfo; frames: string[]; ended: boolean } | undefined> {
+  async read(streamId: string): Promise<StoredLog | undefined> {
     this.#assertOpen();
     this.#flush();
     const row = this.#row(streamId);
