@@ -21,6 +21,11 @@ export function rssBytes(pid: number): number {
   return Number(match![1]) * 1024;
 }
 
+/** Bytes `pid` has caused to be written to storage so far (`write_bytes` of /proc/PID/io). */
+export function diskWriteBytes(pid: number): number {
+  return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+}
+
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 
 /** Runs the load client to completion and returns its JSON result. */

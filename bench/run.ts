@@ -10,6 +10,7 @@ import { coalescingSection } from './sections/coalescing.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
+import { storesSection } from './sections/stores.ts';
 import { webRenderSection } from './sections/web-render.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -33,6 +34,14 @@ sections.push(
     quick
       ? { concurrency: 10, seconds: 1, resumes: 50, idleSteps: [500], redisIdle: 300 }
       : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 2000 },
+  ),
+);
+
+sections.push(
+  await storesSection(
+    quick
+      ? { latencyCount: 50, concurrency: 10, seconds: 1, idleCount: 300 }
+      : { latencyCount: 300, concurrency: 50, seconds: 5, idleCount: 2000 },
   ),
 );
 

@@ -45,6 +45,13 @@ const schema = z.object({
   /** Compared without case or spaces: `Production` is production (and refuses to start open). */
   NODE_ENV: optionalText.transform((v) => v?.trim().toLowerCase() || undefined),
   REDIS_URL: optionalText,
+  /**
+   * Where stream logs live without REDIS_URL: `memory` (lost on restart) or `durable` (a SQLite
+   * file on this host, so a restart continues every answer). Ignored when REDIS_URL is set.
+   */
+  STREAM_STORE: z.enum(['memory', 'durable']).default('memory'),
+  /** The file of the durable store (its folder is created). */
+  STREAM_STORE_PATH: z.string().min(1).default('./data/streams.db'),
   DATABASE_URL: z.string().default('sqlite:./data/tidewire.db'),
   /** Unsent bytes a slow client may pile up before its connection is closed (it can resume). */
   SSE_MAX_UNSENT_BYTES: int(1024 * 1024, 1024),

@@ -39,10 +39,16 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-/** The stream store and, with Redis, the coordinator of instances and the client limits share. */
+/**
+ * The stream store and its coordinator: with Redis, of instances (and the client the limits
+ * share); with the durable store, of this process and its next start, which continues the
+ * generations this one leaves running.
+ */
 async function createStore(
   config: Config,
+  log: Log,
 ): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
+  if (!config.REDIS_URL && config.STREAM_STORE === 'durable') return createDurableStore(config, log);
   if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
   await checkRedis(config.REDIS_URL); // its client retries forever: fail fast at start instead
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
@@ -53,10 +59,26 @@ async function createStore(
   return { store, coordinator, redis: store.client };
 }
 
+async function createDurableStore(config: Config, log: Log) {
+  const { DurableStreamStore, DurableCoordinator } = await import('@tidewire/server/durable');
+  const store = new DurableStreamStore({
+    path: config.STREAM_STORE_PATH,
+    lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
+  });
+  const coordinator = new DurableCoordinator(store, {
+    onError: (error, stream) =>
+      log.error({ stream, error: error.message }, 'could not continue a generation after the restart'),
+  });
+  const orphans = await store.orphans();
+  if (orphans.length > 0)
+    log.info({ streams: orphans.length }, 'continuing the generations the last run left running');
+  return { store, coordinator };
+}
+
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
   if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) await checkPostgres(config.DATABASE_URL);
-  const { store, coordinator, redis } = await createStore(config);
+  const { store, coordinator, redis } = await createStore(config, log);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);
   const engine = createChatEngine({

@@ -52,6 +52,8 @@ export interface Connection {
   state: ConsumerState | 'idle';
   attempt: number;
   message?: string;
+  /** The type of the error behind a reconnect or failure (`network_error`: the server is out of reach). */
+  cause?: string;
 }
 
 export type Theme = 'light' | 'dark' | 'auto';

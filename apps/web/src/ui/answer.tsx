@@ -37,7 +37,7 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
     },
     {
       onState: (state, attempt, error) => {
-        connection.value = { state, attempt, message: error?.message };
+        connection.value = { state, attempt, message: error?.message, cause: error?.type };
       },
       onStream: (streamId) => update(message.key, { streamId }),
       onConversation: (id) => {

@@ -1,5 +1,6 @@
 /**
- * The connection state under the thread: connecting, streaming, reconnecting (attempt n),
+ * The connection state under the thread: connecting, streaming, reconnecting (attempt n; when
+ * the server is out of reach, most often a restart, it says so: the answer resumes after it),
  * offline, or failed with a Retry button that resumes the stream.
  * @module
  */
@@ -7,11 +8,14 @@ import { connection, isBusy, messages, retry } from '../chat/state.ts';
 import { focusComposerIfLost } from './composer.tsx';
 
 export function ConnectionStatus() {
-  const { state, attempt, message } = connection.value;
+  const { state, attempt, message, cause } = connection.value;
   const labels: Record<string, string> = {
     connecting: 'Connecting…',
     streaming: 'Streaming',
-    reconnecting: `Reconnecting (attempt ${attempt})…`,
+    reconnecting:
+      cause === 'network_error'
+        ? `The server restarted or is out of reach; resuming the answer (attempt ${attempt})…`
+        : `Reconnecting (attempt ${attempt})…`,
     offline: 'Offline: waiting for the network…',
     failed: `Connection failed${message ? `: ${message}` : ''}`,
   };
