@@ -1,16 +1,22 @@
 /**
  * `npm start`: reads the configuration, starts the gateway, prints the one `listening on`
- * line on stdout, and shuts down gracefully on SIGTERM / SIGINT.
+ * line on stdout, and shuts down gracefully on SIGTERM / SIGINT. A start that cannot succeed
+ * (a bad setting, an unreachable Redis or PostgreSQL, a taken address) ends with one line on
+ * stderr; those checks run before the gateway's own modules load, so they answer in seconds.
  * @module
  */
 import { ConfigError, loadConfig } from './config.ts';
-import { startGateway } from './server.ts';
-import { StartupError } from './startup-checks.ts';
+import type { Gateway } from './server.ts';
+import { checkAddress, checkDependencies, StartupError } from './startup-checks.ts';
 
 export async function main(): Promise<void> {
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Gateway;
   try {
-    gateway = await startGateway(loadConfig());
+    const config = loadConfig();
+    await checkAddress(config.HOST, config.PORT);
+    await checkDependencies(config);
+    const { startGateway } = await import('./server.ts');
+    gateway = await startGateway(config);
   } catch (error) {
     // A bad setting (exit 2) or an unreachable service / taken address (exit 1): one line, no stack.
     if (!(error instanceof ConfigError || error instanceof StartupError)) throw error;

@@ -26,7 +26,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
-import { checkPostgres, checkRedis, listenError } from './startup-checks.ts';
+import { listenError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -50,7 +50,6 @@ async function createStore(
 ): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
   if (!config.REDIS_URL && config.STREAM_STORE === 'durable') return createDurableStore(config, log);
   if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
-  await checkRedis(config.REDIS_URL); // its client retries forever: fail fast at start instead
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
@@ -77,7 +76,6 @@ async function createDurableStore(config: Config, log: Log) {
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
-  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) await checkPostgres(config.DATABASE_URL);
   const { store, coordinator, redis } = await createStore(config, log);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Config } from './config.ts';
+
 /** How long a start-up check waits for a server to answer. */
 export const STARTUP_CHECK_MS = 1_500;
 
@@ -102,6 +104,26 @@ export async function checkPostgres(url: string, ms = STARTUP_CHECK_MS): Promise
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** Checks the Redis and PostgreSQL the configuration names (the Redis client alone would retry forever). */
+export async function checkDependencies(config: Pick<Config, 'REDIS_URL' | 'DATABASE_URL'>): Promise<void> {
+  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) await checkPostgres(config.DATABASE_URL);
+  if (config.REDIS_URL) await checkRedis(config.REDIS_URL);
+}
+
+/**
+ * Listens on `HOST`:`PORT` for a moment, so a taken or forbidden address is told before the
+ * gateway loads (the gateway's own `listen` still reports a port taken in between).
+ */
+export async function checkAddress(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error) => reject(listenError(error, host, port)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 /** Turns a failed `listen` into a `StartupError` naming `PORT`/`HOST`; other errors pass through. */

@@ -123,6 +123,11 @@ test('after all of that the server still streams', async () => {
   assert.equal(events.at(-1)?.event, 'done');
 });
 
+test('a sign-in body that is not JSON is 400 invalid_json, not a wrong password', async () => {
+  await expectError('/login', post('{"name": "bob", "pass'), 400, 'invalid_json');
+  await expectError('/login', post(''), 400, 'invalid_json');
+});
+
 test('a truncated multipart sign-in form is 400 bad_request, not a server error', async () => {
   const truncated = '--X\r\nContent-Disposition: form-data; name="name"\r\n\r\nbob';
   await expectError(

@@ -10,8 +10,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { ROOT, TEST_ENV } from '../../../testing/gateway.ts';
+import { ROOT, startTestGateway, TEST_ENV } from '../../../testing/gateway.ts';
 import { freePort } from '../../../testing/ports.ts';
+import { StartupError } from '../src/startup-checks.ts';
 
 /** The most a failed start may take; the entry is killed past it (and the test fails). */
 const START_FAILURE_BOUND_MS = 5_000;
@@ -115,6 +116,19 @@ test('PORT already in use: one line naming PORT and the address, non-zero exit',
   const ended = await startExpectingFailure({ PORT: String(port) });
   assertClearFailure(ended, 'PORT');
   assert.match(ended.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`), 'names the address taken');
+});
+
+test('a port taken between the check and the listen: the gateway closes what it opened and names PORT', async () => {
+  const { port } = await silentServer();
+  const outcome = await startTestGateway({ PORT: String(port) }).then(
+    async (gateway) => {
+      await gateway.shutdown();
+      return new Error('listened on a taken port');
+    },
+    (error: Error) => error,
+  );
+  assert.ok(outcome instanceof StartupError, outcome.message);
+  assert.match(outcome.message, new RegExp(`^PORT=${port}: 127\\.0\\.0\\.1:${port} is already in use`));
 });
 
 test('an invalid setting still ends with its own message (exit code 2)', async () => {

@@ -29,22 +29,22 @@ button{background:#0b6bcb;color:#fff;border:0}.error{color:#b42318}</style></hea
 <button type="submit">Sign in</button></form></body></html>`;
 }
 
-/** The sign-in form's fields; a form that cannot be read (cut short, malformed) is 400. */
-async function formOf(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+/** The sign-in body, a form or JSON; one that cannot be read (cut short, malformed) is 400. */
+async function bodyOf(c: Context<AppEnv>, form: boolean): Promise<Record<string, unknown>> {
   try {
-    return await c.req.parseBody();
+    const body: unknown = form ? await c.req.parseBody() : await c.req.json();
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   } catch (error) {
-    if (clientWentAway(error, c.req.raw)) throw error; // not a bad form: nobody is left to tell
-    throw badRequest(
-      'bad_request',
-      'the sign-in form could not be read: send name and password as a form or JSON',
-    );
+    if (clientWentAway(error, c.req.raw)) throw error; // not a bad body: nobody is left to tell
+    throw form
+      ? badRequest('bad_request', 'the sign-in form could not be read: send name and password')
+      : badRequest('invalid_json', 'the request body is not valid JSON: send {"name": …, "password": …}');
   }
 }
 
 async function credentials(c: Context<AppEnv>): Promise<{ name: string; password: string; form: boolean }> {
   const form = !c.req.header('content-type')?.includes('application/json');
-  const body = (form ? await formOf(c) : await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+  const body = await bodyOf(c, form);
   const name = typeof body.name === 'string' ? body.name : '';
   const password = typeof body.password === 'string' ? body.password : '';
   return { name, password, form };
