@@ -7,9 +7,9 @@
  */
 import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
 import { DeltaCoalescer } from './coalescer.ts';
+import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
-import { newId } from './ids.ts';
 import type { LogWriter, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 

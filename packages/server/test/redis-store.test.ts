@@ -75,7 +75,10 @@ test('two stores writing one stream concurrently, appends pipelined, never inter
       Array.from({ length: 20 }, (_, k) =>
         store.append(streamId, 4 + k, `${id} ${4 + k}`, { id, first: id === 'b' && k === 0 }).then(
           () => true,
-          (error) => (assert.equal(error.type, 'writer_fenced'), false),
+          (error) => {
+            assert.equal(error.type, 'writer_fenced');
+            return false;
+          },
         ),
       );
     await Promise.all([...write(a, 'a'), ...write(b, 'b')]);
