@@ -85,7 +85,11 @@ test('two stores writing one stream concurrently, appends pipelined, never inter
     const frames = (await a.read(streamId))!.frames;
     const writers = new Set(frames.slice(3).map((f) => f.split(' ')[0]));
     assert.ok(writers.size <= 1, `round ${round}: ${frames.join(', ')}`);
-    frames.forEach((f, k) => assert.equal(Number(f.split(' ')[1]), k + 1, 'in sequence'));
+    assert.deepEqual(
+      frames.map((f) => Number(f.split(' ')[1])),
+      frames.map((_, k) => k + 1),
+      'in sequence',
+    );
   }
   await a.close();
   await b.close();
