@@ -74,6 +74,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
   readonly #hello: (stream: { streamId: string; meta: M; ts: number }) => unknown;
   readonly #streamContext: StreamContext;
   readonly #failureFrames: string;
+  #closing = false;
 
   constructor(options: EngineOptions<E, M> = {}) {
     this.#store = options.store ?? new MemoryStreamStore();
@@ -219,6 +220,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
    * another owner continues them.
    */
   async close(): Promise<void> {
+    this.#closing = true;
     this.#heartbeat.stop();
     for (const stream of [...this.#running.values()]) {
       if (!this.#coordinator) {
@@ -239,9 +241,17 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   #streamEnded(stream: Stream<E, M>): void {
     this.#running.delete(stream.id);
-    if (!stream.abandoned) {
-      this.#coordinator?.release(stream.id).catch((error) => this.#observer.onError?.(error, stream.info));
-    }
+    // An abandoned writer whose store refused it (fenced by a takeover, or the store failed)
+    // may still hold the lease: hand it off, so whoever continues reads the log afresh. (A
+    // writer that lost its lease hands off nothing: the lease is no longer its own.)
+    // (`close` hands its streams off itself.)
+    const coordinator = this.#coordinator;
+    const letGo = !stream.abandoned
+      ? coordinator?.release(stream.id)
+      : this.#closing
+        ? undefined
+        : coordinator?.handOff(stream.id);
+    letGo?.catch((error) => this.#observer.onError?.(error, stream.info));
     this.#observer.onStreamEnd?.(stream.info, Date.now() - stream.info.createdAt);
   }
 }

@@ -11,3 +11,15 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * `WriterFencedError`: the store refused an append or end because another writer owns the log
+ * now (a takeover) or the sequence number is not the next one. The writer steps aside.
+ */
+export class WriterFencedError extends Error {
+  readonly type = 'writer_fenced';
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriterFencedError';
+  }
+}

@@ -13,7 +13,7 @@ export {
   type OpenResult,
   StreamEngine,
 } from './engine.ts';
-export { StoreUnavailableError } from './errors.ts';
+export { StoreUnavailableError, WriterFencedError } from './errors.ts';
 export {
   createWebHandlers,
   type HandlerOptions,
@@ -26,6 +26,6 @@ export type { EngineObserver } from './observer.ts';
 export type { StreamReader } from './reader.ts';
 export { type ResumePoint, resumePoint } from './resume-point.ts';
 export type { SinkObserver, SSESink } from './sink.ts';
-export type { LogReader, StoredLog, StreamInfo, StreamStore } from './store.ts';
+export type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
 export type { EndReason, Stream } from './stream.ts';
 export { type SSEResponseOptions, sseResponse } from './web-response.ts';

@@ -4,13 +4,16 @@
  * never fall between them.
  * @module
  */
-import type { LogReader, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import { WriterFencedError } from './errors.ts';
+import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
 
 interface MemoryLog {
   info: StreamInfo;
   /** `frames[i]` holds the frame of sequence number `i + 1`. */
   frames: string[];
   ended: boolean;
+  /** The writer of the last frame (see `LogWriter`). */
+  writer?: string;
   readers: Set<LogReader>;
   expiry?: ReturnType<typeof setTimeout>;
 }
@@ -23,18 +26,20 @@ export class MemoryStreamStore implements StreamStore {
     this.#logs.set(info.streamId, { info, frames: [], ended: false, readers: new Set() });
   }
 
-  append(streamId: string, seq: number, frame: string): void {
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter): void {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
     if (seq !== log.frames.length + 1)
-      throw new Error(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
+      throw new WriterFencedError(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
+    fence(streamId, log, writer);
     log.frames.push(frame);
     for (const reader of log.readers) reader.onFrames([frame], seq);
   }
 
-  async end(streamId: string, retentionMs: number): Promise<void> {
+  async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) return;
+    fence(streamId, log, writer);
     log.ended = true;
     for (const reader of log.readers) reader.onEnd();
     log.readers.clear();
@@ -80,4 +85,12 @@ export class MemoryStreamStore implements StreamStore {
     for (const log of this.#logs.values()) clearTimeout(log.expiry);
     this.#logs.clear();
   }
+}
+
+/** Refuses a writer that follows another writer's frame, unless this is its first call. */
+function fence(streamId: string, log: MemoryLog, writer: LogWriter | undefined): void {
+  if (!writer) return;
+  if (!writer.first && log.writer !== undefined && log.writer !== writer.id)
+    throw new WriterFencedError(`stream ${streamId}: another writer continues this stream`);
+  log.writer = writer.id;
 }

@@ -33,16 +33,33 @@ export interface LogReader {
   onError(error: Error): void;
 }
 
+/**
+ * Who appends to a log. A stream has one writer at a time, but a takeover can start while the
+ * old owner's last appends are still on their way: a writer's `first` append may follow any
+ * writer's entry, every later one only its own, so two writers can never interleave.
+ */
+export interface LogWriter {
+  /** Unique per writer (per `Stream` object). */
+  id: string;
+  /** True on the writer's first call (append or end) for this stream. */
+  first: boolean;
+}
+
 export interface StreamStore {
   /** Registers a new, empty stream. */
   create(info: StreamInfo): Promise<void>;
   /**
-   * Appends the frame with sequence number `seq` (the previous one plus 1). A store may refuse
-   * a `seq` that is not the next one (a fenced writer). Memory stores return synchronously.
+   * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
+   * that is not the next one, and (given `writer`) an append after another writer's entry
+   * unless it is this writer's first: a fenced writer's append fails. Memory stores return
+   * synchronously.
    */
-  append(streamId: string, seq: number, frame: string): void | Promise<void>;
-  /** Marks the stream ended; its log stays readable for `retentionMs`, then is freed. */
-  end(streamId: string, retentionMs: number): Promise<void>;
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter): void | Promise<void>;
+  /**
+   * Marks the stream ended (fenced like `append`); its log stays readable for `retentionMs`,
+   * then is freed.
+   */
+  end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void>;
   /** The stream's info, or undefined when unknown or expired. */
   info(streamId: string): Promise<StreamInfo | undefined>;
   /** The whole log, or undefined when unknown or expired. */

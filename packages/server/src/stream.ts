@@ -7,9 +7,10 @@
  */
 import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
 import { DeltaCoalescer } from './coalescer.ts';
+import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
-import type { StreamInfo, StreamStore } from './store.ts';
+import type { LogWriter, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface StreamLimits {
@@ -60,6 +61,9 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
+  /** This writer's id in the store's fence; `#wrote` once it has called the store. */
+  readonly #writerId = newId();
+  #wrote = false;
   #failure: Error | undefined;
   /** Settles once the stream has ended and its last event is in the store. */
   readonly finished: Promise<void>;
@@ -224,11 +228,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #write(seq: number, frame: string): void {
     if (this.#failure) return;
     try {
-      const result = this.#context.store.append(this.id, seq, frame);
+      const result = this.#context.store.append(this.id, seq, frame, this.#writer());
       if (result) this.#pending = this.#pending.then(() => result).catch((error) => this.#storeFailed(error));
     } catch (error) {
       this.#storeFailed(error as Error);
     }
+  }
+
+  /** Who calls the store now: `first` only on this writer's first call. */
+  #writer(): LogWriter {
+    const writer = { id: this.#writerId, first: !this.#wrote };
+    this.#wrote = true;
+    return writer;
   }
 
   #storeFailed(error: Error): void {
@@ -245,7 +256,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       // A writer whose appends failed (a fenced writer: another owner took the stream over;
       // or the store is down) must not end a log it no longer writes: it steps aside as an
       // abandoned writer, and the stream's next owner continues from the log.
-      if (!this.#failure) await this.#context.store.end(this.id, this.#context.limits.retentionMs);
+      if (!this.#failure)
+        await this.#context.store.end(this.id, this.#context.limits.retentionMs, this.#writer());
     } catch (error) {
       this.#storeFailed(error as Error);
     }

@@ -59,3 +59,38 @@ describe('RedisStreamStore', () => {
     await store.close();
   });
 });
+
+test('two stores writing one stream concurrently, appends pipelined, never interleave', async () => {
+  const [a, b] = [
+    await RedisStreamStore.connect({ url: redis.url }),
+    await RedisStreamStore.connect({ url: redis.url }),
+  ];
+  for (let round = 0; round < 20; round++) {
+    const streamId = newId();
+    await a.create({ streamId, meta: {}, createdAt: 1 });
+    for (let seq = 1; seq <= 3; seq++)
+      await a.append(streamId, seq, `common ${seq}`, { id: 'a', first: seq === 1 });
+    // Both write seq 4…23 at once without waiting (pipelined), as an old owner and its taker do.
+    const write = (store: RedisStreamStore, id: string) =>
+      Array.from({ length: 20 }, (_, k) =>
+        store.append(streamId, 4 + k, `${id} ${4 + k}`, { id, first: id === 'b' && k === 0 }).then(
+          () => true,
+          (error) => {
+            assert.equal(error.type, 'writer_fenced');
+            return false;
+          },
+        ),
+      );
+    await Promise.all([...write(a, 'a'), ...write(b, 'b')]);
+    const frames = (await a.read(streamId))!.frames;
+    const writers = new Set(frames.slice(3).map((f) => f.split(' ')[0]));
+    assert.ok(writers.size <= 1, `round ${round}: ${frames.join(', ')}`);
+    assert.deepEqual(
+      frames.map((f) => Number(f.split(' ')[1])),
+      frames.map((_, k) => k + 1),
+      'in sequence',
+    );
+  }
+  await a.close();
+  await b.close();
+});

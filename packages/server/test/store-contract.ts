@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogReader, StreamInfo, StreamStore } from '../src/index.ts';
+import type { LogReader, LogWriter, StreamInfo, StreamStore } from '../src/index.ts';
 import { newId } from '../src/internal.ts';
 
 interface Recorded {
@@ -156,4 +156,53 @@ export function streamStoreContract(makeStore: () => Promise<StreamStore>): void
     await assert.rejects(async () => store.append(i.streamId, 2, frame(2)));
     await store.close();
   });
+
+  test('a taker and a late old owner never interleave: the first to write after the common point keeps the log', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    const owner = writer('owner');
+    for (let seq = 1; seq <= 3; seq++) await store.append(i.streamId, seq, frame(seq), owner());
+    // The taker read 3 frames and writes 4 first; the old owner's pipelined 4 and 5 arrive late.
+    const taker = writer('taker');
+    await store.append(i.streamId, 4, frame(4), taker());
+    await assert.rejects(async () => store.append(i.streamId, 4, frame(4), owner()), {
+      type: 'writer_fenced',
+    });
+    await assert.rejects(async () => store.append(i.streamId, 5, frame(5), owner()), {
+      type: 'writer_fenced',
+    });
+    await assert.rejects(store.end(i.streamId, 1000, owner()), { type: 'writer_fenced' });
+    await store.append(i.streamId, 5, 'taker 5', taker());
+    await store.end(i.streamId, 1000, taker());
+    const log = await store.read(i.streamId);
+    assert.deepEqual(log?.frames, [frame(1), frame(2), frame(3), frame(4), 'taker 5']);
+    assert.equal(log?.ended, true);
+    await store.close();
+  });
+
+  test('a taker that lost the race to the old owner is refused for good', async () => {
+    const store = await makeStore();
+    const i = info();
+    await store.create(i);
+    const owner = writer('owner');
+    for (let seq = 1; seq <= 4; seq++) await store.append(i.streamId, seq, frame(seq), owner());
+    const taker = writer('taker');
+    await assert.rejects(async () => store.append(i.streamId, 4, 'taker 4', taker()), {
+      type: 'writer_fenced',
+    });
+    await assert.rejects(async () => store.append(i.streamId, 5, 'taker 5', taker()), {
+      type: 'writer_fenced',
+    });
+    await assert.rejects(store.end(i.streamId, 1000, taker()), { type: 'writer_fenced' });
+    await store.append(i.streamId, 5, frame(5), owner());
+    assert.deepEqual((await store.read(i.streamId))?.frames, [1, 2, 3, 4, 5].map(frame));
+    await store.close();
+  });
+}
+
+/** A writer as a `Stream` presents itself: `first` only on its first call. */
+function writer(id: string): () => LogWriter {
+  let calls = 0;
+  return () => ({ id, first: calls++ === 0 });
 }

@@ -1,17 +1,21 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
- * the entry id is the contract's sequence number and a second writer of the same SEQ is
- * refused by Redis itself (free fencing when another instance takes a generation over).
+ * the entry id is the contract's sequence number.
+ * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
+ * may append only right after the log's last entry and, past its first append, only after
+ * its own entry, so a takeover and a late old owner never interleave their text.
  * Replay is `XRANGE`; live reading is one multiplexed blocking `XREAD` per process for all the
  * streams it follows, never one connection per client. An entry with the field `end` marks
  * the end; at the end the keys get the retention TTL.
  * @module
  */
 import { createClient, type RedisClientType } from '@redis/client';
-import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
+import { FENCED_APPEND, FENCED_END, type Script, scriptReply } from './scripts.ts';
 
 /** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
 // biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
@@ -60,26 +64,34 @@ export class RedisStreamStore implements StreamStore {
     if (created !== 'OK') throw new Error(`stream ${info.streamId} exists`);
   }
 
-  append(streamId: string, seq: number, frame: string): Promise<void> {
-    const log = keys.log(streamId);
-    return this.#run(async () => {
-      await this.client.sendCommand(['XADD', log, `0-${seq}`, 'f', frame]);
-      if (seq === 1) await this.client.pExpire(log, RUNNING_TTL_MS);
-    });
+  async append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
+    const by = writer ?? { id: newId(), first: true };
+    const args = [String(seq), frame, by.id, by.first ? '1' : '0', String(RUNNING_TTL_MS)];
+    await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
   }
 
-  async end(streamId: string, retentionMs: number): Promise<void> {
-    const log = keys.log(streamId);
-    const top = await this.#run(() => this.client.sendCommand(['XREVRANGE', log, '+', '-', 'COUNT', '1']));
-    const lastSeq = seqOf((top as unknown as [string, string[]][])[0]?.[0] ?? '0-0');
-    await this.#run(() =>
-      this.client
-        .multi()
-        .addCommand(['XADD', log, `0-${lastSeq + 1}`, 'end', '1'])
-        .pExpire(log, retentionMs)
-        .pExpire(keys.info(streamId), retentionMs)
-        .exec(),
-    );
+  async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
+    const by = writer ?? { id: newId(), first: true };
+    const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
+    await this.#fenced(streamId, FENCED_END, [keys.log(streamId), keys.info(streamId)], args);
+  }
+
+  /** Runs a fencing script; its refusal becomes a `WriterFencedError`. */
+  async #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
+    const reply = await this.#run(() => this.#script(script, scriptKeys, args));
+    const refusal = scriptReply(reply);
+    if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
+  }
+
+  /** `EVALSHA`, loading the script with `EVAL` when Redis does not know it (after a restart). */
+  async #script(script: Script, scriptKeys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(scriptKeys.length), ...scriptKeys, ...args];
+    try {
+      return await this.client.sendCommand(['EVALSHA', script.sha, ...tail]);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.client.sendCommand(['EVAL', script.source, ...tail]);
+    }
   }
 
   async info(streamId: string): Promise<StreamInfo | undefined> {

@@ -1,0 +1,62 @@
+/**
+ * The Lua scripts that fence a Redis log's writers. Each entry carries its writer's id in the
+ * field `w`; a script appends sequence number N only when the last entry is N-1 and (this is
+ * the writer's first call, or the last entry is its own). Run atomically by Redis, so two
+ * writers of one stream (a takeover racing the old owner's pipelined appends) can never
+ * interleave: whoever writes first after the common point keeps the log.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+
+export interface Script {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** Sets `last` (sequence number of the last entry), `writer` and `ended` of the log KEYS[1]. */
+const LAST_ENTRY = `local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last, writer, ended = 0, false, false
+if #top > 0 then
+  local id = top[1][1]
+  last = tonumber(string.sub(id, string.find(id, '-', 1, true) + 1))
+  local fields = top[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'w' then writer = fields[i + 1] end
+    if fields[i] == 'end' then ended = true end
+  end
+end
+local function refused(first, by)
+  if ended then return 'the log has ended' end
+  if first ~= '1' and writer and writer ~= by then return 'another writer continues this stream' end
+  return false
+end
+`;
+
+/** ARGV: seq, frame, writer id, first ('1'/'0'), running TTL (ms). Returns 'OK' or why not. */
+export const FENCED_APPEND = script(`${LAST_ENTRY}
+local seq = tonumber(ARGV[1])
+if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq end
+local why = refused(ARGV[4], ARGV[3])
+if why then return why end
+redis.call('XADD', KEYS[1], '0-' .. seq, 'f', ARGV[2], 'w', ARGV[3])
+if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+return 'OK'`);
+
+/** KEYS: log, info. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
+export const FENCED_END = script(`${LAST_ENTRY}
+if ended then return 'OK' end
+local why = refused(ARGV[2], ARGV[1])
+if why then return why end
+redis.call('XADD', KEYS[1], '0-' .. (last + 1), 'end', '1', 'w', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 'OK'`);
+
+/** A script's refusal, or undefined when it did its work. */
+export function scriptReply(reply: unknown): string | undefined {
+  return reply === 'OK' ? undefined : String(reply);
+}
