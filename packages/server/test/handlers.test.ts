@@ -1,0 +1,183 @@
+/**
+ * The handler sets' rules, for any vocabulary: unknown and foreign streams are the same 404
+ * (`engine.open` says `not_found` for both), a start request naming a resume point resumes and
+ * never starts the job again, and the app's `run` decides how the stream ends — a throw fails
+ * it, a return ends it with `done {reason: "stop"}`.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { createWebHandlers, TidewireError } from '../src/index.ts';
+import { createNodeHandlers } from '../src/node/index.ts';
+import { eventsOf, jobApp, runJob } from './job-fixtures.ts';
+
+const BASE = 'http://app.test';
+const UNKNOWN = '0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b';
+const ada = { 'x-user': 'ada' };
+const eve = { 'x-user': 'eve' };
+
+/** A finished job of ada's, and the app that ran it. */
+async function finishedJob() {
+  const app = jobApp();
+  app.halfway.open();
+  const stream = await app.engine.start({ meta: { user: 'ada' } });
+  await runJob(stream, app.halfway.opened);
+  await stream.end();
+  return { app, stream };
+}
+
+test('engine.open answers not_found for an unknown stream and for one authorize refuses', async () => {
+  const { app, stream } = await finishedJob();
+  const point = { streamId: stream.id, afterSeq: 0 };
+  assert.deepEqual(await app.engine.open({ streamId: UNKNOWN, afterSeq: 0 }), { status: 'not_found' });
+  const seen: unknown[] = [];
+  const refuse = (meta: unknown) => {
+    seen.push(meta);
+    return false;
+  };
+  const refused = await app.engine.open(point, { authorize: refuse });
+  assert.deepEqual(refused, { status: 'not_found' });
+  assert.deepEqual(seen, [{ user: 'ada' }], 'authorize is asked with the stream meta');
+  const opened = await app.engine.open(point, { authorize: async (meta) => meta.user === 'ada' });
+  assert.equal(opened.status, 'attached');
+  assert.deepEqual(opened.status === 'attached' && opened.info.meta, { user: 'ada' });
+  await app.engine.close();
+});
+
+test('Web handlers answer an unknown or foreign stream with the same 404 stream_not_found', async () => {
+  const { app, stream } = await finishedJob();
+  const handlers = createWebHandlers(app.engine, app.options);
+  const answers = [
+    await handlers.resume(new Request(`${BASE}/jobs/${UNKNOWN}`, { headers: ada }), UNKNOWN),
+    await handlers.resume(new Request(`${BASE}/jobs/${stream.id}`, { headers: eve }), stream.id),
+    await handlers.resume(
+      new Request(`${BASE}/jobs`, { headers: { ...eve, 'Last-Event-ID': `${stream.id}:2` } }),
+    ),
+    await handlers.start(
+      new Request(`${BASE}/jobs`, { method: 'POST', headers: { 'Last-Event-ID': `${UNKNOWN}:1` } }),
+    ),
+    await handlers.cancel(
+      new Request(`${BASE}/jobs/${stream.id}`, { method: 'DELETE', headers: eve }),
+      stream.id,
+    ),
+  ];
+  for (const answer of answers) {
+    assert.equal(answer.status, 404);
+    assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
+    const body = (await answer.json()) as { error: { type: string; message: string } };
+    assert.equal(body.error.type, 'stream_not_found');
+    assert.match(body.error.message, /unknown or has expired/);
+  }
+  assert.equal(app.starts, 0);
+  await app.engine.close();
+});
+
+test('Node handlers answer an unknown or foreign stream with a 404 stream_not_found', async (t) => {
+  const { app, stream } = await finishedJob();
+  const handlers = createNodeHandlers(app.engine, app.options);
+  const server = createServer((req, res) => {
+    const id = req.url?.split('/')[2];
+    if (req.method === 'POST') return void handlers.start(req, res);
+    return void handlers.resume(req, res, id);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const answers = [
+    await fetch(`${base}/jobs/${UNKNOWN}`, { headers: ada }),
+    await fetch(`${base}/jobs/${stream.id}`, { headers: eve }),
+    await fetch(`${base}/jobs`, { method: 'POST', headers: { 'Last-Event-ID': `${UNKNOWN}:1` } }),
+  ];
+  for (const answer of answers) {
+    assert.equal(answer.status, 404);
+    assert.equal(((await answer.json()) as { error: { type: string } }).error.type, 'stream_not_found');
+  }
+  const own = await fetch(`${base}/jobs`, {
+    method: 'POST',
+    headers: { ...ada, 'Last-Event-ID': `${stream.id}:11` },
+  });
+  assert.equal(own.status, 200);
+  assert.deepEqual(
+    eventsOf(await own.text()).map(([event]) => event),
+    ['progress', 'result', 'done'],
+    'events after seq 11 (hello + 10 progress)',
+  );
+  assert.equal(app.starts, 0, "a start request with Last-Event-ID never calls the app's start");
+  await app.engine.close();
+});
+
+test("Web handlers: a start request with Last-Event-ID resumes and never calls the app's start", async () => {
+  const { app, stream } = await finishedJob();
+  const handlers = createWebHandlers(app.engine, app.options);
+  const lastEventId = `${stream.id}:${stream.lastSeq - 1}`;
+  const answer = await handlers.start(
+    new Request(`${BASE}/jobs`, {
+      method: 'POST',
+      headers: { ...ada, 'Last-Event-ID': lastEventId },
+      body: '{}',
+    }),
+  );
+  assert.equal(answer.status, 200);
+  assert.deepEqual(eventsOf(await answer.text()), [['done', { reason: 'stop' }]]);
+  const byQuery = await handlers.start(
+    new Request(`${BASE}/jobs?last_event_id=${lastEventId}`, { method: 'POST', headers: ada }),
+  );
+  assert.deepEqual(eventsOf(await byQuery.text()), [['done', { reason: 'stop' }]]);
+  assert.equal(app.starts, 0);
+  await app.engine.close();
+});
+
+/** Starts a job whose `run` is `run`, reads the whole response, returns its events. */
+async function eventsOfRun(run: () => Promise<void> | void): Promise<[string, unknown][]> {
+  const app = jobApp();
+  const handlers = createWebHandlers(app.engine, { start: () => ({ meta: { user: 'ada' }, run }) });
+  const answer = await handlers.start(new Request(`${BASE}/jobs`, { method: 'POST' }));
+  const events = eventsOf(await answer.text());
+  await app.engine.close();
+  return events;
+}
+
+test('a run that returns without ending the stream ends it with done {reason: "stop"}', async () => {
+  assert.deepEqual(await eventsOfRun(() => {}), [['done', { reason: 'stop' }]]);
+});
+
+test('a run that throws ends the stream with error then done {reason: "error"}', async () => {
+  assert.deepEqual(
+    await eventsOfRun(async () => {
+      throw new Error('disk on fire');
+    }),
+    [
+      ['error', { type: 'internal_error', message: 'the stream failed' }],
+      ['done', { reason: 'error' }],
+    ],
+    'an unknown failure is reported without its detail',
+  );
+  assert.deepEqual(
+    await eventsOfRun(() => {
+      throw new TidewireError('upstream_error', 'the renderer is down');
+    }),
+    [
+      ['error', { type: 'upstream_error', message: 'the renderer is down' }],
+      ['done', { reason: 'error' }],
+    ],
+    'a TidewireError keeps its type and message',
+  );
+});
+
+test('a start naming a stream id that exists is a stream_exists error (409 from the handlers)', async () => {
+  const app = jobApp();
+  await app.engine.start({ meta: { user: 'ada' }, id: 'job-1' });
+  await assert.rejects(
+    app.engine.start({ meta: { user: 'ada' }, id: 'job-1' }),
+    (error: unknown) =>
+      TidewireError.isInstance(error) && error.type === 'stream_exists' && error.status === 409,
+  );
+  const handlers = createWebHandlers(app.engine, {
+    start: () => ({ meta: { user: 'ada' }, id: 'job-1', run: () => {} }),
+  });
+  const answer = await handlers.start(new Request(`${BASE}/jobs`, { method: 'POST' }));
+  assert.equal(answer.status, 409);
+  assert.equal(((await answer.json()) as { error: { type: string } }).error.type, 'stream_exists');
+  await app.engine.close();
+});

@@ -1,0 +1,118 @@
+/**
+ * What the engine guarantees about the events an app writes, whatever its vocabulary: data
+ * failing the declared schema is refused with a typed error, the log bound counts UTF-8 bytes,
+ * a failing store is reported to the observer (never swallowed), and a TidewireError is
+ * recognised whichever realm or copy of the package made it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
+import { test } from 'node:test';
+import vm from 'node:vm';
+import { createEngine, MemoryStreamStore, type StreamInfo, TidewireError } from '../src/index.ts';
+import { errorResponse } from '../src/internal.ts';
+import { type JobEvents, type JobMeta, jobEvents, jobEventsTypeOnly } from './job-fixtures.ts';
+
+const meta = { user: 'ada' };
+
+test('emitting data that fails the schema throws a TidewireError invalid_event and appends nothing', async () => {
+  const engine = createEngine({ events: jobEvents, heartbeatMs: 0 });
+  const stream = await engine.start({ meta });
+  for (const bad of [{ pct: 'ten' }, {}, null]) {
+    assert.throws(
+      // @ts-expect-error: the vocabulary's type refuses it too
+      () => stream.emit('progress', bad),
+      (error: unknown) =>
+        TidewireError.isInstance(error) &&
+        error.type === 'invalid_event' &&
+        /event "progress"/.test(error.message),
+    );
+  }
+  assert.equal(stream.lastSeq, 1, 'only hello is in the log');
+  stream.emit('progress', { pct: 10 });
+  assert.equal(stream.lastSeq, 2);
+  await engine.close();
+});
+
+test('a type-only vocabulary checks types at compile time and nothing at run time', async () => {
+  const engine = createEngine({ events: jobEventsTypeOnly, heartbeatMs: 0 });
+  const stream = await engine.start({ meta });
+  // @ts-expect-error: `pct` is a number
+  stream.emit('progress', { pct: 'ten' });
+  assert.equal(stream.lastSeq, 2);
+  await engine.close();
+});
+
+test('the log bound counts UTF-8 bytes: Chinese text weighs 3 bytes a character', async () => {
+  const maxLogBytes = 2000;
+  const engine = createEngine<JobEvents, JobMeta>({ events: jobEvents, heartbeatMs: 0, maxLogBytes });
+  const stream = await engine.start({ meta });
+  const url = `https://files.example/${'报告'.repeat(100)}`;
+  for (let i = 0; i < 100 && !stream.ended; i++) stream.emit('result', { url });
+  await stream.finished;
+  const frames = (await engine.read(stream.id))!.frames;
+  const errorAt = frames.findIndex((frame) => frame.includes('event: error'));
+  assert.match(frames[errorAt]!, /"type":"stream_too_large"/);
+  const kept = frames.slice(0, errorAt);
+  const bytes = kept.reduce((sum, frame) => sum + Buffer.byteLength(frame, 'utf8'), 0);
+  assert.ok(bytes <= maxLogBytes, `${bytes} bytes kept, bound ${maxLogBytes}`);
+  assert.ok(bytes + Buffer.byteLength(kept.at(-1)!, 'utf8') > maxLogBytes, 'the next event would not fit');
+  const characters = kept.join('').length + kept.at(-1)!.length;
+  assert.ok(characters <= maxLogBytes, 'counting characters would have let another event in');
+  await engine.close();
+});
+
+/** A memory store whose appends fail after the first event, thrown or rejected. */
+class FailingStore extends MemoryStreamStore {
+  readonly failure: Error;
+  readonly asynchronously: boolean;
+  constructor(failure: Error, asynchronously: boolean) {
+    super();
+    this.failure = failure;
+    this.asynchronously = asynchronously;
+  }
+  override append(streamId: string, seq: number, frame: string): void | Promise<void> {
+    if (seq === 1) return super.append(streamId, seq, frame);
+    if (this.asynchronously) return Promise.reject(this.failure);
+    throw this.failure;
+  }
+}
+
+for (const asynchronously of [false, true]) {
+  test(`a store whose append ${asynchronously ? 'rejects' : 'throws'} is reported to observer.onError`, async () => {
+    const failure = new Error('disk full');
+    const reported: [Error, StreamInfo | undefined][] = [];
+    const engine = createEngine<JobEvents, JobMeta>({
+      events: jobEvents,
+      heartbeatMs: 0,
+      store: new FailingStore(failure, asynchronously),
+      observer: { onError: (error, info) => reported.push([error, info]) },
+    });
+    const stream = await engine.start({ meta });
+    stream.emit('progress', { pct: 10 });
+    await stream.end();
+    assert.equal(reported[0]?.[0], failure);
+    assert.deepEqual(reported[0]?.[1], stream.info);
+    assert.ok(stream.signal.aborted, 'the work is told to stop');
+    assert.ok(stream.abandoned, 'a writer that lost its appends does not end the log');
+    await engine.close();
+  });
+}
+
+/** Builds a TidewireError in a fresh `node:vm` realm, from the protocol package's own source. */
+function errorFromAnotherRealm(): unknown {
+  const source = readFileSync(new URL('../../protocol/src/errors.ts', import.meta.url), 'utf8');
+  const script = stripTypeScriptTypes(source).replace(/^export /gm, '');
+  return vm.runInNewContext(`${script}\nnew TidewireError('stream_not_found', 'gone', { status: 404 })`);
+}
+
+test('TidewireError.isInstance recognises an error built in another realm', async () => {
+  const foreign = errorFromAnotherRealm();
+  assert.equal(foreign instanceof Error, false, 'another realm: another Error');
+  assert.equal(foreign instanceof TidewireError, false);
+  assert.equal(TidewireError.isInstance(foreign), true);
+  const answer = errorResponse(foreign);
+  assert.equal(answer.status, 404, 'the handlers answer it as the error it is');
+  assert.deepEqual(await answer.json(), { error: { type: 'stream_not_found', message: 'gone' } });
+  assert.equal(TidewireError.isInstance(vm.runInNewContext(`new Error('x')`)), false);
+});
