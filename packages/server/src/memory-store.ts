@@ -4,8 +4,8 @@
  * never fall between them.
  * @module
  */
-import { WriterFencedError } from './errors.ts';
 import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
 interface MemoryLog {
   info: StreamInfo;
@@ -13,7 +13,7 @@ interface MemoryLog {
   frames: string[];
   ended: boolean;
   /** The writer of the last frame (see `LogWriter`). */
-  writer?: string;
+  lastWriter?: string;
   readers: Set<LogReader>;
   expiry?: ReturnType<typeof setTimeout>;
 }
@@ -29,9 +29,8 @@ export class MemoryStreamStore implements StreamStore {
   append(streamId: string, seq: number, frame: string, writer?: LogWriter): void {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
-    if (seq !== log.frames.length + 1)
-      throw new WriterFencedError(`stream ${streamId}: expected seq ${log.frames.length + 1}, got ${seq}`);
-    fence(streamId, log, writer);
+    fenceSeq(streamId, log.frames.length, seq);
+    fenceWriter(streamId, log, writer);
     log.frames.push(frame);
     for (const reader of log.readers) reader.onFrames([frame], seq);
   }
@@ -39,7 +38,7 @@ export class MemoryStreamStore implements StreamStore {
   async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) return;
-    fence(streamId, log, writer);
+    fenceWriter(streamId, log, writer);
     log.ended = true;
     for (const reader of log.readers) reader.onEnd();
     log.readers.clear();
@@ -85,12 +84,4 @@ export class MemoryStreamStore implements StreamStore {
     for (const log of this.#logs.values()) clearTimeout(log.expiry);
     this.#logs.clear();
   }
-}
-
-/** Refuses a writer that follows another writer's frame, unless this is its first call. */
-function fence(streamId: string, log: MemoryLog, writer: LogWriter | undefined): void {
-  if (!writer) return;
-  if (!writer.first && log.writer !== undefined && log.writer !== writer.id)
-    throw new WriterFencedError(`stream ${streamId}: another writer continues this stream`);
-  log.writer = writer.id;
 }

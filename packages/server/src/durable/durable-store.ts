@@ -12,7 +12,8 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import { fenceSeq, fenceWriter } from '../writer-fence.ts';
 import { LogFile, type LogFileOptions, type StreamRow } from './log-file.ts';
 import { WriteBatch } from './write-batch.ts';
 
@@ -46,6 +47,8 @@ interface LiveStream {
   readers: Set<Follower>;
   /** A write failed: the log stops at what is on disk; appends and readers get this error. */
   failure?: Error;
+  /** The writer of the last entry (fencing: see `writer-fence.ts`). */
+  lastWriter?: string;
 }
 
 export class DurableStreamStore implements StreamStore {
@@ -85,13 +88,13 @@ export class DurableStreamStore implements StreamStore {
   }
 
   /** Queues the frame; the returned promise settles when its batch is on disk (nobody needs to wait). */
-  append(streamId: string, seq: number, frame: string): Promise<void> {
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
     this.#assertOpen();
     const live = this.#liveStream(streamId);
     if (!live || live.ending) throw new Error(`stream ${streamId} is not open for appends`);
     if (live.failure) throw live.failure;
-    if (seq !== live.lastSeq + 1)
-      throw new Error(`stream ${streamId}: expected seq ${live.lastSeq + 1}, got ${seq}`);
+    fenceSeq(streamId, live.lastSeq, seq);
+    fenceWriter(streamId, live, writer);
     live.lastSeq = seq;
     live.writer = true;
     const batch = this.#openBatch();
@@ -99,10 +102,11 @@ export class DurableStreamStore implements StreamStore {
     return batch.written;
   }
 
-  async end(streamId: string, retentionMs: number): Promise<void> {
+  async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
     this.#assertOpen();
     const live = this.#liveStream(streamId);
     if (!live || live.ending) return;
+    fenceWriter(streamId, live, writer);
     live.ending = true;
     live.writer = true;
     if (live.failure) throw live.failure;
