@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { ROOT, spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE, doneReason } from '../../../testing/sse-client.ts';
 import { sha256 } from '../src/auth/secrets.ts';
-import { ConfigError } from '../src/config.ts';
 import { UserStore } from '../src/auth/users.ts';
+import { ConfigError } from '../src/config.ts';
 import type { Gateway } from '../src/server.ts';
 
 const ADA = { authorization: 'Bearer ada-token-123' };
