@@ -2,9 +2,7 @@
  * `npm start`: reads the configuration, starts the gateway, prints the one `listening on`
  * line on stdout, and shuts down gracefully on SIGTERM / SIGINT. A start that cannot succeed
  * (a bad setting, an unreachable Redis or PostgreSQL, a taken address) ends with one line on
- * stderr. The checks run here before the gateway's own modules load, so they answer in
- * seconds even on a busy machine; `startGateway` repeats the service checks for in-process
- * callers, which costs one more connection each.
+ * stderr; those checks run before the gateway's own modules load, so they answer in seconds.
  * @module
  */
 import { ConfigError, loadConfig } from './config.ts';

@@ -31,7 +31,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
-import { checkPostgres, checkRedis, listenError } from './startup-checks.ts';
+import { listenError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -47,7 +47,6 @@ export interface Gateway {
 /** The stream store and, with Redis, the coordinator of instances. */
 async function createStore(config: Config): Promise<{ store: StreamStore; coordinator?: Coordinator }> {
   if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
-  await checkRedis(config.REDIS_URL); // its client retries forever: fail fast at start instead
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
@@ -58,7 +57,6 @@ async function createStore(config: Config): Promise<{ store: StreamStore; coordi
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
-  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) await checkPostgres(config.DATABASE_URL);
   const { store, coordinator } = await createStore(config);
   const metrics = createMetrics();
   const db = await openDatabase(config.DATABASE_URL);

@@ -6,11 +6,19 @@
  * Registered before the stream routes, which Hono would otherwise run for `HEAD` as `GET`.
  * @module
  */
-import { sseHeaders } from '@tidewire/server';
+import { type StreamEngine, sseHeaders } from '@tidewire/server';
 import type { Context, Hono, Next } from 'hono';
+import { notFound } from '../errors.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
 import { modelOf, readChatInput } from './chat-input.ts';
-import { lastEventIdOf, ownStream, streamPathPoint } from './resume-point.ts';
+import { lastEventIdOf, streamPathPoint } from './resume-point.ts';
+
+/** 404 `stream_not_found`, as a GET would answer, unless the stream exists and is the user's. */
+async function ownStream(c: Context<AppEnv>, engine: StreamEngine, streamId: string): Promise<void> {
+  const info = await engine.store.info(streamId);
+  if (!info || info.userId !== c.get('user'))
+    throw notFound('stream_not_found', `stream ${streamId} is unknown or has expired`);
+}
 
 export function headRoutes(
   app: Hono<AppEnv>,

@@ -5,10 +5,8 @@
  * @module
  */
 import { type EventId, isStreamId, parseEventId, parseSeq } from '@tidewire/protocol';
-import type { StreamEngine, StreamInfo } from '@tidewire/server';
 import type { Context } from 'hono';
-import { badRequest, notFound } from '../errors.ts';
-import type { AppEnv } from '../services.ts';
+import { badRequest } from '../errors.ts';
 
 /** The resume point named by `Last-Event-ID` or `last_event_id`, if any. */
 export function lastEventIdOf(c: Context): EventId | undefined {
@@ -42,16 +40,4 @@ export function streamPathPoint(c: Context, streamId: string): EventId {
   if (seq === undefined)
     throw badRequest('invalid_after', `after must be a non-negative integer, got "${after.slice(0, 50)}"`);
   return { streamId, seq };
-}
-
-/** The stream `streamId` of the request's user; 404 `stream_not_found` when unknown, expired or another's. */
-export async function ownStream(
-  c: Context<AppEnv>,
-  engine: StreamEngine,
-  streamId: string,
-): Promise<StreamInfo> {
-  const info = await engine.store.info(streamId);
-  if (!info || info.userId !== c.get('user'))
-    throw notFound('stream_not_found', `stream ${streamId} is unknown or has expired`);
-  return info;
 }
