@@ -10,6 +10,12 @@ test('a query is prepared once and reused; past the cache size the oldest is dro
   for (let i = 0; i < 300; i++) db.prepare(`SELECT ${i} AS n`).all([]);
   assert.notEqual(db.prepare('INSERT INTO t (n) VALUES (?)'), insert, 'prepared again after eviction');
   db.prepare('INSERT INTO t (n) VALUES (?)').run([7]);
-  assert.deepEqual(db.prepare('SELECT n FROM t').all([]), [{ n: 7 }]);
+  assert.deepEqual(
+    db
+      .prepare('SELECT n FROM t')
+      .all([])
+      .map((row) => ({ ...(row as object) })),
+    [{ n: 7 }],
+  );
   db.close();
 });
