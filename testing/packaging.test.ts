@@ -24,15 +24,18 @@ const CONSUMER = new URL('./pack-consumer/consumer.ts', import.meta.url);
 let tarballs: Tarballs;
 let project: string;
 
-before(async () => {
-  tarballs = await packAll();
-  project = tempProject();
-  await installInto(project, {
-    '@types/node': workspaceVersion('@types/node'),
-    '@redis/client': workspaceVersion('@redis/client'),
-  });
-  copyFileSync(CONSUMER, join(project, 'consumer.ts'));
-});
+before(
+  async () => {
+    tarballs = await packAll();
+    project = tempProject();
+    await installInto(project, {
+      '@types/node': workspaceVersion('@types/node'),
+      '@redis/client': workspaceVersion('@redis/client'),
+    });
+    copyFileSync(CONSUMER, join(project, 'consumer.ts'));
+  },
+  { timeout: 240_000 },
+); // a build when dist/ is missing, packing, and an npm install
 
 after(() => {
   rmSync(project, { recursive: true, force: true });
