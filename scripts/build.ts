@@ -18,7 +18,7 @@ export const PACKAGES = ['packages/protocol', 'packages/server', 'packages/clien
 
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
 
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];

@@ -1,16 +1,16 @@
 /**
  * Test support: the packages as their users get them. `packAll()` builds the workspace when
- * a package's `dist/` is missing and packs every published package into tarballs (once per
- * process); `installInto(dir)` makes `dir` a fresh npm project that installs those tarballs,
- * as `npm install` from the registry would.
+ * a package's `dist/` is missing or stale, and packs every published package into tarballs
+ * (once per process); `installInto(dir)` makes `dir` a fresh npm project that installs those
+ * tarballs, as `npm install` from the registry would.
  * @module
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildAll, PACKAGES, ROOT } from '../scripts/build.ts';
+import { buildAll, filesUnder, PACKAGES, ROOT } from '../scripts/build.ts';
 
 const run = promisify(execFile);
 
@@ -35,12 +35,26 @@ function packageName(dir: string): string {
   return JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')).name;
 }
 
+const newest = (paths: string[]) => Math.max(...paths.map((path) => statSync(path).mtimeMs));
+
+/** A package whose `dist/` is missing, or older than one of its sources or build settings. */
+function needsBuild(dir: string): boolean {
+  const built = join(ROOT, dir, 'dist/index.js');
+  if (!existsSync(built)) return true;
+  const inputs = [...filesUnder(join(ROOT, dir, 'src')), join(ROOT, dir, 'tsconfig.build.json')];
+  return newest(inputs) > statSync(built).mtimeMs;
+}
+
 let packed: Promise<Tarballs> | undefined;
 
-/** Builds (when any `dist/` is missing) and packs every published package, once. */
+/**
+ * Packs every published package, once; builds the workspace first when a package's `dist/` is
+ * missing or stale, or the gateway's copy of the chat page is missing.
+ */
 export function packAll(): Promise<Tarballs> {
   packed ??= (async () => {
-    if (PACKAGES.some((dir) => !existsSync(join(ROOT, dir, 'dist')))) buildAll();
+    const webShipped = existsSync(join(ROOT, 'apps/gateway/dist/web/index.html'));
+    if (!webShipped || PACKAGES.some(needsBuild)) buildAll();
     const out = mkdtempSync(join(tmpdir(), 'tidewire-tarballs-'));
     const workspaces = PACKAGES.flatMap((dir) => ['-w', packageName(dir)]);
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out, ...workspaces], {
