@@ -50,10 +50,16 @@ export function buildPackage(dir: string): void {
   }
 }
 
+/** The render benchmark page (bench/ drives it from the repository), which users need not get. */
+const BENCH_PAGE = /[\\/](bench\.html|bench-[^\\/]*\.js)$/;
+
 export function buildAll(): void {
   for (const dir of PACKAGES) buildPackage(dir);
   execFileSync('npm', ['run', '-s', 'build', '-w', '@tidewire/web'], { cwd: ROOT, stdio: 'inherit' });
-  cpSync(join(ROOT, 'apps/web/dist'), join(ROOT, 'apps/gateway/dist/web'), { recursive: true });
+  cpSync(join(ROOT, 'apps/web/dist'), join(ROOT, 'apps/gateway/dist/web'), {
+    recursive: true,
+    filter: (path) => !BENCH_PAGE.test(path),
+  });
 }
 
 if (import.meta.main) buildAll();
