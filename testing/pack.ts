@@ -17,6 +17,9 @@ const run = promisify(execFile);
 /** Package name → absolute path of its tarball. */
 export type Tarballs = Record<string, string>;
 
+/** What `npm run` puts in the environment, less the cache and registry a user's npm would use too. */
+const NPM_RUN_SETTING = /^npm_(?!config_cache$|config_registry$)/i;
+
 /**
  * The environment of a command run as a user would: this test's Node first on PATH (so
  * `npx`, bins and `#!/usr/bin/env node` get Node 24), and none of the `npm_*` settings of an
@@ -24,7 +27,7 @@ export type Tarballs = Record<string, string>;
  */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (!NPM_RUN_SETTING.test(key)) env[key] = value;
   env.NODE_OPTIONS = '';
   delete env.NODE_TEST_CONTEXT;
   env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
