@@ -2,14 +2,15 @@
  * The packages as their users get them: built, packed and installed from the tarballs into a
  * fresh project outside the workspace. Each tarball ships its built code and README, not its
  * sources or tests; a strict TypeScript consumer type-checks against every public entry point
- * and Node runs it against the published JavaScript; the `tidewire` command works from the
+ * and Node runs it against the published JavaScript; a web page and an edge function
+ * type-check without Node's types; the `tidewire` command works from the
  * installed package: `--help`, `serve` (the chat page included) and `chat`, which streams a
  * whole answer.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -19,7 +20,21 @@ import { TEST_ENV } from './gateway.ts';
 import { installInto, packAll, type Tarballs, tempProject, userEnv, workspaceVersion } from './pack.ts';
 
 const run = promisify(execFile);
-const CONSUMER = new URL('./pack-consumer/consumer.ts', import.meta.url);
+const CONSUMERS = new URL('./pack-consumer/', import.meta.url);
+
+/** How a web app (or edge function) checks its types: a bundler's resolution, the DOM, no Node. */
+const BROWSER_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    target: 'es2022',
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    lib: ['es2022', 'dom', 'dom.iterable'],
+    types: [],
+    noEmit: true,
+  },
+  files: ['browser.ts'],
+};
 
 let tarballs: Tarballs;
 let project: string;
@@ -32,7 +47,9 @@ before(
       '@types/node': workspaceVersion('@types/node'),
       '@redis/client': workspaceVersion('@redis/client'),
     });
-    copyFileSync(CONSUMER, join(project, 'consumer.ts'));
+    for (const file of ['consumer.ts', 'browser.ts'])
+      copyFileSync(new URL(file, CONSUMERS), join(project, file));
+    writeFileSync(join(project, 'tsconfig.browser.json'), JSON.stringify(BROWSER_TSCONFIG));
   },
   { timeout: 240_000 },
 ); // a build when dist/ is missing, packing, and an npm install
@@ -89,10 +106,16 @@ test('the installed typings import JavaScript paths, never .ts ones', () => {
   }
 });
 
-test('a strict TypeScript consumer type-checks against every public entry point', async () => {
-  const tsc = join(ROOT, 'node_modules/.bin/tsc');
+const TSC = join(ROOT, 'node_modules/.bin/tsc');
+
+test('a strict TypeScript consumer on Node type-checks against every public entry point', async () => {
   const flags = ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2024'];
-  const result = await inProject(tsc, [...flags, '--types', 'node', '--noEmit', 'consumer.ts']);
+  const result = await inProject(TSC, [...flags, '--types', 'node', '--noEmit', 'consumer.ts']);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+});
+
+test('a web page using the client and the protocol, and an edge function using the server, type-check without Node types', async () => {
+  const result = await inProject(TSC, ['-p', 'tsconfig.browser.json']);
   assert.equal(result.code, 0, result.stdout + result.stderr);
 });
 
