@@ -2,16 +2,19 @@
  * A user's program, copied into a fresh project that installed the packed tarballs (see
  * testing/packaging.test.ts): the compiler checks it against the published `.d.ts` files, and
  * Node runs it against the published JavaScript. It imports every public entry point and uses
- * each for real: the store contract on the memory store, an engine for an app's own events
+ * each for real: the store contract on the memory and durable stores, an engine for an app's own events
  * (start, read back, resume by `Last-Event-ID`), the Web and Node handler sets, and the client
  * streaming an answer from the gateway started as a library.
  * @module
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { AdaptiveTypewriter, SSEConsumer } from '@tidewire/client';
 import { loadConfig, startGateway } from '@tidewire/gateway';
 import {
@@ -28,6 +31,7 @@ import {
   resumePoint,
   sseResponse,
 } from '@tidewire/server';
+import { DurableStreamStore } from '@tidewire/server/durable';
 import { Heartbeat } from '@tidewire/server/internal';
 import { createNodeHandlers, writeSSE } from '@tidewire/server/node';
 import { RedisStreamStore } from '@tidewire/server/redis';
@@ -46,7 +50,14 @@ function parse(text: string): ParsedEvent[] {
   return events;
 }
 
-streamStoreContract(async () => new MemoryStreamStore());
+describe('the memory store', () => streamStoreContract(async () => new MemoryStreamStore()));
+
+describe('the durable store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidewire-durable-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let files = 0;
+  streamStoreContract(async () => new DurableStreamStore({ path: join(dir, `${++files}.db`) }));
+});
 
 test('a stream of app events reads back whole, and resumes after any event it names', async () => {
   const jobs = createEngine<JobEvents, JobMeta>({ events: jobEvents, heartbeatMs: 0 });
