@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { bundleSizeSection } from './sections/bundle-size.ts';
 import { coalescingSection } from './sections/coalescing.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
@@ -54,6 +55,8 @@ sections.push(
       : { tokens: [2000, 5000, 20_000], fullUpTo: 5000, charsPerUpdate: 4 },
   ),
 );
+
+sections.push(await bundleSizeSection());
 
 const header = [
   '# tidewire benchmarks',

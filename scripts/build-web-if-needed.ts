@@ -7,5 +7,8 @@ import { existsSync } from 'node:fs';
 
 if (!existsSync(new URL('../apps/web/dist/index.html', import.meta.url))) {
   process.stderr.write('building the chat page (apps/web)…\n');
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
+  execFileSync('npm', ['run', '-s', 'build', '-w', '@tidewire/web'], {
+    stdio: 'inherit',
+    cwd: new URL('..', import.meta.url),
+  });
 }

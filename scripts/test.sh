@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh checkout: installs what the tests need (Debian packages
-# when missing and running as root; the web page build), checks types and lint, runs every test.
+# when missing and running as root; the build of every package and the chat page), checks
+# types and lint, runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,6 @@ bash scripts/ensure-system-deps.sh
 
 echo "== typecheck"; tsc -p tsconfig.json --noEmit
 echo "== lint"; biome check --diagnostic-level=error .
-echo "== build web"; npm run -s build
+echo "== build (packages, chat page)"; npm run -s build
 echo "== tests on $(node --version)"
 npm run -s test:unit

@@ -1,13 +1,21 @@
 /**
- * `WebAssets` from the built page on disk (apps/web/dist), read once and kept in memory.
+ * `WebAssets` from the built page on disk, read once and kept in memory: the repository's
+ * apps/web/dist, or else the copy the installed gateway package ships in its dist/web.
  * @module
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WebAsset, WebAssets } from './routes/web.ts';
 
-export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const REPO_WEB_DIST = new URL('../../web/dist/', import.meta.url);
+const PACKAGED_WEB_DIST = new URL('./web/', import.meta.url);
+
+export const WEB_DIST = fileURLToPath(
+  existsSync(new URL('index.html', REPO_WEB_DIST)) || !existsSync(new URL('index.html', PACKAGED_WEB_DIST))
+    ? REPO_WEB_DIST
+    : PACKAGED_WEB_DIST,
+);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -15,7 +15,7 @@ import { DurableStreamStore, LogFileLockedError } from '../src/durable/index.ts'
 import { StoreUnavailableError } from '../src/errors.ts';
 import type { LogReader, StreamInfo } from '../src/index.ts';
 import { newId } from '../src/internal.ts';
-import { streamStoreContract } from './store-contract.ts';
+import { streamStoreContract } from '../src/test/store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-durable-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

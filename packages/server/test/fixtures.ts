@@ -3,13 +3,8 @@
  * @module
  */
 import { createParser, decodeStreamEvent, type EventDataMap, type StreamEvent } from '@tidewire/protocol';
-import {
-  type EngineOptions,
-  MemoryStreamStore,
-  type SSESink,
-  type Stream,
-  StreamEngine,
-} from '../src/index.ts';
+import { type EngineOptions, MemoryStreamStore, type Stream, StreamEngine } from '../src/index.ts';
+import { RecordingSink as BaseRecordingSink } from '../src/test/index.ts';
 
 /** An engine speaking the chat vocabulary, as the gateway configures it, on a memory store. */
 export function chatLikeEngine(
@@ -26,30 +21,8 @@ export function chatLikeEngine(
   });
 }
 
-/** A sink that records what it is sent; `capacity` bounds unsent text like a slow client. */
-export class RecordingSink implements SSESink {
-  text = '';
-  ended = false;
-  closed = false;
-  #onClose: (() => void)[] = [];
-
-  write(text: string): boolean {
-    if (this.closed) return false;
-    this.text += text;
-    return true;
-  }
-  end(): void {
-    this.ended = true;
-    this.close();
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const callback of this.#onClose) callback();
-  }
-  onClose(callback: () => void): void {
-    this.#onClose.push(callback);
-  }
+/** The package's `RecordingSink`, which also decodes what it recorded into events. */
+export class RecordingSink extends BaseRecordingSink {
   events(): StreamEvent[] {
     const out: StreamEvent[] = [];
     const parser = createParser({

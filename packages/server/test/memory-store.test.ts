@@ -1,5 +1,5 @@
 import { describe } from 'node:test';
 import { MemoryStreamStore } from '../src/index.ts';
-import { streamStoreContract } from './store-contract.ts';
+import { streamStoreContract } from '../src/test/store-contract.ts';
 
 describe('MemoryStreamStore', () => streamStoreContract(async () => new MemoryStreamStore()));

@@ -8,7 +8,7 @@ import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
-import { streamStoreContract } from './store-contract.ts';
+import { streamStoreContract } from '../src/test/store-contract.ts';
 
 let redis: TestRedis;
 before(async () => {

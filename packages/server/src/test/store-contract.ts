@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogReader, LogWriter, StreamInfo, StreamStore } from '../src/index.ts';
-import { newId } from '../src/internal.ts';
+import type { LogReader, LogWriter, StreamInfo, StreamStore } from '../index.ts';
+import { newId } from '../internal.ts';
 
 interface Recorded {
   frames: string[];
