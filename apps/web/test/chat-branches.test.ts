@@ -335,11 +335,14 @@ test('every control has a name and the page fits a phone: drawer, no overflow, c
   await page.getByRole('searchbox', { name: /Search/ }).waitFor();
   await page.getByRole('combobox', { name: 'Model' }).waitFor();
   await page.getByText('Export', { exact: true }).waitFor();
+  const toEnd = () => page.locator('.thread').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width: 1280, height: 800 });
+    await toEnd();
     await page.screenshot({ path: `${ARTIFACTS}/branches-1280-${scheme}.png` });
     await page.setViewportSize({ width: 360, height: 740 });
+    await toEnd();
     await page.screenshot({ path: `${ARTIFACTS}/branches-360-${scheme}.png` });
   }
   // At 360 px: nothing wider than the screen, the composer in view, the list a drawer.

@@ -18,6 +18,7 @@ import {
   type Theme,
   theme,
 } from '../chat/state.ts';
+import { PencilIcon, TrashIcon } from './icons.tsx';
 
 const NEXT_THEME: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' };
 
@@ -135,7 +136,7 @@ function ConversationItem({ item }: { item: ConversationSummary }) {
         aria-label={`Rename “${item.title}”`}
         onClick={() => setMode('rename')}
       >
-        ✎
+        <PencilIcon />
       </button>
       <button
         type="button"
@@ -143,7 +144,7 @@ function ConversationItem({ item }: { item: ConversationSummary }) {
         aria-label={`Delete “${item.title}”`}
         onClick={() => setMode('delete')}
       >
-        🗑
+        <TrashIcon />
       </button>
     </>
   );
