@@ -15,25 +15,30 @@ import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
-import { answerAt, ask, endedAnswer } from './page-helpers.ts';
+import { answerAt, answerStarted, ask, endedAnswer } from './page-helpers.ts';
 
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 let gateway: Gateway;
+/** Answers take seconds here: long enough to reload in the middle of one. */
+let paced: Gateway;
 let browser: TestBrowser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '800' });
+  paced = await startTestGateway({ DEMO_TOKENS_PER_SEC: '60' });
   browser = await launchBrowser();
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway.url });
 });
 after(async () => {
   await browser.close();
   await gateway.shutdown();
+  await paced.shutdown();
 });
 
 /** A new tab on the chat page, with no conversation open; collects page errors. */
 async function openPage(
   context: BrowserContext = browser.context,
+  url = gateway.url,
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
@@ -41,7 +46,7 @@ async function openPage(
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  await page.goto(gateway.url);
+  await page.goto(url);
   await page.getByRole('button', { name: 'New chat', exact: true }).click();
   return { page, errors };
 }
@@ -97,6 +102,26 @@ describe('branches', () => {
       Array(3).fill(['assistant', question.id, true]),
     );
     assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a regenerated answer resumes after a reload like any other, and keeps its place', async () => {
+    const { page } = await openPage(browser.context, paced.url);
+    const q = 'Regenerate, then reload';
+    await ask(page, q);
+    await endedAnswer(page, 0);
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/stream/chat')) posts.push(r.url());
+    });
+    await page.getByRole('button', { name: 'Regenerate', exact: true }).click();
+    await answerStarted(page, 0);
+    await page.reload();
+    const resumed = await endedAnswer(page, 0);
+    assert.equal(resumed.raw, demoAnswer(q), 'whole: nothing missing or doubled');
+    assert.equal(resumed.state, 'stop');
+    assert.equal(posts.length, 1, 'the reload resumed the stream, it did not ask again');
+    await version(page, 1).filter({ hasText: '2 / 2' }).waitFor();
     await page.close();
   });
 
