@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
+import { startFakeOpenAI } from '../../../testing/fake-openai.ts';
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
@@ -58,7 +59,7 @@ const shownQuestions = (page: Page) => page.locator('.message.user .bubble').all
 async function stored(page: Page) {
   const id = await page.evaluate(() => sessionStorage.getItem('tidewire.conversation'));
   assert.ok(id, 'a conversation is open');
-  const res = await page.request.get(`${gateway.url}/api/v1/conversations/${id}`);
+  const res = await page.request.get(`${new URL(page.url()).origin}/api/v1/conversations/${id}`);
   return { id, status: res.status(), body: res.ok() ? await res.json() : undefined };
 }
 
@@ -264,20 +265,50 @@ describe('managing conversations', () => {
     await page.close();
   });
 
-  test('the model picker lists the models and the conversation remembers the choice', async () => {
-    const { page } = await openPage();
-    const picker = page.getByRole('combobox', { name: 'Model' });
-    assert.deepEqual(await picker.locator('option').allInnerTexts(), ['demo']);
-    assert.equal(await picker.inputValue(), 'demo');
-    const posted: string[] = [];
-    page.on('request', (r) => {
-      if (r.url().endsWith('/api/v1/stream/chat') && r.method() === 'POST') posted.push(r.postData() ?? '');
+  test('the model picker lists the models, and each conversation remembers its own', async () => {
+    const upstream = await startFakeOpenAI();
+    upstream.fallback = { kind: 'answer', tokens: ['Hello', ' from', ' the', ' upstream.'] };
+    const two = await startTestGateway({
+      DEMO_TOKENS_PER_SEC: '800',
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: `${upstream.url}/v1`,
+      LLM_MODEL: 'fake-model',
     });
-    await ask(page, 'Which model?');
-    await endedAnswer(page, 0);
-    assert.equal(JSON.parse(posted[0]!).model, 'demo');
-    assert.equal((await stored(page)).body.model, 'demo');
-    await page.close();
+    try {
+      const { page } = await openPage(browser.context, two.url);
+      const picker = page.getByRole('combobox', { name: 'Model' });
+      assert.deepEqual(await picker.locator('option').allInnerTexts(), ['fake-model', 'demo']);
+      assert.equal(await picker.inputValue(), 'fake-model', 'the default first');
+      await picker.selectOption('demo');
+      await ask(page, 'Asked of the demo model');
+      assert.equal((await endedAnswer(page, 0)).raw, demoAnswer('Asked of the demo model'));
+      await page.getByRole('button', { name: 'New chat', exact: true }).click();
+      await picker.selectOption('fake-model');
+      await ask(page, 'Asked upstream');
+      assert.equal((await endedAnswer(page, 0)).raw, 'Hello from the upstream.');
+      assert.equal((await stored(page)).body.model, 'fake-model');
+      await page
+        .locator('.sidebar li', { hasText: 'Asked of the demo model' })
+        .getByRole('button')
+        .first()
+        .click();
+      await page.locator('.message.user', { hasText: 'Asked of the demo model' }).waitFor();
+      assert.equal(await picker.inputValue(), 'demo', 'the conversation’s own model');
+      await ask(page, 'A follow-up, same model');
+      assert.equal((await endedAnswer(page, 1)).raw, demoAnswer('A follow-up, same model'));
+      await page.reload();
+      await page.locator('.message.user', { hasText: 'A follow-up, same model' }).waitFor();
+      assert.equal(
+        await page.getByRole('combobox', { name: 'Model' }).inputValue(),
+        'demo',
+        'after a reload too',
+      );
+      assert.equal(upstream.requests.length, 1, 'only the one question went upstream');
+      await page.close();
+    } finally {
+      await two.shutdown();
+      await upstream.close();
+    }
   });
 
   test('the question being typed survives a reload', async () => {
