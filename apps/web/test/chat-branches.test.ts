@@ -186,7 +186,7 @@ describe('managing conversations', () => {
     await title.fill('Cold birds');
     await title.press('Enter');
     await page.locator('.sidebar li', { hasText: 'Cold birds' }).waitFor();
-    await page.locator('.top-bar .title', { hasText: 'Cold birds' }).waitFor();
+    await page.locator('.top-bar .conversation-title', { hasText: 'Cold birds' }).waitFor();
     assert.equal((await stored(page)).body.title, 'Cold birds');
 
     await page.getByRole('button', { name: 'New chat', exact: true }).click();

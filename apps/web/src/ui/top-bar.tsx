@@ -93,7 +93,7 @@ export function TopBar() {
       >
         <MenuIcon />
       </button>
-      <h1 class="title" dir="auto">
+      <h1 class="conversation-title" dir="auto">
         {conversationTitle.value ?? 'New chat'}
       </h1>
       <ModelPicker />
