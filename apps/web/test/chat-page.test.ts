@@ -15,6 +15,7 @@ import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-p
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
+import { answerAt, answerStarted, ask, endedAnswer } from './page-helpers.ts';
 
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 let fast: Gateway;
@@ -70,29 +71,6 @@ async function openPage(url: string): Promise<TestPage> {
   return { page, dialogs, requests, errors };
 }
 
-async function ask(page: Page, question: string): Promise<void> {
-  await page.fill('#question', question);
-  await page.press('#question', 'Enter');
-}
-
-const answerAt = (page: Page, n: number) => page.locator('.message.assistant [data-testid=answer]').nth(n);
-
-/** Waits until the nth answer (0-based) shows some text, so a cut lands mid-answer. */
-async function answerStarted(page: Page, n = 0): Promise<void> {
-  await answerAt(page, n).filter({ hasText: 'demo answer' }).waitFor({ timeout: 15_000 });
-}
-
-/** Waits for the nth answer (0-based) to end; returns its raw text, state and rendered text. */
-async function endedAnswer(page: Page, n: number, timeout = 30_000) {
-  const answer = answerAt(page, n);
-  await answer.and(page.locator('[data-state]')).waitFor({ timeout });
-  return {
-    raw: (await answer.getAttribute('data-raw')) ?? '',
-    state: await answer.getAttribute('data-state'),
-    text: await answer.innerText(),
-  };
-}
-
 const POSTS = 'POST /api/v1/stream/chat';
 
 describe('the chat page', () => {
@@ -135,8 +113,10 @@ describe('the chat page', () => {
     await page.screenshot({ path: `${ARTIFACTS}/chat-dark.png` });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${ARTIFACTS}/chat-mobile.png` });
+    await page.click('button.menu'); // on a phone the theme toggle is in the conversation drawer
     await page.click('button.theme'); // dark → light
     await page.click('button.theme'); // light → auto (shared localStorage: leave it as found)
+    await page.keyboard.press('Escape'); // closes the drawer
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fast.url });
     const copy = page.locator('.answer .code-block button.copy');
     await copy.click();

@@ -60,32 +60,43 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
   return stream;
 }
 
-/** Renders stored answers' Markdown once they come within a screen or two of the view. */
-const nearView =
-  typeof IntersectionObserver === 'function'
-    ? new IntersectionObserver(
-        (entries) => {
-          for (const entry of entries) {
-            if (!entry.isIntersecting) continue;
-            const element = entry.target as HTMLElement;
-            nearView?.unobserve(element);
-            element.innerHTML = renderMarkdown(element.dataset.raw ?? '');
-          }
-        },
-        { rootMargin: '1500px 0px' },
-      )
-    : undefined;
+/**
+ * Renders stored answers' Markdown once they come within a screen or two of the view. One
+ * observer per scrolling thread: its margin must apply to the thread, which clips its answers.
+ */
+const observers = new WeakMap<Element, IntersectionObserver>();
+
+function nearViewOf(thread: Element): IntersectionObserver {
+  let observer = observers.get(thread);
+  if (!observer) {
+    observer = new IntersectionObserver(
+      (entries, self) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          const element = entry.target as HTMLElement;
+          self.unobserve(element);
+          element.innerHTML = renderMarkdown(element.dataset.raw ?? '');
+        }
+      },
+      { root: thread, rootMargin: '1500px 0px' },
+    );
+    observers.set(thread, observer);
+  }
+  return observer;
+}
 
 function showStored(element: HTMLElement, message: Message): () => void {
   element.dataset.raw = message.text;
   element.dataset.state = message.reason ?? 'stop';
-  if (!nearView) {
+  const thread = element.closest('.thread');
+  if (typeof IntersectionObserver !== 'function' || !thread) {
     element.innerHTML = renderMarkdown(message.text);
     return () => {};
   }
   element.textContent = message.text;
-  nearView.observe(element);
-  return () => nearView.unobserve(element);
+  const observer = nearViewOf(thread);
+  observer.observe(element);
+  return () => observer.unobserve(element);
 }
 
 export function Answer({ message }: { message: Message }) {

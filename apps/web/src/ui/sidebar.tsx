@@ -18,6 +18,7 @@ import {
   type Theme,
   theme,
 } from '../chat/state.ts';
+import { PencilIcon, TrashIcon } from './icons.tsx';
 
 const NEXT_THEME: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' };
 
@@ -135,7 +136,7 @@ function ConversationItem({ item }: { item: ConversationSummary }) {
         aria-label={`Rename “${item.title}”`}
         onClick={() => setMode('rename')}
       >
-        ✎
+        <PencilIcon />
       </button>
       <button
         type="button"
@@ -143,22 +144,31 @@ function ConversationItem({ item }: { item: ConversationSummary }) {
         aria-label={`Delete “${item.title}”`}
         onClick={() => setMode('delete')}
       >
-        🗑
+        <TrashIcon />
       </button>
     </>
   );
 }
 
+/** Escape closes the drawer, wherever the focus is, and puts it back on the menu button. */
+function closeDrawerOnEscape(event: KeyboardEvent): void {
+  if (event.key !== 'Escape' || !drawerOpen.value) return;
+  drawerOpen.value = false;
+  document.querySelector<HTMLElement>('.top-bar .menu')?.focus();
+}
+
 export function Sidebar() {
+  const nav = useRef<HTMLElement>(null);
+  const open = drawerOpen.value;
+  useEffect(() => {
+    if (!open) return;
+    // The drawer takes the focus when it opens (a phone's keyboard user starts in it).
+    nav.current?.querySelector<HTMLElement>('button')?.focus();
+    document.addEventListener('keydown', closeDrawerOnEscape);
+    return () => document.removeEventListener('keydown', closeDrawerOnEscape);
+  }, [open]);
   return (
-    <nav
-      id="sidebar"
-      class={drawerOpen.value ? 'sidebar open' : 'sidebar'}
-      aria-label="Conversations"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && drawerOpen.value) drawerOpen.value = false;
-      }}
-    >
+    <nav id="sidebar" ref={nav} class={open ? 'sidebar open' : 'sidebar'} aria-label="Conversations">
       <button
         type="button"
         class="new"
@@ -167,7 +177,7 @@ export function Sidebar() {
           newChat();
         }}
       >
-        + New chat
+        <span aria-hidden="true">+ </span>New chat
       </button>
       {conversations.value === undefined && !searchText.value ? (
         <p class="muted">History is not available.</p>

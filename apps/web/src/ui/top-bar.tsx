@@ -15,6 +15,7 @@ import {
   models,
   newChat,
 } from '../chat/state.ts';
+import { MenuIcon, PlusIcon } from './icons.tsx';
 import { drawerOpen } from './sidebar.tsx';
 
 function ModelPicker() {
@@ -90,15 +91,15 @@ export function TopBar() {
           drawerOpen.value = !drawerOpen.value;
         }}
       >
-        ☰
+        <MenuIcon />
       </button>
-      <h1 class="title" dir="auto">
+      <h1 class="conversation-title" dir="auto">
         {conversationTitle.value ?? 'New chat'}
       </h1>
       <ModelPicker />
       <ExportMenu />
       <button type="button" class="icon new-top" aria-label="New chat" onClick={newChat}>
-        ＋
+        <PlusIcon />
       </button>
     </header>
   );
