@@ -60,10 +60,19 @@ async function createStore(
 
 async function createDurableStore(config: Config, log: Log) {
   const { DurableStreamStore, DurableCoordinator } = await import('@tidewire/server/durable');
-  const store = new DurableStreamStore({
-    path: config.STREAM_STORE_PATH,
-    lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
-  });
+  let store: InstanceType<typeof DurableStreamStore>;
+  try {
+    // A restart may begin while the last run still finishes its shutdown: wait for its end.
+    store = new DurableStreamStore({
+      path: config.STREAM_STORE_PATH,
+      lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
+    });
+  } catch (error) {
+    // A file it cannot use (taken by another process, newer, unreadable) stops the start.
+    throw new ConfigError(`STREAM_STORE_PATH=${config.STREAM_STORE_PATH}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const coordinator = new DurableCoordinator(store, {
     onError: (error, stream) =>
       log.error({ stream, error: error.message }, 'could not continue a generation after the restart'),

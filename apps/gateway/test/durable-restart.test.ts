@@ -3,6 +3,7 @@
  * (SIGKILL) or stopped (SIGTERM) mid-answer and started again on the same data directory and
  * port. The client (`SSEConsumer`, reconnecting on its own) gets the whole answer, identical
  * to an uncut run of the same question, and the wire carries every event id exactly once.
+ * Bad settings stop the start with a message naming the variable.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,9 +13,10 @@ import { after, test } from 'node:test';
 import { createParser } from '@tidewire/protocol';
 import { SSEConsumer } from '../../../packages/client/src/index.ts';
 import { killAndWait, spawnDurableGateway } from '../../../testing/durable-gateway.ts';
-import type { SpawnedServer } from '../../../testing/gateway.ts';
+import { type SpawnedServer, startTestGateway } from '../../../testing/gateway.ts';
 import { freePort } from '../../../testing/ports.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-restart-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,3 +145,26 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     }
   });
 }
+
+test('STREAM_STORE other than memory or durable stops the start, naming the variable', () => {
+  assert.throws(
+    () => loadConfig({ STREAM_STORE: 'disk' }),
+    (error) => error instanceof ConfigError && /STREAM_STORE/.test(error.message),
+  );
+});
+
+test('a second server on a stream file in use refuses to start, saying why', async () => {
+  const env = { STREAM_STORE: 'durable', STREAM_STORE_PATH: join(dir, 'taken', 'streams.db') };
+  const first = await startTestGateway(env);
+  try {
+    await assert.rejects(
+      startTestGateway({ ...env, SHUTDOWN_GRACE_MS: '0' }),
+      (error) =>
+        error instanceof ConfigError &&
+        error.message.includes('STREAM_STORE_PATH=') &&
+        /in use by another process/.test(error.message),
+    );
+  } finally {
+    await first.shutdown();
+  }
+});
