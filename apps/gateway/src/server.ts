@@ -66,6 +66,7 @@ async function createDurableStore(config: Config, log: Log) {
     store = new DurableStreamStore({
       path: config.STREAM_STORE_PATH,
       lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
+      onSweepError: (error) => log.warn({ error: error.message }, 'could not delete expired streams'),
     });
   } catch (error) {
     // A file it cannot use (taken by another process, newer, unreadable) stops the start.
