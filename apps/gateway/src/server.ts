@@ -26,7 +26,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
-import { listenError } from './startup-checks.ts';
+import { listenError, StartupError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -59,7 +59,9 @@ async function createStore(
 }
 
 async function createDurableStore(config: Config, log: Log) {
-  const { DurableStreamStore, DurableCoordinator } = await import('@tidewire/server/durable');
+  const { DurableStreamStore, DurableCoordinator, LogFileLockedError } = await import(
+    '@tidewire/server/durable'
+  );
   let store: InstanceType<typeof DurableStreamStore>;
   try {
     // A restart may begin while the last run still finishes its shutdown: wait for its end.
@@ -70,9 +72,14 @@ async function createDurableStore(config: Config, log: Log) {
     });
   } catch (error) {
     // A file it cannot use (taken by another process, newer, unreadable) stops the start.
-    throw new ConfigError(`STREAM_STORE_PATH=${config.STREAM_STORE_PATH}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const advice =
+      error instanceof LogFileLockedError
+        ? 'stop the other server, or choose another'
+        : 'move the file, or choose another';
+    throw new StartupError(
+      'stream_log_unavailable',
+      `STREAM_STORE_PATH=${config.STREAM_STORE_PATH}: ${(error as Error).message}: ${advice} STREAM_STORE_PATH`,
+    );
   }
   const coordinator = new DurableCoordinator(store, {
     onError: (error, stream) =>

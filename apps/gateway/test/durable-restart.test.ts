@@ -17,6 +17,7 @@ import { type SpawnedServer, startTestGateway } from '../../../testing/gateway.t
 import { freePort } from '../../../testing/ports.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { StartupError } from '../src/startup-checks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-restart-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,7 +161,8 @@ test('a second server on a stream file in use refuses to start, saying why', asy
     await assert.rejects(
       startTestGateway({ ...env, SHUTDOWN_GRACE_MS: '0' }),
       (error) =>
-        error instanceof ConfigError &&
+        error instanceof StartupError &&
+        error.type === 'stream_log_unavailable' &&
         error.message.includes('STREAM_STORE_PATH=') &&
         /in use by another process/.test(error.message),
     );
