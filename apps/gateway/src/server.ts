@@ -26,7 +26,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
-import { listenError } from './startup-checks.ts';
+import { listenError, StartupError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
 
@@ -59,11 +59,28 @@ async function createStore(
 }
 
 async function createDurableStore(config: Config, log: Log) {
-  const { DurableStreamStore, DurableCoordinator } = await import('@tidewire/server/durable');
-  const store = new DurableStreamStore({
-    path: config.STREAM_STORE_PATH,
-    lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
-  });
+  const { DurableStreamStore, DurableCoordinator, LogFileLockedError } = await import(
+    '@tidewire/server/durable'
+  );
+  let store: InstanceType<typeof DurableStreamStore>;
+  try {
+    // A restart may begin while the last run still finishes its shutdown: wait for its end.
+    store = new DurableStreamStore({
+      path: config.STREAM_STORE_PATH,
+      lockWaitMs: config.SHUTDOWN_GRACE_MS + 2000,
+      onSweepError: (error) => log.warn({ error: error.message }, 'could not delete expired streams'),
+    });
+  } catch (error) {
+    // A file it cannot use (taken by another process, newer, unreadable) stops the start.
+    const advice =
+      error instanceof LogFileLockedError
+        ? 'stop the other server, or choose another'
+        : 'move the file, or choose another';
+    throw new StartupError(
+      'stream_log_unavailable',
+      `STREAM_STORE_PATH=${config.STREAM_STORE_PATH}: ${(error as Error).message}: ${advice} STREAM_STORE_PATH`,
+    );
+  }
   const coordinator = new DurableCoordinator(store, {
     onError: (error, stream) =>
       log.error({ stream, error: error.message }, 'could not continue a generation after the restart'),

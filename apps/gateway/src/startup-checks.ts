@@ -12,7 +12,11 @@ import type { Config } from './config.ts';
 /** How long a start-up check waits for a server to answer. */
 export const STARTUP_CHECK_MS = 1_500;
 
-export type StartupErrorType = 'redis_unreachable' | 'database_unreachable' | 'address_unavailable';
+export type StartupErrorType =
+  | 'redis_unreachable'
+  | 'database_unreachable'
+  | 'address_unavailable'
+  | 'stream_log_unavailable';
 
 /** The gateway cannot start because of its surroundings (a setting is valid, its target is not). */
 export class StartupError extends Error {

@@ -3,18 +3,24 @@
  * (SIGKILL) or stopped (SIGTERM) mid-answer and started again on the same data directory and
  * port. The client (`SSEConsumer`, reconnecting on its own) gets the whole answer, identical
  * to an uncut run of the same question, and the wire carries every event id exactly once.
+ * Bad settings stop the start with a message naming the variable; with `REDIS_URL` the
+ * setting is ignored.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createParser } from '@tidewire/protocol';
+import { RedisStreamStore } from '@tidewire/server/redis';
 import { SSEConsumer } from '../../../packages/client/src/index.ts';
 import { killAndWait, spawnDurableGateway } from '../../../testing/durable-gateway.ts';
-import type { SpawnedServer } from '../../../testing/gateway.ts';
+import { type SpawnedServer, startTestGateway } from '../../../testing/gateway.ts';
 import { freePort } from '../../../testing/ports.ts';
+import { startRedis } from '../../../testing/redis.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { StartupError } from '../src/startup-checks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-restart-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,3 +149,48 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     }
   });
 }
+
+test('STREAM_STORE other than memory or durable stops the start, naming the variable', () => {
+  assert.throws(
+    () => loadConfig({ STREAM_STORE: 'disk' }),
+    (error) => error instanceof ConfigError && /STREAM_STORE/.test(error.message),
+  );
+});
+
+test('a second server on a stream file in use refuses to start, saying why', async () => {
+  const env = { STREAM_STORE: 'durable', STREAM_STORE_PATH: join(dir, 'taken', 'streams.db') };
+  const first = await startTestGateway(env);
+  try {
+    await assert.rejects(
+      startTestGateway({ ...env, SHUTDOWN_GRACE_MS: '0' }),
+      (error) =>
+        error instanceof StartupError &&
+        error.type === 'stream_log_unavailable' &&
+        error.message.includes('STREAM_STORE_PATH=') &&
+        /in use by another process/.test(error.message),
+    );
+  } finally {
+    await first.shutdown();
+  }
+});
+
+test('with REDIS_URL set, STREAM_STORE=durable is ignored: logs go to Redis, no stream file', async () => {
+  const redis = await startRedis();
+  const path = join(dir, 'ignored', 'streams.db');
+  const gateway = await startTestGateway({
+    REDIS_URL: redis.url,
+    STREAM_STORE: 'durable',
+    STREAM_STORE_PATH: path,
+  });
+  try {
+    const { events } = await collectSSE(`${gateway.url}/api/v1/stream/chat?q=where`);
+    assert.equal(events.at(-1)?.event, 'done');
+    assert.equal(existsSync(path), false, 'no stream file');
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    assert.equal((await store.read(events[0]!.streamId!))?.ended, true, 'the log is in Redis');
+    await store.close();
+  } finally {
+    await gateway.shutdown();
+    await redis.close();
+  }
+});

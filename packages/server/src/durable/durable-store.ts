@@ -26,6 +26,8 @@ export interface DurableStoreOptions extends LogFileOptions {
   sweepMs?: number;
   /** A stream nobody ended is deleted this long after its creation (a lost generation's leftovers). */
   staleRunningMs?: number;
+  /** A timed sweep failed (the file could not be written); the next one tries again. */
+  onSweepError?: (error: Error) => void;
 }
 
 interface Follower {
@@ -66,7 +68,13 @@ export class DurableStreamStore implements StreamStore {
     this.#now = options.now ?? Date.now;
     this.#staleRunningMs = options.staleRunningMs ?? 24 * 60 * 60 * 1000;
     this.sweep();
-    this.#sweep = setInterval(() => this.sweep(), options.sweepMs ?? 60_000);
+    this.#sweep = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (error) {
+        options.onSweepError?.(error as Error);
+      }
+    }, options.sweepMs ?? 60_000);
     this.#sweep.unref?.();
   }
 
@@ -128,11 +136,7 @@ export class DurableStreamStore implements StreamStore {
     const row = this.#row(streamId);
     if (!row) return undefined;
     const frames: string[] = [];
-    for (let batch = this.#file.frames(row.sid, 0, REPLAY_BATCH); batch.length > 0; ) {
-      frames.push(...batch);
-      if (batch.length < REPLAY_BATCH) break;
-      batch = this.#file.frames(row.sid, frames.length, REPLAY_BATCH);
-    }
+    for (const page of this.#pages(row.sid, 0)) frames.push(...page);
     return { info: JSON.parse(row.info) as StreamInfo, frames, ended: row.ended };
   }
 
@@ -199,12 +203,20 @@ export class DurableStreamStore implements StreamStore {
   /** Sends the reader the frames on disk after `afterSeq`; returns the last sequence number sent. */
   #replay(sid: number, afterSeq: number, reader: LogReader): number {
     let seq = afterSeq;
-    for (;;) {
-      const frames = this.#file.frames(sid, seq, REPLAY_BATCH);
-      if (frames.length === 0) return seq;
-      seq += frames.length;
-      reader.onFrames(frames, seq);
-      if (frames.length < REPLAY_BATCH) return seq;
+    for (const page of this.#pages(sid, afterSeq)) {
+      seq += page.length;
+      reader.onFrames(page, seq);
+    }
+    return seq;
+  }
+
+  /** The frames on disk after `afterSeq`, a page at a time. */
+  *#pages(sid: number, afterSeq: number): Generator<string[]> {
+    for (let seq = afterSeq; ; ) {
+      const page = this.#file.frames(sid, seq, REPLAY_BATCH);
+      if (page.length > 0) yield page;
+      if (page.length < REPLAY_BATCH) return;
+      seq += page.length;
     }
   }
 
