@@ -92,14 +92,16 @@ export async function createServices(config: Config, log: Log): Promise<Services
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
     respondSSE(c, reader, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
+      // The stream's id goes in a header too: a client cut before the first event knows it.
+      const streamId = { 'X-Stream-Id': reader.info.streamId };
       if (!res) {
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
-        return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal });
+        return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal, headers: streamId });
       }
       res.once('close', onClose);
       writeSSE(reader, res, {
         ...sinkOptions,
-        headers: { 'X-Request-Id': c.var.requestId },
+        headers: { 'X-Request-Id': c.var.requestId, ...streamId },
       });
       return RESPONSE_ALREADY_SENT;
     },
