@@ -5,7 +5,7 @@
  * @module
  */
 import { WriterFencedError } from './errors.ts';
-import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
 
 interface MemoryLog {
   info: StreamInfo;
@@ -49,6 +49,11 @@ export class MemoryStreamStore implements StreamStore {
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
     return this.#logs.get(streamId)?.info;
+  }
+
+  async tail(streamId: string): Promise<LogTail | undefined> {
+    const log = this.#logs.get(streamId);
+    return log && { lastSeq: log.frames.length, ended: log.ended };
   }
 
   async read(streamId: string): Promise<StoredLog | undefined> {
