@@ -83,3 +83,22 @@ test("a question on a reused keep-alive connection, cut right after the response
   assert.equal(await generationsOf(q), 1);
   await page.close();
 });
+
+test('a second page opened on a conversation mid-answer shows the answer live and whole', async () => {
+  const first = await openPage(gateway.url);
+  const q = 'followed to another tab';
+  await ask(first.page, q);
+  await answerAt(first.page, 0).filter({ hasText: 'demo answer' }).waitFor({ timeout: 30_000 });
+  const second = await openPage(gateway.url);
+  await second.page.locator('.sidebar li button', { hasText: q }).click();
+  // Live: the second page shows the answer still arriving, then whole, not frozen half-way.
+  await second.page.locator('.message.assistant [data-connection=streaming]').waitFor({ timeout: 15_000 });
+  const [seen, original] = [await endedAnswer(second.page, 0), await endedAnswer(first.page, 0)];
+  assert.equal(seen.state, 'stop', second.errors.join('\n'));
+  assert.equal(seen.raw, demoAnswer(q));
+  assert.equal(original.raw, demoAnswer(q));
+  assert.equal(await second.page.locator('.message.user').count(), 1);
+  assert.equal(await generationsOf(q), 1);
+  await first.page.close();
+  await second.page.close();
+});

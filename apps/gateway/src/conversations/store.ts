@@ -163,6 +163,19 @@ export class ConversationStore {
     return recorder;
   }
 
+  /** The stream of the conversation's newest answer while it is incomplete, or undefined. */
+  async unfinishedAnswerStream(conversationId: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select(['stream_id', 'complete'])
+      .where('conversation_id', '=', conversationId)
+      .where('role', '=', 'assistant')
+      .orderBy('position', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && row.complete === 0 && row.stream_id ? row.stream_id : undefined;
+  }
+
   /** A user's conversations, newest first. */
   async list(
     userId: string | null,

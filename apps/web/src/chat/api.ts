@@ -10,6 +10,12 @@ export interface ConversationSummary {
   updated_at: string;
 }
 
+/** A stored conversation; `active_stream_id` names its answer while it is still streaming. */
+export interface StoredConversation {
+  messages: StoredMessage[];
+  active_stream_id?: string | null;
+}
+
 export interface StoredMessage {
   id: string;
   role: 'user' | 'assistant';
@@ -32,10 +38,9 @@ export async function listConversations(): Promise<ConversationSummary[] | undef
   }
 }
 
-export async function loadConversation(id: string): Promise<StoredMessage[] | undefined> {
+export async function loadConversation(id: string): Promise<StoredConversation | undefined> {
   try {
-    return (await getJson<{ messages: StoredMessage[] }>(`/api/v1/conversations/${encodeURIComponent(id)}`))
-      ?.messages;
+    return await getJson<StoredConversation>(`/api/v1/conversations/${encodeURIComponent(id)}`);
   } catch {
     return undefined;
   }

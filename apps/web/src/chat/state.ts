@@ -7,7 +7,13 @@
 import { signal } from '@preact/signals';
 import type { ConsumerState, StreamError } from '@tidewire/client';
 import type { AnswerStream } from './answer-stream.ts';
-import { type ConversationSummary, cancelStream, listConversations, loadConversation } from './api.ts';
+import {
+  type ConversationSummary,
+  cancelStream,
+  listConversations,
+  loadConversation,
+  type StoredMessage,
+} from './api.ts';
 import { clearRunning, type RunningStream, saveOpenConversation } from './running-stream.ts';
 
 export interface Message {
@@ -128,13 +134,31 @@ export function newChat(): void {
   connection.value = { state: 'idle', attempt: 0 };
 }
 
-/** Shows a stored conversation; false if it cannot be loaded. */
-export async function openConversation(id: string): Promise<boolean> {
+/**
+ * Shows a stored conversation; false if it cannot be loaded. An answer still streaming (in
+ * another tab, on another device) is attached to live, read from its stream's first event,
+ * unless `attach` is false (the caller resumes it itself).
+ */
+export async function openConversation(id: string, { attach = true } = {}): Promise<boolean> {
   const stored = await loadConversation(id);
   if (!stored) return false;
   setConversation(id);
   connection.value = { state: 'idle', attempt: 0 };
-  messages.value = stored.map((m) => ({
+  const list = stored.messages;
+  const live = attach ? stored.active_stream_id : undefined;
+  const last = list.at(-1);
+  if (live && last?.role === 'assistant') {
+    const question = list.at(-2)?.role === 'user' ? list.at(-2)!.content : '';
+    messages.value = [...shown(list.slice(0, -1)), answer({ question, resume: live })];
+    return true;
+  }
+  messages.value = shown(list);
+  return true;
+}
+
+/** Stored messages as the thread shows them. */
+function shown(list: StoredMessage[]): Message[] {
+  return list.map((m) => ({
     key: nextKey++,
     role: m.role,
     text: m.content,
@@ -142,7 +166,6 @@ export async function openConversation(id: string): Promise<boolean> {
       ? { status: 'done' as const, reason: m.complete ? 'stop' : 'incomplete' }
       : {}),
   }));
-  return true;
 }
 
 /** Switches to a stored conversation (the sidebar). */
@@ -156,7 +179,7 @@ export async function showConversation(id: string): Promise<void> {
  * server keeps history), then the question and its answer, resumed from the stream.
  */
 export async function resumeRunning(running: RunningStream): Promise<void> {
-  if (running.conversationId && (await openConversation(running.conversationId))) {
+  if (running.conversationId && (await openConversation(running.conversationId, { attach: false }))) {
     const list = messages.value;
     let cut = list.length;
     while (cut > 0 && !(list[cut - 1]!.role === 'user' && list[cut - 1]!.text === running.question)) cut--;
