@@ -19,6 +19,10 @@ export interface CuttingProxy {
    * from now; pooled keep-alive connections are reused) and new ones. `null` stops that.
    */
   cutAfterBytes(bytes: number | null): void;
+  /** Once: the connection that forwards the next response chunk is cut right after it. */
+  cutNextAfterChunk(): void;
+  /** The ordinal (1 = the first accepted) of the connection a byte or chunk cut cut last. */
+  readonly lastCut: number | undefined;
   /** Holds responses back (connections stay open, nothing is lost) until `resume()`. */
   stall(): void;
   resume(): void;
@@ -39,12 +43,14 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   let cutNext: number | undefined;
   /** The budget each new connection gets. */
   let cutEach: number | null = null;
+  let cutAfterChunk = false;
   let stalled = false;
   let connections = 0;
   let cuts = 0;
+  let lastCut: number | undefined;
 
   const server = createServer((client) => {
-    connections++;
+    const ordinal = ++connections;
     const upstream = connect(Number(port), hostname);
     if (stalled) upstream.pause();
     open.add(client);
@@ -69,6 +75,14 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     client.on('data', (chunk) => upstream.write(chunk));
     upstream.on('data', (chunk: Buffer) => {
       if (severed) return;
+      if (cutAfterChunk) {
+        cutAfterChunk = false;
+        severed = true;
+        cuts++;
+        lastCut = ordinal;
+        client.write(chunk, drop);
+        return;
+      }
       const budget = budgets.get(client) ?? Number.POSITIVE_INFINITY;
       const allowed = Math.min(budget, cutNext ?? Number.POSITIVE_INFINITY);
       if (chunk.length < allowed) {
@@ -81,6 +95,7 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
       if (cutNext !== undefined) cutNext = cutNext === allowed ? undefined : cutNext - allowed;
       severed = true;
       cuts++;
+      lastCut = ordinal;
       client.write(chunk.subarray(0, allowed), drop);
     });
   });
@@ -94,6 +109,12 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     },
     cutNextAfterBytes(bytes) {
       cutNext = bytes;
+    },
+    cutNextAfterChunk() {
+      cutAfterChunk = true;
+    },
+    get lastCut() {
+      return lastCut;
     },
     cutAfterBytes(bytes) {
       cutEach = bytes;

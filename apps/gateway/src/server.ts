@@ -132,15 +132,21 @@ export async function createServices(config: Config, log: Log): Promise<Services
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
     respondSSE(c, reader, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
+      // The stream's id goes in a header too: a client cut before the first event knows it.
+      const streamId = { 'X-Stream-Id': reader.info.streamId };
       if (!res) {
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
-        return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal });
+        return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal, headers: streamId });
       }
       res.once('close', onClose);
       writeSSE(reader, res, {
         ...sinkOptions,
         // Honour a client's `Connection: close` (or HTTP/1.0): the stream's own keep-alive must not override it.
-        headers: { 'X-Request-Id': c.var.requestId, ...(res.shouldKeepAlive ? {} : { Connection: 'close' }) },
+        headers: {
+          'X-Request-Id': c.var.requestId,
+          ...streamId,
+          ...(res.shouldKeepAlive ? {} : { Connection: 'close' }),
+        },
       });
       return RESPONSE_ALREADY_SENT;
     },

@@ -7,12 +7,16 @@
  *   a gap (`seq > lastSeq + 1`) is reported to `onError` as `sequence_gap` (retrying) and the
  *   connection is dropped and resumed after the last good event, so the missing events come
  *   again. Handlers never see the events after a gap before the ones in it.
+ * - The starting request names the generation it asks for (`Idempotency-Key`, a random id
+ *   the server uses as the stream's id): cut before the response's headers, it is sent again
+ *   with the same key, and the server attaches it to the generation it already started.
  * - A resume is always a GET of the stream URL (`/api/v1/streams/ID`, `Last-Event-ID:
  *   ID:SEQ`): once the server has answered the request that started the stream (often a
  *   POST), that request is never sent again, because it would start and bill a second
- *   generation. The stream's id is taken from the first `id:` line, even when the connection is
- *   cut before its event is complete; cut before that line, the consumer fails with
- *   `stream_lost` rather than ask again.
+ *   generation. The stream's id is taken from the response's `X-Stream-Id` header, or from the
+ *   first `id:` line, even when the connection is cut before its event is complete; a server
+ *   that gave neither before the cut makes the consumer fail with `stream_lost` rather than
+ *   ask again.
  * - HTTP 4xx is final (the contract's error body in `onError`); 429 waits `Retry-After`; 5xx
  *   and network errors retry with capped, fully jittered exponential backoff; after
  *   `maxReconnectAttempts` reconnects in a row without progress it fails with `reconnect_failed`.
@@ -27,6 +31,7 @@ import {
   createParser,
   type EventDataMap,
   formatEventId,
+  isStreamId,
   type ParsedEvent,
   parseEventId,
   type SSEParser,
@@ -80,6 +85,12 @@ export interface SSEConsumerOptions<E extends EventMap = EventDataMap> extends C
   headers?: Record<string, string>;
   /** Aborting it closes the consumer. */
   signal?: AbortSignal;
+  /**
+   * The `Idempotency-Key` of the starting request: the stream id it asks the server for, so a
+   * start sent again after a cut is attached to the same generation. Default: a random UUID;
+   * `false` sends none.
+   */
+  idempotencyKey?: string | false;
   /** Start by resuming this stream after `seq` instead of sending the starting request. */
   resumeFrom?: { streamId: string; seq: number };
   /** URL of a stream for resumes (default: `/api/v1/streams/ID` on the starting URL's server). */
@@ -111,6 +122,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   /** The server has answered the starting request: it must not be sent again. */
   #started = false;
   #connection: AbortController | undefined;
+  readonly #idempotencyKey: string | undefined;
   readonly #closed = new AbortController();
   #running: Promise<void> | undefined;
   #queue: EventQueue<ConsumerEvent<E>> | undefined;
@@ -135,6 +147,8 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#options = options;
     this.#vocabulary = options.events ?? chatVocabulary;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#idempotencyKey =
+      options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? crypto.randomUUID());
     if (options.resumeFrom) {
       this.#streamId = options.resumeFrom.streamId;
       this.#lastSeq = options.resumeFrom.seq;
@@ -267,6 +281,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       });
     }
     this.#started = true;
+    this.#streamId ??= streamIdHeader(response.headers);
     this.#setState('streaming', { attempt: 0 });
     return this.#read(response.body, connection);
   }
@@ -285,6 +300,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       headers['last-event-id'] = formatEventId(this.#streamId, this.#lastSeq);
       return { ...init, method: 'GET' };
     }
+    if (this.#idempotencyKey) headers['idempotency-key'] = this.#idempotencyKey;
     const { body } = this.#options;
     const method = this.#options.method ?? (body === undefined ? 'GET' : 'POST');
     if (body === undefined) return { ...init, method };
@@ -417,6 +433,12 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#state = state;
     this.emitState(state, info);
   }
+}
+
+/** The stream id a response names in `X-Stream-Id`, when well formed. */
+function streamIdHeader(headers: Headers): string | undefined {
+  const value = headers.get('x-stream-id');
+  return value !== null && isStreamId(value) ? value : undefined;
 }
 
 function asStreamError(error: unknown): StreamError {

@@ -223,7 +223,45 @@ describe('bytes and sequence', () => {
     assert.deepEqual(server.seen, ['POST /api/v1/stream/chat', 'GET /api/v1/streams/s s:0']);
   });
 
-  test('a cut before the id line is complete: stream_lost, one request', async () => {
+  test('a cut before the headers: the start is sent again with the same Idempotency-Key', async () => {
+    const keys: string[] = [];
+    const server = await tinyServer((req, res, n) => {
+      keys.push(String(req.headers['idempotency-key']));
+      if (n === 0) return void req.socket.destroy();
+      sseHead(res).end(encodeEvent('delta', { text: 'whole' }, 's:1') + done(2));
+    });
+    const { complete } = await consume(`${server.url}/api/v1/stream/chat`, { body: { q: 'hi' } });
+    server.close();
+    assert.equal(complete, 'whole');
+    assert.deepEqual(server.seen, ['POST /api/v1/stream/chat', 'POST /api/v1/stream/chat']);
+    assert.equal(keys[0], keys[1]);
+    assert.match(keys[0]!, /^[0-9a-f-]{36}$/);
+  });
+
+  test('a cut before the first id line, the stream named by X-Stream-Id: resumed by GET from 0', async () => {
+    const server = await tinyServer((_req, res, n) => {
+      if (n === 0)
+        return res.writeHead(200, { 'content-type': 'text/event-stream', 'x-stream-id': 's' }).end('id: s');
+      sseHead(res).end(encodeEvent('delta', { text: 'whole' }, 's:1') + done(2));
+    });
+    const { complete } = await consume(`${server.url}/api/v1/stream/chat`, { body: { q: 'hi' } });
+    server.close();
+    assert.equal(complete, 'whole');
+    assert.deepEqual(server.seen, ['POST /api/v1/stream/chat', 'GET /api/v1/streams/s s:0']);
+  });
+
+  test('idempotencyKey: false sends none', async () => {
+    const server = await tinyServer((req, res) =>
+      sseHead(res).end(
+        encodeEvent('delta', { text: String(req.headers['idempotency-key']) }, 's:1') + done(2),
+      ),
+    );
+    const { complete } = await consume(server.url, { body: { q: 'hi' }, idempotencyKey: false });
+    server.close();
+    assert.equal(complete, 'undefined');
+  });
+
+  test('a server that names no stream in a header, cut before the id line is complete: stream_lost, one request', async () => {
     const server = await tinyServer((_req, res) => sseHead(res).end('id: s'));
     const { errors, consumer } = await consume(`${server.url}/api/v1/stream/chat`, { body: { q: 'hi' } });
     server.close();

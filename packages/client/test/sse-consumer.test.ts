@@ -49,7 +49,7 @@ async function transcript(consumer: SSEConsumer): Promise<StreamEvent[]> {
 
 describe('resume after cuts', () => {
   test('cut at many points (mid-frame, mid-character), the answer is exact, one generation each', async () => {
-    // 270 bytes of headers, then the first frame; 330 is just past its complete `id:` line.
+    // 321 bytes of headers, then the first frame; its `id:` line is complete at 367.
     for (const bytes of [330, 400, 450, 600, 777, 1000, 1500, 2345, 4000, 6100]) {
       const q = `cut at ${bytes}`;
       proxy.cutNextAfterBytes(bytes);
@@ -118,12 +118,20 @@ describe('resume after cuts', () => {
     }
   });
 
-  test('cut before the stream id is known: stream_lost, and the POST is not sent again', async () => {
+  test('cut before the first id line: the X-Stream-Id header names the stream, resumed by GET from 0', async () => {
     const q = 'cut before the id';
-    proxy.cutNextAfterBytes(290);
-    const { consumer, errors } = await consume(`${proxy.url}/api/v1/stream/chat`, { body: { q } });
-    assert.equal(consumer.state, 'failed');
-    assert.equal(errors.at(-1)?.type, 'stream_lost');
+    const requests: string[] = [];
+    const spy: typeof fetch = (input, init) => {
+      requests.push(`${init?.method} ${new URL(String(input)).pathname}`);
+      return fetch(input, init);
+    };
+    proxy.cutNextAfterBytes(340); // past the headers (321 bytes), inside the first id line
+    const { consumer, complete } = await consume(`${proxy.url}/api/v1/stream/chat`, {
+      body: { q },
+      fetch: spy,
+    });
+    assert.equal(complete, demoAnswer(q));
+    assert.deepEqual(requests, ['POST /api/v1/stream/chat', `GET /api/v1/streams/${consumer.streamId}`]);
     assert.equal(await generationsOf(q), 1);
   });
 });

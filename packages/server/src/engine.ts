@@ -14,7 +14,7 @@ import type { EngineObserver } from './observer.ts';
 import { StreamReader, storeFailureFrames } from './reader.ts';
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
-import type { StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type { LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
 import { Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
@@ -155,6 +155,14 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     await this.#coordinator?.release(streamId);
   }
 
+  /**
+   * Where a stream's log stands (its last sequence number, whether it ended), on any instance
+   * of a shared store; undefined when unknown or expired.
+   */
+  position(streamId: string): Promise<LogTail | undefined> {
+    return this.#store.tail(streamId);
+  }
+
   /** The running stream owned by this engine, if any. */
   running(streamId: string): Stream<E, M> | undefined {
     return this.#running.get(streamId);
@@ -166,12 +174,19 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   /**
    * Opens a reader of a stream from a resume point. Answers `not_found` for an unknown or
-   * expired stream, and for one `authorize` refuses (a stranger learns nothing more).
+   * expired stream, and for one `authorize` refuses (a stranger learns nothing more). A
+   * point past the log's last event is a `TidewireError` (400 `invalid_after` or
+   * `invalid_last_event_id`), the same on every store: no event there can ever come.
    */
   async open(point: ResumePoint, options: OpenOptions<M> = {}): Promise<OpenResult<M>> {
     const info = (await this.#store.info(point.streamId)) as StreamInfo<M> | undefined;
     if (!info) return { status: 'not_found' };
     if (options.authorize && !(await options.authorize(info.meta))) return { status: 'not_found' };
+    if (point.afterSeq > 0) {
+      const tail = await this.#store.tail(point.streamId);
+      if (!tail) return { status: 'not_found' };
+      if (point.afterSeq > tail.lastSeq) throw pastTheEnd(point, tail.lastSeq);
+    }
     return { status: 'attached', info, reader: this.reader(info, point.afterSeq) };
   }
 
@@ -261,6 +276,19 @@ export function createEngine<E extends EventMap = EventMap, M = unknown>(
   options: EngineOptions<E, M> = {},
 ): StreamEngine<E, M> {
   return new StreamEngine(options);
+}
+
+/** The error of a resume point beyond a log's last event. */
+function pastTheEnd(point: ResumePoint, lastSeq: number): TidewireError {
+  const [type, name] =
+    point.via === 'after'
+      ? (['invalid_after', 'after'] as const)
+      : (['invalid_last_event_id', 'Last-Event-ID'] as const);
+  return new TidewireError(
+    type,
+    `${name} names event ${point.afterSeq} but the stream has only ${lastSeq} events`,
+    { status: 400 },
+  );
 }
 
 function definedOnly(options: Partial<StreamLimits>): Partial<StreamLimits> {

@@ -4,7 +4,7 @@
  * never fall between them.
  * @module
  */
-import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
 import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
 interface MemoryLog {
@@ -48,6 +48,11 @@ export class MemoryStreamStore implements StreamStore {
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
     return this.#logs.get(streamId)?.info;
+  }
+
+  async tail(streamId: string): Promise<LogTail | undefined> {
+    const log = this.#logs.get(streamId);
+    return log && { lastSeq: log.frames.length, ended: log.ended };
   }
 
   async read(streamId: string): Promise<StoredLog | undefined> {

@@ -10,6 +10,8 @@ export interface ResumePoint {
   streamId: string;
   /** Events with a sequence number above this are sent (0: the whole stream). */
   afterSeq: number;
+  /** Where the request named it (errors name that field); `last_event_id` when unsaid. */
+  via?: 'last_event_id' | 'after';
 }
 
 const badRequest = (type: string, message: string) => new TidewireError(type, message, { status: 400 });
@@ -42,7 +44,7 @@ export function resumePointOf(url: URL, header: string | null, streamId?: string
   if (seq === undefined) {
     throw badRequest('invalid_after', `after must be a non-negative integer, got "${after.slice(0, 50)}"`);
   }
-  return { streamId, afterSeq: seq };
+  return { streamId, afterSeq: seq, via: 'after' };
 }
 
 function parseNamed(raw: string): ResumePoint {

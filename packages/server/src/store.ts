@@ -23,6 +23,12 @@ export interface StoredLog {
   ended: boolean;
 }
 
+/** Where a log stands: its last event's sequence number, and whether it has ended. */
+export interface LogTail {
+  lastSeq: number;
+  ended: boolean;
+}
+
 /** A reader of one stream's log. Frames arrive in sequence order, each exactly once. */
 export interface LogReader {
   /** Encoded frames; `lastSeq` is the sequence number of the last one. */
@@ -62,6 +68,8 @@ export interface StreamStore {
   end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void>;
   /** The stream's info, or undefined when unknown or expired. */
   info(streamId: string): Promise<StreamInfo | undefined>;
+  /** Where the log stands (cheap: no frame is read), or undefined when unknown or expired. */
+  tail(streamId: string): Promise<LogTail | undefined>;
   /** The whole log, or undefined when unknown or expired. */
   read(streamId: string): Promise<StoredLog | undefined>;
   /**

@@ -2,7 +2,9 @@
  * The conversation endpoints: list (newest first, `limit`, an opaque `cursor`, and `q` to
  * search titles and messages), read one (every message, each with its `parent_id`), rename
  * (`PATCH {title}`) and delete (204, cancelling its running answers first, so nothing goes
- * on writing into it). A conversation of another user is not found.
+ * on writing into it). A conversation whose answer is still streaming names it
+ * (`active_stream_id`, `active_last_seq`: another tab or device attaches to it). A
+ * conversation of another user is not found.
  * @module
  */
 import type { Context, Hono } from 'hono';
@@ -11,6 +13,22 @@ import { decodeCursor } from '../conversations/store.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { AppEnv, Services } from '../services.ts';
 import { fromJsonBody } from './chat-input.ts';
+
+/**
+ * The answer of a conversation that is still streaming: its stream id and last sequence
+ * number, read from the stream store (any instance answers with a shared store).
+ */
+async function activeStream(
+  { conversations, engine }: Pick<Services, 'conversations' | 'engine'>,
+  id: string,
+) {
+  // Cancelled and failed answers are incomplete too, but their logs have ended.
+  for (const streamId of await conversations.unfinishedStreams(id)) {
+    const tail = await engine.position(streamId);
+    if (tail && !tail.ended) return { active_stream_id: streamId, active_last_seq: tail.lastSeq };
+  }
+  return { active_stream_id: null, active_last_seq: null };
+}
 
 const MAX_LIMIT = 100;
 const MAX_SEARCH_LENGTH = 200;
@@ -54,7 +72,8 @@ async function titleOf(c: Context<AppEnv>): Promise<string> {
 const conversationNotFound = (id: string) =>
   notFound('conversation_not_found', `conversation ${id.slice(0, 128)} not found`);
 
-export function conversationRoutes(app: Hono<AppEnv>, { conversations, engine }: Services): void {
+export function conversationRoutes(app: Hono<AppEnv>, services: Services): void {
+  const { conversations, engine } = services;
   app.get('/api/v1/conversations', async (c) => {
     const limit = limitOf(c);
     const rawCursor = c.req.query('cursor');
@@ -66,7 +85,7 @@ export function conversationRoutes(app: Hono<AppEnv>, { conversations, engine }:
   app.get('/api/v1/conversations/:id', async (c) => {
     const conversation = await conversations.get(c.get('user'), c.req.param('id'));
     if (!conversation) throw conversationNotFound(c.req.param('id'));
-    return c.json(conversation);
+    return c.json({ ...conversation, ...(await activeStream(services, conversation.id)) });
   });
 
   app.patch('/api/v1/conversations/:id', async (c) => {

@@ -1,18 +1,37 @@
 /**
  * The stream endpoints: start a chat stream (GET/POST, and the seed's admin POST), resume
  * one (`Last-Event-ID`, `last_event_id`, `/streams/:id?after=`), and cancel one. A request
- * that names a resume point never starts a generation: that would bill a second answer.
+ * that names a resume point never starts a generation: that would bill a second answer. A
+ * start may name the stream it asks for (`Idempotency-Key`): sent again (its connection was
+ * cut before the client saw an event), it is attached to that stream from its first event.
  * @module
  */
-import type { ResumePoint } from '@tidewire/server';
+import { type ResumePoint, TidewireError } from '@tidewire/server';
 import type { Context, Hono } from 'hono';
+import { ownedBy } from '../chat-engine.ts';
 import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
 import { runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
 import { readChatInput } from './chat-input.ts';
 import { openOwn, resumePointIn } from './resume-point.ts';
+
+/** A client-chosen stream id: long enough not to be guessed, and valid in event ids. */
+const START_ID = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The stream a start request names with `Idempotency-Key`, or undefined when it names none. */
+function startIdIn(c: Context): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined || key === '') return undefined;
+  if (!START_ID.test(key)) {
+    throw badRequest(
+      'bad_request',
+      'invalid Idempotency-Key: 16 to 128 characters of A-Z a-z 0-9 _ - (e.g. a random UUID)',
+    );
+  }
+  return key;
+}
 
 export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
   const { engine, models, config, conversations } = services;
@@ -46,19 +65,40 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     }
   }
 
+  /**
+   * A start whose `Idempotency-Key` names a stream that exists: the same user's retry is
+   * attached to it from its first event (never a second generation); another user's key is
+   * a conflict. Undefined when no such stream exists.
+   */
+  async function attachToStart(c: Context<AppEnv>, streamId: string): Promise<Response | undefined> {
+    const opened = await engine.open({ streamId, afterSeq: 0 });
+    if (opened.status === 'not_found') return undefined;
+    if (!ownedBy(c.get('user'))(opened.info.meta)) {
+      throw new ApiError(409, 'stream_exists', 'this Idempotency-Key is taken: send a new random one');
+    }
+    return resume(c, { streamId, afterSeq: 0 });
+  }
+
   async function startChat(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
+    const startId = startIdIn(c);
+    const attached = startId && (await attachToStart(c, startId));
+    if (attached) return attached;
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
     const turn = await planTurn(conversations, models, c.get('user'), input);
     const leave = enterConnection(c);
     let release: (() => void) | undefined;
     try {
       release = await admit(c);
-      return await startStream(c, turn, release, leave);
+      return await startStream(c, turn, release, leave, startId);
     } catch (error) {
       release?.();
       leave();
+      // Two starts with one key at once: the later one reads the stream the first started.
+      const raced = startId && TidewireError.isInstance(error) && error.type === 'stream_exists';
+      const attached = raced && (await attachToStart(c, startId));
+      if (attached) return attached;
       throw error;
     }
   }
@@ -68,10 +108,12 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     { model, open }: PlannedTurn,
     release: () => void,
     leave: () => void,
+    streamId?: string,
   ): Promise<Response> {
     const { conversationId, messages, recordAnswer } = await open();
     const stream = await engine.start({
       meta: { model: model.name, conversationId, userId: c.get('user'), request: { messages } },
+      id: streamId,
     });
     const recorder = await recordAnswer(stream.id);
     const log = c.var.log.child({ stream: stream.id });

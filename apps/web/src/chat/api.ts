@@ -10,6 +10,12 @@ export interface ConversationSummary {
   updated_at: string;
 }
 
+/** A stored conversation; `active_stream_id` names its answer while it is still streaming. */
+export interface StoredConversation {
+  messages: StoredMessage[];
+  active_stream_id?: string | null;
+}
+
 export interface StoredMessage {
   id: string;
   parent_id: string | null;

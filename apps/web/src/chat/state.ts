@@ -265,13 +265,21 @@ export function newChat(): void {
   connection.value = { state: 'idle', attempt: 0 };
 }
 
-/** Shows a stored conversation; false if it cannot be loaded. */
-export async function openConversation(id: string): Promise<boolean> {
+/**
+ * Shows a stored conversation; false if it cannot be loaded. An answer still streaming (in
+ * another tab, on another device) is attached to live, read from its stream's first event,
+ * unless `attach` is false (the caller resumes it itself).
+ */
+export async function openConversation(id: string, { attach = true } = {}): Promise<boolean> {
   const stored = await loadConversation(id);
   if (!stored) return false;
   setConversation(id);
   connection.value = { state: 'idle', attempt: 0 };
   show(stored);
+  // An answer still streaming (in another tab, on another device) is followed live.
+  const live = attach ? stored.active_stream_id : undefined;
+  const running = live ? tree.value.find((m) => m.streamId === live) : undefined;
+  if (running?.parent) restream(running.key, { question: byKey(running.parent)?.text ?? '', resume: live! });
   return true;
 }
 
@@ -287,7 +295,7 @@ export async function showConversation(id: string): Promise<void> {
  */
 export async function resumeRunning(running: RunningStream): Promise<void> {
   const source = { question: running.question, resume: running.streamId };
-  if (running.conversationId && (await openConversation(running.conversationId))) {
+  if (running.conversationId && (await openConversation(running.conversationId, { attach: false }))) {
     const stored = tree.value.find((m) => m.streamId === running.streamId);
     if (stored) return restream(stored.key, source);
   }

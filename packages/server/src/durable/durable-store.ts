@@ -12,7 +12,7 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
 import { fenceSeq, fenceWriter } from '../writer-fence.ts';
 import { LogFile, type LogFileOptions, type StreamRow } from './log-file.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -127,6 +127,14 @@ export class DurableStreamStore implements StreamStore {
     this.#assertOpen();
     const row = this.#row(streamId);
     return row ? (JSON.parse(row.info) as StreamInfo) : undefined;
+  }
+
+  /** Where the log stands: its last sequence number on disk (after a flush) and whether it ended. */
+  async tail(streamId: string): Promise<LogTail | undefined> {
+    this.#assertOpen();
+    this.#flush();
+    const row = this.#row(streamId);
+    return row && { lastSeq: row.lastSeq, ended: row.ended };
   }
 
   /** Everything a takeover needs: the info, every frame on disk, whether the stream ended. */

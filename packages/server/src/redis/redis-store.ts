@@ -12,7 +12,7 @@
 import { createClient, type RedisClientType } from '@redis/client';
 import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { FENCED_APPEND, FENCED_END, type Script, scriptReply } from './scripts.ts';
@@ -97,6 +97,20 @@ export class RedisStreamStore implements StreamStore {
   async info(streamId: string): Promise<StreamInfo | undefined> {
     const raw = await this.#run(() => this.client.get(keys.info(streamId)));
     return raw ? (JSON.parse(raw) as StreamInfo) : undefined;
+  }
+
+  async tail(streamId: string): Promise<LogTail | undefined> {
+    const [info, top] = (await this.#run(() =>
+      this.client
+        .multi()
+        .exists(keys.info(streamId))
+        .addCommand(['XREVRANGE', keys.log(streamId), '+', '-', 'COUNT', '1'])
+        .exec(),
+    )) as unknown as [number, [string, string[]][]];
+    if (!info) return undefined;
+    const last = top[0] && toEntry(top[0]);
+    if (!last) return { lastSeq: 0, ended: false };
+    return last.end ? { lastSeq: last.seq - 1, ended: true } : { lastSeq: last.seq, ended: false };
   }
 
   async read(streamId: string): Promise<StoredLog | undefined> {

@@ -147,6 +147,19 @@ export function streamStoreContract(makeStore: () => Promise<StreamStore>): void
     await store.close();
   });
 
+  test('tail says where a log stands without reading it', async () => {
+    const store = await makeStore();
+    const i = info();
+    assert.equal(await store.tail(i.streamId), undefined);
+    await store.create(i);
+    assert.deepEqual(await store.tail(i.streamId), { lastSeq: 0, ended: false });
+    for (let seq = 1; seq <= 3; seq++) await store.append(i.streamId, seq, frame(seq));
+    assert.deepEqual(await store.tail(i.streamId), { lastSeq: 3, ended: false });
+    await store.end(i.streamId, 1000);
+    assert.deepEqual(await store.tail(i.streamId), { lastSeq: 3, ended: true });
+    await store.close();
+  });
+
   test('a sequence number that is not the next one is refused', async () => {
     const store = await makeStore();
     const i = info();
