@@ -31,6 +31,7 @@ test('a stream named by the route resumes after `after`, or from its start', () 
   assert.deepEqual(resumePoint(get(`/jobs/${ID}?after=12`), { streamId: ID }), {
     streamId: ID,
     afterSeq: 12,
+    via: 'after',
   });
   assert.deepEqual(resumePoint(get(`/jobs/${ID}`), { streamId: ID }), { streamId: ID, afterSeq: 0 });
 });
