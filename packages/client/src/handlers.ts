@@ -1,5 +1,5 @@
 /**
- * The consumer's callbacks: one per contract event (`onHello` … `onPing`), plus `onComplete`,
+ * The consumer's callbacks: one per contract event (`onHello` … `onPing`, `onReasoning` … `onFile`), plus `onComplete`,
  * `onError` and `onStateChange`, and the table that routes an event to its handler.
  * @module
  */
@@ -38,6 +38,12 @@ export interface ConsumerHandlers {
   onProgress?: EventHandler<'progress'>;
   onPreview?: EventHandler<'preview'>;
   onPing?: EventHandler<'ping'>;
+  onReasoning?: EventHandler<'reasoning'>;
+  onToolInputDelta?: EventHandler<'tool_input_delta'>;
+  onToolCall?: EventHandler<'tool_call'>;
+  onToolResult?: EventHandler<'tool_result'>;
+  onSource?: EventHandler<'source'>;
+  onFile?: EventHandler<'file'>;
   onDone?: EventHandler<'done'>;
   /** The whole answer, once `done` says it finished (`stop` or `length`). */
   onComplete?: (text: string, done: EventDataMap['done']) => void;
@@ -60,6 +66,12 @@ export const HANDLER_OF = {
   progress: 'onProgress',
   preview: 'onPreview',
   ping: 'onPing',
+  reasoning: 'onReasoning',
+  tool_input_delta: 'onToolInputDelta',
+  tool_call: 'onToolCall',
+  tool_result: 'onToolResult',
+  source: 'onSource',
+  file: 'onFile',
   done: 'onDone',
   error: 'onError',
 } as const satisfies Record<EventName, keyof ConsumerHandlers>;

@@ -77,6 +77,12 @@ export class SSEConsumer implements ConsumerHandlers {
   onProgress?: EventHandler<'progress'>;
   onPreview?: EventHandler<'preview'>;
   onPing?: EventHandler<'ping'>;
+  onReasoning?: EventHandler<'reasoning'>;
+  onToolInputDelta?: EventHandler<'tool_input_delta'>;
+  onToolCall?: EventHandler<'tool_call'>;
+  onToolResult?: EventHandler<'tool_result'>;
+  onSource?: EventHandler<'source'>;
+  onFile?: EventHandler<'file'>;
   onDone?: EventHandler<'done'>;
   onComplete?: ConsumerHandlers['onComplete'];
   onError?: ConsumerHandlers['onError'];
