@@ -19,7 +19,7 @@ const noConversations: Conversations = {
   add: async (_id, messages) => messages.map(() => newId()),
   find: async () => undefined,
   history: async () => [],
-  recordAnswer: async () => ({ text() {}, end: async () => {} }),
+  recordAnswer: async () => ({ text() {}, part() {}, end: async () => {} }),
 };
 
 function consoleLog(fields: object = {}): Log {

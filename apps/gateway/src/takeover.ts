@@ -1,40 +1,44 @@
 /**
  * Takeover: continues a generation whose instance died. The log says where it stopped; the
  * model is asked to continue from the partial answer (the demo model continues exactly;
- * providers that can continue a partial assistant message do so), so the reader sees one
- * seamless answer. A model that cannot continue ends the stream with
+ * providers that can continue a partial assistant message do so), without repeating the
+ * reasoning, tool calls or results the log holds, so the reader sees one seamless answer. A model that cannot continue ends the stream with
  * `error {type: "generation_interrupted"}`; every event already written stays replayable.
  * @module
  */
 import { createParser, decodeStreamEvent } from '@tidewire/protocol';
+import { type AnswerPart, partOfEvent } from './answer-parts.ts';
+import { AnswerSoFar } from './answer-so-far.ts';
 import { runGeneration } from './generation.ts';
-import type { ChatMessage } from './models/provider.ts';
+import type { ChatMessage, ToolDefinition } from './models/provider.ts';
 import type { Services } from './services.ts';
 
 /** What the gateway keeps in `StreamInfo.request` so another instance can continue. */
 export interface StoredRequest {
   messages: ChatMessage[];
+  tools?: ToolDefinition[];
 }
 
 interface LogSummary {
-  text: string;
+  parts: AnswerPart[];
   finished: boolean;
 }
 
-/** The answer text so far, and whether the log already holds a `done`. */
+/** The answer's parts so far, and whether the log already holds a `done`. */
 function summarize(frames: string[]): LogSummary {
-  let text = '';
+  const parts: AnswerPart[] = [];
   let finished = false;
   const parser = createParser({
     onEvent(parsed) {
       const decoded = decodeStreamEvent(parsed);
       if (!decoded.ok) return;
-      if (decoded.event.event === 'delta') text += decoded.event.data.text;
+      const part = partOfEvent(decoded.event);
+      if (part) parts.push(part);
       if (decoded.event.event === 'done') finished = true;
     },
   });
   for (const frame of frames) parser.feed(frame);
-  return { text, finished };
+  return { parts, finished };
 }
 
 export async function takeOver(services: Services, streamId: string): Promise<void> {
@@ -47,7 +51,7 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
   const { frames, ended } = await store.readAll(streamId);
   if (ended) return engine.release(streamId);
   const stream = engine.adopt(info, frames);
-  const { text, finished } = summarize(frames);
+  const { parts, finished } = summarize(frames);
   if (finished) {
     await stream.closeLog();
     return;
@@ -61,14 +65,18 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
     );
     return;
   }
+  // What the reader has (fixed), and the stored answer's own copy that the recorder extends.
+  const sent = AnswerSoFar.of(parts);
   await runGeneration({
     stream,
     model,
     messages: request.messages,
+    tools: request.tools,
     conversationId: info.conversationId,
     firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-    continueFrom: text,
+    continueFrom: sent.text,
+    sent,
     log: services.log.child({ stream: streamId, takeover: true }),
-    recorder: await services.conversations.continueAnswer(streamId, text),
+    recorder: await services.conversations.continueAnswer(streamId, AnswerSoFar.of(parts)),
   });
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { decodeStreamEvent, validateEventData } from '../src/index.ts';
 
 const decode = (event: string, data: unknown) =>
-  decodeStreamEvent({ event, data: JSON.stringify(data), id: 's1:4' });
+  decodeStreamEvent({ event, data: JSON.stringify(data), id: 's1:4', lastEventId: 's1:4' });
 
 test('each rich event decodes with its data, stream id and sequence number', () => {
   const samples: [string, unknown][] = [

@@ -5,9 +5,12 @@
  * @module
  */
 import { newId } from '@tidewire/server';
+import type { AnswerPart } from '../answer-parts.ts';
+import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
+import { answerMessages, partsOfToolCalls, readParts } from './message-parts.ts';
 
 export interface ConversationSummary {
   id: string;
@@ -21,6 +24,8 @@ export interface StoredMessage {
   content: string;
   created_at: string;
   complete: boolean;
+  /** An answer's reasoning, tool calls and results, sources, files and text, as they streamed. */
+  parts?: StoredPart[];
 }
 
 export interface Conversation {
@@ -78,15 +83,22 @@ export class ConversationStore {
     return row && row.user_id === userId ? row : undefined;
   }
 
-  /** The earlier turns of a conversation, as model messages (answers that produced no text left out). */
+  /**
+   * The earlier turns of a conversation, as model messages (answers that produced no text and
+   * called no tool left out; an answer's tool calls and results included).
+   */
   async history(conversationId: string): Promise<ChatMessage[]> {
     const rows = await this.#db
       .selectFrom('messages')
-      .select(['role', 'content'])
+      .select(['role', 'content', 'parts'])
       .where('conversation_id', '=', conversationId)
       .orderBy('position')
       .execute();
-    return rows.filter((r) => r.content !== '').map((r) => ({ role: r.role, content: r.content }));
+    return rows.flatMap((r): ChatMessage[] =>
+      r.role === 'user'
+        ? [{ role: 'user', content: r.content }]
+        : answerMessages(r.content, readParts(r.parts)),
+    );
   }
 
   /** Creates a conversation titled after its first question. */
@@ -100,17 +112,22 @@ export class ConversationStore {
     return id;
   }
 
-  /** Appends messages (the question, or a whole history sent by the client); returns their ids. */
+  /**
+   * Appends messages (the question, or a whole history sent by the client); returns their ids.
+   * An assistant message's tool calls are kept as its parts; a tool message (a result the
+   * client ran) is added to the parts of the answer that made the call.
+   */
   async add(
     conversationId: string,
     messages: ChatMessage[],
     answer?: { streamId: string },
   ): Promise<string[]> {
     const kept = messages.filter(
-      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system',
+      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant',
     );
+    const results = messages.filter((m) => m.role === 'tool');
     const ids = kept.map(() => newId());
-    if (kept.length === 0) return ids;
+    if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
     await this.#db.transaction().execute(async (tx) => {
       // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
@@ -125,6 +142,7 @@ export class ConversationStore {
         .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('next'))
         .where('conversation_id', '=', conversationId)
         .executeTakeFirstOrThrow();
+      if (kept.length === 0) return;
       await tx
         .insertInto('messages')
         .values(
@@ -137,11 +155,40 @@ export class ConversationStore {
             complete: answer ? 0 : 1,
             created_at: now,
             stream_id: answer?.streamId ?? null,
+            parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
           })),
         )
         .execute();
     });
+    if (results.length > 0) await this.#addToolResults(conversationId, results);
     return ids;
+  }
+
+  /** Adds client-run tool results to the parts of the latest answer that called those tools. */
+  async #addToolResults(conversationId: string, results: ChatMessage[]): Promise<void> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(['id', 'parts'])
+      .where('conversation_id', '=', conversationId)
+      .where('parts', 'is not', null)
+      .orderBy('position', 'desc')
+      .execute();
+    for (const row of rows) {
+      const parts = readParts(row.parts) ?? [];
+      const calls = new Map(parts.flatMap((p) => (p.type === 'tool_call' ? [[p.id, p.name] as const] : [])));
+      const mine = results.filter((r) => calls.has(r.tool_call_id ?? ''));
+      if (mine.length === 0) continue;
+      for (const r of mine) {
+        const id = r.tool_call_id!;
+        parts.push({ type: 'tool_result', id, name: calls.get(id)!, output: r.content, is_error: false });
+      }
+      await this.#db
+        .updateTable('messages')
+        .set({ parts: toJson(parts) })
+        .where('id', '=', row.id)
+        .execute();
+      return;
+    }
   }
 
   /** Starts an empty, incomplete answer and returns the recorder that fills it in. */
@@ -151,16 +198,14 @@ export class ConversationStore {
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
-  async continueAnswer(streamId: string, textSoFar: string): Promise<AnswerRecorder | undefined> {
+  async continueAnswer(streamId: string, soFar: AnswerSoFar): Promise<AnswerRecorder | undefined> {
     const row = await this.#db
       .selectFrom('messages')
       .select(['id', 'conversation_id'])
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers);
-    recorder.text(textSoFar);
-    return recorder;
+    return new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers, soFar);
   }
 
   /** A user's conversations, newest first. */
@@ -213,6 +258,7 @@ export class ConversationStore {
         content: m.content,
         created_at: iso(m.created_at),
         complete: m.complete === 1,
+        ...(m.parts === null ? {} : { parts: readParts(m.parts) }),
       })),
     };
   }
@@ -220,25 +266,41 @@ export class ConversationStore {
 
 type AnswerOptions = Required<ConversationStoreOptions>;
 
+/** Parts as the JSON column holds them (null when there are none). */
+function toJson(parts: StoredPart[] | undefined): string | null {
+  return parts?.length ? JSON.stringify(parts) : null;
+}
+
 /** Writes a streaming answer: at most every `flushMs`, and once more at the end. */
 class BatchedAnswer implements AnswerRecorder {
   readonly #db: Database;
   readonly #id: string;
   readonly #conversationId: string;
   readonly #options: AnswerOptions;
-  #content = '';
+  readonly #answer: AnswerSoFar;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(db: Database, id: string, conversationId: string, options: AnswerOptions) {
+  constructor(
+    db: Database,
+    id: string,
+    conversationId: string,
+    options: AnswerOptions,
+    soFar = new AnswerSoFar(),
+  ) {
     this.#db = db;
     this.#id = id;
     this.#conversationId = conversationId;
     this.#options = options;
+    this.#answer = soFar;
   }
 
   text(text: string): void {
-    this.#content += text;
+    this.part({ type: 'text', text });
+  }
+
+  part(part: AnswerPart): void {
+    this.#answer.add(part);
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.#write(0);
@@ -252,13 +314,14 @@ class BatchedAnswer implements AnswerRecorder {
   }
 
   #write(complete: number): Promise<void> {
-    const content = this.#content;
+    const content = this.#answer.text;
+    const parts = this.#answer.rich ? toJson(this.#answer.parts) : null;
     this.#writing = this.#writing
       .then(async () => {
         const now = Date.now();
         await this.#db
           .updateTable('messages')
-          .set({ content, complete })
+          .set({ content, complete, parts })
           .where('id', '=', this.#id)
           .execute();
         await this.#db

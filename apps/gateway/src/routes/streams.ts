@@ -99,7 +99,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       model: model.name,
       conversationId,
       userId: c.get('user'),
-      request: { messages } satisfies StoredRequest,
+      request: { messages, tools: input.tools } satisfies StoredRequest,
     });
     const recorder = await conversations.recordAnswer(conversationId, stream.id);
     const log = c.var.log.child({ stream: stream.id });
@@ -110,6 +110,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       stream,
       model,
       messages,
+      tools: input.tools,
       conversationId,
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
       recorder,

@@ -1,0 +1,74 @@
+/**
+ * What the demo model says around its tools, deterministically: a short reasoning before every
+ * answer, the tool call a question asks for (the time, or a calculation such as "what is
+ * 12*7"), and the answer built from the tool's result.
+ * @module
+ */
+
+export interface DemoToolCall {
+  id: string;
+  name: 'time' | 'calculate';
+  /** The call's JSON arguments, as the model streams them. */
+  arguments: string;
+}
+
+const TIME = /\b(what time is it|what(?:'s| is) the (?:current )?time|current time|time now)\b/i;
+const ASKS_TO_COMPUTE = /\b(what(?:'s| is)|calculate|compute|how much is|evaluate)\b/i;
+/** Numbers joined by at least one operator, parentheses allowed. */
+const EXPRESSION = /[-(\d.][\d\s.()]*(?:[-+*/%^×÷][\s(]*[-\d.][\d\s.()]*)+/;
+
+/** FNV-1a, 32 bits: a stable id for a question's tool call. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** The tool call `question` asks for, if any. */
+export function demoToolCall(question: string): DemoToolCall | undefined {
+  const id = `call_demo_${hash(question.trim())}`;
+  if (TIME.test(question)) return { id, name: 'time', arguments: '{}' };
+  if (!ASKS_TO_COMPUTE.test(question)) return undefined;
+  const expression = EXPRESSION.exec(question)?.[0]
+    .trim()
+    .replace(/[\s.]+$/, '');
+  if (!expression || !/\d\s*\)*\s*[-+*/%^×÷]/.test(expression)) return undefined;
+  return { id, name: 'calculate', arguments: JSON.stringify({ expression }) };
+}
+
+/** The demo's reasoning before it answers `question` (or calls a tool for it). */
+export function demoReasoning(question: string, call: DemoToolCall | undefined): string {
+  const shown = question.trim().replace(/\s+/g, ' ').slice(0, 80);
+  if (call?.name === 'time')
+    return `The question asks for the current time: “${shown}”. I cannot know it from my training, so I will call the time tool and read the gateway's clock.`;
+  if (call)
+    return `The question asks for a calculation: “${shown}”. Rather than guess, I will call the calculate tool with ${call.arguments} and report its result.`;
+  return `The question is: “${shown}”. I will answer with tidewire's demo text: a heading, a numbered list, a code block and a multilingual check, so every part of the stream is exercised.`;
+}
+
+/** The demo's answer once its tool returned `output` (the result's JSON text). */
+export function demoToolAnswer(name: string, output: string): string {
+  let result: Record<string, unknown> = {};
+  try {
+    result = JSON.parse(output) as Record<string, unknown>;
+  } catch {
+    // A result that is not JSON is reported as text below.
+  }
+  const error = result.error as { message?: string } | undefined;
+  if (error) return `The \`${name}\` tool could not answer: ${error.message ?? output}.`;
+  if (name === 'time')
+    return `The \`time\` tool read the gateway's clock: it is **${String(result.iso ?? output)}** (UTC).`;
+  if (name === 'calculate')
+    return `The \`calculate\` tool worked it out: **${String(result.expression)} = ${String(result.value)}**.`;
+  return `The \`${name}\` tool returned \`${output}\`.`;
+}
+
+/** A call's JSON arguments in the small pieces a model streams them in. */
+export function argumentPieces(text: string, size = 4): string[] {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces;
+}
