@@ -16,7 +16,7 @@ export class ModelRegistry {
   readonly defaultModel: ModelProvider;
 
   constructor(models: ModelProvider[], tools: ToolRegistry = gatewayTools()) {
-    const looped = models.map((model) => new ToolLoop(model, tools));
+    const looped = models.map((model) => (model instanceof ToolLoop ? model : new ToolLoop(model, tools)));
     for (const model of looped) this.#models.set(model.name, model);
     this.defaultModel = looped[looped.length - 1]!;
   }
