@@ -40,8 +40,8 @@ test('arithmetic: bad expressions are typed errors, and nothing but arithmetic i
     ['1/0', 'division_by_zero'],
     ['5 % 0', 'division_by_zero'],
     ['10^400', 'not_finite'],
-    ['('.repeat(40) + '1' + ')'.repeat(40), 'invalid_expression'],
-    ['1+'.repeat(120) + '1', 'invalid_expression'],
+    [`${'('.repeat(40)}1${')'.repeat(40)}`, 'invalid_expression'],
+    [`${'1+'.repeat(120)}1`, 'invalid_expression'],
   ];
   for (const [expression, type] of cases) {
     assert.throws(
