@@ -224,7 +224,7 @@ describe('the demo model', () => {
       'metadata',
       'done',
     ]);
-    assert.match(joined(events, 'reasoning'), /^The question is: “Hello”\./);
+    assert.equal(joined(events, 'reasoning'), 'The user asks “Hello”. I will answer with the demo text.');
   });
 });
 

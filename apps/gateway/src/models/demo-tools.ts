@@ -41,12 +41,13 @@ export function demoToolCall(question: string): DemoToolCall | undefined {
 
 /** The demo's reasoning before it answers `question` (or calls a tool for it). */
 export function demoReasoning(question: string, call: DemoToolCall | undefined): string {
-  const shown = question.trim().replace(/\s+/g, ' ').slice(0, 80);
   if (call?.name === 'time')
-    return `The question asks for the current time: “${shown}”. I cannot know it from my training, so I will call the time tool and read the gateway's clock.`;
+    return "The user wants the current time. I will ask the time tool for the gateway's clock.";
   if (call)
-    return `The question asks for a calculation: “${shown}”. Rather than guess, I will call the calculate tool with ${call.arguments} and report its result.`;
-  return `The question is: “${shown}”. I will answer with tidewire's demo text: a heading, a numbered list, a code block and a multilingual check, so every part of the stream is exercised.`;
+    return `The user wants a calculation. I will call the calculate tool with ${call.arguments} rather than guess.`;
+  const words = question.trim().split(/\s+/);
+  const shown = words.length > 6 ? `${words.slice(0, 6).join(' ')}…` : words.join(' ');
+  return `The user asks “${shown}”. I will answer with the demo text.`;
 }
 
 /** The demo's answer once its tool returned `output` (the result's JSON text). */
