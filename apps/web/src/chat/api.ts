@@ -3,6 +3,7 @@
  * the contract's `{"error":{"type","message"}}`.
  * @module
  */
+import type { StoredPart } from './rich-parts.ts';
 
 export interface ConversationSummary {
   id: string;
@@ -15,6 +16,8 @@ export interface StoredMessage {
   role: 'user' | 'assistant';
   content: string;
   complete: boolean;
+  /** An answer's reasoning, tool calls, sources and files, as they streamed. */
+  parts?: StoredPart[];
 }
 
 async function getJson<T>(path: string): Promise<T | undefined> {

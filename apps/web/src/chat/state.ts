@@ -8,6 +8,7 @@ import { signal } from '@preact/signals';
 import type { ConsumerState, StreamError } from '@tidewire/client';
 import type { AnswerStream } from './answer-stream.ts';
 import { type ConversationSummary, cancelStream, listConversations, loadConversation } from './api.ts';
+import type { StoredPart } from './rich-parts.ts';
 import { clearRunning, type RunningStream, saveOpenConversation } from './running-stream.ts';
 
 export interface Message {
@@ -23,6 +24,8 @@ export interface Message {
   reason?: string;
   /** A failed answer that can be resumed (Retry). */
   retry?: { question: string; streamId: string };
+  /** A stored answer's parts besides its text. */
+  parts?: StoredPart[];
 }
 
 export interface Connection {
@@ -139,7 +142,7 @@ export async function openConversation(id: string): Promise<boolean> {
     role: m.role,
     text: m.content,
     ...(m.role === 'assistant'
-      ? { status: 'done' as const, reason: m.complete ? 'stop' : 'incomplete' }
+      ? { status: 'done' as const, reason: m.complete ? 'stop' : 'incomplete', parts: m.parts }
       : {}),
   }));
   return true;

@@ -4,8 +4,9 @@
  * lets a screen reader read it once). Stored answers are rendered from their Markdown.
  * @module
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AnswerStream } from '../chat/answer-stream.ts';
+import { RichTracker, type RichView, richFromStored } from '../chat/rich-parts.ts';
 import {
   connection,
   conversationId,
@@ -18,9 +19,13 @@ import {
   setConversation,
 } from '../chat/state.ts';
 import { renderMarkdown } from '../markdown/render-block.ts';
+import { Files, Sources } from './attachments.tsx';
 import { focusComposerIfLost } from './composer.tsx';
+import { Reasoning } from './reasoning.tsx';
+import { ToolCard } from './tool-card.tsx';
 
-function startStream(element: HTMLElement, message: Message): AnswerStream {
+function startStream(element: HTMLElement, message: Message, onRich: (view: RichView) => void): AnswerStream {
+  const rich = new RichTracker();
   const source = message.source!;
   const stream = new AnswerStream(
     element,
@@ -33,6 +38,10 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
         setConversation(id);
         // A new conversation is listed as soon as its first answer starts.
         if (!conversations.value?.some((c) => c.id === id)) void refreshConversations();
+      },
+      onPart: (event, live) => {
+        const before = rich.view;
+        if (rich.apply(event, performance.now(), live) !== before) onRich(rich.view);
       },
       onFinished: (text, reason) => {
         finish(message.key, text, reason);
@@ -51,6 +60,8 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
 
 export function Answer({ message }: { message: Message }) {
   const ref = useRef<HTMLDivElement>(null);
+  const [rich, setRich] = useState<RichView>(() => richFromStored(message.parts));
+  const streaming = message.status === 'streaming';
   // Keyed on the message: an answer streams once; Retry makes a new message.
   useEffect(() => {
     const element = ref.current!;
@@ -60,17 +71,25 @@ export function Answer({ message }: { message: Message }) {
       element.dataset.state = message.reason ?? 'stop';
       return;
     }
-    const stream = startStream(element, message);
+    const stream = startStream(element, message, setRich);
     return () => stream.close();
   }, [message.key]);
   return (
-    <div
-      ref={ref}
-      class="answer markdown"
-      dir="auto"
-      aria-live="polite"
-      aria-busy={message.status === 'streaming'}
-      data-testid="answer"
-    />
+    <>
+      <Reasoning view={rich} streaming={streaming} />
+      {rich.tools.map((tool) => (
+        <ToolCard key={tool.id} tool={tool} streaming={streaming} />
+      ))}
+      <div
+        ref={ref}
+        class="answer markdown"
+        dir="auto"
+        aria-live="polite"
+        aria-busy={streaming}
+        data-testid="answer"
+      />
+      <Sources view={rich} />
+      <Files view={rich} />
+    </>
   );
 }
