@@ -37,11 +37,11 @@ export function ToolCard({ tool, streaming }: { tool: ToolView; streaming: boole
         <code class="tool-name">{tool.name}</code>
         <span class="tool-status">{LABELS[status]}</span>
       </header>
-      <pre class="tool-input" data-testid="tool-input">
+      <pre class="tool-input" data-testid="tool-input" data-label="Arguments">
         {tool.input === undefined ? tool.inputText : pretty(tool.input)}
       </pre>
       {tool.result && (
-        <pre class="tool-output" data-testid="tool-output">
+        <pre class="tool-output" data-testid="tool-output" data-label="Result">
           {pretty(tool.result.output)}
         </pre>
       )}
