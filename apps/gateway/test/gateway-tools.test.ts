@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { AnswerPart } from '../src/answer-parts.ts';
 import { AnswerSoFar } from '../src/answer-so-far.ts';
 import { DemoModel } from '../src/models/demo.ts';
+import { demoToolCall } from '../src/models/demo-tools.ts';
 import type { ModelPart } from '../src/models/provider.ts';
 import { ArithmeticError, evaluateArithmetic } from '../src/tools/arithmetic.ts';
 import { gatewayTools } from '../src/tools/registry.ts';
@@ -50,6 +51,19 @@ test('arithmetic: bad expressions are typed errors, and nothing but arithmetic i
       expression,
     );
   }
+});
+
+test('the demo asks for the calculation in the question, without what trails it', () => {
+  const cases: [string, string | undefined][] = [
+    ['what is 12*7', '{"expression":"12*7"}'],
+    ['What is (2+3)*7?', '{"expression":"(2+3)*7"}'],
+    ['what is 12*7 (cut)', '{"expression":"12*7"}'],
+    ['calculate 1.5 + 2.25.', '{"expression":"1.5 + 2.25"}'],
+    ['what is a tide?', undefined],
+    ['what happened on 2026-12-01', undefined],
+    ['Tell me 3*4', undefined],
+  ];
+  for (const [question, args] of cases) assert.equal(demoToolCall(question)?.arguments, args, question);
 });
 
 test('the time tool reads the injected clock; an unknown tool or bad input is an error result', async () => {

@@ -32,9 +32,10 @@ export function demoToolCall(question: string): DemoToolCall | undefined {
   const id = `call_demo_${hash(question.trim())}`;
   if (TIME.test(question)) return { id, name: 'time', arguments: '{}' };
   if (!ASKS_TO_COMPUTE.test(question)) return undefined;
+  // What trails the last operand (a full stop, an opening parenthesis) is not part of it.
   const expression = EXPRESSION.exec(question)?.[0]
-    .trim()
-    .replace(/[\s.]+$/, '');
+    .replace(/[^\d)]+$/, '')
+    .trim();
   if (!expression || !/\d\s*\)*\s*[-+*/%^×÷]/.test(expression)) return undefined;
   return { id, name: 'calculate', arguments: JSON.stringify({ expression }) };
 }
