@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readUIMessageStream, type UIMessage } from 'ai';
+import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE, doneReason } from '../../../testing/sse-client.ts';
-import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { type StreamIdStorage, TidewireChatTransport } from '../src/ai-sdk/index.ts';
 
 let fast: Gateway;
