@@ -1,0 +1,113 @@
+/**
+ * A React page using the AI SDK's `useChat` with `TidewireChatTransport`, in Chromium, against
+ * the real gateway's demo model behind a cutting proxy: an answer with reasoning and a tool
+ * call survives a cut connection and a page reload, whole, with no part duplicated and one
+ * generation upstream.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { build } from 'rolldown';
+import type { Gateway } from '../../../apps/gateway/src/server.ts';
+import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
+import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
+import { startTestGateway } from '../../../testing/gateway.ts';
+
+let bundle: string;
+let gateway: Gateway;
+let proxy: CuttingProxy;
+let browser: TestBrowser;
+before(async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'tidewire-use-chat-')), 'app.js');
+  await build({
+    input: fileURLToPath(new URL('./use-chat-page/app.ts', import.meta.url)),
+    platform: 'browser',
+    resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
+    transform: { define: { 'process.env.NODE_ENV': '"production"' } },
+    output: { file: out, format: 'esm' },
+    logLevel: 'warn',
+  });
+  bundle = readFileSync(out, 'utf8');
+  gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '12' });
+  proxy = await startCuttingProxy(gateway.url);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser.close();
+  await proxy.close();
+  await gateway.shutdown();
+});
+
+const EXPECTED = [
+  [
+    'reasoning',
+    'The user wants a calculation. I will call the calculate tool with {"expression":"12*7"} rather than guess.',
+  ],
+  ['tool-calculate', 'output-available', { expression: '12*7', value: 84 }],
+  ['text', 'The `calculate` tool worked it out: **12*7 = 84**.'],
+];
+
+/** The test page, served on the proxy's origin (so the API is same-origin and cuttable). */
+async function openPage(q: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.route(`${proxy.url}/use-chat*`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: '<!doctype html><meta charset="utf-8"><div id="root"></div><script type="module" src="/use-chat.js"></script>',
+    }),
+  );
+  await page.route(`${proxy.url}/use-chat.js`, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: bundle }),
+  );
+  await page.goto(`${proxy.url}/use-chat?q=${encodeURIComponent(q)}`);
+  await page.locator('#status', { hasText: 'ready' }).waitFor();
+  return page;
+}
+
+const parts = async (page: Page) => JSON.parse((await page.locator('#parts').textContent()) ?? '[]');
+
+/** Waits for the answer to finish and returns its parts. */
+async function finished(page: Page): Promise<unknown[]> {
+  await page.waitForFunction(() => document.querySelector('#parts')?.textContent?.includes('84**'), null, {
+    timeout: 30_000,
+  });
+  await page.locator('#status', { hasText: 'ready' }).waitFor();
+  return parts(page);
+}
+
+async function generationsOf(q: string): Promise<number> {
+  const { data } = (await (await fetch(`${gateway.url}/api/v1/conversations?limit=100`)).json()) as {
+    data: { title: string }[];
+  };
+  return data.filter((c) => c.title === q).length;
+}
+
+test('useChat: a cut connection while the tool call streams loses and doubles nothing', async () => {
+  const q = 'what is 12*7';
+  const page = await openPage(q);
+  await page.click('#ask');
+  await page.waitForFunction(() => document.querySelector('#parts')?.textContent?.includes('tool-calculate'));
+  proxy.cutAll();
+  assert.deepEqual(await finished(page), EXPECTED);
+  assert.equal(await generationsOf(q), 1, 'one generation upstream');
+  await page.close();
+});
+
+test('useChat: a reload mid-reasoning resumes the answer whole, once', async () => {
+  const q = 'What is 12*7?';
+  const page = await openPage(q);
+  await page.click('#ask');
+  await page.waitForFunction(() => document.querySelector('#parts')?.textContent?.includes('reasoning'));
+  await page.reload();
+  const got = await finished(page);
+  assert.deepEqual(
+    got,
+    EXPECTED.map((p, i) => (i === 0 ? p : p)),
+  );
+  assert.equal(await generationsOf(q), 1, 'one generation upstream');
+  await page.close();
+});
