@@ -3,7 +3,7 @@
  * the contract's `{"error":{"type","message"}}`.
  * @module
  */
-import type { StoredPart } from './rich-parts.ts';
+import type { StoredPart } from '@tidewire/client';
 
 export interface ConversationSummary {
   id: string;

@@ -5,10 +5,9 @@
  * @module
  */
 import { signal } from '@preact/signals';
-import type { ConsumerState, StreamError } from '@tidewire/client';
+import type { ConsumerState, StoredPart, StreamError } from '@tidewire/client';
 import type { AnswerStream } from './answer-stream.ts';
 import { type ConversationSummary, cancelStream, listConversations, loadConversation } from './api.ts';
-import type { StoredPart } from './rich-parts.ts';
 import { clearRunning, type RunningStream, saveOpenConversation } from './running-stream.ts';
 
 export interface Message {

@@ -4,9 +4,10 @@
  * lets a screen reader read it once). Stored answers are rendered from their Markdown.
  * @module
  */
+
+import { RichTracker, type RichView, richFromStored } from '@tidewire/client';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AnswerStream } from '../chat/answer-stream.ts';
-import { RichTracker, type RichView, richFromStored } from '../chat/rich-parts.ts';
 import {
   connection,
   conversationId,

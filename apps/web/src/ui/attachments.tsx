@@ -4,7 +4,7 @@
  * model's output never becomes script.
  * @module
  */
-import type { RichView } from '../chat/rich-parts.ts';
+import type { RichView } from '@tidewire/client';
 
 const WEB = /^https?:\/\//i;
 const IMAGE_DATA = /^data:image\/(png|jpeg|gif|webp|avif);base64,/i;

@@ -3,7 +3,7 @@
  * streams, then "Thought for N s"), expandable at any time, also while it streams.
  * @module
  */
-import type { RichView } from '../chat/rich-parts.ts';
+import type { RichView } from '@tidewire/client';
 
 function label(view: RichView, thinking: boolean): string {
   if (thinking) return 'Thinking…';

@@ -4,7 +4,7 @@
  * client that offered the tool.
  * @module
  */
-import type { ToolView } from '../chat/rich-parts.ts';
+import type { ToolView } from '@tidewire/client';
 
 type Status = 'writing' | 'running' | 'done' | 'error' | 'client';
 

@@ -1,8 +1,9 @@
 /**
- * The parts of an answer besides its text, as the page shows them: the reasoning (and how
- * long the model thought), tool calls (arguments as they stream, then whole, then the
- * result), sources and files. Built event by event while an answer streams (a replay after a
- * reload builds the same), or at once from a stored conversation's `parts`.
+ * The parts of an answer besides its text, as a page shows them: the reasoning (and how long
+ * the model thought), tool calls (arguments as they stream, then whole, then the result),
+ * sources and files. Built event by event while an answer streams (a replay after a reload
+ * builds the same), or at once from a stored conversation's `parts`. Views are immutable: a
+ * new object after each change, so a UI can compare them.
  * @module
  */
 import type { StreamEvent } from '@tidewire/protocol';
