@@ -23,12 +23,15 @@ const ANSWER = 'The `calculate` tool worked it out: **12*7 = 84**.';
 let fast: Gateway;
 /** About four seconds per calculation answer: time to look, cut or reload mid-answer. */
 let paced: Gateway;
+/** About six seconds of reasoning: time to open it while it streams, on a busy machine too. */
+let slow: Gateway;
 let proxy: CuttingProxy;
 let browser: TestBrowser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fast = await startTestGateway({ DEMO_TOKENS_PER_SEC: '600' });
   paced = await startTestGateway({ DEMO_TOKENS_PER_SEC: '8' });
+  slow = await startTestGateway({ DEMO_TOKENS_PER_SEC: '3' });
   proxy = await startCuttingProxy(paced.url);
   browser = await launchBrowser();
 });
@@ -37,6 +40,7 @@ after(async () => {
   await proxy.close();
   await fast.shutdown();
   await paced.shutdown();
+  await slow.shutdown();
 });
 
 async function openPage(url: string): Promise<{ page: Page; errors: string[]; posts: string[] }> {
@@ -89,7 +93,7 @@ function assertWhole(got: Awaited<ReturnType<typeof shown>>, what: string) {
 
 describe('rich answers on the chat page', () => {
   test('reasoning streams collapsed and can be opened while it streams; then a tool card and the text', async () => {
-    const { page, errors } = await openPage(paced.url);
+    const { page, errors } = await openPage(slow.url);
     await ask(page, Q);
     const reasoning = answer(page).locator('[data-testid=reasoning]');
     await reasoning.and(page.locator('[data-state=thinking]')).waitFor();
