@@ -1,8 +1,8 @@
 /**
- * A React page using the AI SDK's `useChat` with `TidewireChatTransport`, in Chromium, against
- * the real gateway's demo model behind a cutting proxy: an answer with reasoning and a tool
- * call survives a cut connection and a page reload, whole, with no part duplicated and one
- * generation upstream.
+ * React pages in Chromium against the real gateway's demo model behind a cutting proxy, one
+ * using the AI SDK's `useChat` with `TidewireChatTransport`, one using `useTidewireAnswer`:
+ * an answer with reasoning and a tool call survives a cut connection and a page reload, whole,
+ * with no part duplicated and one generation upstream.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -17,21 +17,23 @@ import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 
-let bundle: string;
+const bundles: Record<string, string> = {};
 let gateway: Gateway;
 let proxy: CuttingProxy;
 let browser: TestBrowser;
 before(async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'tidewire-use-chat-')), 'app.js');
-  await build({
-    input: fileURLToPath(new URL('./use-chat-page/app.ts', import.meta.url)),
-    platform: 'browser',
-    resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
-    transform: { define: { 'process.env.NODE_ENV': '"production"' } },
-    output: { file: out, format: 'esm' },
-    logLevel: 'warn',
-  });
-  bundle = readFileSync(out, 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), 'tidewire-use-chat-'));
+  for (const name of ['app', 'hook-app']) {
+    await build({
+      input: fileURLToPath(new URL(`./use-chat-page/${name}.ts`, import.meta.url)),
+      platform: 'browser',
+      resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
+      transform: { define: { 'process.env.NODE_ENV': '"production"' } },
+      output: { file: join(dir, `${name}.js`), format: 'esm' },
+      logLevel: 'warn',
+    });
+    bundles[name] = readFileSync(join(dir, `${name}.js`), 'utf8');
+  }
   gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '12' });
   proxy = await startCuttingProxy(gateway.url);
   browser = await launchBrowser();
@@ -51,8 +53,8 @@ const EXPECTED = [
   ['text', 'The `calculate` tool worked it out: **12*7 = 84**.'],
 ];
 
-/** The test page, served on the proxy's origin (so the API is same-origin and cuttable). */
-async function openPage(q: string): Promise<Page> {
+/** A test page, served on the proxy's origin (so the API is same-origin and cuttable). */
+async function openPage(q: string, app = 'app'): Promise<Page> {
   const page = await browser.context.newPage();
   await page.route(`${proxy.url}/use-chat*`, (route) =>
     route.fulfill({
@@ -61,10 +63,10 @@ async function openPage(q: string): Promise<Page> {
     }),
   );
   await page.route(`${proxy.url}/use-chat.js`, (route) =>
-    route.fulfill({ contentType: 'text/javascript', body: bundle }),
+    route.fulfill({ contentType: 'text/javascript', body: bundles[app] }),
   );
   await page.goto(`${proxy.url}/use-chat?q=${encodeURIComponent(q)}`);
-  await page.locator('#status', { hasText: 'ready' }).waitFor();
+  await page.locator('#ask').waitFor();
   return page;
 }
 
@@ -109,5 +111,37 @@ test('useChat: a reload mid-reasoning resumes the answer whole, once', async () 
     EXPECTED.map((p, i) => (i === 0 ? p : p)),
   );
   assert.equal(await generationsOf(q), 1, 'one generation upstream');
+  await page.close();
+});
+
+/** What the hook page shows once its answer ended. */
+async function hookAnswer(page: Page) {
+  await page.locator('#ended', { hasText: 'stop' }).waitFor({ timeout: 30_000 });
+  return JSON.parse((await page.locator('#answer').textContent()) ?? '{}');
+}
+
+const HOOK_EXPECTED = {
+  reasoning: EXPECTED[0]![1],
+  tools: [['calculate', { expression: '12*7' }, { expression: '12*7', value: 84 }]],
+  text: EXPECTED[2]![1],
+};
+
+test('useTidewireAnswer: a cut, then a reload mid-answer: the whole answer, once, one generation each', async () => {
+  const cut = 'what is 12*7 (hook, cut)';
+  const page = await openPage(cut, 'hook-app');
+  await page.click('#ask');
+  await page.waitForFunction(() => document.querySelector('#answer')?.textContent?.includes('calculate'));
+  proxy.cutAll();
+  assert.deepEqual(await hookAnswer(page), HOOK_EXPECTED);
+  assert.equal(await generationsOf(cut), 1);
+  const reload = 'what is 12*7 (hook, reload)';
+  await page.goto(`${proxy.url}/use-chat?q=${encodeURIComponent(reload)}`);
+  await page.click('#ask');
+  await page.waitForFunction(
+    () => JSON.parse(document.querySelector('#answer')?.textContent ?? '{}').reasoning,
+  );
+  await page.reload();
+  assert.deepEqual(await hookAnswer(page), HOOK_EXPECTED);
+  assert.equal(await generationsOf(reload), 1);
   await page.close();
 });
