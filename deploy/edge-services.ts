@@ -23,7 +23,7 @@ const noConversations: Conversations = {
   findMessage: async () => undefined,
   branch: async () => ({ leafId: null, messages: [] }),
   setModel: async () => {},
-  recordAnswer: async () => ({ text() {}, end: async () => {} }),
+  recordAnswer: async () => ({ text() {}, part() {}, end: async () => {} }),
 };
 
 function consoleLog(fields: object = {}): Log {

@@ -2,10 +2,12 @@
  * The OpenAI Chat Completions streaming wire format (`POST /v1/chat/completions` with
  * `stream: true`): `data:` chunks of `chat.completion.chunk` (each with `usage: null`, as when
  * `stream_options.include_usage` is asked), a final chunk with `finish_reason`, the usage
- * chunk with empty `choices`, then `data: [DONE]`.
+ * chunk with empty `choices`, then `data: [DONE]`. A rich answer streams reasoning as DeepSeek
+ * and vLLM do (`delta.reasoning_content`), then text, then a tool call: its id and name in the
+ * first `tool_calls` delta, its arguments in many more, and `finish_reason: "tool_calls"`.
  * @module
  */
-import { type FakeUpstream, startFakeUpstream, type WireFormat } from './fake-upstream.ts';
+import { type FakeUpstream, type RichAnswer, startFakeUpstream, type WireFormat } from './fake-upstream.ts';
 
 /** One `chat.completion.chunk` frame: the envelope every chunk shares, with `fields` on top. */
 const frame = (fields: Record<string, unknown>) =>
@@ -21,20 +23,44 @@ const frame = (fields: Record<string, unknown>) =>
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   frame({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
 
+const usage = (completion: number) =>
+  frame({
+    choices: [],
+    usage: { prompt_tokens: 11, completion_tokens: completion, total_tokens: 11 + completion },
+  });
+
+function richAnswer({ reasoning, tokens, toolCall }: RichAnswer): string[] {
+  const call = toolCall
+    ? [
+        chunk({
+          tool_calls: [
+            { index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: '' } },
+          ],
+        }),
+        ...toolCall.argumentPieces.map((piece) =>
+          chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }),
+        ),
+      ]
+    : [];
+  return [
+    chunk({ role: 'assistant', content: '' }),
+    ...reasoning.map((r) => chunk({ content: null, reasoning_content: r })),
+    ...tokens.map((t) => chunk({ content: t })),
+    ...call,
+    chunk({}, toolCall ? 'tool_calls' : 'stop'),
+    usage(reasoning.length + tokens.length + (toolCall?.argumentPieces.length ?? 0)),
+    'data: [DONE]\n\n',
+  ];
+}
+
 export const openAIFormat: WireFormat = {
   path: '/v1/chat/completions',
   answer: (tokens, finish) => ({
     head: [chunk({ role: 'assistant', content: '' })],
     token: (t) => [chunk({ content: t })],
-    tail: [
-      chunk({}, finish),
-      frame({
-        choices: [],
-        usage: { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length },
-      }),
-      'data: [DONE]\n\n',
-    ],
+    tail: [chunk({}, finish), usage(tokens.length), 'data: [DONE]\n\n'],
   }),
+  richAnswer,
   errorEvent: () =>
     `data: ${JSON.stringify({ error: { message: 'The server had an error', type: 'server_error', code: null } })}\n\n`,
   errorBody: (status) =>

@@ -3,7 +3,9 @@
  * fake-openai.ts, fake-anthropic.ts) and plays a scenario per request: a normal answer (its
  * bytes cut inside a multi-byte character, with keep-alive comments), an HTTP error status, a
  * slow first token, a stream cut mid-answer, an error event mid-stream, a stall mid-answer
- * (the connection stays open), or silence. It records
+ * (the connection stays open), silence, or a rich answer (reasoning, text, then a tool call
+ * whose JSON arguments are split over many chunks, and citations where the format has them).
+ * It records
  * each request's body and whether the client went away before the end (an abort).
  * @module
  */
@@ -21,7 +23,17 @@ export type Scenario =
   | { kind: 'cut'; tokens: string[] }
   | { kind: 'error-event'; tokens: string[] }
   | { kind: 'stall'; tokens: string[] }
-  | { kind: 'silent' };
+  | { kind: 'silent' }
+  | ({ kind: 'rich' } & RichAnswer);
+
+/** A rich answer: reasoning pieces, text tokens, then optionally one tool call. */
+export interface RichAnswer {
+  reasoning: string[];
+  tokens: string[];
+  toolCall?: { id: string; name: string; argumentPieces: string[] };
+  /** A URL the text cites (formats that have citations). */
+  citation?: { url: string; title: string };
+}
 
 /** How one provider writes its stream. */
 export interface WireFormat {
@@ -31,6 +43,8 @@ export interface WireFormat {
     tokens: string[],
     finish: 'stop' | 'length',
   ): { head: string[]; token: (t: string) => string[]; tail: string[] };
+  /** Every frame of a rich answer, in order. */
+  richAnswer(answer: RichAnswer): string[];
   errorEvent(): string;
   errorBody(status: number): string;
   keepAlive: string;
@@ -81,6 +95,11 @@ async function play(format: WireFormat, scenario: Scenario, res: ServerResponse)
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
   if (scenario.kind === 'silent') return;
+  if (scenario.kind === 'rich') {
+    res.write(format.keepAlive);
+    await writeFrames(res, format.richAnswer(scenario));
+    return void res.end();
+  }
   const tokens = scenario.tokens;
   const frames = format.answer(tokens, scenario.kind === 'answer' ? (scenario.finish ?? 'stop') : 'stop');
   res.write(format.keepAlive);

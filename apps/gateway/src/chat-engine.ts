@@ -7,7 +7,7 @@
  */
 import { defineEvents, type EventDataMap } from '@tidewire/protocol';
 import { type EngineOptions, type Stream, StreamEngine } from '@tidewire/server';
-import type { ChatMessage } from './models/provider.ts';
+import type { ChatMessage, ToolDefinition } from './models/provider.ts';
 
 /** What the gateway keeps with each stream. */
 export interface ChatMeta {
@@ -16,7 +16,7 @@ export interface ChatMeta {
   /** The owner (null when auth is off). */
   userId: string | null;
   /** What started the generation, so another instance (or the next start) can continue it. */
-  request?: { messages: ChatMessage[] };
+  request?: { messages: ChatMessage[]; tools?: ToolDefinition[] };
 }
 
 export type ChatEngine = StreamEngine<EventDataMap, ChatMeta>;

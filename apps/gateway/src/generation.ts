@@ -1,15 +1,26 @@
 /**
- * Drives one generation: asks the model, feeds its text into the `Stream` as deltas, and
+ * Drives one generation: asks the model, feeds its parts into the `Stream` as events, and
  * ends the stream exactly once, with `metadata` + `done`, or `error` + `done {reason:"error"}`.
  * It never throws and never leaves a stream hanging.
  * @module
  */
+
+import { type AnswerPart, emitPart } from './answer-parts.ts';
+import type { AnswerSoFar } from './answer-so-far.ts';
 import type { ChatStream } from './chat-engine.ts';
-import { type ChatMessage, type ModelProvider, UpstreamError } from './models/provider.ts';
+import {
+  type ChatMessage,
+  type FinishReason,
+  type ModelProvider,
+  type ToolDefinition,
+  UpstreamError,
+} from './models/provider.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
 export interface AnswerRecorder {
   text(text: string): void;
+  /** Any part of the answer (text included). */
+  part(part: AnswerPart): void;
   /** The answer ended; `complete` is false when it was cancelled or failed. */
   end(complete: boolean): Promise<void>;
 }
@@ -18,9 +29,13 @@ export interface GenerationRequest {
   stream: ChatStream;
   model: ModelProvider;
   messages: ChatMessage[];
+  /** Tools the client offered (a call to one ends the answer with `tool_calls`). */
+  tools?: ToolDefinition[];
   conversationId: string | null;
   firstTokenTimeoutMs: number;
   continueFrom?: string;
+  /** Everything of the answer already sent (takeover). */
+  sent?: AnswerSoFar;
   recorder?: AnswerRecorder;
   /** Where a failed generation is reported (its type and message; never a credential). */
   log?: { warn(fields: object, message?: string): void };
@@ -35,7 +50,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   const began = performance.now();
   let tokens = 0;
   let outputTokens: number | undefined;
-  let reason: 'stop' | 'length' = 'stop';
+  let reason: FinishReason = 'stop';
   // One signal for the model call: aborted by a cancel of the stream or by the first-token
   // timeout (AbortSignal.any is missing on some edge runtimes).
   const abort = new AbortController();
@@ -45,24 +60,26 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   const signal = abort.signal;
   const timedOut = () => signal.reason instanceof FirstTokenTimeout;
   try {
-    if (!request.continueFrom) {
+    if (!request.continueFrom && !request.sent) {
       stream.emit('start', { status: 'processing' });
       if (request.conversationId) stream.emit('conversation', { id: request.conversationId });
     }
     for await (const part of model.stream({
       messages: request.messages,
+      tools: request.tools,
       signal,
       continueFrom: request.continueFrom,
+      sent: request.sent,
     })) {
       // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
       if (stream.ended || (tokens === 0 && timedOut())) break;
-      if (part.type === 'text') {
+      if (part.type !== 'finish') {
         if (tokens++ === 0) {
           clearTimeout(timer);
           request.onFirstToken?.(performance.now() - began);
         }
-        stream.text(part.text);
-        recorder?.text(part.text);
+        emitPart(stream, part);
+        recorder?.part(part);
       } else {
         reason = part.reason;
         outputTokens = part.usage?.outputTokens;

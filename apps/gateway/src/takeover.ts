@@ -1,34 +1,37 @@
 /**
  * Takeover: continues a generation whose instance died. The log says where it stopped; the
  * model is asked to continue from the partial answer (the demo model continues exactly;
- * providers that can continue a partial assistant message do so), so the reader sees one
- * seamless answer. A model that cannot continue ends the stream with
+ * providers that can continue a partial assistant message do so), without repeating the
+ * reasoning, tool calls or results the log holds, so the reader sees one seamless answer. A model that cannot continue ends the stream with
  * `error {type: "generation_interrupted"}`; every event already written stays replayable.
  * @module
  */
 import { createParser, decodeStreamEvent } from '@tidewire/protocol';
+import { type AnswerPart, partOfEvent } from './answer-parts.ts';
+import { AnswerSoFar } from './answer-so-far.ts';
 import { runGeneration } from './generation.ts';
 import type { Services } from './services.ts';
 
 interface LogSummary {
-  text: string;
+  parts: AnswerPart[];
   finished: boolean;
 }
 
-/** The answer text so far, and whether the log already holds a `done`. */
+/** The answer's parts so far, and whether the log already holds a `done`. */
 function summarize(frames: string[]): LogSummary {
-  let text = '';
+  const parts: AnswerPart[] = [];
   let finished = false;
   const parser = createParser({
     onEvent(parsed) {
       const decoded = decodeStreamEvent(parsed);
       if (!decoded.ok) return;
-      if (decoded.event.event === 'delta') text += decoded.event.data.text;
+      const part = partOfEvent(decoded.event);
+      if (part) parts.push(part);
       if (decoded.event.event === 'done') finished = true;
     },
   });
   for (const frame of frames) parser.feed(frame);
-  return { text, finished };
+  return { parts, finished };
 }
 
 export async function takeOver(services: Services, streamId: string): Promise<void> {
@@ -37,7 +40,7 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
   if (!log || log.ended) return engine.release(streamId);
   const stream = engine.adopt(log);
   const { meta } = stream;
-  const { text, finished } = summarize(log.frames);
+  const { parts, finished } = summarize(log.frames);
   if (finished) {
     await stream.closeLog();
     return;
@@ -51,14 +54,18 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
     );
     return;
   }
+  // What the reader has (fixed), and the stored answer's own copy that the recorder extends.
+  const sent = AnswerSoFar.of(parts);
   await runGeneration({
     stream,
     model,
     messages: request.messages,
+    tools: request.tools,
     conversationId: meta.conversationId,
     firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-    continueFrom: text,
+    continueFrom: sent.text,
+    sent,
     log: services.log.child({ stream: streamId, takeover: true }),
-    recorder: await services.conversations.continueAnswer(streamId, text),
+    recorder: await services.conversations.continueAnswer(streamId, AnswerSoFar.of(parts)),
   });
 }

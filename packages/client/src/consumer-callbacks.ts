@@ -99,6 +99,42 @@ export class ConsumerCallbacks<E extends EventMap = EventDataMap> {
   set onAudio(handler: H<'audio', E> | undefined) {
     this.#events.assign('audio', handler);
   }
+  get onReasoning(): Subscribe<H<'reasoning', E>> {
+    return (handler) => this.#events.add('reasoning', handler);
+  }
+  set onReasoning(handler: H<'reasoning', E> | undefined) {
+    this.#events.assign('reasoning', handler);
+  }
+  get onToolInputDelta(): Subscribe<H<'tool_input_delta', E>> {
+    return (handler) => this.#events.add('tool_input_delta', handler);
+  }
+  set onToolInputDelta(handler: H<'tool_input_delta', E> | undefined) {
+    this.#events.assign('tool_input_delta', handler);
+  }
+  get onToolCall(): Subscribe<H<'tool_call', E>> {
+    return (handler) => this.#events.add('tool_call', handler);
+  }
+  set onToolCall(handler: H<'tool_call', E> | undefined) {
+    this.#events.assign('tool_call', handler);
+  }
+  get onToolResult(): Subscribe<H<'tool_result', E>> {
+    return (handler) => this.#events.add('tool_result', handler);
+  }
+  set onToolResult(handler: H<'tool_result', E> | undefined) {
+    this.#events.assign('tool_result', handler);
+  }
+  get onSource(): Subscribe<H<'source', E>> {
+    return (handler) => this.#events.add('source', handler);
+  }
+  set onSource(handler: H<'source', E> | undefined) {
+    this.#events.assign('source', handler);
+  }
+  get onFile(): Subscribe<H<'file', E>> {
+    return (handler) => this.#events.add('file', handler);
+  }
+  set onFile(handler: H<'file', E> | undefined) {
+    this.#events.assign('file', handler);
+  }
   get onPing(): Subscribe<H<'ping', E>> {
     return (handler) => this.#events.add('ping', handler);
   }

@@ -99,6 +99,12 @@ export interface ConsumerHandlers<E extends EventMap = EventDataMap> {
   onProgress?: EventHandler<'progress', E>;
   onPreview?: EventHandler<'preview', E>;
   onAudio?: EventHandler<'audio', E>;
+  onReasoning?: EventHandler<'reasoning', E>;
+  onToolInputDelta?: EventHandler<'tool_input_delta', E>;
+  onToolCall?: EventHandler<'tool_call', E>;
+  onToolResult?: EventHandler<'tool_result', E>;
+  onSource?: EventHandler<'source', E>;
+  onFile?: EventHandler<'file', E>;
   onPing?: EventHandler<'ping', E>;
   onDone?: EventHandler<'done', E>;
   /** The whole answer (every `delta` joined), once `done` says it finished (`stop` or `length`). */
@@ -122,6 +128,12 @@ export const EVENT_OF_HANDLER = {
   onProgress: 'progress',
   onPreview: 'preview',
   onAudio: 'audio',
+  onReasoning: 'reasoning',
+  onToolInputDelta: 'tool_input_delta',
+  onToolCall: 'tool_call',
+  onToolResult: 'tool_result',
+  onSource: 'source',
+  onFile: 'file',
   onPing: 'ping',
   onDone: 'done',
 } as const satisfies Partial<Record<keyof ConsumerHandlers, string>>;

@@ -1,3 +1,4 @@
+export { type AnswerSnapshot, AnswerStore, type AnswerStoreOptions } from './answer-store.ts';
 export { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 export { ConsumerCallbacks } from './consumer-callbacks.ts';
 export { type ClientErrorType, isRetryable, StreamError, type StreamErrorType } from './errors.ts';
@@ -22,6 +23,14 @@ export type {
   Unsubscribe,
 } from './handlers.ts';
 export { streamUrlAt, streamUrlOf } from './resume-url.ts';
+export {
+  emptyRich,
+  RichTracker,
+  type RichView,
+  richFromStored,
+  type StoredPart,
+  type ToolView,
+} from './rich-answer.ts';
 export {
   DEFAULT_MAX_EVENT_SIZE,
   type OptionsArgument,

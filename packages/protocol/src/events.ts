@@ -22,10 +22,24 @@ export const MetadataData = z.object({
 });
 export const ProgressData = z.object({ id: z.string(), pct: z.number(), note: z.optional(z.string()) });
 export const PreviewData = z.object({ id: z.string(), url: z.string(), type: z.string() });
-export const DoneReason = z.enum(['stop', 'length', 'cancelled', 'error']);
+export const DoneReason = z.enum(['stop', 'length', 'cancelled', 'error', 'tool_calls']);
 export const DoneData = z.object({ reason: DoneReason, tokens: z.number() });
 export const ErrorData = z.object({ message: z.string(), type: z.string() });
 export const PingData = z.object({ ts: z.number() });
+// Rich answers: the model's reasoning, tool calls (arguments as they stream, then whole),
+// tool results, citations and files. Concatenating every `reasoning.text` in order gives the
+// whole reasoning; every `tool_input_delta.text` of one `id`, that call's JSON arguments.
+export const ReasoningData = z.object({ text: z.string() });
+export const ToolInputDeltaData = z.object({ id: z.string(), name: z.string(), text: z.string() });
+export const ToolCallData = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
+export const ToolResultData = z.object({
+  id: z.string(),
+  name: z.string(),
+  output: z.unknown(),
+  is_error: z.boolean(),
+});
+export const SourceData = z.object({ id: z.string(), url: z.string(), title: z.optional(z.string()) });
+export const FileData = z.object({ id: z.string(), media_type: z.string(), url: z.string() });
 
 /** Schema of each event's `data`, by event name. */
 export const eventSchemas = {
@@ -39,6 +53,12 @@ export const eventSchemas = {
   done: DoneData,
   error: ErrorData,
   ping: PingData,
+  reasoning: ReasoningData,
+  tool_input_delta: ToolInputDeltaData,
+  tool_call: ToolCallData,
+  tool_result: ToolResultData,
+  source: SourceData,
+  file: FileData,
 } as const;
 
 export type EventName = keyof typeof eventSchemas;

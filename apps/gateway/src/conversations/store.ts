@@ -8,9 +8,12 @@
  */
 import { newId } from '@tidewire/server/internal';
 import { sql } from 'kysely';
+import type { AnswerPart } from '../answer-parts.ts';
+import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
+import { answerMessages, partsOfToolCalls, readParts } from './message-parts.ts';
 import { branchTo } from './tree.ts';
 
 export interface ConversationSummary {
@@ -29,6 +32,8 @@ export interface StoredMessage {
   complete: boolean;
   /** The stream that wrote this answer (null for questions). */
   stream_id: string | null;
+  /** An answer's reasoning, tool calls and results, sources, files and text, as they streamed. */
+  parts?: StoredPart[];
 }
 
 export interface Conversation {
@@ -122,7 +127,7 @@ export class ConversationStore {
   ): Promise<{ leafId: string | null; messages: ChatMessage[] }> {
     const rows = await this.#db
       .selectFrom('messages')
-      .select(['id', 'parent_id', 'role', 'content'])
+      .select(['id', 'parent_id', 'role', 'content', 'parts'])
       .where('conversation_id', '=', conversationId)
       .orderBy('position')
       .execute();
@@ -130,7 +135,12 @@ export class ConversationStore {
     const path = leaf === null ? [] : branchTo(rows, leaf);
     return {
       leafId: leaf,
-      messages: path.filter((r) => r.content !== '').map((r) => ({ role: r.role, content: r.content })),
+      // Answers that produced no text and called no tool are left out; tool calls and results are kept.
+      messages: path.flatMap((r): ChatMessage[] =>
+        r.role === 'user'
+          ? [{ role: 'user', content: r.content }]
+          : answerMessages(r.content, readParts(r.parts)),
+      ),
     };
   }
 
@@ -159,6 +169,8 @@ export class ConversationStore {
    * Adds messages (the question, or a whole history sent by the client), each following the
    * one before it, the first after `placement.parentId` (by default the newest message);
    * returns their ids.
+   * An assistant message's tool calls are kept as its parts; a tool message (a result the
+   * client ran) is added to the parts of the answer that made the call.
    */
   async add(
     conversationId: string,
@@ -166,10 +178,11 @@ export class ConversationStore {
     placement: Placement & { streamId?: string } = {},
   ): Promise<string[]> {
     const kept = messages.filter(
-      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role !== 'system',
+      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant',
     );
+    const results = messages.filter((m) => m.role === 'tool');
     const ids = kept.map(() => newId());
-    if (kept.length === 0) return ids;
+    if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
     const streamId = placement.streamId ?? null;
     await this.#db.transaction().execute(async (tx) => {
@@ -187,6 +200,7 @@ export class ConversationStore {
         .orderBy('position', 'desc')
         .limit(1)
         .executeTakeFirst();
+      if (kept.length === 0) return;
       const first = newest ? newest.position + 1 : 0;
       const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
       await tx
@@ -202,11 +216,40 @@ export class ConversationStore {
             complete: streamId ? 0 : 1,
             created_at: now,
             stream_id: streamId,
+            parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
           })),
         )
         .execute();
     });
+    if (results.length > 0) await this.#addToolResults(conversationId, results);
     return ids;
+  }
+
+  /** Adds client-run tool results to the parts of the latest answer that called those tools. */
+  async #addToolResults(conversationId: string, results: ChatMessage[]): Promise<void> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(['id', 'parts'])
+      .where('conversation_id', '=', conversationId)
+      .where('parts', 'is not', null)
+      .orderBy('position', 'desc')
+      .execute();
+    for (const row of rows) {
+      const parts = readParts(row.parts) ?? [];
+      const calls = new Map(parts.flatMap((p) => (p.type === 'tool_call' ? [[p.id, p.name] as const] : [])));
+      const mine = results.filter((r) => calls.has(r.tool_call_id ?? ''));
+      if (mine.length === 0) continue;
+      for (const r of mine) {
+        const id = r.tool_call_id!;
+        parts.push({ type: 'tool_result', id, name: calls.get(id)!, output: r.content, is_error: false });
+      }
+      await this.#db
+        .updateTable('messages')
+        .set({ parts: toJson(parts) })
+        .where('id', '=', row.id)
+        .execute();
+      return;
+    }
   }
 
   /** Starts an empty, incomplete answer (placed like `add`) and returns the recorder that fills it in. */
@@ -223,16 +266,14 @@ export class ConversationStore {
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
-  async continueAnswer(streamId: string, textSoFar: string): Promise<AnswerRecorder | undefined> {
+  async continueAnswer(streamId: string, soFar: AnswerSoFar): Promise<AnswerRecorder | undefined> {
     const row = await this.#db
       .selectFrom('messages')
       .select(['id', 'conversation_id'])
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    const recorder = new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers);
-    recorder.text(textSoFar);
-    return recorder;
+    return new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers, soFar);
   }
 
   /**
@@ -307,6 +348,7 @@ export class ConversationStore {
         created_at: iso(m.created_at),
         complete: m.complete === 1,
         stream_id: m.stream_id,
+        ...(m.parts === null ? {} : { parts: readParts(m.parts) }),
       })),
     };
   }
@@ -354,25 +396,41 @@ export class ConversationStore {
 
 type AnswerOptions = Required<ConversationStoreOptions>;
 
+/** Parts as the JSON column holds them (null when there are none). */
+function toJson(parts: StoredPart[] | undefined): string | null {
+  return parts?.length ? JSON.stringify(parts) : null;
+}
+
 /** Writes a streaming answer: at most every `flushMs`, and once more at the end. */
 class BatchedAnswer implements AnswerRecorder {
   readonly #db: Database;
   readonly #id: string;
   readonly #conversationId: string;
   readonly #options: AnswerOptions;
-  #content = '';
+  readonly #answer: AnswerSoFar;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(db: Database, id: string, conversationId: string, options: AnswerOptions) {
+  constructor(
+    db: Database,
+    id: string,
+    conversationId: string,
+    options: AnswerOptions,
+    soFar = new AnswerSoFar(),
+  ) {
     this.#db = db;
     this.#id = id;
     this.#conversationId = conversationId;
     this.#options = options;
+    this.#answer = soFar;
   }
 
   text(text: string): void {
-    this.#content += text;
+    this.part({ type: 'text', text });
+  }
+
+  part(part: AnswerPart): void {
+    this.#answer.add(part);
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.#write(0);
@@ -386,13 +444,14 @@ class BatchedAnswer implements AnswerRecorder {
   }
 
   #write(complete: number): Promise<void> {
-    const content = this.#content;
+    const content = this.#answer.text;
+    const parts = this.#answer.rich ? toJson(this.#answer.parts) : null;
     this.#writing = this.#writing
       .then(async () => {
         const now = Date.now();
         await this.#db
           .updateTable('messages')
-          .set({ content, complete })
+          .set({ content, complete, parts })
           .where('id', '=', this.#id)
           .execute();
         await this.#db

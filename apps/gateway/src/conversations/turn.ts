@@ -8,13 +8,15 @@
  */
 import { badRequest, notFound } from '../errors.ts';
 import type { AnswerRecorder } from '../generation.ts';
-import type { ChatMessage, ModelProvider } from '../models/provider.ts';
+import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/provider.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { ChatInput } from '../routes/chat-input.ts';
 import type { Conversations } from '../services.ts';
 
 export interface PlannedTurn {
   model: ModelProvider;
+  /** Tools the client offered the model. */
+  tools?: ToolDefinition[];
   /** Stores the question (none for a regenerate); call once the stream is admitted. */
   open(): Promise<OpenedTurn>;
 }
@@ -74,6 +76,7 @@ export async function planTurn(
   const model = chooseModel(models, input.model, found?.model ?? null);
   return {
     model,
+    tools: input.tools,
     async open() {
       if (!found) return startConversation(conversations, user, input, model.name);
       if (found.model !== model.name) await conversations.setModel(found.id, model.name);

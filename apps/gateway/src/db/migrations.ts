@@ -73,4 +73,11 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('messages_by_stream').on('messages').column('stream_id').execute();
     },
   },
+  '0004_answer_parts': {
+    // An answer's reasoning, tool calls and results, sources and files, in streaming order
+    // (JSON text; null for a text-only answer).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').addColumn('parts', 'text').execute();
+    },
+  },
 };

@@ -26,6 +26,8 @@ export interface MessagesTable {
   complete: number;
   created_at: number;
   stream_id: string | null;
+  /** JSON of the answer's parts (`StoredPart[]`) when it has more than text. */
+  parts: string | null;
 }
 
 export interface UsersTable {

@@ -1,14 +1,17 @@
 /**
  * A `ModelProvider` over an AI SDK language model's `doStream` (the provider packages do the
  * wire parsing, usage and finish reasons; `streamText` would add steps and telemetry tidewire
- * does not use, at about twice the cost per token). Text deltas become `text` parts; a stream
+ * does not use, at about twice the cost per token). Text deltas become `text` parts, the rest
+ * (reasoning, tool calls, sources, files) is mapped by `StreamPartMapper`; a stream
  * that ends without finishing, an `error` part, a thrown error or a stall mid-answer becomes
  * an `UpstreamError`. A cancel by the caller ends the parts quietly.
  * @module
  */
-import type { LanguageModelV4, LanguageModelV4Prompt, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { StreamPartMapper } from './ai-sdk-parts.ts';
+import { toPrompt, toTools } from './ai-sdk-prompt.ts';
 import { skipRepeatedWhitespace, trailingWhitespace } from './continuation.ts';
-import type { ChatMessage, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
+import type { ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { UpstreamError } from './provider.ts';
 import { StallWatchdog } from './stall-watchdog.ts';
 import { toUpstreamError } from './upstream-errors.ts';
@@ -25,18 +28,6 @@ export interface AiSdkModelOptions {
   };
 }
 
-function toPrompt(messages: ChatMessage[], prefill: string | undefined): LanguageModelV4Prompt {
-  const prompt: LanguageModelV4Prompt = messages.map((m) =>
-    m.role === 'system'
-      ? { role: 'system', content: m.content }
-      : { role: m.role, content: [{ type: 'text', text: m.content }] },
-  );
-  // A trailing assistant message is a prefill: the model continues it (Anthropic; vLLM with
-  // continue_final_message).
-  if (prefill) prompt.push({ role: 'assistant', content: [{ type: 'text', text: prefill }] });
-  return prompt;
-}
-
 type FinishPart = Extract<LanguageModelV4StreamPart, { type: 'finish' }>;
 
 function finishOf(finish: FinishPart | undefined): ModelPart {
@@ -45,7 +36,7 @@ function finishOf(finish: FinishPart | undefined): ModelPart {
     throw new UpstreamError('upstream_error', 'the model stream ended before the answer finished');
   return {
     type: 'finish',
-    reason: unified === 'length' ? 'length' : 'stop',
+    reason: unified === 'length' ? 'length' : unified === 'tool-calls' ? 'tool_calls' : 'stop',
     usage: { outputTokens: finish.usage.outputTokens.total, inputTokens: finish.usage.inputTokens.total },
   };
 }
@@ -86,7 +77,7 @@ export class AiSdkModel implements ModelProvider {
   }
 
   async *#parts(
-    { messages, continueFrom }: ModelRequest,
+    { messages, continueFrom, tools }: ModelRequest,
     signal: AbortSignal,
     watchdog: StallWatchdog,
   ): AsyncIterable<ModelPart> {
@@ -96,10 +87,12 @@ export class AiSdkModel implements ModelProvider {
       prompt: toPrompt(messages, trims ? continueFrom?.trim() : continueFrom),
       abortSignal: signal,
       maxOutputTokens: this.#options.maxOutputTokens,
+      tools: toTools(tools),
       providerOptions: continuation?.providerOptions,
     });
     const join = trims ? skipRepeatedWhitespace(trailingWhitespace(continueFrom!)) : undefined;
     let finish: FinishPart | undefined;
+    const mapper = new StreamPartMapper();
     const reader = stream.getReader();
     try {
       for (;;) {
@@ -111,6 +104,11 @@ export class AiSdkModel implements ModelProvider {
           if (text) yield { type: 'text', text };
         } else if (value.type === 'error') throw toUpstreamError(value.error);
         else if (value.type === 'finish') finish = value;
+        else {
+          const parts = mapper.map(value);
+          if (parts.length > 0) watchdog.token();
+          yield* parts;
+        }
       }
     } finally {
       // Also when the caller stops early: cancelling the body closes the upstream request.

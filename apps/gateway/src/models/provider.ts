@@ -1,24 +1,57 @@
 /**
  * `ModelProvider`: what the gateway needs from a model. One call streams the answer to a
- * list of messages as text parts, then one finish part. Failures are thrown as
- * `UpstreamError`, whose `type` is the contract's upstream error type.
+ * list of messages as parts (text, reasoning, tool calls with their streamed arguments, tool
+ * results, sources, files), then one finish part. Failures are thrown as `UpstreamError`,
+ * whose `type` is the contract's upstream error type.
  * @module
  */
+import type { AnswerSoFar } from '../answer-so-far.ts';
+
+/** A tool call an assistant message made, in the OpenAI Chat Completions shape. */
+export interface ToolCallRequest {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A tool the model may call, in the OpenAI Chat Completions shape (a JSON Schema for its input). */
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** On an assistant message: the tools it called. */
+  tool_calls?: ToolCallRequest[];
+  /** On a tool message: the call whose result `content` is. */
+  tool_call_id?: string;
 }
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export type ModelPart =
   | { type: 'text'; text: string }
-  | { type: 'finish'; reason: 'stop' | 'length'; usage?: { outputTokens?: number; inputTokens?: number } };
+  | { type: 'reasoning'; text: string }
+  /** A piece of a tool call's JSON arguments, as the model streams them. */
+  | { type: 'tool-input-delta'; id: string; name: string; text: string }
+  /** A whole tool call; `input` is its parsed arguments. */
+  | { type: 'tool-call'; id: string; name: string; input: unknown }
+  | { type: 'tool-result'; id: string; name: string; output: unknown; isError: boolean }
+  | { type: 'source'; id: string; url: string; title?: string }
+  | { type: 'file'; id: string; mediaType: string; url: string }
+  | { type: 'finish'; reason: FinishReason; usage?: { outputTokens?: number; inputTokens?: number } };
 
 export interface ModelRequest {
   messages: ChatMessage[];
   signal: AbortSignal;
+  /** Tools the client offers (it runs them itself: a call ends the answer with `tool_calls`). */
+  tools?: ToolDefinition[];
   /** Text of the answer already sent: the model continues from it (takeover after a crash). */
   continueFrom?: string;
+  /** Everything of the answer already sent (takeover): reasoning and tool parts are not repeated. */
+  sent?: AnswerSoFar;
 }
 
 export interface ModelProvider {

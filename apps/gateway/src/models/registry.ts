@@ -1,9 +1,12 @@
 /**
  * The models a gateway serves: `demo` always, plus the upstream model configured by
- * `LLM_PROVIDER` / `LLM_MODEL`, which then becomes the default.
+ * `LLM_PROVIDER` / `LLM_MODEL`, which then becomes the default. Each may call the gateway's
+ * own tools (`ToolLoop`).
  * @module
  */
 import type { Config } from '../config.ts';
+import { gatewayTools, type ToolRegistry } from '../tools/registry.ts';
+import { ToolLoop } from '../tools/tool-loop.ts';
 import { DemoModel } from './demo.ts';
 import type { ModelProvider } from './provider.ts';
 import { createUpstreamModel } from './upstream.ts';
@@ -12,9 +15,10 @@ export class ModelRegistry {
   readonly #models = new Map<string, ModelProvider>();
   readonly defaultModel: ModelProvider;
 
-  constructor(models: ModelProvider[]) {
-    for (const model of models) this.#models.set(model.name, model);
-    this.defaultModel = models[models.length - 1]!;
+  constructor(models: ModelProvider[], tools: ToolRegistry = gatewayTools()) {
+    const looped = models.map((model) => (model instanceof ToolLoop ? model : new ToolLoop(model, tools)));
+    for (const model of looped) this.#models.set(model.name, model);
+    this.defaultModel = looped[looped.length - 1]!;
   }
 
   /** The model called `name` (the default when no name is given), or undefined. */

@@ -8,12 +8,14 @@
 import type { Context } from 'hono';
 import * as z from 'zod';
 import { ApiError, badRequest } from '../errors.ts';
-import type { ChatMessage, ModelProvider } from '../models/provider.ts';
+import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/provider.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 
 export interface ChatInput {
   /** The messages sent by the client; the last user message is the question (none: a regenerate). */
   messages: ChatMessage[];
+  /** Tools the client offers (OpenAI function tools); it runs them itself. */
+  tools: ToolDefinition[] | undefined;
   /** The question ('' for a regenerate). */
   question: string;
   conversationId: string | undefined;
@@ -22,11 +24,36 @@ export interface ChatInput {
   parentMessageId: string | null | undefined;
 }
 
-const MessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+const ToolCallSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string().min(1).max(200), arguments: z.string().max(100_000) }),
+});
+const MessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.enum(['system', 'user']), content: z.string() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: z
+      .string()
+      .nullable()
+      .transform((c) => c ?? ''),
+    tool_calls: z.array(ToolCallSchema).max(64).optional(),
+  }),
+  z.object({ role: z.literal('tool'), content: z.string(), tool_call_id: z.string().min(1).max(200) }),
+]);
+const ToolSchema = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tool name is 1-64 of A-Z a-z 0-9 _ -'),
+    description: z.string().max(10_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
 const BodySchema = z
   .object({
     q: z.string().optional(),
     messages: z.array(MessageSchema).max(500).optional(),
+    tools: z.array(ToolSchema).max(128).optional(),
     conversation_id: z.string().min(1).max(128).optional(),
     model: z.string().min(1).max(200).optional(),
     parent_message_id: z.string().min(1).max(128).nullable().optional(),
@@ -42,12 +69,14 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
     const issue = parsed.error.issues[0]!;
     throw badRequest('bad_request', `invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  const { q, messages = [], conversation_id: conversationId, model } = parsed.data;
+  const { q, messages = [], tools, conversation_id: conversationId, model } = parsed.data;
   const parentMessageId = parsed.data.parent_message_id;
   const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
   const regenerate = all.length === 0 && typeof parentMessageId === 'string';
-  if (question.trim() === '' && !regenerate)
+  // Tool results continue the answer to the question already asked (in the conversation).
+  const continuesWithResults = all.at(-1)?.role === 'tool';
+  if (question.trim() === '' && !regenerate && !continuesWithResults)
     throw badRequest(
       'missing_question',
       'the question is missing or empty: send `q` (or only `parent_message_id` to regenerate an answer)',
@@ -71,7 +100,7 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
       'invalid request: parent_message_id has characters other than A-Z a-z 0-9 _ -',
     );
   }
-  return { messages: all, question, conversationId, model, parentMessageId };
+  return { messages: all, tools, question, conversationId, model, parentMessageId };
 }
 
 /** The model the input asks for (the default when none); 400 `unknown_model` naming the choices. */

@@ -105,14 +105,19 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
 
   async function startStream(
     c: Context<AppEnv>,
-    { model, open }: PlannedTurn,
+    { model, tools, open }: PlannedTurn,
     release: () => void,
     leave: () => void,
     streamId?: string,
   ): Promise<Response> {
     const { conversationId, messages, recordAnswer } = await open();
     const stream = await engine.start({
-      meta: { model: model.name, conversationId, userId: c.get('user'), request: { messages } },
+      meta: {
+        model: model.name,
+        conversationId,
+        userId: c.get('user'),
+        request: { messages, tools },
+      },
       id: streamId,
     });
     const recorder = await recordAnswer(stream.id);
@@ -124,6 +129,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       stream,
       model,
       messages,
+      tools,
       conversationId,
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
       recorder,

@@ -7,6 +7,7 @@
  * @module
  */
 import { AdaptiveTypewriter, type ConsumerState, SSEConsumer, type StreamError } from '@tidewire/client';
+import type { StreamEvent } from '@tidewire/protocol';
 import { createIncrementalRenderer, type IncrementalRenderer } from '../markdown/incremental.ts';
 import { clearRunning, saveRunning } from './running-stream.ts';
 import type { AnswerRequest } from './state.ts';
@@ -16,6 +17,11 @@ export interface AnswerCallbacks {
   /** The stream started (its id is known). */
   onStream(streamId: string): void;
   onConversation(id: string): void;
+  /**
+   * Every event that is part of the answer (text, reasoning, tools, sources, files, done);
+   * `live` is false for an answer resumed from its start (a replay after a reload).
+   */
+  onPart?(event: StreamEvent, live: boolean): void;
   onFinished(text: string, reason: string): void;
   /** Gave up (after retries, or a final error); `streamId` is set when a resume is possible. */
   onFailed(text: string, error: StreamError | undefined, streamId: string | undefined): void;
@@ -94,6 +100,7 @@ export class AnswerStream {
     this.#conversationId = start.conversationId;
     this.#view = new FrameRenderer(element);
     this.#typewriter = new AdaptiveTypewriter({ onRender: (shown) => this.#view.show(shown) });
+    const part = (_: unknown, event: StreamEvent) => callbacks.onPart?.(event, !start.resume);
     const body = start.resume ? undefined : bodyOf(start);
     this.#consumer = new SSEConsumer('/api/v1/stream/chat', {
       method: 'POST',
@@ -112,11 +119,19 @@ export class AnswerStream {
         callbacks.onConversation(id);
         this.#save();
       },
-      onDelta: ({ text }) => {
+      onDelta: ({ text }, event) => {
         this.#typewriter.push(text);
         this.#save();
+        part(text, event);
       },
-      onDone: (done) => {
+      onReasoning: part,
+      onToolInputDelta: part,
+      onToolCall: part,
+      onToolResult: part,
+      onSource: part,
+      onFile: part,
+      onDone: (done, event) => {
+        part(done, event);
         this.#settle(element, done.reason);
         clearRunning();
         callbacks.onFinished(this.#consumer.text, done.reason);

@@ -3,6 +3,7 @@
  * delete), models and cancel. Errors come back as the contract's `{"error":{"type","message"}}`.
  * @module
  */
+import type { StoredPart } from '@tidewire/client';
 
 export interface ConversationSummary {
   id: string;
@@ -23,6 +24,8 @@ export interface StoredMessage {
   content: string;
   complete: boolean;
   stream_id?: string | null;
+  /** An answer's reasoning, tool calls, sources and files, as they streamed. */
+  parts?: StoredPart[];
 }
 
 export interface StoredConversation {

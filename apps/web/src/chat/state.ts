@@ -6,7 +6,7 @@
  * @module
  */
 import { computed, signal } from '@preact/signals';
-import type { ConsumerState, StreamError } from '@tidewire/client';
+import type { ConsumerState, StoredPart, StreamError } from '@tidewire/client';
 import type { AnswerStream } from './answer-stream.ts';
 import {
   type ConversationSummary,
@@ -46,6 +46,8 @@ export interface Message {
   reason?: string;
   /** A failed answer that can be resumed (Retry). */
   retry?: { question: string; streamId: string };
+  /** A stored answer's parts besides its text. */
+  parts?: StoredPart[];
 }
 
 export interface Connection {
@@ -250,7 +252,7 @@ function show(stored: StoredConversation | undefined): void {
     text: m.content,
     streamId: m.stream_id ?? undefined,
     ...(m.role === 'assistant'
-      ? { status: 'done' as const, reason: m.complete ? 'stop' : 'incomplete' }
+      ? { status: 'done' as const, reason: m.complete ? 'stop' : 'incomplete', parts: m.parts }
       : {}),
   }));
   picks.value = {};

@@ -6,7 +6,9 @@
  * only what is visible.
  * @module
  */
-import { useEffect, useRef } from 'preact/hooks';
+
+import { RichTracker, type RichView, richFromStored } from '@tidewire/client';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AnswerStream } from '../chat/answer-stream.ts';
 import {
   connection,
@@ -22,9 +24,13 @@ import {
   update,
 } from '../chat/state.ts';
 import { renderMarkdown } from '../markdown/render-block.ts';
+import { Files, Sources } from './attachments.tsx';
 import { focusComposerIfLost } from './composer.tsx';
+import { Reasoning } from './reasoning.tsx';
+import { ToolCard } from './tool-card.tsx';
 
-function startStream(element: HTMLElement, message: Message): AnswerStream {
+function startStream(element: HTMLElement, message: Message, onRich: (view: RichView) => void): AnswerStream {
+  const rich = new RichTracker();
   const source = message.source!;
   const stream = new AnswerStream(
     element,
@@ -44,6 +50,10 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
         setConversation(id);
         // A new conversation is listed as soon as its first answer starts.
         if (!conversations.value?.some((c) => c.id === id)) void refreshConversations();
+      },
+      onPart: (event, live) => {
+        const before = rich.view;
+        if (rich.apply(event, performance.now(), live) !== before) onRich(rich.view);
       },
       onFinished: (text, reason) => {
         finish(message.key, text, reason);
@@ -101,21 +111,31 @@ function showStored(element: HTMLElement, message: Message): () => void {
 
 export function Answer({ message }: { message: Message }) {
   const ref = useRef<HTMLDivElement>(null);
+  const [rich, setRich] = useState<RichView>(() => richFromStored(message.parts));
+  const streaming = message.status === 'streaming';
   // Keyed on the message: an answer streams once; Retry and a resume make a new message.
   useEffect(() => {
     const element = ref.current!;
     if (message.status !== 'streaming') return showStored(element, message);
-    const stream = startStream(element, message);
+    const stream = startStream(element, message, setRich);
     return () => stream.close();
   }, [message.key]);
   return (
-    <div
-      ref={ref}
-      class="answer markdown"
-      dir="auto"
-      aria-live="polite"
-      aria-busy={message.status === 'streaming'}
-      data-testid="answer"
-    />
+    <>
+      <Reasoning view={rich} streaming={streaming} />
+      {rich.tools.map((tool) => (
+        <ToolCard key={tool.id} tool={tool} streaming={streaming} />
+      ))}
+      <div
+        ref={ref}
+        class="answer markdown"
+        dir="auto"
+        aria-live="polite"
+        aria-busy={streaming}
+        data-testid="answer"
+      />
+      <Sources view={rich} />
+      <Files view={rich} />
+    </>
   );
 }

@@ -1,0 +1,74 @@
+/**
+ * An answer's parts on the wire: `emitPart` turns each model part into its contract event
+ * (text into coalesced `delta`s, the rest into `reasoning`, `tool_input_delta`, `tool_call`,
+ * `tool_result`, `source`, `file`), and `partOfEvent` reads a logged event back into the
+ * part it came from (a takeover rebuilds what the reader already has from the log).
+ * @module
+ */
+import type { StreamEvent } from '@tidewire/protocol';
+import type { ChatStream } from './chat-engine.ts';
+import type { ModelPart } from './models/provider.ts';
+
+/** Every model part but `finish`: what an answer is made of. */
+export type AnswerPart = Exclude<ModelPart, { type: 'finish' }>;
+
+export function emitPart(stream: ChatStream, part: AnswerPart): void {
+  switch (part.type) {
+    case 'text':
+      stream.text(part.text);
+      return;
+    case 'reasoning':
+      stream.emit('reasoning', { text: part.text });
+      return;
+    case 'tool-input-delta':
+      stream.emit('tool_input_delta', { id: part.id, name: part.name, text: part.text });
+      return;
+    case 'tool-call':
+      stream.emit('tool_call', { id: part.id, name: part.name, input: part.input });
+      return;
+    case 'tool-result':
+      stream.emit('tool_result', {
+        id: part.id,
+        name: part.name,
+        output: part.output,
+        is_error: part.isError,
+      });
+      return;
+    case 'source':
+      stream.emit('source', { id: part.id, url: part.url, title: part.title ?? part.url });
+      return;
+    case 'file':
+      stream.emit('file', { id: part.id, media_type: part.mediaType, url: part.url });
+      return;
+  }
+}
+
+/** The answer part a logged event carries, or undefined for the other events. */
+export function partOfEvent(event: StreamEvent): AnswerPart | undefined {
+  switch (event.event) {
+    case 'delta':
+      return { type: 'text', text: event.data.text };
+    case 'reasoning':
+      return { type: 'reasoning', text: event.data.text };
+    case 'tool_input_delta':
+      return { type: 'tool-input-delta', ...event.data };
+    case 'tool_call':
+      return { type: 'tool-call', ...event.data };
+    case 'tool_result': {
+      const { id, name, output, is_error } = event.data;
+      return { type: 'tool-result', id, name, output, isError: is_error };
+    }
+    case 'source':
+      return { type: 'source', ...event.data };
+    case 'file':
+      return { type: 'file', id: event.data.id, mediaType: event.data.media_type, url: event.data.url };
+    default:
+      return undefined;
+  }
+}
+
+/** A tool result as the content of a `tool` message to a model (a failure as `{"error": …}`). */
+export function toolResultContent(output: unknown, isError: boolean): string {
+  if (isError) return JSON.stringify({ error: output });
+  return typeof output === 'string' ? output : JSON.stringify(output);
+}
