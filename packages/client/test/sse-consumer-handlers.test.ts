@@ -98,7 +98,7 @@ describe('handlers by call, beside handlers by option', () => {
 describe('events beyond the vocabulary', () => {
   test("on('*') sees every event; on(name) reaches events the vocabulary does not declare", async () => {
     const server = await streaming(
-      encodeEvent('reasoning', { text: 'think' }, 's:1') +
+      encodeEvent('weather', { text: 'think' }, 's:1') +
         delta('a', 2) +
         encodeEvent('audio', { seq: 0, format: 'mp3', url: '/a/0' }, 's:3') +
         'id: s:4\nevent: plain\ndata: not json\n\n' +
@@ -109,24 +109,24 @@ describe('events beyond the vocabulary', () => {
     consumer.on('*', (data, event) => all.push(`${event.event}:${event.seq}:${JSON.stringify(data)}`));
     const audio: unknown[] = [];
     consumer.onAudio((data) => audio.push([data.format, data.url]));
-    const reasoning: ReceivedEvent[] = [];
-    // A name the chat vocabulary does not declare (yet) is reached by name too (in TypeScript,
+    const weather: ReceivedEvent[] = [];
+    // A name the chat vocabulary does not declare is reached by name too (in TypeScript,
     // declare it in the vocabulary; here it is cast, as plain JavaScript would call it).
-    consumer.on('reasoning' as never, (_data: unknown, event: ReceivedEvent) => reasoning.push(event));
+    consumer.on('weather' as never, (_data: unknown, event: ReceivedEvent) => weather.push(event));
     const errors: StreamError[] = [];
     consumer.onError((e) => errors.push(e));
     const iterated: string[] = [];
     for await (const event of consumer) iterated.push(event.event);
     server.close();
     assert.deepEqual(all, [
-      'reasoning:1:{"text":"think"}',
+      'weather:1:{"text":"think"}',
       'delta:2:{"text":"a"}',
       'audio:3:{"seq":0,"format":"mp3","url":"/a/0"}',
       'plain:4:"not json"',
       'done:5:{"reason":"stop","tokens":1}',
     ]);
     assert.deepEqual(audio, [['mp3', '/a/0']]);
-    assert.deepEqual(reasoning, [{ event: 'reasoning', data: { text: 'think' }, streamId: 's', seq: 1 }]);
+    assert.deepEqual(weather, [{ event: 'weather', data: { text: 'think' }, streamId: 's', seq: 1 }]);
     assert.deepEqual(iterated, ['delta', 'done'], 'the iterator yields the vocabulary’s events');
     assert.deepEqual(errors, []);
   });

@@ -40,6 +40,7 @@ function stepMessages(calls: ToolCall[], results: ToolResult[]): ChatMessage[] {
 
 export class ToolLoop implements ModelProvider {
   readonly name: string;
+  readonly provider: string | undefined;
   readonly canContinue: boolean;
   readonly #model: ModelProvider;
   readonly #tools: ToolRegistry;
@@ -48,6 +49,7 @@ export class ToolLoop implements ModelProvider {
     this.#model = model;
     this.#tools = tools;
     this.name = model.name;
+    this.provider = model.provider;
     this.canContinue = model.canContinue;
   }
 
