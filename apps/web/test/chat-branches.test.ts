@@ -169,6 +169,7 @@ describe('branches', () => {
     await page.locator('.message.user').first().getByRole('button', { name: 'Edit', exact: true }).click();
     await page.getByRole('textbox', { name: 'Edit the question' }).press('Escape');
     assert.equal(await page.getByRole('textbox', { name: 'Edit the question' }).count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'question', 'focus back in the box');
     assert.equal((await stored(page)).body.messages.length, 8);
     await page.close();
   });
@@ -186,6 +187,7 @@ describe('managing conversations', () => {
     await title.fill('Cold birds');
     await title.press('Enter');
     await page.locator('.sidebar li', { hasText: 'Cold birds' }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Cold birds'); // focus back on the item
     await page.locator('.top-bar .conversation-title', { hasText: 'Cold birds' }).waitFor();
     assert.equal((await stored(page)).body.title, 'Cold birds');
 

@@ -38,7 +38,10 @@ function cycleTheme(): void {
   applyTheme();
 }
 
-/** Runs a change of the list; a refusal is shown, and the list is fetched again either way. */
+/**
+ * Runs a change of the list; a refusal is shown, and the list is fetched again either way. A
+ * keyboard user whose item went away (deleted) lands on the search box, not on the page.
+ */
 async function change(action: () => Promise<void>): Promise<void> {
   listError.value = undefined;
   try {
@@ -47,6 +50,8 @@ async function change(action: () => Promise<void>): Promise<void> {
     listError.value = (error as Error).message;
   }
   await refreshConversations();
+  if (document.activeElement === document.body)
+    document.querySelector<HTMLElement>('.sidebar .search')?.focus();
 }
 
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,12 +118,20 @@ function ConfirmDelete({ item, onDone }: { item: ConversationSummary; onDone: ()
 
 function ConversationItem({ item }: { item: ConversationSummary }) {
   const [mode, setMode] = useState<'show' | 'rename' | 'delete'>('show');
+  const title = useRef<HTMLButtonElement>(null);
+  const changing = useRef(false);
+  // Back from a rename or a cancelled delete: the focus returns to the item.
+  useEffect(() => {
+    if (mode === 'show' && changing.current) title.current?.focus();
+    changing.current = mode !== 'show';
+  }, [mode]);
   const current = item.id === conversationId.value;
   if (mode === 'rename') return <RenameForm item={item} onDone={() => setMode('show')} />;
   if (mode === 'delete') return <ConfirmDelete item={item} onDone={() => setMode('show')} />;
   return (
     <>
       <button
+        ref={title}
         type="button"
         class={current ? 'title current' : 'title'}
         aria-current={current ? 'page' : undefined}

@@ -9,6 +9,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { edit, type Message, messages } from '../chat/state.ts';
 import { Answer } from './answer.tsx';
+import { focusComposerIfLost } from './composer.tsx';
 import { AnswerActions, QuestionActions } from './message-actions.tsx';
 
 function Note({ message }: { message: Message }) {
@@ -76,7 +77,11 @@ function EditQuestion({ message, onDone }: { message: Message; onDone: () => voi
 
 function Question({ message }: { message: Message }) {
   const [editing, setEditing] = useState(false);
-  if (editing) return <EditQuestion message={message} onDone={() => setEditing(false)} />;
+  const done = () => {
+    setEditing(false);
+    focusComposerIfLost();
+  };
+  if (editing) return <EditQuestion message={message} onDone={done} />;
   return (
     <>
       <div class="bubble" dir="auto">
