@@ -1,12 +1,13 @@
 /**
  * Test support: the packages as their users get them. `packAll()` builds the workspace when
  * a package's `dist/` is missing or stale, and packs every published package into tarballs
- * (once per process); `installInto(dir)` makes `dir` a fresh npm project that installs those
- * tarballs, as `npm install` from the registry would.
+ * (once per process); `installInto(dir)` makes `dir` (from `tempProject()`) a fresh npm
+ * project that installs those tarballs, as `npm install` from the registry would. Both
+ * temporary directories are removed when the process exits.
  * @module
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +39,12 @@ function packageName(dir: string): string {
   return JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')).name;
 }
 
+/** Temporary directories go with the process that made them, whatever its tests did. */
+function removedAtExit(dir: string): string {
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 const newest = (paths: string[]) => Math.max(...paths.map((path) => statSync(path).mtimeMs));
 
 /** A package whose `dist/` is missing, or older than one of its sources or build settings. */
@@ -58,7 +65,7 @@ export function packAll(): Promise<Tarballs> {
   packed ??= (async () => {
     const webShipped = existsSync(join(ROOT, 'apps/gateway/dist/web/index.html'));
     if (!webShipped || PACKAGES.some(needsBuild)) buildAll();
-    const out = mkdtempSync(join(tmpdir(), 'tidewire-tarballs-'));
+    const out = removedAtExit(mkdtempSync(join(tmpdir(), 'tidewire-tarballs-')));
     const workspaces = PACKAGES.flatMap((dir) => ['-w', packageName(dir)]);
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out, ...workspaces], {
       cwd: ROOT,
@@ -70,9 +77,9 @@ export function packAll(): Promise<Tarballs> {
   return packed;
 }
 
-/** A fresh, empty directory outside the workspace. */
+/** A fresh, empty directory outside the workspace, removed when this process exits. */
 export function tempProject(prefix = 'tidewire-consumer-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return removedAtExit(mkdtempSync(join(tmpdir(), prefix)));
 }
 
 /** The version of a package installed in this workspace (to install the same in a temp project). */

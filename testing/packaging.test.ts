@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { demoAnswer } from '../apps/gateway/src/models/demo-answer.ts';
 import { ROOT } from '../scripts/build.ts';
@@ -53,11 +53,6 @@ before(
   },
   { timeout: 240_000 },
 ); // a build when dist/ is missing, packing, and an npm install
-
-after(() => {
-  rmSync(project, { recursive: true, force: true });
-  rmSync(dirname(Object.values(tarballs)[0]!), { recursive: true, force: true });
-});
 
 /** Runs a command in the consumer project as its user would; never rejects. */
 async function inProject(command: string, args: string[], env: Record<string, string> = {}) {
