@@ -8,6 +8,7 @@ import { authenticate } from './auth/auth.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { headRoutes } from './routes/head.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -23,6 +24,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   metricsRoute(app, services);
   headRoutes(app, services);
   streamRoutes(app, services);
+  artifactRoutes(app, services);
   conversationRoutes(app, services);
   modelRoutes(app, services.models);
   webRoutes(app, services.web);

@@ -1,5 +1,8 @@
 import { describe } from 'node:test';
 import { MemoryStreamStore } from '../src/index.ts';
-import { streamStoreContract } from './store-contract.ts';
+import { artifactStoreContract, streamStoreContract } from './store-contract.ts';
 
-describe('MemoryStreamStore', () => streamStoreContract(async () => new MemoryStreamStore()));
+describe('MemoryStreamStore', () => {
+  streamStoreContract(async () => new MemoryStreamStore());
+  artifactStoreContract(async () => new MemoryStreamStore());
+});

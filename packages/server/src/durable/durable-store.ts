@@ -12,7 +12,15 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type {
+  Artifact,
+  ArtifactStore,
+  LogReader,
+  LogWriter,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from '../store.ts';
 import { fenceSeq, fenceWriter } from '../writer-fence.ts';
 import { LogFile, type LogFileOptions, type StreamRow } from './log-file.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -51,7 +59,7 @@ interface LiveStream {
   lastWriter?: string;
 }
 
-export class DurableStreamStore implements StreamStore {
+export class DurableStreamStore implements StreamStore, ArtifactStore {
   readonly #file: LogFile;
   readonly #now: () => number;
   readonly #staleRunningMs: number;
@@ -134,6 +142,24 @@ export class DurableStreamStore implements StreamStore {
       batch = this.#file.frames(row.sid, frames.length, REPLAY_BATCH);
     }
     return { info: JSON.parse(row.info) as StreamInfo, frames, ended: row.ended };
+  }
+
+  /**
+   * Writes the artifact at once, in its own transaction: it is on disk before any frame that
+   * names it (those wait for the next batch).
+   */
+  async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
+    this.#assertOpen();
+    const live = this.#liveStream(streamId);
+    if (!live || live.ending) throw new Error(`stream ${streamId} is not open for artifacts`);
+    if (this.#file.artifact(live.sid, n)) throw new Error(`stream ${streamId} already has artifact ${n}`);
+    this.#file.insertArtifact(live.sid, n, artifact.type, artifact.bytes);
+  }
+
+  async getArtifact(streamId: string, n: number): Promise<Artifact | undefined> {
+    this.#assertOpen();
+    const sid = this.#live.get(streamId)?.sid ?? this.#row(streamId)?.sid;
+    return sid === undefined ? undefined : this.#file.artifact(sid, n);
   }
 
   /**
