@@ -11,6 +11,7 @@ import { metricsRoute } from './metrics/route.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { headRoutes } from './routes/head.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
@@ -25,6 +26,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   headRoutes(app, services);
   streamRoutes(app, services);
   artifactRoutes(app, services);
+  mediaRoutes(app, services);
   conversationRoutes(app, services);
   modelRoutes(app, services.models);
   webRoutes(app, services.web);
