@@ -79,7 +79,9 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices): void {
     return startTask(c, media.speech.name, (stream) => runSpeechTask(stream, media.speech, sentences));
   }
 
-  app.on('HEAD', '/api/v1/stream/image', async (c) => {
+  // Hono answers HEAD with the GET route: this runs first, so a HEAD checks and starts nothing.
+  app.use('/api/v1/stream/image', async (c, next) => {
+    if (c.req.method !== 'HEAD') return next();
     const point = resumePointIn(c);
     if (point) await openOwn(c, engine, point);
     else await readImageInput(c, config.MAX_QUESTION_LENGTH);
