@@ -23,6 +23,7 @@ import {
 } from '../chat/state.ts';
 import { renderMarkdown } from '../markdown/render-block.ts';
 import { focusComposerIfLost } from './composer.tsx';
+import { readIfAuto } from './read-aloud.tsx';
 
 function startStream(element: HTMLElement, message: Message): AnswerStream {
   const source = message.source!;
@@ -48,6 +49,7 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
       onFinished: (text, reason) => {
         finish(message.key, text, reason);
         focusComposerIfLost();
+        if (reason === 'stop') readIfAuto({ ...message, streamId: stream.streamId }, text);
       },
       onFailed: (text, error, streamId) => {
         fail(message.key, text, error, streamId);
