@@ -14,6 +14,7 @@ import {
   postJson,
   sseEvents,
   streamFailure,
+  UpstreamProvider,
   type UpstreamTarget,
 } from './upstream-http.ts';
 
@@ -27,19 +28,9 @@ const MEDIA_TYPES: Record<string, string> = { png: 'image/png', jpeg: 'image/jpe
 const mediaType = (data: Record<string, unknown>) =>
   MEDIA_TYPES[String(data.output_format ?? 'png')] ?? 'image/png';
 
-export class OpenAIImageProvider implements ImageProvider {
-  readonly #options: OpenAIImageOptions;
-
-  constructor(options: OpenAIImageOptions) {
-    this.#options = options;
-  }
-
-  get name(): string {
-    return this.#options.model;
-  }
-
+export class OpenAIImageProvider extends UpstreamProvider<OpenAIImageOptions> implements ImageProvider {
   async *generate(request: ImageRequest, signal: AbortSignal): AsyncIterable<ImageStep> {
-    const { model, partialImages } = this.#options;
+    const { model, partialImages } = this.options;
     const body = {
       model,
       prompt: request.prompt,
@@ -48,7 +39,7 @@ export class OpenAIImageProvider implements ImageProvider {
       stream: true,
       ...(partialImages > 0 ? { partial_images: partialImages } : {}),
     };
-    const response = await postJson(this.#options, '/images/generations', body, signal);
+    const response = await postJson(this.options, '/images/generations', body, signal);
     if (!isEventStream(response)) {
       yield finalOfJson((await response.json()) as { data?: { b64_json?: unknown }[] });
       return;

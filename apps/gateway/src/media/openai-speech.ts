@@ -14,6 +14,7 @@ import {
   postJson,
   sseEvents,
   streamFailure,
+  UpstreamProvider,
   type UpstreamTarget,
 } from './upstream-http.ts';
 
@@ -32,19 +33,9 @@ const MEDIA_TYPES: Record<string, string> = {
   pcm: 'audio/L16;rate=24000;channels=1',
 };
 
-export class OpenAISpeechProvider implements SpeechProvider {
-  readonly #options: OpenAISpeechOptions;
-
-  constructor(options: OpenAISpeechOptions) {
-    this.#options = options;
-  }
-
-  get name(): string {
-    return this.#options.model;
-  }
-
+export class OpenAISpeechProvider extends UpstreamProvider<OpenAISpeechOptions> implements SpeechProvider {
   async *speak(sentences: string[], signal: AbortSignal): AsyncIterable<AudioChunk> {
-    const { format } = this.#options;
+    const { format } = this.options;
     for (const text of sentences) {
       const bytes = await this.#sentence(text, signal);
       yield {
@@ -57,9 +48,9 @@ export class OpenAISpeechProvider implements SpeechProvider {
   }
 
   async #sentence(input: string, signal: AbortSignal): Promise<Uint8Array> {
-    const { model, voice, format } = this.#options;
+    const { model, voice, format } = this.options;
     const body = { model, voice, input, response_format: format, stream_format: 'sse' };
-    const response = await postJson(this.#options, '/audio/speech', body, signal);
+    const response = await postJson(this.options, '/audio/speech', body, signal);
     if (!isEventStream(response)) return new Uint8Array(await response.arrayBuffer());
     const parts: Uint8Array[] = [];
     for await (const { type, data } of sseEvents(response.body!)) {

@@ -14,6 +14,19 @@ export interface UpstreamTarget {
   apiKey: string | undefined;
 }
 
+/** A provider backed by an upstream server: its options, and its model as its name. */
+export abstract class UpstreamProvider<O extends UpstreamTarget & { model: string }> {
+  protected readonly options: O;
+
+  constructor(options: O) {
+    this.options = options;
+  }
+
+  get name(): string {
+    return this.options.model;
+  }
+}
+
 /** POSTs JSON; answers the response when it is 2xx, else throws the `UpstreamError` its status means. */
 export async function postJson(
   target: UpstreamTarget,
