@@ -159,6 +159,24 @@ describe('the demo speech (eSpeak NG)', () => {
     assert.deepEqual(await audioOf(app, cut, ANN), whole);
   });
 
+  test('a cancel stops the synthesis: done cancelled after the chunks spoken so far', async () => {
+    const long = Array.from({ length: 12 }, (_, k) => `Sentence number ${k + 1}.`).join(' ');
+    const head = await eventsOf(
+      await postJson(app, '/api/v1/stream/tts', { text: long }, ANN),
+      (e) => e.event === 'audio',
+    );
+    const id = streamIdOf(head);
+    assert.equal(
+      (await app.request(`/api/v1/streams/${id}/cancel`, { method: 'POST', headers: ANN })).status,
+      200,
+    );
+    const all = await eventsOf(await app.request(`/api/v1/streams/${id}?after=0`, { headers: ANN }));
+    assert.equal(all.at(-1)!.event, 'done');
+    assert.equal(dataOf<{ reason: string }>(all, 'done')[0]!.reason, 'cancelled');
+    assert.ok(dataOf(all, 'audio').length < 12, 'the reading stopped early');
+    assert.equal(app.services.engine.running(id), undefined);
+  });
+
   test("{message_id} reads the user's own stored answer; another user's is not found", async () => {
     await eventsOf(await postJson(app, '/api/v1/stream/chat', { q: 'Tell me about tides' }, ANN));
     const list = (await (await app.request('/api/v1/conversations', { headers: ANN })).json()) as {
