@@ -28,6 +28,7 @@ before(async () => {
     TTS_API_KEY: 'sk-speech',
     TTS_MODEL: 'gpt-4o-mini-tts',
     TTS_VOICE: 'coral',
+    DEMO_TOKENS_PER_SEC: '300',
   });
 });
 after(async () => {
@@ -188,5 +189,27 @@ describe('POST /api/v1/stream/tts with TTS_PROVIDER=openai', () => {
     fake.options.status = 429;
     const events = await eventsOf(await postJson(app, '/api/v1/stream/tts', { text }));
     assert.equal(dataOf<{ type: string }>(events, 'error')[0]?.type, 'upstream_rate_limited');
+  });
+
+  test('{stream_id} reads a chat answer aloud while it streams: the sentences of the whole answer, in order', async () => {
+    reset();
+    const chat = await postJson(app, '/api/v1/stream/chat', { q: 'Read me while you write' });
+    const [hello] = await eventsOf(chat, (e) => e.event === 'hello');
+    const streamId = streamIdOf([hello!]);
+    const speech = await eventsOf(await postJson(app, '/api/v1/stream/tts', { stream_id: streamId }));
+    const answer = (await eventsOf(await app.request(`/api/v1/streams/${streamId}?after=0`)))
+      .filter((e) => e.event === 'delta')
+      .map((e) => (e.data as { text: string }).text)
+      .join('');
+    const sentences = sentencesOf(answer);
+    assert.ok(sentences.length > 5);
+    const first = speech.findIndex((e) => e.event === 'audio');
+    assert.ok(first > 0);
+    assert.deepEqual(
+      dataOf<{ text: string }>(speech, 'audio').map((a) => a.text),
+      sentences,
+    );
+    assert.deepEqual(await audioOf(app, speech), Buffer.concat(sentences.map(speechBytes)));
+    assert.equal((await postJson(app, '/api/v1/stream/tts', { stream_id: 'no-such-stream' })).status, 404);
   });
 });

@@ -17,12 +17,15 @@ export class DemoSpeechProvider implements SpeechProvider {
     this.#voice = voice;
   }
 
-  async *speak(sentences: string[], signal: AbortSignal): AsyncIterable<AudioChunk> {
+  async *speak(
+    sentences: Iterable<string> | AsyncIterable<string>,
+    signal: AbortSignal,
+  ): AsyncIterable<AudioChunk> {
     const worker = new EspeakWorker();
     const stop = () => worker.terminate();
     signal.addEventListener('abort', stop, { once: true });
     try {
-      for (const text of sentences) {
+      for await (const text of sentences) {
         if (signal.aborted) throw signal.reason;
         const bytes = await worker.speak(text, this.#voice);
         if (signal.aborted) throw signal.reason;

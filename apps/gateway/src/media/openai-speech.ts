@@ -34,9 +34,12 @@ const MEDIA_TYPES: Record<string, string> = {
 };
 
 export class OpenAISpeechProvider extends UpstreamProvider<OpenAISpeechOptions> implements SpeechProvider {
-  async *speak(sentences: string[], signal: AbortSignal): AsyncIterable<AudioChunk> {
+  async *speak(
+    sentences: Iterable<string> | AsyncIterable<string>,
+    signal: AbortSignal,
+  ): AsyncIterable<AudioChunk> {
     const { format } = this.options;
-    for (const text of sentences) {
+    for await (const text of sentences) {
       const bytes = await this.#sentence(text, signal);
       yield {
         bytes,

@@ -42,8 +42,8 @@ export interface AudioChunk extends MediaBytes {
 
 export interface SpeechProvider {
   readonly name: string;
-  /** One chunk per sentence, in order. */
-  speak(sentences: string[], signal: AbortSignal): AsyncIterable<AudioChunk>;
+  /** One chunk per sentence, in order (the sentences may still be arriving). */
+  speak(sentences: Iterable<string> | AsyncIterable<string>, signal: AbortSignal): AsyncIterable<AudioChunk>;
 }
 
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */

@@ -11,7 +11,7 @@ const MAX_SENTENCE = 240;
 /** What a reader would say of a Markdown answer. */
 export function speakable(markdown: string): string {
   return markdown
-    .replace(/```[\s\S]*?(```|$)/g, ' (code omitted) ')
+    .replace(/```[\s\S]*?(```|$)/g, '\n(code omitted)\n')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
@@ -29,6 +29,39 @@ export function sentencesOf(text: string): string[] {
     for (const piece of pieces) out.push(...cut(piece.trim()));
   }
   return out.filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+/** Where `text` can be cut between finished sentences (after `.!?…` and a space, or a line end); 0: nowhere yet. */
+function lastBoundary(text: string): number {
+  let end = 0;
+  for (const match of text.matchAll(/[.!?…。！？]+["'”’)\]]*\s|\n/g)) end = match.index + match[0].length;
+  // Never inside an open code block: it is left out as a whole, once closed.
+  const prefix = text.slice(0, end);
+  if ((prefix.match(/```/g)?.length ?? 0) % 2 === 1) return prefix.lastIndexOf('```');
+  return end;
+}
+
+/**
+ * Sentences of a text that arrives in pieces (an answer as it streams): `push` gives the
+ * sentences finished so far, `flush` the rest at the end.
+ */
+export class SentenceStream {
+  #buffer = '';
+
+  push(piece: string): string[] {
+    this.#buffer += piece;
+    const end = lastBoundary(this.#buffer);
+    if (end === 0) return [];
+    const done = this.#buffer.slice(0, end);
+    this.#buffer = this.#buffer.slice(end);
+    return sentencesOf(done);
+  }
+
+  flush(): string[] {
+    const rest = this.#buffer;
+    this.#buffer = '';
+    return sentencesOf(rest);
+  }
 }
 
 /** A sentence cut into pieces of at most MAX_SENTENCE characters. */

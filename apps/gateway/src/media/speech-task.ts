@@ -12,7 +12,7 @@ import { failTask } from './task-failure.ts';
 export async function runSpeechTask(
   stream: ChatStream,
   provider: SpeechProvider,
-  sentences: string[],
+  sentences: Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
   stream.emit('start', { status: 'processing' });
   let seq = 0;

@@ -16,7 +16,11 @@ const ImageBody = z
   .object({ prompt: z.string().optional(), q: z.string().optional(), size: z.string().optional() })
   .strip();
 const SpeechBody = z
-  .object({ text: z.string().optional(), message_id: z.string().min(1).max(128).optional() })
+  .object({
+    text: z.string().optional(),
+    message_id: z.string().min(1).max(128).optional(),
+    stream_id: z.string().min(1).max(128).optional(),
+  })
   .strip();
 
 function parsed<T>(schema: z.ZodType<T>, raw: unknown): T {
@@ -51,23 +55,30 @@ export async function readImageInput(c: Context, maxLength: number): Promise<Ima
   return { prompt, size: body.size };
 }
 
-/** The text to read aloud: given, or the content of the user's own stored answer. */
-export async function readSpeechText(
+/** What to read aloud: a text (given, or a stored answer's), or a chat answer's stream as it is written. */
+export type SpeechInput = { text: string } | { streamId: string };
+
+/** The input of a read-aloud stream: exactly one of `text`, `message_id` (the user's own answer), `stream_id`. */
+export async function readSpeechInput(
   c: Context,
   conversations: Pick<Conversations, 'findMessage'> & { get: ConversationGet },
   maxLength: number,
-): Promise<{ text: string; messageId: string | undefined }> {
+): Promise<SpeechInput> {
   const body = parsed(SpeechBody, await fromJsonBody(c, '{"text": "Hello there."}'));
-  if (body.text !== undefined && body.message_id !== undefined)
-    throw badRequest('bad_request', 'send `text` or `message_id`, not both');
+  const given = [body.text, body.message_id, body.stream_id].filter((v) => v !== undefined).length;
+  if (given > 1) throw badRequest('bad_request', 'send one of `text`, `message_id` or `stream_id`');
+  if (body.stream_id !== undefined) return { streamId: body.stream_id };
   const text =
     body.message_id !== undefined
       ? await answerText(conversations, c.get('user'), body.message_id)
       : body.text;
   if (!text?.trim())
-    throw badRequest('missing_question', 'nothing to read: send `text` or the `message_id` of an answer');
+    throw badRequest(
+      'missing_question',
+      'nothing to read: send `text`, the `message_id` of an answer, or the `stream_id` of one',
+    );
   if (text.length > maxLength) throw tooLong('text', text.length, maxLength);
-  return { text, messageId: body.message_id };
+  return { text };
 }
 
 type ConversationGet = (

@@ -12,11 +12,12 @@ import type { Context, Hono } from 'hono';
 import type { ChatStream } from '../chat-engine.ts';
 import { ApiError } from '../errors.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
+import { answerSentences } from '../media/answer-sentences.ts';
 import { runImageTask } from '../media/image-task.ts';
 import { sentencesOf } from '../media/sentences.ts';
 import { runSpeechTask } from '../media/speech-task.ts';
 import type { AppEnv, Services } from '../services.ts';
-import { readImageInput, readSpeechText } from './media-input.ts';
+import { readImageInput, readSpeechInput } from './media-input.ts';
 import { openOwn, resumePointIn } from './resume-point.ts';
 
 type MediaServices = Pick<
@@ -74,9 +75,19 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices): void {
   async function startSpeech(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
-    const { text } = await readSpeechText(c, services.conversations, config.MAX_TTS_TEXT_LENGTH);
-    const sentences = sentencesOf(text);
-    return startTask(c, media.speech.name, (stream) => runSpeechTask(stream, media.speech, sentences));
+    const input = await readSpeechInput(c, services.conversations, config.MAX_TTS_TEXT_LENGTH);
+    // A chat answer is followed from its first event: read aloud while it streams.
+    const answer =
+      'streamId' in input ? await openOwn(c, engine, { streamId: input.streamId, afterSeq: 0 }) : undefined;
+    return startTask(c, media.speech.name, (stream) =>
+      runSpeechTask(
+        stream,
+        media.speech,
+        answer
+          ? answerSentences(answer.reader, stream.signal)
+          : sentencesOf((input as { text: string }).text),
+      ),
+    );
   }
 
   // Hono answers HEAD with the GET route: this runs first, so a HEAD checks and starts nothing.
