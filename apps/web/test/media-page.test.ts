@@ -18,18 +18,22 @@ import type { Gateway } from '../../gateway/src/server.ts';
 
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 let gateway: Gateway;
+/** Answers take half a minute here: read aloud while they stream. */
+let slow: Gateway;
 let browser: TestBrowser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '400', DEMO_IMAGE_STEP_MS: '900' });
+  slow = await startTestGateway({ DEMO_TOKENS_PER_SEC: '10' });
   browser = await launchBrowser({ extraArgs: ['--autoplay-policy=no-user-gesture-required'] });
 });
 after(async () => {
   await browser.close();
   await gateway.shutdown();
+  await slow.shutdown();
 });
 
-async function openPage(): Promise<{ page: Page; errors: string[]; artifacts: string[] }> {
+async function openPage(url = gateway.url): Promise<{ page: Page; errors: string[]; artifacts: string[] }> {
   const page = await browser.context.newPage();
   const errors: string[] = [];
   const artifacts: string[] = [];
@@ -38,7 +42,7 @@ async function openPage(): Promise<{ page: Page; errors: string[]; artifacts: st
     const path = new URL(r.url()).pathname;
     if (path.includes('/artifacts/')) artifacts.push(path);
   });
-  await page.goto(gateway.url);
+  await page.goto(url);
   return { page, errors, artifacts };
 }
 
@@ -78,6 +82,25 @@ describe('reading aloud', () => {
     // Stop ends the reading and cancels its stream.
     await page.locator('[data-testid=read-aloud][data-state=playing]').click();
     await page.waitForFunction(() => document.body.dataset.audio === 'idle');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+describe('reading new answers aloud', () => {
+  test('with the option on, a new answer is read aloud while it is still streaming', async () => {
+    const { page, errors } = await openPage(slow.url);
+    await page.check('[data-testid=auto-read]');
+    await page.fill('#question', 'Read this as you write it');
+    await page.press('#question', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.audio === 'playing', null, { timeout: 30_000 });
+    assert.equal(
+      await page.locator('.message.assistant [data-testid=answer]').getAttribute('aria-busy'),
+      'true',
+      'the answer is still streaming',
+    );
+    await page.uncheck('[data-testid=auto-read]'); // shared localStorage: leave it as found
+    await page.click('button.stop');
     assert.deepEqual(errors, []);
     await page.close();
   });

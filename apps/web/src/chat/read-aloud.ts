@@ -3,7 +3,7 @@
  * or its text) whose `audio` chunks an `AudioStreamPlayer` plays as they come. One reading at
  * a time. The reading's stream and the last chunk heard stay in sessionStorage, so after a
  * reload it goes on from the next chunk (nothing is heard twice). The option to read every new
- * answer when it finishes is kept in localStorage.
+ * answer while it streams (the server follows the answer's stream) is kept in localStorage.
  * @module
  */
 import { signal } from '@preact/signals';
@@ -55,7 +55,13 @@ function setState(key: string, state: Reading['state']): void {
 }
 
 /** What to read: a stored answer by its server id, else its text. */
-export type ReadSource = { messageId: string } | { text: string };
+export type ReadSource = { messageId: string } | { text: string } | { streamId: string };
+
+function bodyOf(source: ReadSource): object {
+  if ('messageId' in source) return { message_id: source.messageId };
+  if ('streamId' in source) return { stream_id: source.streamId };
+  return { text: source.text };
+}
 
 /** Reads a message aloud (stopping any other reading); `resume` continues a saved reading. */
 export function readAloud(key: string, source: ReadSource, resume?: SavedReading): void {
@@ -72,7 +78,7 @@ export function readAloud(key: string, source: ReadSource, resume?: SavedReading
   });
   const consumer = new SSEConsumer('/api/v1/stream/tts', {
     method: 'POST',
-    body: 'messageId' in source ? { message_id: source.messageId } : { text: source.text },
+    body: bodyOf(source),
     resumeFrom: resume ? { streamId: resume.streamId, seq: 0 } : undefined,
     headers: { 'x-requested-with': 'tidewire-web' },
     onHello: (hello) => save(key, hello.stream_id, resume?.played ?? 0),

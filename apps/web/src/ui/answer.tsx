@@ -40,7 +40,10 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
       onState: (state, attempt, error) => {
         connection.value = { state, attempt, message: error?.message, cause: error?.type };
       },
-      onStream: (streamId) => update(message.key, { streamId }),
+      onStream: (streamId) => {
+        update(message.key, { streamId });
+        readIfAuto(streamId);
+      },
       onConversation: (id) => {
         setConversation(id);
         // A new conversation is listed as soon as its first answer starts.
@@ -49,7 +52,6 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
       onFinished: (text, reason) => {
         finish(message.key, text, reason);
         focusComposerIfLost();
-        if (reason === 'stop') readIfAuto({ ...message, streamId: stream.streamId }, text);
       },
       onFailed: (text, error, streamId) => {
         fail(message.key, text, error, streamId);

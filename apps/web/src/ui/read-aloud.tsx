@@ -1,7 +1,7 @@
 /**
  * "Read aloud" under an answer (Stop while it plays; `data-state` says how the reading
  * stands: idle, starting, playing, ended, failed), and the option to read every new answer
- * aloud when it finishes.
+ * aloud while it streams.
  * @module
  */
 import { autoRead, readAloud, reading, setAutoRead, stopReading } from '../chat/read-aloud.ts';
@@ -47,7 +47,7 @@ export function AutoReadToggle() {
   );
 }
 
-/** Reads a finished answer aloud when the option is on. */
-export function readIfAuto(message: Message, text: string): void {
-  if (autoRead.value && text.trim()) readAloud(readingKey(message), { text });
+/** With the option on, reads a new answer aloud while it streams (unless that reading already goes on). */
+export function readIfAuto(streamId: string): void {
+  if (autoRead.value && reading.value?.key !== streamId) readAloud(streamId, { streamId });
 }
