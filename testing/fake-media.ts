@@ -22,6 +22,10 @@ export interface FakeMediaOptions {
   status?: number;
   /** Send the partial images, then hold the stream open without completing it. */
   holdImage?: boolean;
+  /** Send the partial images, then end the stream without its completed event. */
+  cutImage?: boolean;
+  /** Send an image event whose data is not JSON. */
+  garbage?: boolean;
 }
 
 export interface FakeMediaRequest {
@@ -69,6 +73,10 @@ async function images(res: ServerResponse, body: Record<string, unknown>, option
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
+  if (options.garbage) {
+    res.end('event: image_generation.partial_image\ndata: {"b64_json": nope\n\n');
+    return;
+  }
   const partials = Number(body.partial_images ?? 0);
   for (let index = 0; index < partials && !res.destroyed; index++) {
     await sleep(options.eventDelayMs ?? 0);
@@ -82,6 +90,10 @@ async function images(res: ServerResponse, body: Record<string, unknown>, option
     });
   }
   if (options.holdImage) return;
+  if (options.cutImage) {
+    res.end();
+    return;
+  }
   await sleep(options.eventDelayMs ?? 0);
   const usage = {
     input_tokens: 10,

@@ -135,6 +135,20 @@ describe('POST /api/v1/stream/image with IMAGE_PROVIDER=openai', () => {
     assert.equal(dataOf<{ reason: string }>(events, 'done')[0]?.reason, 'error');
   });
 
+  test('an image stream that is not JSON, or that ends before its completed event, ends with upstream_error', async () => {
+    for (const option of ['garbage', 'cutImage'] as const) {
+      reset();
+      fake.options[option] = true;
+      const events = await eventsOf(await postJson(app, '/api/v1/stream/image', { prompt: 'a fox' }));
+      assert.equal(dataOf<{ type: string }>(events, 'error')[0]?.type, 'upstream_error', option);
+      assert.equal(
+        dataOf<{ final?: boolean }>(events, 'preview').some((p) => p.final),
+        false,
+      );
+      assert.equal(events.at(-1)!.event, 'done');
+    }
+  });
+
   test('a cancel aborts the upstream request and ends the stream cancelled', async () => {
     reset();
     fake.options.holdImage = true;

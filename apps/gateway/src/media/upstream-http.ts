@@ -68,6 +68,9 @@ export async function postJson(
 export const isEventStream = (response: Response) =>
   (response.headers.get('content-type') ?? '').includes('text/event-stream');
 
+/** Bound on one upstream event (a base64 image is a few MB): a server cannot make us buffer without limit. */
+const MAX_EVENT_CHARS = 64 * 1024 * 1024;
+
 /** The events of an SSE body: `type` (the event name, or the data's own `type`) and the JSON data. */
 export async function* sseEvents(
   body: ReadableStream<Uint8Array>,
@@ -75,6 +78,12 @@ export async function* sseEvents(
   const queue: { type: string; data: Record<string, unknown> }[] = [];
   let bad: Error | undefined;
   const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onError(error) {
+      bad ??= new UpstreamError('upstream_error', `the media server sent a bad stream: ${error.message}`, {
+        cause: error,
+      });
+    },
     onEvent({ event, data }) {
       if (data === '[DONE]') return;
       try {
