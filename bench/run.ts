@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { bundleSizeSection } from './sections/bundle-size.ts';
 import { coalescingSection } from './sections/coalescing.ts';
+import { mediaSection } from './sections/media.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
@@ -47,6 +48,8 @@ sections.push(
 );
 
 sections.push(await providerLatencySection(quick ? 50 : 300));
+
+sections.push(await mediaSection(quick ? { count: 5, tasks: 5 } : { count: 20, tasks: 20 }));
 
 sections.push(
   await webRenderSection(

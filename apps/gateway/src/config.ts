@@ -53,6 +53,25 @@ const schema = z.object({
   /** The file of the durable store (its folder is created). */
   STREAM_STORE_PATH: z.string().min(1).default('./data/streams.db'),
   DATABASE_URL: z.string().default('sqlite:./data/tidewire.db'),
+  /** Images (`POST /api/v1/stream/image`): `demo` renders offline; `openai` any OpenAI-compatible Images API. */
+  IMAGE_PROVIDER: z.enum(['demo', 'openai']).default('demo'),
+  IMAGE_BASE_URL: optionalText,
+  IMAGE_API_KEY: optionalText,
+  IMAGE_MODEL: optionalText,
+  /** Partial images asked of the upstream (the Images API allows 0–3). */
+  IMAGE_PARTIAL_IMAGES: int(2).pipe(z.number().max(3)),
+  /** Pause between the demo image's refinement steps; `0` = as fast as possible. */
+  DEMO_IMAGE_STEP_MS: int(500),
+  /** Read aloud (`POST /api/v1/stream/tts`): `demo` speaks offline (eSpeak NG); `openai` any `/v1/audio/speech`. */
+  TTS_PROVIDER: z.enum(['demo', 'openai']).default('demo'),
+  TTS_BASE_URL: optionalText,
+  TTS_API_KEY: optionalText,
+  TTS_MODEL: optionalText,
+  TTS_VOICE: optionalText,
+  /** The audio format asked of an `openai` speech server. */
+  TTS_FORMAT: z.enum(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm']).default('mp3'),
+  /** Longest text read aloud in one stream. */
+  MAX_TTS_TEXT_LENGTH: int(20_000, 1),
   /** Unsent bytes a slow client may pile up before its connection is closed (it can resume). */
   SSE_MAX_UNSENT_BYTES: int(1024 * 1024, 1024),
   /** Bytes of events one stream may hold; past it the stream ends with `stream_too_large`. */

@@ -23,6 +23,7 @@ import { ConnectionLimit } from './limits/connection-limit.ts';
 import { RedisSlots } from './limits/redis-slots.ts';
 import { StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMediaProviders } from './media/media-providers.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
@@ -130,6 +131,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
     }),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
+    media: createMediaProviders(config),
     respondSSE(c, reader, onClose) {
       const res = (c.env as HttpBindings | undefined)?.outgoing;
       // The stream's id goes in a header too: a client cut before the first event knows it.

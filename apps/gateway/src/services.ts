@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { ConnectionLimit } from './limits/connection-limit.ts';
 import type { StreamLimits } from './limits/stream-limits.ts';
+import type { MediaProviders } from './media/media-providers.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { WebAssets } from './routes/web.ts';
@@ -43,6 +44,8 @@ export interface Services extends StreamServices {
   /** The built chat page. */
   web: WebAssets;
   auth: Auth;
+  /** Image generation and speech (`routes/media.ts`). */
+  media: MediaProviders;
 }
 
 /** The logging the app needs (pino's shape; edge entries can pass a console-backed one). */

@@ -8,9 +8,13 @@
  */
 import { render } from 'preact';
 import { listModels } from './chat/api.ts';
+import { resumeImage } from './chat/image-task.ts';
+import { resumeReading } from './chat/read-aloud.ts';
 import { loadOpenConversation, loadRunning } from './chat/running-stream.ts';
 import { model, models, openConversation, refreshConversations, resumeRunning } from './chat/state.ts';
 import { Composer } from './ui/composer.tsx';
+import { ImageTasks } from './ui/image-task.tsx';
+import { AutoReadToggle } from './ui/read-aloud.tsx';
 import { applyTheme, drawerOpen, Sidebar } from './ui/sidebar.tsx';
 import { ConnectionStatus } from './ui/status.tsx';
 import { Thread } from './ui/thread.tsx';
@@ -33,7 +37,9 @@ function App() {
       <main class="main">
         <TopBar />
         <Thread />
+        <ImageTasks />
         <ConnectionStatus />
+        <AutoReadToggle />
         <Composer />
       </main>
     </div>
@@ -68,6 +74,8 @@ async function start(): Promise<void> {
   model.value = list?.find((m) => m.default)?.id ?? list?.[0]?.id;
   const running = loadRunning();
   const open = loadOpenConversation();
+  resumeImage();
+  resumeReading();
   if (running) await resumeRunning(running);
   else if (open) await openConversation(open);
   await refreshConversations();

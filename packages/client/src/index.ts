@@ -1,4 +1,12 @@
 export { type AnswerSnapshot, AnswerStore, type AnswerStoreOptions } from './answer-store.ts';
+export {
+  type AudioChunkRef,
+  type AudioContextLike,
+  type AudioPlayerState,
+  type AudioSourceLike,
+  AudioStreamPlayer,
+  type AudioStreamPlayerOptions,
+} from './audio-player.ts';
 export { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 export { ConsumerCallbacks } from './consumer-callbacks.ts';
 export { type ClientErrorType, isRetryable, StreamError, type StreamErrorType } from './errors.ts';

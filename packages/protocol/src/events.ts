@@ -4,6 +4,7 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { AudioData, TaskPreviewData } from './media-events.ts';
 import { defineEvents } from './vocabulary.ts';
 
 export const HelloData = z.object({
@@ -49,7 +50,8 @@ export const eventSchemas = {
   delta: DeltaData,
   metadata: MetadataData,
   progress: ProgressData,
-  preview: PreviewData,
+  preview: TaskPreviewData,
+  audio: AudioData,
   done: DoneData,
   error: ErrorData,
   ping: PingData,

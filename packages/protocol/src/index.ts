@@ -3,6 +3,7 @@ export { encodeComment, encodeEvent, encodeFrame, type FrameFields } from './enc
 export { type ErrorBody, type ErrorType, errorBody, TidewireError } from './errors.ts';
 export { type EventId, formatEventId, isStreamId, parseEventId, parseSeq } from './event-id.ts';
 export * from './events.ts';
+export { AudioData, TaskPreviewData } from './media-events.ts';
 export { createParser, type ParsedEvent, type ParserCallbacks, type SSEParser } from './parser.ts';
 export {
   defineEvents,

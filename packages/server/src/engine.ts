@@ -14,7 +14,7 @@ import type { EngineObserver } from './observer.ts';
 import { StreamReader, storeFailureFrames } from './reader.ts';
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
-import type { LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type { Artifact, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
 import { Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
@@ -39,6 +39,8 @@ export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
   retentionMs?: number;
   coalesceWords?: number;
   coalesceHoldMs?: number;
+  /** Bytes of artifacts (images, audio) one stream may store. */
+  maxArtifactBytes?: number;
   observer?: EngineObserver;
   /** With a shared store: leases, cancels across instances, takeovers. */
   coordinator?: Coordinator;
@@ -51,6 +53,7 @@ export const DEFAULT_LIMITS: StreamLimits = {
   retentionMs: 300_000,
   coalesceWords: 6,
   coalesceHoldMs: 30,
+  maxArtifactBytes: 64 * 1024 * 1024,
 };
 
 /** `open`'s answer: a reader, or nothing to read (unknown, expired, or not this caller's). */
@@ -188,6 +191,17 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
       if (point.afterSeq > tail.lastSeq) throw pastTheEnd(point, tail.lastSeq);
     }
     return { status: 'attached', info, reader: this.reader(info, point.afterSeq) };
+  }
+
+  /**
+   * Artifact `n` of a stream (`stream.putArtifact`), or undefined when the stream or the
+   * artifact is unknown, expired, or `authorize` refuses (the same answer for each).
+   */
+  async artifact(streamId: string, n: number, options: OpenOptions<M> = {}): Promise<Artifact | undefined> {
+    const info = (await this.#store.info(streamId)) as StreamInfo<M> | undefined;
+    if (!info || !this.#store.getArtifact) return undefined;
+    if (options.authorize && !(await options.authorize(info.meta))) return undefined;
+    return this.#store.getArtifact(streamId, n);
   }
 
   /** A reader of a stream whose info the caller holds (a stream it just started). */

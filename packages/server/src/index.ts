@@ -26,6 +26,14 @@ export type { EngineObserver } from './observer.ts';
 export type { StreamReader } from './reader.ts';
 export { type ResumePoint, resumePoint } from './resume-point.ts';
 export type { SinkObserver, SSESink } from './sink.ts';
-export type { LogReader, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+export type {
+  Artifact,
+  ArtifactStore,
+  LogReader,
+  LogWriter,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from './store.ts';
 export type { EndReason, Stream } from './stream.ts';
 export { type SSEResponseOptions, sseResponse } from './web-response.ts';

@@ -4,7 +4,16 @@
  * never fall between them.
  * @module
  */
-import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type {
+  Artifact,
+  ArtifactStore,
+  LogReader,
+  LogTail,
+  LogWriter,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from './store.ts';
 import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
 interface MemoryLog {
@@ -15,15 +24,23 @@ interface MemoryLog {
   /** The writer of the last frame (see `LogWriter`). */
   lastWriter?: string;
   readers: Set<LogReader>;
+  /** The stream's artifacts by number; freed with the log. */
+  artifacts: Map<number, Artifact>;
   expiry?: ReturnType<typeof setTimeout>;
 }
 
-export class MemoryStreamStore implements StreamStore {
+export class MemoryStreamStore implements StreamStore, ArtifactStore {
   readonly #logs = new Map<string, MemoryLog>();
 
   async create(info: StreamInfo): Promise<void> {
     if (this.#logs.has(info.streamId)) throw new Error(`stream ${info.streamId} exists`);
-    this.#logs.set(info.streamId, { info, frames: [], ended: false, readers: new Set() });
+    this.#logs.set(info.streamId, {
+      info,
+      frames: [],
+      ended: false,
+      readers: new Set(),
+      artifacts: new Map(),
+    });
   }
 
   append(streamId: string, seq: number, frame: string, writer?: LogWriter): void {
@@ -58,6 +75,17 @@ export class MemoryStreamStore implements StreamStore {
   async read(streamId: string): Promise<StoredLog | undefined> {
     const log = this.#logs.get(streamId);
     return log && { info: log.info, frames: [...log.frames], ended: log.ended };
+  }
+
+  async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
+    const log = this.#logs.get(streamId);
+    if (!log || log.ended) throw new Error(`stream ${streamId} is not open for artifacts`);
+    if (log.artifacts.has(n)) throw new Error(`stream ${streamId} already has artifact ${n}`);
+    log.artifacts.set(n, { type: artifact.type, bytes: artifact.bytes.slice() });
+  }
+
+  async getArtifact(streamId: string, n: number): Promise<Artifact | undefined> {
+    return this.#logs.get(streamId)?.artifacts.get(n);
   }
 
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void {

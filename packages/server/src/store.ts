@@ -51,7 +51,28 @@ export interface LogWriter {
   first: boolean;
 }
 
-export interface StreamStore {
+/**
+ * A binary result of a stream (an image, a chunk of audio), stored beside its log: same owner,
+ * same retention. `type` is its media type (`image/png`, `audio/wav`…).
+ */
+export interface Artifact {
+  type: string;
+  bytes: Uint8Array;
+}
+
+/** The artifact half of a store: optional, a store that has it says so by having both methods. */
+export interface ArtifactStore {
+  /**
+   * Stores artifact `n` of a running stream; it lives as long as the log (it is freed with it,
+   * `retentionMs` after the end). Refuses a stream that is unknown or ended, and an `n` already
+   * taken (an artifact never changes once a client may have fetched it).
+   */
+  putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void>;
+  /** Artifact `n` of a stream, or undefined when there is none (or the stream expired). */
+  getArtifact(streamId: string, n: number): Promise<Artifact | undefined>;
+}
+
+export interface StreamStore extends Partial<ArtifactStore> {
   /** Registers a new, empty stream. */
   create(info: StreamInfo): Promise<void>;
   /**

@@ -10,7 +10,7 @@ import { DeltaCoalescer } from './coalescer.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
-import type { LogWriter, StreamInfo, StreamStore } from './store.ts';
+import type { Artifact, LogWriter, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface StreamLimits {
@@ -19,6 +19,8 @@ export interface StreamLimits {
   retentionMs: number;
   coalesceWords: number;
   coalesceHoldMs: number;
+  /** Bytes of artifacts one stream may store; past it `putArtifact` refuses with `stream_too_large`. */
+  maxArtifactBytes: number;
 }
 
 /** The `retry` every stream announces on its first event. */
@@ -58,6 +60,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #textPieces = 0;
   #seq = 0;
   #bytes = 0;
+  #artifacts = 0;
+  #artifactBytes = 0;
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
@@ -137,6 +141,28 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#textPieces++;
     this.#coalescer ??= this.#createCoalescer();
     this.#coalescer.push(piece);
+  }
+
+  /**
+   * Stores a binary result (an image, a chunk of audio) beside the log and returns its number
+   * `n` (1, 2, …), for the app to name in an event (its URL). It is in the store when this
+   * resolves, so an event emitted afterwards never names a missing artifact. Refuses a stream
+   * that has ended, a store without artifacts, and bytes past `maxArtifactBytes`.
+   */
+  async putArtifact(artifact: Artifact): Promise<number> {
+    const { store, limits } = this.#context;
+    if (this.#ended) throw new TidewireError('stream_ended', `stream ${this.id} has ended`);
+    if (!store.putArtifact)
+      throw new TidewireError('artifacts_unsupported', 'the stream store keeps no artifacts');
+    if (this.#artifactBytes + artifact.bytes.byteLength > limits.maxArtifactBytes)
+      throw new TidewireError(
+        'stream_too_large',
+        `the stream's artifacts passed ${limits.maxArtifactBytes} bytes`,
+      );
+    const n = ++this.#artifacts;
+    this.#artifactBytes += artifact.bytes.byteLength;
+    await store.putArtifact(this.id, n, artifact);
+    return n;
   }
 
   /** Ends the stream with `done {reason, ...data}` (data defaults to the engine's `doneData`). */

@@ -15,7 +15,7 @@ import { DurableStreamStore, LogFileLockedError } from '../src/durable/index.ts'
 import { StoreUnavailableError } from '../src/errors.ts';
 import type { LogReader, StreamInfo } from '../src/index.ts';
 import { newId } from '../src/internal.ts';
-import { streamStoreContract } from '../src/test/store-contract.ts';
+import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidewire-durable-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +50,7 @@ async function writeStream(store: DurableStreamStore, streamId: string, count: n
 
 describe('DurableStreamStore', () => {
   streamStoreContract(async () => new DurableStreamStore({ path: newPath() }));
+  artifactStoreContract(async () => new DurableStreamStore({ path: newPath() }));
 
   test('a new store on the same file (a restart) has the same streams, frames and ends', async () => {
     const path = newPath();
@@ -134,7 +135,7 @@ describe('DurableStreamStore', () => {
     const db = new DatabaseSync(path);
     db.exec('PRAGMA user_version = 99');
     db.close();
-    assert.throws(() => new DurableStreamStore({ path }), /schema 99, newer than this server's 1/);
+    assert.throws(() => new DurableStreamStore({ path }), /schema 99, newer than this server's 2/);
     const again = new DatabaseSync(path);
     assert.equal(again.prepare('PRAGMA user_version').get()?.user_version, 99);
     again.close();

@@ -1,5 +1,8 @@
 import { describe } from 'node:test';
 import { MemoryStreamStore } from '../src/index.ts';
-import { streamStoreContract } from '../src/test/store-contract.ts';
+import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
-describe('MemoryStreamStore', () => streamStoreContract(async () => new MemoryStreamStore()));
+describe('MemoryStreamStore', () => {
+  streamStoreContract(async () => new MemoryStreamStore());
+  artifactStoreContract(async () => new MemoryStreamStore());
+});

@@ -8,7 +8,7 @@ import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
-import { streamStoreContract } from '../src/test/store-contract.ts';
+import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -18,6 +18,7 @@ after(() => redis.close());
 
 describe('RedisStreamStore', () => {
   streamStoreContract(() => RedisStreamStore.connect({ url: redis.url }));
+  artifactStoreContract(() => RedisStreamStore.connect({ url: redis.url }));
 
   test('two stores on one Redis see each other: one writes, the other follows', async () => {
     const writer = await RedisStreamStore.connect({ url: redis.url });

@@ -15,7 +15,8 @@ export interface RunningStream {
 const RUNNING = 'tidewire.running-stream';
 const OPEN_CONVERSATION = 'tidewire.conversation';
 
-function read(key: string): string | null {
+/** A sessionStorage value (null when absent or storage is disabled). */
+export function read(key: string): string | null {
   try {
     return sessionStorage.getItem(key);
   } catch {
@@ -23,7 +24,8 @@ function read(key: string): string | null {
   }
 }
 
-function write(key: string, value: string | null): void {
+/** Sets (null: removes) a sessionStorage value; a full or disabled storage only loses the reload's resume. */
+export function write(key: string, value: string | null): void {
   try {
     if (value === null) sessionStorage.removeItem(key);
     else sessionStorage.setItem(key, value);

@@ -26,6 +26,7 @@ import {
 import { renderMarkdown } from '../markdown/render-block.ts';
 import { Files, Sources } from './attachments.tsx';
 import { focusComposerIfLost } from './composer.tsx';
+import { readIfAuto } from './read-aloud.tsx';
 import { Reasoning } from './reasoning.tsx';
 import { ToolCard } from './tool-card.tsx';
 
@@ -45,7 +46,10 @@ function startStream(element: HTMLElement, message: Message, onRich: (view: Rich
       onState: (state, attempt, error) => {
         connection.value = { state, attempt, message: error?.message, cause: error?.type };
       },
-      onStream: (streamId) => update(message.key, { streamId }),
+      onStream: (streamId) => {
+        update(message.key, { streamId });
+        readIfAuto(streamId);
+      },
       onConversation: (id) => {
         setConversation(id);
         // A new conversation is listed as soon as its first answer starts.

@@ -5,6 +5,7 @@
  * @module
  */
 import { useEffect, useRef } from 'preact/hooks';
+import { startImage } from '../chat/image-task.ts';
 import { ask, isBusy, stop } from '../chat/state.ts';
 
 const INPUT_ID = 'question';
@@ -44,10 +45,12 @@ export function Composer() {
   }, []);
   const send = () => {
     const text = input.current!.value.trim();
-    if (!text || busy) return;
+    const image = /^\/image\s+(\S[\s\S]*)$/.exec(text);
+    if (!text || (busy && !image)) return;
     input.current!.value = '';
     saveDraft('');
-    ask(text);
+    if (image) startImage(image[1]!);
+    else ask(text);
   };
   return (
     <form
@@ -61,7 +64,7 @@ export function Composer() {
         Your question
       </label>
       <p id="question-keys" class="keys">
-        Enter sends · Shift+Enter adds a line · Escape stops the answer
+        Enter sends · Shift+Enter adds a line · Escape stops the answer · /image PROMPT draws a picture
       </p>
       <textarea
         id={INPUT_ID}

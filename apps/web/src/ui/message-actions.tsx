@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { isBusy, type Message, regenerate, showVersion, versionsOf } from '../chat/state.ts';
+import { ReadAloudButton } from './read-aloud.tsx';
 
 function Versions({ message }: { message: Message }) {
   const { versions, index } = versionsOf(message);
@@ -62,6 +63,7 @@ export function AnswerActions({ message }: { message: Message }) {
     <div class="actions">
       <Versions message={message} />
       <CopyAnswer text={message.text} />
+      <ReadAloudButton message={message} />
       <button type="button" class="act" disabled={isBusy()} onClick={() => void regenerate(message.key)}>
         Regenerate
       </button>

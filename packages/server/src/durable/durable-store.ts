@@ -12,7 +12,16 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.ts';
-import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type {
+  Artifact,
+  ArtifactStore,
+  LogReader,
+  LogTail,
+  LogWriter,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from '../store.ts';
 import { fenceSeq, fenceWriter } from '../writer-fence.ts';
 import { LogFile, type LogFileOptions, type StreamRow } from './log-file.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -53,7 +62,7 @@ interface LiveStream {
   lastWriter?: string;
 }
 
-export class DurableStreamStore implements StreamStore {
+export class DurableStreamStore implements StreamStore, ArtifactStore {
   readonly #file: LogFile;
   readonly #now: () => number;
   readonly #staleRunningMs: number;
@@ -146,6 +155,24 @@ export class DurableStreamStore implements StreamStore {
     const frames: string[] = [];
     for (const page of this.#pages(row.sid, 0)) frames.push(...page);
     return { info: JSON.parse(row.info) as StreamInfo, frames, ended: row.ended };
+  }
+
+  /**
+   * Writes the artifact at once, in its own transaction: it is on disk before any frame that
+   * names it (those wait for the next batch).
+   */
+  async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
+    this.#assertOpen();
+    const live = this.#liveStream(streamId);
+    if (!live || live.ending) throw new Error(`stream ${streamId} is not open for artifacts`);
+    if (this.#file.artifact(live.sid, n)) throw new Error(`stream ${streamId} already has artifact ${n}`);
+    this.#file.insertArtifact(live.sid, n, artifact.type, artifact.bytes);
+  }
+
+  async getArtifact(streamId: string, n: number): Promise<Artifact | undefined> {
+    this.#assertOpen();
+    const sid = this.#live.get(streamId)?.sid ?? this.#row(streamId)?.sid;
+    return sid === undefined ? undefined : this.#file.artifact(sid, n);
   }
 
   /**

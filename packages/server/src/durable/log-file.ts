@@ -18,7 +18,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
-const SCHEMA_VERSION = 1;
+/** 2 added `artifacts` (a version-1 file gains the table when opened). */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS streams (
@@ -36,6 +37,13 @@ CREATE TABLE IF NOT EXISTS frames (
   frame TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS frames_seq ON frames (sid, seq);
+CREATE TABLE IF NOT EXISTS artifacts (
+  sid INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (sid, n)
+);
 `;
 
 /** One stream's row, with the sequence number of its last frame on disk. */
@@ -151,6 +159,16 @@ export class LogFile {
     }
   }
 
+  /** Inserts artifact `n` of a stream (its own transaction); throws when `n` is taken. */
+  insertArtifact(sid: number, n: number, type: string, bytes: Uint8Array): void {
+    this.#sql.insertArtifact.run(sid, n, type, bytes);
+  }
+
+  artifact(sid: number, n: number): { type: string; bytes: Uint8Array } | undefined {
+    const row = this.#sql.artifact.get(sid, n) as { type: string; bytes: Uint8Array } | undefined;
+    return row && { type: row.type, bytes: row.bytes };
+  }
+
   /** Ids of the streams not ended. */
   running(): string[] {
     return (this.#sql.running.all() as { stream_id: string }[]).map((r) => r.stream_id);
@@ -163,6 +181,7 @@ export class LogFile {
     try {
       for (const sid of sids) {
         this.#sql.deleteFrames.run(sid);
+        this.#sql.deleteArtifacts.run(sid);
         this.#sql.deleteStream.run(sid);
       }
       this.#db.exec('COMMIT');
@@ -198,6 +217,9 @@ function prepare(db: DatabaseSync) {
     endStream: statement('UPDATE streams SET ended = 1, expires_at = ? WHERE sid = ?'),
     running: statement('SELECT stream_id FROM streams WHERE ended = 0 ORDER BY sid'),
     deleteFrames: statement('DELETE FROM frames WHERE sid = ?'),
+    insertArtifact: statement('INSERT INTO artifacts (sid, n, type, bytes) VALUES (?, ?, ?, ?)'),
+    artifact: statement('SELECT type, bytes FROM artifacts WHERE sid = ? AND n = ?'),
+    deleteArtifacts: statement('DELETE FROM artifacts WHERE sid = ?'),
     deleteStream: statement('DELETE FROM streams WHERE sid = ?'),
     expired: statement(
       'SELECT sid, stream_id FROM streams WHERE expires_at <= ? OR (ended = 0 AND created_at < ?)',

@@ -7,6 +7,8 @@
 export const keys = {
   log: (streamId: string) => `tw:{${streamId}}:log`,
   info: (streamId: string) => `tw:{${streamId}}:info`,
+  /** Hash of the stream's artifacts: field `N` holds the bytes, `N:type` the media type. */
+  artifacts: (streamId: string) => `tw:{${streamId}}:artifacts`,
   owner: (streamId: string) => `tw:{${streamId}}:owner`,
   /** Sorted set of running streams, scored by lease expiry (ms since epoch). */
   running: 'tw:running',

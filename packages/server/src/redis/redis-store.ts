@@ -9,13 +9,22 @@
  * the end; at the end the keys get the retention TTL.
  * @module
  */
-import { createClient, type RedisClientType } from '@redis/client';
+import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
 import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from '../store.ts';
+import type {
+  Artifact,
+  ArtifactStore,
+  LogReader,
+  LogTail,
+  LogWriter,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from '../store.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
-import { FENCED_APPEND, FENCED_END, type Script, scriptReply } from './scripts.ts';
+import { FENCED_APPEND, FENCED_END, PUT_ARTIFACT, type Script, scriptReply } from './scripts.ts';
 
 /** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
 // biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
@@ -31,7 +40,7 @@ export interface RedisStoreOptions {
   onStatus?: (status: 'ready' | 'error', error?: Error) => void;
 }
 
-export class RedisStreamStore implements StreamStore {
+export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly client: RedisClient;
   readonly #live: LiveReader;
   readonly #onStatus: RedisStoreOptions['onStatus'];
@@ -73,7 +82,36 @@ export class RedisStreamStore implements StreamStore {
   async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
     const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
-    await this.#fenced(streamId, FENCED_END, [keys.log(streamId), keys.info(streamId)], args);
+    await this.#fenced(
+      streamId,
+      FENCED_END,
+      [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)],
+      args,
+    );
+  }
+
+  async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
+    const tail = [String(n), artifact.type];
+    const reply = await this.#run(() =>
+      this.#script(
+        PUT_ARTIFACT,
+        scriptKeys,
+        tail,
+        Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength),
+      ),
+    );
+    const refusal = scriptReply(reply);
+    if (refusal) throw new Error(`stream ${streamId}: ${refusal}`);
+  }
+
+  async getArtifact(streamId: string, n: number): Promise<Artifact | undefined> {
+    const binary = this.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    const [bytes, type] = await this.#run(() =>
+      binary.hmGet(keys.artifacts(streamId), [String(n), `${n}:type`]),
+    );
+    if (!bytes || !type) return undefined;
+    return { type: type.toString(), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }
 
   /** Runs a fencing script; its refusal becomes a `WriterFencedError`. */
@@ -84,8 +122,8 @@ export class RedisStreamStore implements StreamStore {
   }
 
   /** `EVALSHA`, loading the script with `EVAL` when Redis does not know it (after a restart). */
-  async #script(script: Script, scriptKeys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(scriptKeys.length), ...scriptKeys, ...args];
+  async #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
+    const tail = [String(scriptKeys.length), ...scriptKeys, ...args, ...(binary ? [binary] : [])];
     try {
       return await this.client.sendCommand(['EVALSHA', script.sha, ...tail]);
     } catch (error) {

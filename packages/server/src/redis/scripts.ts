@@ -46,7 +46,7 @@ redis.call('XADD', KEYS[1], '0-' .. seq, 'f', ARGV[2], 'w', ARGV[3])
 if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
 return 'OK'`);
 
-/** KEYS: log, info. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
+/** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
 export const FENCED_END = script(`${LAST_ENTRY}
 if ended then return 'OK' end
 local why = refused(ARGV[2], ARGV[1])
@@ -54,6 +54,20 @@ if why then return why end
 redis.call('XADD', KEYS[1], '0-' .. (last + 1), 'end', '1', 'w', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+return 'OK'`);
+
+/**
+ * KEYS: log, info, artifacts. ARGV: n, media type, bytes. Stores artifact n of a running stream
+ * with the expiry of its info key (the end script gives both the retention). Returns 'OK' or why not.
+ */
+export const PUT_ARTIFACT = script(`${LAST_ENTRY}
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 0 then return 'the stream is unknown' end
+if ended then return 'the stream has ended' end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'artifact ' .. ARGV[1] .. ' exists' end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3], ARGV[1] .. ':type', ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
 /** A script's refusal, or undefined when it did its work. */

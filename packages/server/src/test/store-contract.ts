@@ -214,6 +214,66 @@ export function streamStoreContract(makeStore: () => Promise<StreamStore>): void
   });
 }
 
+/** Every byte value, and a size past any small buffer: what an image or a chunk of audio holds. */
+const binary = (size: number, salt: number) =>
+  Uint8Array.from({ length: size }, (_, k) => (k * 31 + salt) % 256);
+
+/** The artifact half of the contract, for stores that keep artifacts (all three do). */
+export function artifactStoreContract(makeStore: () => Promise<StreamStore>): void {
+  const withArtifacts = async () => {
+    const store = await makeStore();
+    assert.ok(store.putArtifact && store.getArtifact, 'the store keeps artifacts');
+    return store as StreamStore & Required<Pick<StreamStore, 'putArtifact' | 'getArtifact'>>;
+  };
+
+  test('an artifact comes back byte for byte with its type; unknown numbers and streams have none', async () => {
+    const store = await withArtifacts();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    const image = binary(200_000, 7);
+    await store.putArtifact(i.streamId, 1, { type: 'image/png', bytes: image });
+    await store.putArtifact(i.streamId, 2, { type: 'audio/wav', bytes: binary(3, 1) });
+    assert.deepEqual(await store.getArtifact(i.streamId, 1), { type: 'image/png', bytes: image });
+    assert.deepEqual(await store.getArtifact(i.streamId, 2), { type: 'audio/wav', bytes: binary(3, 1) });
+    assert.equal(await store.getArtifact(i.streamId, 3), undefined);
+    assert.equal(await store.getArtifact(newId(), 1), undefined);
+    await store.end(i.streamId, 60_000);
+    assert.deepEqual(await store.getArtifact(i.streamId, 1), { type: 'image/png', bytes: image });
+    await store.close();
+  });
+
+  test('a taken number is refused and the first artifact stays; unknown and ended streams take none', async () => {
+    const store = await withArtifacts();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    await store.putArtifact(i.streamId, 1, { type: 'image/png', bytes: binary(10, 1) });
+    await assert.rejects(
+      store.putArtifact(i.streamId, 1, { type: 'image/png', bytes: binary(10, 2) }),
+      /artifact 1/,
+    );
+    assert.deepEqual((await store.getArtifact(i.streamId, 1))?.bytes, binary(10, 1));
+    await assert.rejects(store.putArtifact(newId(), 1, { type: 'image/png', bytes: binary(10, 1) }));
+    await store.end(i.streamId, 60_000);
+    await assert.rejects(store.putArtifact(i.streamId, 2, { type: 'image/png', bytes: binary(10, 1) }));
+    assert.equal(await store.getArtifact(i.streamId, 2), undefined);
+    await store.close();
+  });
+
+  test("a stream's artifacts are freed with it after its retention time", async () => {
+    const store = await withArtifacts();
+    const i = info();
+    await store.create(i);
+    await store.append(i.streamId, 1, frame(1));
+    await store.putArtifact(i.streamId, 1, { type: 'audio/wav', bytes: binary(1000, 3) });
+    await store.end(i.streamId, 50);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(await store.getArtifact(i.streamId, 1), undefined);
+    await store.close();
+  });
+}
+
 /** A writer as a `Stream` presents itself: `first` only on its first call. */
 function writer(id: string): () => LogWriter {
   let calls = 0;
