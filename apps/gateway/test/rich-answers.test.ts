@@ -226,48 +226,42 @@ describe('the demo model', () => {
     ]);
     assert.equal(joined(events, 'reasoning'), 'The user asks “Hello”. I will answer with the demo text.');
   });
-});
 
-describe('bad tool input is refused with a clear error', () => {
-  let gateway: Gateway;
-  before(async () => {
-    gateway = await startTestGateway();
-  });
-  after(() => gateway.shutdown());
-
-  const cases: [string, unknown][] = [
-    ['a tool without a name', { q: 'x', tools: [{ type: 'function', function: {} }] }],
-    ['a tool name with spaces', { q: 'x', tools: [{ type: 'function', function: { name: 'two words' } }] }],
-    [
-      'a tool message without tool_call_id',
-      {
-        messages: [
-          { role: 'user', content: 'q' },
-          { role: 'tool', content: '1' },
-        ],
-      },
-    ],
-    [
-      'an assistant tool call without arguments',
-      {
-        messages: [
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c', function: { name: 'f' } }] },
-          { role: 'user', content: 'q' },
-        ],
-      },
-    ],
-  ];
-  for (const [what, body] of cases) {
-    test(what, async () => {
-      const res = await fetch(`${gateway.url}/api/v1/stream/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+  describe('bad tool input is refused with a clear error', () => {
+    const cases: [string, unknown][] = [
+      ['a tool without a name', { q: 'x', tools: [{ type: 'function', function: {} }] }],
+      ['a tool name with spaces', { q: 'x', tools: [{ type: 'function', function: { name: 'two words' } }] }],
+      [
+        'a tool message without tool_call_id',
+        {
+          messages: [
+            { role: 'user', content: 'q' },
+            { role: 'tool', content: '1' },
+          ],
+        },
+      ],
+      [
+        'an assistant tool call without arguments',
+        {
+          messages: [
+            { role: 'assistant', content: null, tool_calls: [{ id: 'c', function: { name: 'f' } }] },
+            { role: 'user', content: 'q' },
+          ],
+        },
+      ],
+    ];
+    for (const [what, body] of cases) {
+      test(what, async () => {
+        const res = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 400);
+        const { error } = (await res.json()) as { error: { type: string; message: string } };
+        assert.equal(error.type, 'bad_request');
+        assert.match(error.message, /^invalid request: (tools|messages)\./);
       });
-      assert.equal(res.status, 400);
-      const { error } = (await res.json()) as { error: { type: string; message: string } };
-      assert.equal(error.type, 'bad_request');
-      assert.match(error.message, /^invalid request: (tools|messages)\./);
-    });
-  }
+    }
+  });
 });
