@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { coalescingSection } from './sections/coalescing.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
+import { richAnswersSection } from './sections/rich-answers.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { webRenderSection } from './sections/web-render.ts';
@@ -37,6 +38,8 @@ sections.push(
 );
 
 sections.push(await providerLatencySection(quick ? 50 : 300));
+
+sections.push(await richAnswersSection(quick ? 50 : 300));
 
 sections.push(
   await webRenderSection(

@@ -11,7 +11,7 @@ import { spawnGateway } from '../../testing/gateway.ts';
 import { f } from './format.ts';
 
 /** Time from request to the first SSE event for which `isFirst` says yes. */
-async function timeToFirst(
+export async function timeToFirst(
   url: string,
   init: RequestInit,
   isFirst: (event: string, data: string) => boolean,
@@ -36,7 +36,7 @@ async function timeToFirst(
   return at;
 }
 
-function percentiles(values: number[]) {
+export function percentiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
   return { p50: at(50), p99: at(99) };
