@@ -5,24 +5,16 @@
  * answer (`delta`, or `reasoning`), and the bytes of a whole answer's stream.
  * @module
  */
-import { startFakeOpenAI } from '../../testing/fake-openai.ts';
 import type { Scenario } from '../../testing/fake-upstream.ts';
-import { spawnGateway } from '../../testing/gateway.ts';
 import { RICH_ANSWER } from '../../testing/rich-scenario.ts';
 import { f } from './format.ts';
-import { percentiles, timeToFirst } from './provider-latency.ts';
+import { fakeOpenAIGateway, percentiles, timeToFirst } from './provider-latency.ts';
 
 const TEXT: Scenario = { kind: 'answer', tokens: RICH_ANSWER.tokens };
 const RICH: Scenario = { kind: 'rich', ...RICH_ANSWER };
 
 export async function richAnswersSection(count: number): Promise<string> {
-  const fake = await startFakeOpenAI();
-  const gateway = await spawnGateway({
-    LLM_PROVIDER: 'openai',
-    LLM_BASE_URL: `${fake.url}/v1`,
-    LLM_MODEL: 'fake-model',
-    LLM_API_KEY: 'k',
-  });
+  const { fake, gateway } = await fakeOpenAIGateway();
   const chat = `${gateway.url}/api/v1/stream/chat?q=Tides`;
   const text: number[] = [];
   const rich: number[] = [];
