@@ -203,14 +203,31 @@ describe('the demo model', () => {
     assert.match(answerOf(events), /could not answer: division by zero/);
   });
 
-  test('asks the time tool for the time', async () => {
+  test('asks the time tool for the time, and cites its format with a picture of the clock', async () => {
     const { events } = await collectSSE(
       `${gateway.url}/api/v1/stream/chat?q=${encodeURIComponent('What time is it?')}`,
     );
+    assert.deepEqual(shape(events).slice(3), [
+      'reasoning',
+      'tool_input_delta',
+      'tool_call',
+      'tool_result',
+      'delta',
+      'source',
+      'file',
+      'metadata',
+      'done',
+    ]);
     const result = events.find((e) => e.event === 'tool_result');
     assert.ok(result?.event === 'tool_result' && result.data.name === 'time');
     const { iso } = result.data.output as { iso: string };
     assert.ok(answerOf(events).includes(iso));
+    const source = events.find((e) => e.event === 'source');
+    assert.equal((source?.data as { url: string }).url, 'https://www.rfc-editor.org/rfc/rfc3339');
+    const file = events.find((e) => e.event === 'file');
+    assert.ok(file?.event === 'file' && file.data.media_type === 'image/svg+xml');
+    const svg = Buffer.from(file.data.url.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString();
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>$/);
   });
 
   test('an ordinary question: reasoning first, then the same demo text as ever', async () => {
