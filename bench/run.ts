@@ -10,6 +10,7 @@ import { bundleSizeSection } from './sections/bundle-size.ts';
 import { coalescingSection } from './sections/coalescing.ts';
 import { mediaSection } from './sections/media.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
+import { richAnswersSection } from './sections/rich-answers.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { storesSection } from './sections/stores.ts';
@@ -50,6 +51,7 @@ sections.push(
 sections.push(await providerLatencySection(quick ? 50 : 300));
 
 sections.push(await mediaSection(quick ? { count: 5, tasks: 5 } : { count: 20, tasks: 20 }));
+sections.push(await richAnswersSection(quick ? 50 : 300));
 
 sections.push(
   await webRenderSection(

@@ -42,7 +42,8 @@ export function percentiles(values: number[]) {
   return { p50: at(50), p99: at(99) };
 }
 
-export async function providerLatencySection(count: number): Promise<string> {
+/** A fake OpenAI-compatible upstream and a gateway process that uses it. */
+export async function fakeOpenAIGateway() {
   const fake = await startFakeOpenAI();
   const gateway = await spawnGateway({
     LLM_PROVIDER: 'openai',
@@ -50,6 +51,11 @@ export async function providerLatencySection(count: number): Promise<string> {
     LLM_MODEL: 'fake-model',
     LLM_API_KEY: 'k',
   });
+  return { fake, gateway };
+}
+
+export async function providerLatencySection(count: number): Promise<string> {
+  const { fake, gateway } = await fakeOpenAIGateway();
   const body = JSON.stringify({
     model: 'fake-model',
     stream: true,

@@ -5,42 +5,46 @@
  * part it came from (a takeover rebuilds what the reader already has from the log).
  * @module
  */
-import type { StreamEvent } from '@tidewire/protocol';
+import type { EventDataMap, StreamEvent } from '@tidewire/protocol';
 import type { ChatStream } from './chat-engine.ts';
 import type { ModelPart } from './models/provider.ts';
 
 /** Every model part but `finish`: what an answer is made of. */
 export type AnswerPart = Exclude<ModelPart, { type: 'finish' }>;
 
-export function emitPart(stream: ChatStream, part: AnswerPart): void {
+/** The contract events a part can be, besides `delta`. */
+export type PartEvent = 'reasoning' | 'tool_input_delta' | 'tool_call' | 'tool_result' | 'source' | 'file';
+
+/** A part as its contract event: `[name, data]` (text is `delta`, coalesced by the stream). */
+export type PartEventOf = {
+  [K in PartEvent]: [K, EventDataMap[K]];
+}[PartEvent];
+
+/** The event a part other than text becomes. */
+export function eventOfPart(part: Exclude<AnswerPart, { type: 'text' }>): PartEventOf {
   switch (part.type) {
-    case 'text':
-      stream.text(part.text);
-      return;
     case 'reasoning':
-      stream.emit('reasoning', { text: part.text });
-      return;
+      return ['reasoning', { text: part.text }];
     case 'tool-input-delta':
-      stream.emit('tool_input_delta', { id: part.id, name: part.name, text: part.text });
-      return;
+      return ['tool_input_delta', { id: part.id, name: part.name, text: part.text }];
     case 'tool-call':
-      stream.emit('tool_call', { id: part.id, name: part.name, input: part.input });
-      return;
+      return ['tool_call', { id: part.id, name: part.name, input: part.input }];
     case 'tool-result':
-      stream.emit('tool_result', {
-        id: part.id,
-        name: part.name,
-        output: part.output,
-        is_error: part.isError,
-      });
-      return;
+      return ['tool_result', { id: part.id, name: part.name, output: part.output, is_error: part.isError }];
     case 'source':
-      stream.emit('source', { id: part.id, url: part.url, title: part.title ?? part.url });
-      return;
+      return ['source', { id: part.id, url: part.url, title: part.title ?? part.url }];
     case 'file':
-      stream.emit('file', { id: part.id, media_type: part.mediaType, url: part.url });
-      return;
+      return ['file', { id: part.id, media_type: part.mediaType, url: part.url }];
   }
+}
+
+export function emitPart(stream: ChatStream, part: AnswerPart): void {
+  if (part.type === 'text') {
+    stream.text(part.text);
+    return;
+  }
+  const [event, data] = eventOfPart(part);
+  stream.emit(event, data as never);
 }
 
 /** The answer part a logged event carries, or undefined for the other events. */

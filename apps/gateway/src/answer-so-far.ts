@@ -5,7 +5,7 @@
  * (text and reasoning runs merged; the contract's field names), which a conversation keeps.
  * @module
  */
-import type { AnswerPart } from './answer-parts.ts';
+import { type AnswerPart, eventOfPart } from './answer-parts.ts';
 
 export type StoredPart =
   | { type: 'text'; text: string }
@@ -52,27 +52,18 @@ export class AnswerSoFar {
         return;
       case 'tool-call':
         this.toolCalls.set(part.id, { name: part.name, input: part.input });
-        this.parts.push({ type: 'tool_call', id: part.id, name: part.name, input: part.input });
-        return;
+        break;
       case 'tool-result':
         this.toolResults.set(part.id, { name: part.name, output: part.output, isError: part.isError });
-        this.parts.push({
-          type: 'tool_result',
-          id: part.id,
-          name: part.name,
-          output: part.output,
-          is_error: part.isError,
-        });
-        return;
+        break;
       case 'source':
-        this.attachments.add(part.id);
-        this.parts.push({ type: 'source', id: part.id, url: part.url, title: part.title });
-        return;
       case 'file':
         this.attachments.add(part.id);
-        this.parts.push({ type: 'file', id: part.id, media_type: part.mediaType, url: part.url });
-        return;
+        break;
     }
+    // Stored as its event: the contract's name and fields.
+    const [type, data] = eventOfPart(part);
+    this.parts.push({ type, ...data } as StoredPart);
   }
 
   #appendRun(type: 'text' | 'reasoning', text: string): void {

@@ -115,6 +115,68 @@ export function conversationStoreContract(
     assert.equal(await store.find('carol', ids[0]!), undefined);
     await db.destroy();
   });
+
+  test('an answer keeps its reasoning, tool calls and results with its text, and they go back to the model', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    const id = await store.create('ada', 'what is 12*7');
+    await store.add(id, [{ role: 'user', content: 'what is 12*7' }]);
+    const recorder = await store.recordAnswer(id, 'stream-rich');
+    recorder.part({ type: 'reasoning', text: 'I will ' });
+    recorder.part({ type: 'reasoning', text: 'calculate.' });
+    recorder.part({ type: 'tool-input-delta', id: 'c1', name: 'calculate', text: '{"expression":"12*7"}' });
+    recorder.part({ type: 'tool-call', id: 'c1', name: 'calculate', input: { expression: '12*7' } });
+    recorder.part({
+      type: 'tool-result',
+      id: 'c1',
+      name: 'calculate',
+      output: { value: 84 },
+      isError: false,
+    });
+    recorder.part({ type: 'text', text: '12*7 = 84. مرحبا' });
+    await recorder.end(true);
+    const got = await store.get('ada', id);
+    const answer = got?.messages.at(-1);
+    assert.equal(answer?.content, '12*7 = 84. مرحبا');
+    assert.deepEqual(answer?.parts, [
+      { type: 'reasoning', text: 'I will calculate.' },
+      { type: 'tool_call', id: 'c1', name: 'calculate', input: { expression: '12*7' } },
+      { type: 'tool_result', id: 'c1', name: 'calculate', output: { value: 84 }, is_error: false },
+      { type: 'text', text: '12*7 = 84. مرحبا' },
+    ]);
+    assert.equal(got?.messages[0]?.parts, undefined, 'a text-only message has no parts');
+    assert.deepEqual(await store.history(id), [
+      { role: 'user', content: 'what is 12*7' },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'calculate', arguments: '{"expression":"12*7"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: '{"value":84}' },
+      { role: 'assistant', content: '12*7 = 84. مرحبا' },
+    ]);
+    await db.destroy();
+  });
+
+  test("a client's tool result is added to the answer that called the tool", async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    const id = await store.create(null, 'tides?');
+    await store.add(id, [{ role: 'user', content: 'tides?' }]);
+    const recorder = await store.recordAnswer(id, 'stream-client-tool');
+    recorder.part({ type: 'tool-call', id: 'c2', name: 'tide_times', input: { city: 'Brest' } });
+    await recorder.end(true);
+    await store.add(id, [{ role: 'tool', tool_call_id: 'c2', content: '{"high":"06:12"}' }]);
+    const got = await store.get(null, id);
+    assert.equal(got?.messages.length, 2, 'a tool result is not a message of its own');
+    assert.deepEqual(got?.messages.at(-1)?.parts, [
+      { type: 'tool_call', id: 'c2', name: 'tide_times', input: { city: 'Brest' } },
+      { type: 'tool_result', id: 'c2', name: 'tide_times', output: '{"high":"06:12"}', is_error: false },
+    ]);
+    await db.destroy();
+  });
 }
 
 /** Asks `question` in `conversationId` after `parentId` and stores the answer; returns both ids. */

@@ -203,14 +203,31 @@ describe('the demo model', () => {
     assert.match(answerOf(events), /could not answer: division by zero/);
   });
 
-  test('asks the time tool for the time', async () => {
+  test('asks the time tool for the time, and cites its format with a picture of the clock', async () => {
     const { events } = await collectSSE(
       `${gateway.url}/api/v1/stream/chat?q=${encodeURIComponent('What time is it?')}`,
     );
+    assert.deepEqual(shape(events).slice(3), [
+      'reasoning',
+      'tool_input_delta',
+      'tool_call',
+      'tool_result',
+      'delta',
+      'source',
+      'file',
+      'metadata',
+      'done',
+    ]);
     const result = events.find((e) => e.event === 'tool_result');
     assert.ok(result?.event === 'tool_result' && result.data.name === 'time');
     const { iso } = result.data.output as { iso: string };
     assert.ok(answerOf(events).includes(iso));
+    const source = events.find((e) => e.event === 'source');
+    assert.ok(source?.event === 'source' && source.data.url === 'https://www.rfc-editor.org/rfc/rfc3339');
+    const file = events.find((e) => e.event === 'file');
+    assert.ok(file?.event === 'file' && file.data.media_type === 'image/svg+xml');
+    const svg = Buffer.from(file.data.url.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString();
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
   });
 
   test('an ordinary question: reasoning first, then the same demo text as ever', async () => {
@@ -226,48 +243,42 @@ describe('the demo model', () => {
     ]);
     assert.equal(joined(events, 'reasoning'), 'The user asks “Hello”. I will answer with the demo text.');
   });
-});
 
-describe('bad tool input is refused with a clear error', () => {
-  let gateway: Gateway;
-  before(async () => {
-    gateway = await startTestGateway();
-  });
-  after(() => gateway.shutdown());
-
-  const cases: [string, unknown][] = [
-    ['a tool without a name', { q: 'x', tools: [{ type: 'function', function: {} }] }],
-    ['a tool name with spaces', { q: 'x', tools: [{ type: 'function', function: { name: 'two words' } }] }],
-    [
-      'a tool message without tool_call_id',
-      {
-        messages: [
-          { role: 'user', content: 'q' },
-          { role: 'tool', content: '1' },
-        ],
-      },
-    ],
-    [
-      'an assistant tool call without arguments',
-      {
-        messages: [
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c', function: { name: 'f' } }] },
-          { role: 'user', content: 'q' },
-        ],
-      },
-    ],
-  ];
-  for (const [what, body] of cases) {
-    test(what, async () => {
-      const res = await fetch(`${gateway.url}/api/v1/stream/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+  describe('bad tool input is refused with a clear error', () => {
+    const cases: [string, unknown][] = [
+      ['a tool without a name', { q: 'x', tools: [{ type: 'function', function: {} }] }],
+      ['a tool name with spaces', { q: 'x', tools: [{ type: 'function', function: { name: 'two words' } }] }],
+      [
+        'a tool message without tool_call_id',
+        {
+          messages: [
+            { role: 'user', content: 'q' },
+            { role: 'tool', content: '1' },
+          ],
+        },
+      ],
+      [
+        'an assistant tool call without arguments',
+        {
+          messages: [
+            { role: 'assistant', content: null, tool_calls: [{ id: 'c', function: { name: 'f' } }] },
+            { role: 'user', content: 'q' },
+          ],
+        },
+      ],
+    ];
+    for (const [what, body] of cases) {
+      test(what, async () => {
+        const res = await fetch(`${gateway.url}/api/v1/stream/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 400);
+        const { error } = (await res.json()) as { error: { type: string; message: string } };
+        assert.equal(error.type, 'bad_request');
+        assert.match(error.message, /^invalid request: (tools|messages)\./);
       });
-      assert.equal(res.status, 400);
-      const { error } = (await res.json()) as { error: { type: string; message: string } };
-      assert.equal(error.type, 'bad_request');
-      assert.match(error.message, /^invalid request: (tools|messages)\./);
-    });
-  }
+    }
+  });
 });

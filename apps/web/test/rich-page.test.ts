@@ -2,8 +2,9 @@
  * Rich answers on the chat page in Debian's Chromium against the real gateway's demo model:
  * the reasoning collapsed under "Thinking…" then "Thought for N s" (expandable while it
  * streams), a tool card with the call's arguments and result, and the text; the same after a
- * cut connection, a reload mid-answer and reopening the conversation, with no part doubled.
- * Saves screenshots to .test-artifacts/ (rich-thinking.png, rich-answer.png, rich-dark.png).
+ * cut connection, a reload mid-answer and reopening the conversation, with no part doubled;
+ * sources as links and an image file inline. Saves screenshots to .test-artifacts/
+ * (rich-thinking.png, rich-answer.png, rich-dark.png, rich-time.png).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -149,6 +150,31 @@ describe('rich answers on the chat page', () => {
     assertWhole(stored, 'reopened');
     assert.equal(stored.summary, 'Thought');
     await other.close();
+    await page.close();
+  });
+
+  test('the time: a source as a link and the clock inline, also after reopening', async () => {
+    const { page, errors } = await openPage(fast.url);
+    await ask(page, 'What time is it?');
+    const message = answer(page);
+    await message.locator('[data-testid=answer][data-state=stop]').waitFor();
+    const check = async (p: Page) => {
+      const link = answer(p).locator('[data-testid=sources] a');
+      assert.equal(await link.getAttribute('href'), 'https://www.rfc-editor.org/rfc/rfc3339');
+      assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+      const image = answer(p).locator('[data-testid=files] img');
+      await image.waitFor();
+      assert.ok(
+        await image.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+        'the clock is drawn',
+      );
+    };
+    await check(page);
+    await page.screenshot({ path: `${ARTIFACTS}/rich-time.png` });
+    await page.reload();
+    await answer(page).locator('[data-testid=answer][data-state]').waitFor();
+    await check(page);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 

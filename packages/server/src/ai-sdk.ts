@@ -1,6 +1,7 @@
 /**
- * `fromAISDK`: one call that turns an AI SDK `streamText` result into a tidewire chat stream.
- * Its full stream's parts become the chat vocabulary's events (text coalesced by the stream;
+ * `fromAISDK`: one call that turns an AI SDK `streamText` result (or a UI message stream, such
+ * as `result.toUIMessageStream()` or one an app writes itself) into a tidewire chat stream.
+ * Its parts become the chat vocabulary's events (text coalesced by the stream;
  * `reasoning`, `tool_input_delta`, `tool_call`, `tool_result` for tools the app executes,
  * `source`, `file`), then `done` with the finish reason and the output tokens, or `error`
  * and `done {reason:"error"}`. Pass `abortSignal: stream.signal` to `streamText` so a cancel
@@ -8,7 +9,7 @@
  * @module
  */
 import type { EventDataMap } from '@tidewire/protocol';
-import type { TextStreamPart, ToolSet } from 'ai';
+import type { TextStreamPart, ToolSet, UIMessageChunk } from 'ai';
 
 type RichEvent = 'reasoning' | 'tool_input_delta' | 'tool_call' | 'tool_result' | 'source' | 'file';
 
@@ -29,6 +30,8 @@ export interface StreamTextLike<TOOLS extends ToolSet = ToolSet> {
 
 const DONE_REASON: Record<string, string> = { stop: 'stop', length: 'length', 'tool-calls': 'tool_calls' };
 
+type Finish = { reason: string; tokens: number };
+
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** One answer's mapping: remembers tool names by call id and numbers the files. */
@@ -42,7 +45,7 @@ class PartWriter {
   }
 
   /** Maps one full-stream part onto the stream; returns the finish part's data when it is one. */
-  write(part: TextStreamPart<ToolSet>): { reason: string; tokens: number } | undefined {
+  write(part: TextStreamPart<ToolSet>): Finish | undefined {
     const stream = this.#stream;
     const toolNames = this.#toolNames;
     switch (part.type) {
@@ -103,15 +106,80 @@ class PartWriter {
         return;
     }
   }
+
+  /** Maps one UI message chunk onto the stream (a UI message stream carries no token count). */
+  writeChunk(chunk: UIMessageChunk): Finish | undefined {
+    const stream = this.#stream;
+    switch (chunk.type) {
+      case 'text-delta':
+        stream.text(chunk.delta);
+        return;
+      case 'reasoning-delta':
+        stream.emit('reasoning', { text: chunk.delta });
+        return;
+      case 'tool-input-start':
+        this.#toolNames.set(chunk.toolCallId, chunk.toolName);
+        return;
+      case 'tool-input-delta': {
+        const name = this.#toolNames.get(chunk.toolCallId) ?? '';
+        stream.emit('tool_input_delta', { id: chunk.toolCallId, name, text: chunk.inputTextDelta });
+        return;
+      }
+      case 'tool-input-available':
+        this.#toolNames.set(chunk.toolCallId, chunk.toolName);
+        stream.emit('tool_call', { id: chunk.toolCallId, name: chunk.toolName, input: chunk.input });
+        return;
+      case 'tool-output-available':
+      case 'tool-output-error': {
+        const name = this.#toolNames.get(chunk.toolCallId) ?? '';
+        const failed = chunk.type === 'tool-output-error';
+        const output = failed ? { message: chunk.errorText } : chunk.output;
+        stream.emit('tool_result', { id: chunk.toolCallId, name, output, is_error: failed });
+        return;
+      }
+      case 'source-url':
+        stream.emit('source', { id: chunk.sourceId, url: chunk.url, title: chunk.title ?? chunk.url });
+        return;
+      case 'file':
+        stream.emit('file', { id: `file_${++this.#files}`, media_type: chunk.mediaType, url: chunk.url });
+        return;
+      case 'error':
+        throw new Error(chunk.errorText);
+      case 'finish':
+        return { reason: DONE_REASON[chunk.finishReason ?? 'stop'] ?? 'stop', tokens: 0 };
+      default:
+        return;
+    }
+  }
 }
 
-export async function fromAISDK(stream: ChatStreamWriter, result: StreamTextLike): Promise<void> {
-  const writer = new PartWriter(stream);
-  let finish: { reason: string; tokens: number } | undefined;
+/** A UI message stream's chunks (read with a reader: not every runtime iterates streams). */
+async function* chunksOf(stream: ReadableStream<UIMessageChunk>): AsyncIterable<UIMessageChunk> {
+  const reader = stream.getReader();
   try {
-    for await (const part of result.fullStream) {
-      if (stream.ended) break;
-      finish = writer.write(part as TextStreamPart<ToolSet>) ?? finish;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
+}
+
+export async function fromAISDK(
+  stream: ChatStreamWriter,
+  result: StreamTextLike | ReadableStream<UIMessageChunk>,
+): Promise<void> {
+  const writer = new PartWriter(stream);
+  let finish: Finish | undefined;
+  try {
+    if ('fullStream' in result) {
+      for await (const part of result.fullStream) {
+        if (stream.ended) break;
+        finish = writer.write(part as TextStreamPart<ToolSet>) ?? finish;
+      }
+    } else {
+      for await (const chunk of chunksOf(result)) {
+        if (stream.ended) break;
+        finish = writer.writeChunk(chunk) ?? finish;
+      }
     }
     if (stream.ended) return;
     if (!finish) {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createParser, decodeStreamEvent, type StreamEvent } from '@tidewire/protocol';
-import { jsonSchema, streamText, tool } from 'ai';
+import { jsonSchema, streamText, tool, type UIMessageChunk } from 'ai';
 import { startFakeOpenAI } from '../../../testing/fake-openai.ts';
 import type { FakeUpstream } from '../../../testing/fake-upstream.ts';
 import { RICH_ANSWER, RICH_ARGUMENTS } from '../../../testing/rich-scenario.ts';
-import { fromAISDK } from '../src/ai-sdk.ts';
+import { fromAISDK, type StreamTextLike } from '../src/ai-sdk.ts';
 import { MemoryStreamStore } from '../src/index.ts';
 import { chatLikeEngine } from './fixtures.ts';
 
@@ -50,7 +50,11 @@ function model() {
   );
 }
 
-test('a streamText result with an app-run tool becomes reasoning, text, tool events and done', async () => {
+/** What of a `streamText` result the tests feed in. */
+type RichResult = StreamTextLike & { toUIMessageStream(): ReadableStream<UIMessageChunk> };
+
+/** The rich answer through `streamText` with an app-run tool, into a new stream. */
+async function richStream(feed: (result: RichResult) => StreamTextLike | ReadableStream<UIMessageChunk>) {
   const store = new MemoryStreamStore();
   const engine = chatLikeEngine({ store });
   const stream = await engine.start({ meta: null });
@@ -69,8 +73,14 @@ test('a streamText result with an app-run tool becomes reasoning, text, tool eve
       }),
     },
   });
-  await fromAISDK(stream, result);
+  await fromAISDK(stream, feed(result));
   const events = await eventsOf(store, stream.id);
+  await engine.close();
+  return events;
+}
+
+/** Reasoning, text, the tool call's arguments as they stream, the call, the app's result, done. */
+function assertRichEvents(events: StreamEvent[]) {
   const names = events.map((e) => e.event).filter((name, i, all) => name !== all[i - 1]);
   assert.deepEqual(names, [
     'hello',
@@ -86,18 +96,32 @@ test('a streamText result with an app-run tool becomes reasoning, text, tool eve
   assert.equal(text('reasoning'), RICH_ANSWER.reasoning.join(''));
   assert.equal(text('delta'), RICH_ANSWER.tokens.join(''));
   assert.equal(text('tool_input_delta'), RICH_ARGUMENTS);
-  const result_ = events.find((e) => e.event === 'tool_result');
-  assert.deepEqual(result_?.data, {
+  assert.deepEqual(events.find((e) => e.event === 'tool_call')?.data, {
+    id: 'call_tides_1',
+    name: 'tide_times',
+    input: JSON.parse(RICH_ARGUMENTS),
+  });
+  assert.deepEqual(events.find((e) => e.event === 'tool_result')?.data, {
     id: 'call_tides_1',
     name: 'tide_times',
     output: { city: 'Saint-Malo', high: '06:12' },
     is_error: false,
   });
+}
+
+test('a streamText result with an app-run tool becomes reasoning, text, tool events and done', async () => {
+  const events = await richStream((result) => result);
+  assertRichEvents(events);
   assert.deepEqual(events.at(-1)?.data, {
     reason: 'tool_calls',
     tokens: 4 + 3 + RICH_ANSWER.toolCall!.argumentPieces.length,
   });
-  await engine.close();
+});
+
+test('its UI message stream gives the same events (without a token count)', async () => {
+  const events = await richStream((result) => result.toUIMessageStream());
+  assertRichEvents(events);
+  assert.deepEqual(events.at(-1)?.data, { reason: 'tool_calls', tokens: 0 });
 });
 
 test('a model that fails mid-answer ends the stream with error, then done {reason: "error"}', async () => {

@@ -1,9 +1,11 @@
 /**
  * What the demo model says around its tools, deterministically: a short reasoning before every
  * answer, the tool call a question asks for (the time, or a calculation such as "what is
- * 12*7"), and the answer built from the tool's result.
+ * 12*7"), and the answer built from the tool's result (for the time, with a source and an
+ * image of a clock, so every part of an answer shows in the embedded default).
  * @module
  */
+import type { ModelPart } from './provider.ts';
 
 export interface DemoToolCall {
   id: string;
@@ -73,4 +75,46 @@ export function argumentPieces(text: string, size = 4): string[] {
   const pieces: string[] = [];
   for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
   return pieces;
+}
+
+/** An analog clock at `iso` (UTC), as an SVG image. */
+function clockSvg(iso: string): string {
+  const date = new Date(iso);
+  const minutes = date.getUTCMinutes();
+  const hand = (degrees: number, length: number, width: number) => {
+    const rad = ((degrees - 90) * Math.PI) / 180;
+    const x = (60 + length * Math.cos(rad)).toFixed(1);
+    const y = (60 + length * Math.sin(rad)).toFixed(1);
+    return `<line x1="60" y1="60" x2="${x}" y2="${y}" stroke="#1d2129" stroke-width="${width}" stroke-linecap="round"/>`;
+  };
+  return [
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">',
+    '<circle cx="60" cy="60" r="56" fill="#f6f7f9" stroke="#0b6bcb" stroke-width="4"/>',
+    hand(((date.getUTCHours() % 12) + minutes / 60) * 30, 30, 5),
+    hand(minutes * 6, 44, 3),
+    '<circle cx="60" cy="60" r="4" fill="#0b6bcb"/>',
+    '</svg>',
+  ].join('');
+}
+
+/** What the demo attaches to an answer from its tool: for the time, its source and a clock. */
+export function demoAttachments(name: string, output: string): ModelPart[] {
+  if (name !== 'time') return [];
+  let iso: unknown;
+  try {
+    iso = (JSON.parse(output) as { iso?: unknown }).iso;
+  } catch {
+    return [];
+  }
+  if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return [];
+  const svg = Buffer.from(clockSvg(iso)).toString('base64');
+  return [
+    {
+      type: 'source',
+      id: 'rfc3339',
+      url: 'https://www.rfc-editor.org/rfc/rfc3339',
+      title: 'RFC 3339: Date and Time on the Internet: Timestamps',
+    },
+    { type: 'file', id: 'clock', mediaType: 'image/svg+xml', url: `data:image/svg+xml;base64,${svg}` },
+  ];
 }

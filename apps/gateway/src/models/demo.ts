@@ -8,7 +8,13 @@
  */
 import { sleep } from '@tidewire/client';
 import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
-import { argumentPieces, demoReasoning, demoToolAnswer, demoToolCall } from './demo-tools.ts';
+import {
+  argumentPieces,
+  demoAttachments,
+  demoReasoning,
+  demoToolAnswer,
+  demoToolCall,
+} from './demo-tools.ts';
 import type { ChatMessage, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 
 /** Lets I/O run between batches (setImmediate where the runtime has it: no timer clamp). */
@@ -82,7 +88,9 @@ export class DemoModel implements ModelProvider {
     const result = toolResultOf(messages);
     if (result) {
       yield* this.#text(demoToolAnswer(result.name, result.output), continueFrom, pacer);
-      if (!signal.aborted) yield { type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } };
+      if (signal.aborted) return;
+      yield* demoAttachments(result.name, result.output);
+      yield { type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } };
       return;
     }
     const question = messages.findLast((m) => m.role === 'user')?.content ?? '';

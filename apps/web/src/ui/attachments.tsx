@@ -7,7 +7,8 @@
 import type { RichView } from '@tidewire/client';
 
 const WEB = /^https?:\/\//i;
-const IMAGE_DATA = /^data:image\/(png|jpeg|gif|webp|avif);base64,/i;
+// An SVG in an <img> runs no script, so SVG data URLs are shown too.
+const IMAGE_DATA = /^data:image\/(png|jpeg|gif|webp|avif|svg\+xml);base64,/i;
 
 const linkable = (url: string) => WEB.test(url) || (url.startsWith('/') && !url.startsWith('//'));
 
