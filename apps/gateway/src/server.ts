@@ -41,8 +41,11 @@ export interface Gateway {
 /** The stream store and, with Redis, the coordinator of instances and the client limits share. */
 async function createStore(
   config: Config,
+  onEvict: () => void,
 ): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
-  if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
+  if (!config.REDIS_URL) {
+    return { store: new MemoryStreamStore({ maxRetainedBytes: config.STREAM_MAX_RETAINED_BYTES, onEvict }) };
+  }
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
@@ -53,8 +56,8 @@ async function createStore(
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
-  const { store, coordinator, redis } = await createStore(config);
   const metrics = createMetrics();
+  const { store, coordinator, redis } = await createStore(config, metrics.streamEvicted);
   const db = await openDatabase(config.DATABASE_URL);
   const engine = createChatEngine({
     store,
