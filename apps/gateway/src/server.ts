@@ -25,6 +25,7 @@ import { StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
+import { PendingWork } from './pending-work.ts';
 import type { Log, Services } from './services.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
@@ -83,6 +84,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
       onWriteError: (error) => log.warn({ error: (error as Error).message }, 'could not store an answer'),
     }),
     web: loadWebAssets(),
+    generations: new PendingWork(),
     metrics,
     log,
     limits: new StreamLimits({
@@ -147,6 +149,9 @@ export async function startGateway(config: Config): Promise<Gateway> {
   return { url: `http://${host}:${port}`, server, services, logger, shutdown };
 }
 
+/** How long a shutdown waits for the generations' last answer writes. */
+const RECORD_GRACE_MS = 2000;
+
 async function closeGracefully(
   server: Server,
   services: Services & { db: Database },
@@ -160,9 +165,12 @@ async function closeGracefully(
   // the readers stay until the generations finish, since the log dies with this process.
   if (config.REDIS_URL) engine.endConnections();
   await engine.settle(config.SHUTDOWN_GRACE_MS);
-  engine.endConnections();
   services.limits.close();
+  // Memory store: generations still running end with `error` (server_shutdown) and `done`,
+  // which their readers get before their connections end. Shared store: handed off.
   await engine.close();
+  // Each generation stores its answer (incomplete if it was cut) before the database closes.
+  await services.generations.settle(RECORD_GRACE_MS);
   await services.db.destroy();
   server.closeAllConnections();
   await closed;

@@ -147,13 +147,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return this.#close();
   }
 
-  /** Ends the stream with `error {type, message}` then `done {reason: "error"}`. */
+  /**
+   * Ends the stream with `error {type, message}` then `done {reason: "error"}`, and aborts
+   * `signal` (the work that fed it stops).
+   */
   async fail(type: string, message: string, data?: object): Promise<void> {
     if (this.#ended) return this.finished;
     this.#coalescer?.flush();
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
-    return this.#close();
+    const closing = this.#close();
+    this.#abort.abort(new TidewireError(type, message));
+    return closing;
   }
 
   /** Ends a log whose last event is already `done` (its writer died before closing it). */
