@@ -26,7 +26,12 @@ test('SIGTERM past the grace time: error server_shutdown and done, and the answe
   assert.equal(await gateway.stop(), 0);
   assert.ok(ended);
   assert.deepEqual(
-    events.slice(-2).map((e) => [e.event, e.event === 'error' ? e.data.type : e.data.reason]),
+    events
+      .slice(-2)
+      .map((e) => [
+        e.event,
+        (e.data as { type?: string; reason?: string }).type ?? (e.data as { reason?: string }).reason,
+      ]),
     [
       ['error', 'server_shutdown'],
       ['done', 'error'],
