@@ -7,7 +7,9 @@
  * @module
  */
 import { createParser, decodeStreamEvent } from '@tidewire/protocol';
+import type { ChatMeta } from './chat-engine.ts';
 import { runGeneration } from './generation.ts';
+import { estimateTokens } from './models/provider.ts';
 import type { Services } from './services.ts';
 
 interface LogSummary {
@@ -35,14 +37,15 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
   const { engine, models, config } = services;
   const log = await engine.read(streamId);
   if (!log || log.ended) return engine.release(streamId);
-  const stream = engine.adopt(log);
-  const { meta } = stream;
+  const meta = log.info.meta as ChatMeta;
   const { text, finished } = summarize(log.frames);
+  const model = models.resolve(meta.model);
+  // The tokens already sent count in `done.tokens` too, whoever ends the stream.
+  const stream = engine.adopt(log, { textPieces: model?.countTokens?.(text) ?? estimateTokens(text) });
   if (finished) {
     await stream.closeLog();
     return;
   }
-  const model = models.resolve(meta.model);
   const request = meta.request;
   if (!model?.canContinue || !request) {
     await stream.fail(

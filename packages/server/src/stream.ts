@@ -55,7 +55,9 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   readonly #abort = new AbortController();
   #coalescer: DeltaCoalescer | undefined;
   #sentText = false;
+  /** Pieces of text in the log, and pieces held by the coalescer, not yet in it. */
   #textPieces = 0;
+  #heldPieces = 0;
   #seq = 0;
   #bytes = 0;
   #ended = false;
@@ -112,7 +114,10 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   get bytes(): number {
     return this.#bytes;
   }
-  /** How many pieces `text()` was given (a model's tokens, for the chat gateway). */
+  /**
+   * How many pieces given to `text()` are in the log (a model's tokens, for the chat
+   * gateway); text refused by the size bound does not count.
+   */
   get textPieces(): number {
     return this.#textPieces;
   }
@@ -134,7 +139,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
   text(piece: string): void {
     if (this.#ended) return;
-    this.#textPieces++;
+    this.#heldPieces++;
     this.#coalescer ??= this.#createCoalescer();
     this.#coalescer.push(piece);
   }
@@ -204,12 +209,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return new DeltaCoalescer({
       maxWords: limits.coalesceWords,
       maxHoldMs: limits.coalesceHoldMs,
-      emit: (text) => this.#append(textEvent, { text }),
+      emit: (text) => {
+        // The coalescer emits everything it holds: every piece given so far is in `text`.
+        const pieces = this.#heldPieces;
+        this.#heldPieces = 0;
+        if (this.#append(textEvent, { text })) this.#textPieces += pieces;
+      },
     });
   }
 
-  #append(event: string, data: unknown): void {
-    if (this.#ended) return;
+  /** Appends an event; false when it was refused (the stream ended, or the size bound). */
+  #append(event: string, data: unknown): boolean {
+    if (this.#ended) return false;
     const seq = ++this.#seq;
     const frame = encodeEvent(event, data, formatEventId(this.id, seq), seq === 1 ? RETRY_MS : undefined);
     const size = utf8Length(frame);
@@ -218,7 +229,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       this.#seq--;
       void this.fail('stream_too_large', `the stream passed its size bound of ${limits.maxLogBytes} bytes`);
       this.#abort.abort(new TidewireError('stream_too_large', 'the stream passed its size bound'));
-      return;
+      return false;
     }
     this.#bytes += size;
     this.#write(seq, frame);
@@ -228,6 +239,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     } else if (event === 'error') {
       observer.onStreamError?.(this.info, (data as { type: string }).type);
     }
+    return true;
   }
 
   #write(seq: number, frame: string): void {

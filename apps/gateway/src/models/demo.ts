@@ -26,6 +26,12 @@ export class DemoModel implements ModelProvider {
     this.#tokensPerSec = tokensPerSec;
   }
 
+  countTokens(text: string): number {
+    let count = 0;
+    for (const _ of tokensFrom(text)) count++;
+    return count;
+  }
+
   async *stream({ messages, signal, continueFrom = '' }: ModelRequest): AsyncIterable<ModelPart> {
     const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const answer = cachedDemoAnswer(question);
