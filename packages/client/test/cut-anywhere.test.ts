@@ -1,9 +1,10 @@
 /**
  * A cut at any byte loses nothing: the gateway (on a fake OpenAI upstream that counts the
  * generations it is asked for) behind a cutting proxy, and one question per cut point, cut
- * after every byte offset of the response's first 2 KB — before the headers are complete,
- * between the headers and the first event, inside the first event — on a fresh connection and
- * on a keep-alive connection that already carried a request. Every answer arrives whole, and
+ * after every byte offset up to the end of the first event — before the headers are
+ * complete, between the headers and the first event, inside the first event — then at steps
+ * up to 2 KB, on a fresh connection and on a keep-alive connection that already carried a
+ * request. Every answer arrives whole, and
  * the upstream is asked exactly once per question (a start sent again with its
  * `Idempotency-Key` is attached to the generation it started).
  */
