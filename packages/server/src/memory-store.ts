@@ -6,8 +6,8 @@
  * @module
  */
 import { WriterFencedError } from './errors.ts';
-import { utf8Length } from './utf8.ts';
 import type { LogReader, LogTail, LogWriter, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import { utf8Length } from './utf8.ts';
 
 interface MemoryLog {
   info: StreamInfo;
