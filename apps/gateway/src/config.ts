@@ -76,6 +76,8 @@ const schema = z.object({
   SSE_MAX_UNSENT_BYTES: int(1024 * 1024, 1024),
   /** Bytes of events one stream may hold; past it the stream ends with `stream_too_large`. */
   STREAM_MAX_LOG_BYTES: int(8 * 1024 * 1024, 1024),
+  /** Bytes all retained logs may hold in memory (memory store); past it the oldest finished go. */
+  STREAM_MAX_RETAINED_BYTES: int(256 * 1024 * 1024, 1024),
   /** Delta coalescing: words per delta, and the longest time text is held. */
   DELTA_COALESCE_WORDS: int(6, 1),
   DELTA_HOLD_MS: int(30, 0),

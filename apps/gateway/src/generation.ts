@@ -48,6 +48,8 @@ class FirstTokenTimeout extends Error {}
 export async function runGeneration(request: GenerationRequest): Promise<void> {
   const { stream, model, recorder } = request;
   const began = performance.now();
+  // Tokens sent before this generation began (a takeover continues another's answer).
+  const before = stream.textPieces;
   let tokens = 0;
   let outputTokens: number | undefined;
   let reason: FinishReason = 'stop';
@@ -87,7 +89,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     }
     if (timedOut()) throw signal.reason;
     if (stream.ended) return await recorder?.end(false);
-    const used = outputTokens ?? tokens;
+    const used = before + (outputTokens ?? tokens);
     stream.emit('metadata', {
       model_used: model.name,
       tokens_used: used,
@@ -103,7 +105,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       const cause = timedOut() ? signal.reason : error;
       const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
       request.log?.warn({ stream: stream.id, model: model.name, type, error: message }, 'generation failed');
-      await stream.fail(type, message, { tokens: stream.textPieces });
+      await stream.fail(type, message); // done.tokens: the engine counts, after flushing held text
     }
   } finally {
     clearTimeout(timer);

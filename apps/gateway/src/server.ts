@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMediaProviders } from './media/media-providers.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createModelRegistry } from './models/registry.ts';
+import { PendingWork } from './pending-work.ts';
 import type { Log, Services } from './services.ts';
 import { listenError, StartupError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
@@ -48,9 +49,12 @@ export interface Gateway {
 async function createStore(
   config: Config,
   log: Log,
+  onEvict: () => void,
 ): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
   if (!config.REDIS_URL && config.STREAM_STORE === 'durable') return createDurableStore(config, log);
-  if (!config.REDIS_URL) return { store: new MemoryStreamStore() };
+  if (!config.REDIS_URL) {
+    return { store: new MemoryStreamStore({ maxRetainedBytes: config.STREAM_MAX_RETAINED_BYTES, onEvict }) };
+  }
   const { RedisStreamStore, RedisCoordinator } = await import('@tidewire/server/redis');
   const store = await RedisStreamStore.connect({ url: config.REDIS_URL }).catch((error: Error) => {
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
@@ -94,8 +98,8 @@ async function createDurableStore(config: Config, log: Log) {
 
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
-  const { store, coordinator, redis } = await createStore(config, log);
   const metrics = createMetrics();
+  const { store, coordinator, redis } = await createStore(config, log, metrics.streamEvicted);
   const db = await openDatabase(config.DATABASE_URL);
   const engine = createChatEngine({
     store,
@@ -121,6 +125,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
       onWriteError: (error) => log.warn({ error: (error as Error).message }, 'could not store an answer'),
     }),
     web: loadWebAssets(),
+    generations: new PendingWork(),
     metrics,
     log,
     limits: new StreamLimits({
@@ -195,6 +200,9 @@ export async function startGateway(config: Config): Promise<Gateway> {
   return { url: `http://${host}:${port}`, server, services, logger, shutdown };
 }
 
+/** How long a shutdown waits for the generations' last answer writes. */
+const RECORD_GRACE_MS = 2000;
+
 async function closeGracefully(
   server: Server,
   services: Services & { db: Database },
@@ -208,9 +216,12 @@ async function closeGracefully(
   // the readers stay until the generations finish, since the log dies with this process.
   if (config.REDIS_URL) engine.endConnections();
   await engine.settle(config.SHUTDOWN_GRACE_MS);
-  engine.endConnections();
   services.limits.close();
+  // Memory store: generations still running end with `error` (server_shutdown) and `done`,
+  // which their readers get before their connections end. Shared store: handed off.
   await engine.close();
+  // Each generation stores its answer (incomplete if it was cut) before the database closes.
+  await services.generations.settle(RECORD_GRACE_MS);
   await services.db.destroy();
   server.closeAllConnections();
   await closed;

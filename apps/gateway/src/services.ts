@@ -14,6 +14,7 @@ import type { StreamLimits } from './limits/stream-limits.ts';
 import type { MediaProviders } from './media/media-providers.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
+import type { PendingWork } from './pending-work.ts';
 import type { WebAssets } from './routes/web.ts';
 
 /** What the stream endpoints need: enough for an edge deployment, which has no database. */
@@ -28,6 +29,8 @@ export interface StreamServices {
   log: Log;
   /** Sends a reader's events as this request's response; `onClose` when it closes. */
   respondSSE(c: Context, reader: StreamReader<ChatMeta>, onClose: () => void): Response;
+  /** The generations running here (a shutdown waits for their answers to be stored). */
+  generations?: PendingWork;
 }
 
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */
@@ -43,6 +46,7 @@ export interface Services extends StreamServices {
   metrics: Metrics;
   /** The built chat page. */
   web: WebAssets;
+  generations: PendingWork;
   auth: Auth;
   /** Image generation and speech (`routes/media.ts`). */
   media: MediaProviders;

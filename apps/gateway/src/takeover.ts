@@ -9,7 +9,9 @@
 import { createParser, decodeStreamEvent } from '@tidewire/protocol';
 import { type AnswerPart, partOfEvent } from './answer-parts.ts';
 import { AnswerSoFar } from './answer-so-far.ts';
+import type { ChatMeta } from './chat-engine.ts';
 import { runGeneration } from './generation.ts';
+import { estimateTokens } from './models/provider.ts';
 import type { Services } from './services.ts';
 
 interface LogSummary {
@@ -38,14 +40,16 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
   const { engine, models, config } = services;
   const log = await engine.read(streamId);
   if (!log || log.ended) return engine.release(streamId);
-  const stream = engine.adopt(log);
-  const { meta } = stream;
+  const meta = log.info.meta as ChatMeta;
   const { parts, finished } = summarize(log.frames);
+  const { text } = AnswerSoFar.of(parts);
+  const model = models.resolve(meta.model);
+  // The tokens already sent count in `done.tokens` too, whoever ends the stream.
+  const stream = engine.adopt(log, { textPieces: model?.countTokens?.(text) ?? estimateTokens(text) });
   if (finished) {
     await stream.closeLog();
     return;
   }
-  const model = models.resolve(meta.model);
   const request = meta.request;
   if (!model?.canContinue || !request) {
     await stream.fail(

@@ -1,9 +1,10 @@
 /**
  * A cut at any byte loses nothing: the gateway (on a fake OpenAI upstream that counts the
  * generations it is asked for) behind a cutting proxy, and one question per cut point, cut
- * after every byte offset of the response's first 2 KB — before the headers are complete,
- * between the headers and the first event, inside the first event — on a fresh connection and
- * on a keep-alive connection that already carried a request. Every answer arrives whole, and
+ * after every byte offset up to the end of the first event — before the headers are
+ * complete, between the headers and the first event, inside the first event — then at steps
+ * up to 2 KB, on a fresh connection and on a keep-alive connection that already carried a
+ * request. Every answer arrives whole, and
  * the upstream is asked exactly once per question (a start sent again with its
  * `Idempotency-Key` is attached to the generation it started).
  */
@@ -17,8 +18,15 @@ import { startTestGateway } from '../../../testing/gateway.ts';
 import { consume } from './helpers.ts';
 
 const CUT_BYTES = 2048;
-/** An answer longer than the cut range: ~4 KB of events, multi-byte characters included. */
-const TOKENS = Array.from({ length: 120 }, (_, i) => (i % 40 === 7 ? ` مرحبا ✓${i}` : ` word${i}`));
+/**
+ * Every byte up to the end of the first event (headers, `hello`, the next events' start),
+ * where a cut used to lose the answer; then every `STEP`th byte up to `CUT_BYTES`, to keep
+ * the run short on a small machine. `CUT_EVERY_BYTE=1` cuts at every byte of both ranges.
+ */
+const EVERY_BYTE_UNTIL = 640;
+const STEP = process.env.CUT_EVERY_BYTE === '1' ? 1 : 8;
+/** An answer far longer than the cut range (~6 KB of events), multi-byte characters included. */
+const TOKENS = Array.from({ length: 400 }, (_, i) => (i % 40 === 7 ? ` مرحبا ✓${i}` : ` word${i}`));
 const ANSWER = TOKENS.join('');
 
 /** Questions asked at once, each through its own proxy (a cut is one proxy's next connection). */
@@ -73,25 +81,30 @@ async function askCutAt(proxy: CuttingProxy, bytes: number, connection: 'fresh' 
     fetch: spy,
   });
   const where = `${connection} connection cut after ${bytes} bytes`;
-  assert.equal(proxy.cuts, cutsBefore + 1, `${where}: the proxy cut`);
+  const outcome = `${consumer.state}, ${(complete ?? consumer.text).length} characters; ${errors.map((e) => e.message).join('; ')}`;
+  assert.equal(proxy.cuts, cutsBefore + 1, `${where}: the proxy cut (${outcome})`);
   const opened = connectionsAtFirst! - connectionsBefore;
   assert.equal(opened, connection === 'reused' ? 0 : 1, `${where}: connections opened by the first request`);
-  assert.equal(consumer.state, 'done', `${where}: ${errors.map((e) => e.message).join('; ')}`);
+  assert.equal(consumer.state, 'done', `${where}: ${outcome}`);
   assert.equal(complete, ANSWER, where);
   assert.equal(generationsOf(q), 1, `${where}: one generation`);
 }
 
-/** Every offset below `CUT_BYTES`, shared out among the proxies. */
-async function cutEverywhere(connection: 'fresh' | 'reused'): Promise<void> {
-  let next = 0;
+/** Cuts at each of `offsets`, shared out among the proxies. */
+async function cutAt(offsets: number[], connection: 'fresh' | 'reused'): Promise<void> {
+  const queue = [...offsets];
   const worker = async (proxy: CuttingProxy) => {
-    while (next < CUT_BYTES) await askCutAt(proxy, next++, connection);
+    for (let bytes = queue.shift(); bytes !== undefined; bytes = queue.shift())
+      await askCutAt(proxy, bytes, connection);
   };
   await Promise.all(proxies.map(worker));
 }
 
-test(`cut after each of the first ${CUT_BYTES} bytes of a fresh connection: whole answers, one generation each`, () =>
-  cutEverywhere('fresh'));
+const upTo = (end: number, step = 1) => Array.from({ length: Math.ceil(end / step) }, (_, i) => i * step);
 
-test(`cut after each of the first ${CUT_BYTES} bytes of a reused keep-alive connection: whole answers, one generation each`, () =>
-  cutEverywhere('reused'));
+const OFFSETS = [...upTo(EVERY_BYTE_UNTIL), ...upTo(CUT_BYTES, STEP).filter((b) => b >= EVERY_BYTE_UNTIL)];
+
+for (const connection of ['fresh', 'reused'] as const) {
+  test(`cut after each of the first ${EVERY_BYTE_UNTIL} bytes, then every ${STEP}th up to ${CUT_BYTES}, of a ${connection} connection: whole answers, one generation each`, () =>
+    cutAt(OFFSETS, connection));
+}

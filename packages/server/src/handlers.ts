@@ -2,12 +2,14 @@
  * The Web handler set: `start`, `resume` and `cancel` as `Request → Response` functions, for
  * Next.js route handlers, Hono, Cloudflare Workers and Vercel. The app says what a start means
  * (its `meta` and the work that feeds the stream); the handlers do the rest: a request naming
- * a resume point never starts a second generation, unknown or foreign streams are a 404, and
- * errors are the contract's JSON body.
+ * a resume point never starts a second generation, a start naming its stream
+ * (`Idempotency-Key`, as `@tidewire/client` sends) is attached to that stream when sent
+ * again, unknown or foreign streams are a 404, and errors are the contract's JSON body.
  * @module
  */
 import { type EventMap, errorBody, TidewireError } from '@tidewire/protocol';
 import type { StreamEngine } from './engine.ts';
+import type { StreamReader } from './reader.ts';
 import { type ResumePoint, resumePoint } from './resume-point.ts';
 import type { Stream } from './stream.ts';
 import { sseResponse } from './web-response.ts';
@@ -70,6 +72,63 @@ export function runPlan<E extends EventMap, M>(stream: Stream<E, M>, plan: Start
     );
 }
 
+/** A client-chosen stream id: long enough not to be guessed, and valid in event ids. */
+const START_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The stream a start names with `Idempotency-Key` (checked), or undefined when none. */
+export function idempotencyKey(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (!START_KEY.test(value)) {
+    throw new TidewireError(
+      'bad_request',
+      'invalid Idempotency-Key: 16 to 128 characters of A-Z a-z 0-9 _ - (e.g. a random UUID)',
+      { status: 400 },
+    );
+  }
+  return value;
+}
+
+/**
+ * Starts the plan's stream under `key` (when given); a start sent again (or at the same
+ * time) is attached to the stream the first one started, from its first event. Returns the
+ * reader to send and, for a new stream, the stream to run the plan on.
+ */
+export async function startOnce<E extends EventMap, M>(
+  engine: StreamEngine<E, M>,
+  key: string | undefined,
+  authorize: ((meta: M) => boolean | Promise<boolean>) | undefined,
+  plan: () => Promise<StartPlan<E, M>>,
+): Promise<{ reader: StreamReader<M>; started?: { stream: Stream<E, M>; plan: StartPlan<E, M> } }> {
+  const again = key && (await attachStart(engine, key, authorize));
+  if (again) return { reader: again };
+  const planned = await plan();
+  try {
+    const stream = await engine.start({ meta: planned.meta, id: planned.id ?? key });
+    return { reader: stream.reader(), started: { stream, plan: planned } };
+  } catch (error) {
+    const raced = key && TidewireError.isInstance(error) && error.type === 'stream_exists';
+    const attached = raced && (await attachStart(engine, key, authorize));
+    if (attached) return { reader: attached };
+    throw error;
+  }
+}
+
+/** The reader of an existing stream a start names, from event 1; another caller's is a 409. */
+async function attachStart<E extends EventMap, M>(
+  engine: StreamEngine<E, M>,
+  streamId: string,
+  authorize: ((meta: M) => boolean | Promise<boolean>) | undefined,
+): Promise<StreamReader<M> | undefined> {
+  const opened = await engine.open({ streamId, afterSeq: 0 });
+  if (opened.status === 'not_found') return undefined;
+  if (authorize && !(await authorize(opened.info.meta))) {
+    throw new TidewireError('stream_exists', 'this Idempotency-Key is taken: send a new random one', {
+      status: 409,
+    });
+  }
+  return opened.reader;
+}
+
 /** Opens a reader for a resume point, or throws the 404 a stranger or an expired id gets. */
 export async function openOrThrow<E extends EventMap, M>(
   engine: StreamEngine<E, M>,
@@ -130,14 +189,13 @@ export function createWebHandlers<E extends EventMap, M>(
       try {
         if (resumePoint(request)) return await resume(request);
         const url = new URL(request.url);
-        const plan = await options.start(
-          { body: await readJson(request), url, headers: request.headers },
-          request,
+        const key = idempotencyKey(request.headers.get('idempotency-key'));
+        const { reader, started } = await startOnce(engine, key, authorizeFor(request), async () =>
+          options.start({ body: await readJson(request), url, headers: request.headers }, request),
         );
-        const stream = await engine.start({ meta: plan.meta, id: plan.id });
-        const work = runPlan(stream, plan);
-        options.waitUntil?.(work);
-        return respond(stream.reader(), request);
+        const work = started && runPlan(started.stream, started.plan);
+        if (work) options.waitUntil?.(work);
+        return respond(reader, request);
       } catch (error) {
         return errorResponse(error);
       }

@@ -39,7 +39,7 @@ export class Heartbeat {
   #beat(): void {
     const frame = encodeEvent('ping', { ts: Date.now() });
     let sent = 0;
-    for (const sink of this.#sinks) if (sink.write(frame)) sent++;
+    for (const sink of [...this.#sinks]) if (sink.beat?.() !== false && sink.write(frame)) sent++;
     this.#onPing(sent);
   }
 }

@@ -21,7 +21,7 @@ export {
   type StartRequest,
   type WebHandlers,
 } from './handlers.ts';
-export { MemoryStreamStore } from './memory-store.ts';
+export { type MemoryStoreOptions, MemoryStreamStore } from './memory-store.ts';
 export type { EngineObserver } from './observer.ts';
 export type { StreamReader } from './reader.ts';
 export { type ResumePoint, resumePoint } from './resume-point.ts';

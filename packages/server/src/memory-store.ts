@@ -1,7 +1,8 @@
 /**
  * The in-memory `StreamStore`: each stream's log is an array of encoded frames, readers are
  * callbacks. Replay and the switch to live happen in one synchronous step, so an append can
- * never fall between them.
+ * never fall between them. All logs together are bounded (`maxRetainedBytes`): past it the
+ * oldest finished logs are freed before their retention time (running ones never are).
  * @module
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
+import { utf8Length } from './utf8.ts';
 import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
 interface MemoryLog {
@@ -21,6 +23,8 @@ interface MemoryLog {
   /** `frames[i]` holds the frame of sequence number `i + 1`. */
   frames: string[];
   ended: boolean;
+  /** UTF-8 bytes of its frames. */
+  bytes: number;
   /** The writer of the last frame (see `LogWriter`). */
   lastWriter?: string;
   readers: Set<LogReader>;
@@ -29,8 +33,30 @@ interface MemoryLog {
   expiry?: ReturnType<typeof setTimeout>;
 }
 
+export interface MemoryStoreOptions {
+  /** Bytes (UTF-8) all logs may hold together. Default 256 MiB. */
+  maxRetainedBytes?: number;
+  /** A finished log was freed early to stay within `maxRetainedBytes`. */
+  onEvict?: (streamId: string) => void;
+}
+
 export class MemoryStreamStore implements StreamStore, ArtifactStore {
   readonly #logs = new Map<string, MemoryLog>();
+  /** Finished logs, oldest end first: the order of eviction. */
+  readonly #finished = new Set<string>();
+  readonly #maxRetainedBytes: number;
+  readonly #onEvict: (streamId: string) => void;
+  #bytes = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#maxRetainedBytes = options.maxRetainedBytes ?? 256 * 1024 * 1024;
+    this.#onEvict = options.onEvict ?? (() => {});
+  }
+
+  /** UTF-8 bytes all logs hold. */
+  get retainedBytes(): number {
+    return this.#bytes;
+  }
 
   async create(info: StreamInfo): Promise<void> {
     if (this.#logs.has(info.streamId)) throw new Error(`stream ${info.streamId} exists`);
@@ -38,6 +64,7 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
       info,
       frames: [],
       ended: false,
+      bytes: 0,
       readers: new Set(),
       artifacts: new Map(),
     });
@@ -49,6 +76,10 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     fenceSeq(streamId, log.frames.length, seq);
     fenceWriter(streamId, log, writer);
     log.frames.push(frame);
+    const bytes = utf8Length(frame);
+    log.bytes += bytes;
+    this.#bytes += bytes;
+    if (this.#bytes > this.#maxRetainedBytes) this.#evict();
     for (const reader of log.readers) reader.onFrames([frame], seq);
   }
 
@@ -59,8 +90,28 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     log.ended = true;
     for (const reader of log.readers) reader.onEnd();
     log.readers.clear();
-    log.expiry = setTimeout(() => this.#logs.delete(streamId), retentionMs);
+    this.#finished.add(streamId);
+    log.expiry = setTimeout(() => this.#free(streamId), retentionMs);
     log.expiry.unref?.();
+    if (this.#bytes > this.#maxRetainedBytes) this.#evict();
+  }
+
+  /** Frees the oldest finished logs until all fit in the budget (or none is left to free). */
+  #evict(): void {
+    for (const streamId of this.#finished) {
+      if (this.#bytes <= this.#maxRetainedBytes) return;
+      this.#free(streamId);
+      this.#onEvict(streamId);
+    }
+  }
+
+  #free(streamId: string): void {
+    const log = this.#logs.get(streamId);
+    if (!log) return;
+    clearTimeout(log.expiry);
+    this.#logs.delete(streamId);
+    this.#finished.delete(streamId);
+    this.#bytes -= log.bytes;
   }
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
@@ -116,5 +167,7 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
   async close(): Promise<void> {
     for (const log of this.#logs.values()) clearTimeout(log.expiry);
     this.#logs.clear();
+    this.#finished.clear();
+    this.#bytes = 0;
   }
 }

@@ -18,6 +18,25 @@ export function storeFailureFrames(doneData: object): string {
   return encodeEvent('error', error) + encodeEvent('done', { reason: 'error', ...doneData });
 }
 
+/** Frames written to a sink at once, at most (a long replay goes out in pieces, paced). */
+const GROUP_CHARS = 64 * 1024;
+
+/** Consecutive frames in groups of about `GROUP_CHARS` (a larger frame is a group alone). */
+function* groups(frames: string[]): Generator<string[]> {
+  let group: string[] = [];
+  let size = 0;
+  for (const frame of frames) {
+    if (size > 0 && size + frame.length > GROUP_CHARS) {
+      yield group;
+      group = [];
+      size = 0;
+    }
+    group.push(frame);
+    size += frame.length;
+  }
+  if (group.length > 0) yield group;
+}
+
 /** What a reader shares with the engine that made it. */
 export interface ReaderContext {
   store: StreamStore;
@@ -65,9 +84,11 @@ export class StreamReader<M = unknown> {
     observer.onConnectionOpen?.(info, this.afterSeq > 0);
     detach = store.follow(info.streamId, this.afterSeq, {
       onFrames(frames) {
-        if (closed) return;
-        const text = frames.length === 1 ? frames[0]! : frames.join('');
-        if (sink.write(text)) observer.onFramesSent?.(frames.length, utf8Length(text));
+        for (const group of groups(frames)) {
+          if (closed) return;
+          const text = group.length === 1 ? group[0]! : group.join('');
+          if (sink.write(text)) observer.onFramesSent?.(group.length, utf8Length(text));
+        }
       },
       onEnd: () => sink.end(),
       onError: (error) => {

@@ -14,6 +14,12 @@ export interface SSESink {
   end(): void;
   /** Registers a callback for when the connection closes, for whatever reason. */
   onClose(callback: () => void): void;
+  /**
+   * Called on every heartbeat, before its `ping`: a sink that paces its writes closes itself
+   * (returns false) when its client made no progress since the last heartbeat while over its
+   * unsent-byte bound.
+   */
+  beat?(): boolean;
 }
 
 /** What a sink reports back: the numbers that metrics count. */

@@ -57,7 +57,9 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   readonly #abort = new AbortController();
   #coalescer: DeltaCoalescer | undefined;
   #sentText = false;
+  /** Pieces of text in the log, and pieces held by the coalescer, not yet in it. */
   #textPieces = 0;
+  #heldPieces = 0;
   #seq = 0;
   #bytes = 0;
   #artifacts = 0;
@@ -116,7 +118,10 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   get bytes(): number {
     return this.#bytes;
   }
-  /** How many pieces `text()` was given (a model's tokens, for the chat gateway). */
+  /**
+   * How many pieces given to `text()` are in the log (a model's tokens, for the chat
+   * gateway); text refused by the size bound does not count.
+   */
   get textPieces(): number {
     return this.#textPieces;
   }
@@ -138,7 +143,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
   text(piece: string): void {
     if (this.#ended) return;
-    this.#textPieces++;
+    this.#heldPieces++;
     this.#coalescer ??= this.#createCoalescer();
     this.#coalescer.push(piece);
   }
@@ -173,13 +178,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return this.#close();
   }
 
-  /** Ends the stream with `error {type, message}` then `done {reason: "error"}`. */
+  /**
+   * Ends the stream with `error {type, message}` then `done {reason: "error"}`, and aborts
+   * `signal` (the work that fed it stops).
+   */
   async fail(type: string, message: string, data?: object): Promise<void> {
     if (this.#ended) return this.finished;
     this.#coalescer?.flush();
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
-    return this.#close();
+    const closing = this.#close();
+    this.#abort.abort(new TidewireError(type, message));
+    return closing;
   }
 
   /** Ends a log whose last event is already `done` (its writer died before closing it). */
@@ -225,12 +235,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return new DeltaCoalescer({
       maxWords: limits.coalesceWords,
       maxHoldMs: limits.coalesceHoldMs,
-      emit: (text) => this.#append(textEvent, { text }),
+      emit: (text) => {
+        // The coalescer emits everything it holds: every piece given so far is in `text`.
+        const pieces = this.#heldPieces;
+        this.#heldPieces = 0;
+        if (this.#append(textEvent, { text })) this.#textPieces += pieces;
+      },
     });
   }
 
-  #append(event: string, data: unknown): void {
-    if (this.#ended) return;
+  /** Appends an event; false when it was refused (the stream ended, or the size bound). */
+  #append(event: string, data: unknown): boolean {
+    if (this.#ended) return false;
     const seq = ++this.#seq;
     const frame = encodeEvent(event, data, formatEventId(this.id, seq), seq === 1 ? RETRY_MS : undefined);
     const size = utf8Length(frame);
@@ -239,7 +255,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       this.#seq--;
       void this.fail('stream_too_large', `the stream passed its size bound of ${limits.maxLogBytes} bytes`);
       this.#abort.abort(new TidewireError('stream_too_large', 'the stream passed its size bound'));
-      return;
+      return false;
     }
     this.#bytes += size;
     this.#write(seq, frame);
@@ -249,6 +265,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     } else if (event === 'error') {
       observer.onStreamError?.(this.info, (data as { type: string }).type);
     }
+    return true;
   }
 
   #write(seq: number, frame: string): void {

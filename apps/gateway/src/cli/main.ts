@@ -1,5 +1,5 @@
 /**
- * The `tidewire` command line: `chat`, `serve`, and their `--help`.
+ * The `tidewire` command line: `chat`, `serve`, `user add`, `doctor`, and their `--help`.
  * @module
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -47,6 +47,22 @@ program
   .action(async (name: string, options: { passwordStdin?: boolean }) => {
     const { userAdd } = await import('./user-add.ts');
     await userAdd(name, options);
+  });
+
+program
+  .command('doctor')
+  .description(
+    'Check a deployed streaming endpoint (buffering, compression, Last-Event-ID, resume, HTTP/2); exit 0 healthy, 1 a problem, 2 could not check',
+  )
+  .argument('<url>', 'the deployment (e.g. https://chat.example.com)')
+  .argument('[second]', 'another instance (or the load-balanced URL) to resume on')
+  .option('--token <token>', 'bearer token (or TIDEWIRE_TOKEN)', process.env.TIDEWIRE_TOKEN)
+  .option('--json', 'print the report as JSON')
+  .action(async (url: string, second: string | undefined, options: { token?: string; json?: boolean }) => {
+    const { runDoctor, formatDoctor, doctorExitCode } = await import('./doctor.ts');
+    const report = await runDoctor(url, { token: options.token, second });
+    process.stdout.write(`${options.json ? JSON.stringify(report) : formatDoctor(report)}\n`);
+    process.exitCode = doctorExitCode(report);
   });
 
 try {

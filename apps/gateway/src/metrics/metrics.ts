@@ -18,6 +18,8 @@ export interface Metrics {
   /** An error answered outside a stream (4xx/5xx JSON), by type. */
   requestError(type: string): void;
   limitHit(limit: 'rate' | 'streams' | 'connections'): void;
+  /** A finished stream's log was freed before its retention time (memory budget). */
+  streamEvicted(): void;
 }
 
 /**
@@ -123,6 +125,10 @@ export function createMetrics(): Metrics {
     'tidewire_streams_handed_off_total',
     'Generations handed to other instances at shutdown',
   );
+  const evicted = counter(
+    'tidewire_streams_evicted_total',
+    'Finished streams freed before their retention time to keep retained logs within STREAM_MAX_RETAINED_BYTES',
+  );
   const resumesByStream = new Map<string, number>();
 
   const observer: EngineObserver = {
@@ -162,5 +168,6 @@ export function createMetrics(): Metrics {
     upstreamFirstToken: (seconds, model) => upstream.labels(model).observe(seconds),
     requestError: (type) => requestErrors.labels(type).inc(),
     limitHit: (limit) => limits.labels(limit).inc(),
+    streamEvicted: () => evicted.inc(),
   };
 }

@@ -83,6 +83,12 @@ export class DemoModel implements ModelProvider {
     this.#tokensPerSec = tokensPerSec;
   }
 
+  countTokens(text: string): number {
+    let count = 0;
+    for (const _ of tokensFrom(text)) count++;
+    return count;
+  }
+
   async *stream({ messages, signal, continueFrom = '', sent }: ModelRequest): AsyncIterable<ModelPart> {
     const pacer = new Pacer(this.#tokensPerSec, signal);
     const result = toolResultOf(messages);

@@ -62,6 +62,16 @@ export interface ModelProvider {
   /** Whether `continueFrom` is honoured. */
   readonly canContinue: boolean;
   stream(request: ModelRequest): AsyncIterable<ModelPart>;
+  /**
+   * How many of this model's tokens `text` is (its own tokenizer), for `done.tokens` of an
+   * answer another instance started. Without it, tokens are estimated (`estimateTokens`).
+   */
+  countTokens?(text: string): number;
+}
+
+/** About four characters a token: the estimate when a model cannot count its tokens. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
 }
 
 export type UpstreamErrorType =

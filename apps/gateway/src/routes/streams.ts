@@ -124,7 +124,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     const log = c.var.log.child({ stream: stream.id });
     c.set('log', log);
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
-    void runGeneration({
+    const generation = runGeneration({
       onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
       stream,
       model,
@@ -135,6 +135,7 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
       recorder,
       log: c.var.log,
     });
+    services.generations?.track(generation);
     void stream.finished.then(() => {
       release();
       log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');

@@ -41,6 +41,7 @@ function stepMessages(calls: ToolCall[], results: ToolResult[]): ChatMessage[] {
 export class ToolLoop implements ModelProvider {
   readonly name: string;
   readonly provider: string | undefined;
+  readonly countTokens: ((text: string) => number) | undefined;
   readonly canContinue: boolean;
   readonly #model: ModelProvider;
   readonly #tools: ToolRegistry;
@@ -50,6 +51,7 @@ export class ToolLoop implements ModelProvider {
     this.#tools = tools;
     this.name = model.name;
     this.provider = model.provider;
+    this.countTokens = model.countTokens && ((text) => model.countTokens!(text));
     this.canContinue = model.canContinue;
   }
 

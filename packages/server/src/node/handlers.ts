@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type EventMap, errorBody, TidewireError } from '@tidewire/protocol';
 import type { StreamEngine } from '../engine.ts';
-import { type HandlerOptions, openOrThrow, runPlan } from '../handlers.ts';
+import { type HandlerOptions, idempotencyKey, openOrThrow, runPlan, startOnce } from '../handlers.ts';
 import type { StreamReader } from '../reader.ts';
 import { resumePointOf } from '../resume-point.ts';
 import { writeSSE } from './node-response.ts';
@@ -96,11 +96,13 @@ export function createNodeHandlers<E extends EventMap, M>(
         for (const [name, value] of Object.entries(req.headers)) {
           if (typeof value === 'string') headers.set(name, value);
         }
-        const plan = await options.start({ body: await readJson(req), url, headers }, req);
-        const stream = await engine.start({ meta: plan.meta, id: plan.id });
-        const work = runPlan(stream, plan);
-        options.waitUntil?.(work);
-        respond(stream.reader(), res);
+        const key = idempotencyKey(headers.get('idempotency-key'));
+        const { reader, started } = await startOnce(engine, key, authorizeFor(req), async () =>
+          options.start({ body: await readJson(req), url, headers }, req),
+        );
+        const work = started && runPlan(started.stream, started.plan);
+        if (work) options.waitUntil?.(work);
+        respond(reader, res);
       } catch (error) {
         sendError(res, error);
       }
