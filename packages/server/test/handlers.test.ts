@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { eventsOf } from '../../../testing/transcript.ts';
 import { createWebHandlers, TidewireError } from '../src/index.ts';
 import { createNodeHandlers } from '../src/node/index.ts';
-import { eventsOf, jobApp, runJob } from './job-fixtures.ts';
+import { jobApp, runJob } from './job-fixtures.ts';
 
 const BASE = 'http://app.test';
 const UNKNOWN = '0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b';

@@ -1,0 +1,131 @@
+/**
+ * Every example, run as a user runs it: copied outside the workspace, installed with the
+ * tidewire packages and its framework from the registry, started on a loopback port. A job's
+ * stream is cut mid-way and resumed with Last-Event-ID; what the client ends up with is the
+ * stream's uncut transcript byte for byte, and its events are those of an uncut run.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../testing/ports.ts';
+import { completeFrames, eventsOf, lastEventId, readUntilCut } from '../../testing/transcript.ts';
+import { installInto, SOURCE_CONDITIONS, userEnv } from './packages.ts';
+
+const EXAMPLES = fileURLToPath(new URL('..', import.meta.url));
+const NODE_EXAMPLES = ['express', 'fastify', 'hono'];
+/** The cut falls after the frame reporting 30 %: mid-job (the job reports every 10 %). */
+const CUT_AFTER = '{"pct":30}\n\n';
+
+/** The first test waits for the install (npm, from its cache when it can): minutes, not seconds. */
+const SLOW = { timeout: 600_000 };
+
+let project = '';
+
+/** Copies the examples (as the repository has them) into a fresh project and installs it. */
+before(async () => {
+  project = join(tmpdir(), `tidewire-examples-${process.pid}`);
+  cpSync(EXAMPLES, project, {
+    recursive: true,
+    filter: (path) => !/[\\/](node_modules|test|\.next)$/.test(path),
+  });
+  const dependencies: Record<string, string> = {};
+  for (const example of readdirSync(project)) {
+    const manifest = join(project, example, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { dependencies: deps = {}, devDependencies: devDeps = {} } = JSON.parse(
+      readFileSync(manifest, 'utf8'),
+    );
+    for (const [name, range] of Object.entries({ ...deps, ...devDeps }))
+      if (!name.startsWith('@tidewire/')) dependencies[name] = range as string;
+  }
+  await installInto(project, dependencies);
+}, SLOW);
+after(() => rmSync(project, { recursive: true, force: true }));
+
+interface Server {
+  url: string;
+  output: () => string;
+  stop: () => void;
+}
+
+/** Runs `command` in `cwd` with a free PORT until it prints `ready`. */
+async function serve(command: string[], cwd: string, ready: RegExp): Promise<Server> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), {
+    cwd,
+    env: userEnv({ PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after 120 s:\n${output}`)), 120_000);
+    const seen = (chunk: Buffer) => {
+      output += chunk;
+      if (ready.test(output)) resolve(void clearTimeout(timer));
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ready:\n${output}`)));
+  });
+  const stop = () => void child.kill();
+  await started.catch((error) => {
+    stop();
+    throw error;
+  });
+  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+}
+
+const start = (url: string, user = 'ada') =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user': user }, body: '{}' });
+const resume = (url: string, headers: Record<string, string> = {}) =>
+  fetch(url, { headers: { 'x-user': 'ada', ...headers } });
+
+/** Events of a transcript with its stream's id written as ID (it differs between runs). */
+const eventsWithout = (text: string, streamId: string) => eventsOf(text.replaceAll(streamId, 'ID'));
+
+/** The cut-and-resume proof against an app serving `startUrl` and `streamUrl(id)`. */
+async function proveCutAndResume(startUrl: string, streamUrl: (id: string) => string): Promise<void> {
+  const uncut = await start(startUrl);
+  assert.equal(uncut.status, 200, await uncut.clone().text());
+  const uncutId = uncut.headers.get('x-stream-id')!;
+  const uncutText = await uncut.text();
+
+  const first = await start(startUrl);
+  const streamId = first.headers.get('x-stream-id')!;
+  const cut = completeFrames(await readUntilCut(first.body!, CUT_AFTER));
+  assert.doesNotMatch(cut, /event: result/, 'the cut falls mid-job');
+  const resumed = await resume(streamUrl(streamId), { 'Last-Event-ID': lastEventId(cut) });
+  assert.equal(resumed.status, 200);
+  const rest = await resumed.text();
+  const replay = await (await resume(streamUrl(streamId))).text();
+
+  assert.equal(cut + rest, replay, 'cut + resumed is the uncut transcript, byte for byte');
+  assert.deepEqual(eventsWithout(replay, streamId), eventsWithout(uncutText, uncutId));
+  assert.deepEqual(eventsWithout(replay, streamId).slice(-2), [
+    ['result', { url: '/files/ID.pdf' }],
+    ['done', { reason: 'stop' }],
+  ]);
+  const stranger = await resume(streamUrl(streamId), { 'x-user': 'eve' });
+  assert.equal(stranger.status, 404);
+  assert.equal(((await stranger.json()) as { error: { type: string } }).error.type, 'stream_not_found');
+}
+
+for (const name of NODE_EXAMPLES) {
+  test(
+    `${name}: a job cut mid-stream and resumed with Last-Event-ID is the uncut transcript`,
+    SLOW,
+    async (t) => {
+      const server = await serve(
+        [process.execPath, ...SOURCE_CONDITIONS, 'server.ts'],
+        join(project, name),
+        /listening on/,
+      );
+      t.after(server.stop);
+      await proveCutAndResume(`${server.url}/jobs`, (id) => `${server.url}/jobs/${id}`);
+    },
+  );
+}
