@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchBrowser } from '../../testing/browser.ts';
+import { startCuttingProxy } from '../../testing/cutting-proxy.ts';
 import { freePort } from '../../testing/ports.ts';
 import { completeFrames, eventsOf, lastEventId, readUntilCut } from '../../testing/transcript.ts';
 import { installInto, SOURCE_CONDITIONS, userEnv } from './packages.ts';
@@ -57,8 +59,9 @@ async function serve(command: string[], cwd: string, ready: RegExp): Promise<Ser
   const port = await freePort();
   const child: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd,
-    env: userEnv({ PORT: String(port) }),
+    env: userEnv({ PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: stopping it stops the workers it starts (Next)
   });
   let output = '';
   const started = new Promise<void>((resolve, reject) => {
@@ -71,7 +74,9 @@ async function serve(command: string[], cwd: string, ready: RegExp): Promise<Ser
     child.stderr!.on('data', seen);
     child.once('exit', (code) => reject(new Error(`exited (${code}) before ready:\n${output}`)));
   });
-  const stop = () => void child.kill();
+  const stop = () => {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+  };
   await started.catch((error) => {
     stop();
     throw error;
@@ -129,3 +134,53 @@ for (const name of NODE_EXAMPLES) {
     },
   );
 }
+
+test(
+  'Next.js: the App Router route handlers cut mid-stream and resumed give the uncut transcript',
+  SLOW,
+  async (t) => {
+    // `next dev`: a real Next server compiling the routes on demand (about 35 s here), where
+    // `next build` alone takes over two minutes on this machine.
+    const next = join(project, 'node_modules/.bin/next');
+    const server = await serve([next, 'dev', '--hostname', '127.0.0.1'], join(project, 'nextjs'), /Ready in/);
+    t.after(server.stop);
+    await proveCutAndResume(`${server.url}/api/jobs`, (id) => `${server.url}/api/jobs/${id}`);
+  },
+);
+
+test('browser page: a job started by the page survives a cut connection and ends with its result', {
+  ...SLOW,
+  skip: SOURCE_CONDITIONS.length > 0 && 'the page needs the built packages (testing/pack.ts)',
+}, async (t) => {
+  const server = await serve([process.execPath, 'server.ts'], join(project, 'express'), /listening on/);
+  t.after(server.stop);
+  const proxy = await startCuttingProxy(server.url);
+  t.after(() => proxy.close());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const requests: string[] = [];
+  page.on('request', (request) => {
+    if (/\/jobs/.test(request.url()))
+      requests.push(
+        `${request.method()} ${new URL(request.url()).pathname} ${request.headers()['last-event-id'] ?? ''}`,
+      );
+  });
+  const failures: string[] = [];
+  page.on('pageerror', (error) => failures.push(error.message));
+  await page.goto(`${proxy.url}/`);
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.querySelector('progress')?.value) >= 30);
+  proxy.cutAll();
+  await page.waitForFunction(() => document.getElementById('state')?.textContent === 'done', null, {
+    timeout: 30_000,
+  });
+  assert.deepEqual(failures, []);
+  assert.equal(await page.$eval('progress', (bar) => (bar as HTMLProgressElement).value), 100);
+  assert.match((await page.textContent('#result')) ?? '', /^\/files\/[\w-]+\.pdf$/);
+  assert.equal(requests.filter((r) => r.startsWith('POST')).length, 1, 'never a second POST');
+  assert.ok(
+    requests.some((r) => /^GET \/jobs\/[\w-]+ [\w-]+:\d+$/.test(r)),
+    `a resume with Last-Event-ID: ${requests.join(', ')}`,
+  );
+});
