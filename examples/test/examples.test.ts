@@ -25,6 +25,9 @@ const CUT_AFTER = '{"pct":30}\n\n';
 /** The first test waits for the install (npm, from its cache when it can): minutes, not seconds. */
 const SLOW = { timeout: 600_000 };
 
+/** Browsers and Next's bundler read the packages' JavaScript, not their TypeScript sources. */
+const NEEDS_BUILT_PACKAGES = SOURCE_CONDITIONS.length > 0 && 'needs the built packages (testing/pack.ts)';
+
 let project = '';
 
 /** Copies the examples (as the repository has them) into a fresh project and installs it. */
@@ -135,22 +138,21 @@ for (const name of NODE_EXAMPLES) {
   );
 }
 
-test(
-  'Next.js: the App Router route handlers cut mid-stream and resumed give the uncut transcript',
-  SLOW,
-  async (t) => {
-    // `next dev`: a real Next server compiling the routes on demand (about 35 s here), where
-    // `next build` alone takes over two minutes on this machine.
-    const next = join(project, 'node_modules/.bin/next');
-    const server = await serve([next, 'dev', '--hostname', '127.0.0.1'], join(project, 'nextjs'), /Ready in/);
-    t.after(server.stop);
-    await proveCutAndResume(`${server.url}/api/jobs`, (id) => `${server.url}/api/jobs/${id}`);
-  },
-);
+test('Next.js: the App Router route handlers cut mid-stream and resumed give the uncut transcript', {
+  ...SLOW,
+  skip: NEEDS_BUILT_PACKAGES,
+}, async (t) => {
+  // `next dev`: a real Next server compiling the routes on demand (about 35 s here), where
+  // `next build` alone takes over two minutes on this machine.
+  const next = join(project, 'node_modules/.bin/next');
+  const server = await serve([next, 'dev', '--hostname', '127.0.0.1'], join(project, 'nextjs'), /Ready in/);
+  t.after(server.stop);
+  await proveCutAndResume(`${server.url}/api/jobs`, (id) => `${server.url}/api/jobs/${id}`);
+});
 
 test('browser page: a job started by the page survives a cut connection and ends with its result', {
   ...SLOW,
-  skip: SOURCE_CONDITIONS.length > 0 && 'the page needs the built packages (testing/pack.ts)',
+  skip: NEEDS_BUILT_PACKAGES,
 }, async (t) => {
   const server = await serve([process.execPath, 'server.ts'], join(project, 'express'), /listening on/);
   t.after(server.stop);
