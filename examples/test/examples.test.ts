@@ -95,7 +95,10 @@ const resume = (url: string, headers: Record<string, string> = {}) =>
 /** Events of a transcript with its stream's id written as ID (it differs between runs). */
 const eventsWithout = (text: string, streamId: string) => eventsOf(text.replaceAll(streamId, 'ID'));
 
-/** The cut-and-resume proof against an app serving `startUrl` and `streamUrl(id)`. */
+/**
+ * The proof against an app serving `startUrl` and `streamUrl(id)`: cut and resume, cancel, and
+ * a stranger's 404.
+ */
 async function proveCutAndResume(startUrl: string, streamUrl: (id: string) => string): Promise<void> {
   const uncut = await start(startUrl);
   assert.equal(uncut.status, 200, await uncut.clone().text());
@@ -117,6 +120,12 @@ async function proveCutAndResume(startUrl: string, streamUrl: (id: string) => st
     ['result', { url: '/files/ID.pdf' }],
     ['done', { reason: 'stop' }],
   ]);
+  const doomed = await start(startUrl);
+  const doomedId = doomed.headers.get('x-stream-id')!;
+  const cancel = await fetch(streamUrl(doomedId), { method: 'DELETE', headers: { 'x-user': 'ada' } });
+  assert.deepEqual(await cancel.json(), { stream_id: doomedId, cancelled: true });
+  assert.deepEqual(eventsOf(await doomed.text()).at(-1), ['done', { reason: 'cancelled' }]);
+
   const stranger = await resume(streamUrl(streamId), { 'x-user': 'eve' });
   assert.equal(stranger.status, 404);
   assert.equal(((await stranger.json()) as { error: { type: string } }).error.type, 'stream_not_found');
