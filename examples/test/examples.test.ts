@@ -5,12 +5,13 @@
  * stream's uncut transcript byte for byte, and its events are those of an uncut run.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { launchBrowser } from '../../testing/browser.ts';
 import { startCuttingProxy } from '../../testing/cutting-proxy.ts';
 import { freePort } from '../../testing/ports.ts';
@@ -38,7 +39,8 @@ before(async () => {
     filter: (path) => !/[\\/](node_modules|test|\.next)$/.test(path),
   });
   const dependencies: Record<string, string> = {};
-  for (const example of readdirSync(project)) {
+  // The examples folder's own manifest (its tools) and each example's (its framework).
+  for (const example of ['.', ...readdirSync(project)]) {
     const manifest = join(project, example, 'package.json');
     if (!existsSync(manifest)) continue;
     const { dependencies: deps = {}, devDependencies: devDeps = {} } = JSON.parse(
@@ -94,6 +96,16 @@ const resume = (url: string, headers: Record<string, string> = {}) =>
 
 /** Events of a transcript with its stream's id written as ID (it differs between runs). */
 const eventsWithout = (text: string, streamId: string) => eventsOf(text.replaceAll(streamId, 'ID'));
+
+test('the server examples and the job module type-check (strict, nodenext) against the packages', {
+  ...SLOW,
+  skip: NEEDS_BUILT_PACKAGES,
+}, async () => {
+  const tsc = join(project, 'node_modules/.bin/tsc');
+  await promisify(execFile)(tsc, ['-p', 'tsconfig.json'], { cwd: project, env: userEnv() }).catch((error) => {
+    assert.fail(`tsc: ${error.stdout}${error.stderr}`);
+  });
+});
 
 /**
  * The proof against an app serving `startUrl` and `streamUrl(id)`: cut and resume, cancel, and
