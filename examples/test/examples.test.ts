@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -33,7 +33,7 @@ let project = '';
 
 /** Copies the examples (as the repository has them) into a fresh project and installs it. */
 before(async () => {
-  project = join(tmpdir(), `tidewire-examples-${process.pid}`);
+  project = mkdtempSync(join(tmpdir(), 'tidewire-examples-'));
   cpSync(EXAMPLES, project, {
     recursive: true,
     filter: (path) => !/[\\/](node_modules|test|\.next)$/.test(path),
@@ -55,7 +55,6 @@ after(() => rmSync(project, { recursive: true, force: true }));
 
 interface Server {
   url: string;
-  output: () => string;
   stop: () => void;
 }
 
@@ -86,7 +85,7 @@ async function serve(command: string[], cwd: string, ready: RegExp): Promise<Ser
     stop();
     throw error;
   });
-  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+  return { url: `http://127.0.0.1:${port}`, stop };
 }
 
 const start = (url: string, user = 'ada') =>
