@@ -21,8 +21,7 @@ $('start').addEventListener('click', async () => {
     /** @type {HTMLProgressElement} */ ($('progress')).value = pct;
   });
   consumer.on('result', ({ url }) => {
-    $('result').setAttribute('href', url);
-    $('result').hidden = false;
+    $('result').textContent = url;
   });
   await consumer.connect();
 });

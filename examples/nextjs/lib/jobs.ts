@@ -8,7 +8,8 @@ import { after } from 'next/server';
 import { type JobEvents, type JobMeta, jobEvents, runJob } from '../../job.js';
 
 const shared = globalThis as { jobEngine?: StreamEngine<JobEvents, JobMeta> };
-const engine = (shared.jobEngine ??= createEngine<JobEvents, JobMeta>({ events: jobEvents }));
+shared.jobEngine ??= createEngine<JobEvents, JobMeta>({ events: jobEvents });
+const engine = shared.jobEngine;
 const userOf = (request: Request) => request.headers.get('x-user') ?? 'demo'; // your auth here
 
 export const jobs = createWebHandlers(engine, {

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { createWebHandlers, TidewireError } from '../src/index.ts';
+import { eventsOf } from '../../../testing/transcript.ts';
+import { createWebHandlers, type Stream, TidewireError } from '../src/index.ts';
 import { createNodeHandlers } from '../src/node/index.ts';
-import { eventsOf, jobApp, runJob } from './job-fixtures.ts';
+import { type JobEvents, type JobMeta, jobApp, runJob } from './job-fixtures.ts';
 
 const BASE = 'http://app.test';
 const UNKNOWN = '0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b';
@@ -129,7 +130,9 @@ test("Web handlers: a start request with Last-Event-ID resumes and never calls t
 });
 
 /** Starts a job whose `run` is `run`, reads the whole response, returns its events. */
-async function eventsOfRun(run: () => Promise<void> | void): Promise<[string, unknown][]> {
+async function eventsOfRun(
+  run: (stream: Stream<JobEvents, JobMeta>) => Promise<void> | void,
+): Promise<[string, unknown][]> {
   const app = jobApp();
   const handlers = createWebHandlers(app.engine, { start: () => ({ meta: { user: 'ada' }, run }) });
   const answer = await handlers.start(new Request(`${BASE}/jobs`, { method: 'POST' }));
@@ -165,6 +168,20 @@ test('a run that throws ends the stream with error then done {reason: "error"}',
   );
 });
 
+test('a run emitting data that fails the schema ends the stream with error invalid_event', async () => {
+  const events = await eventsOfRun((stream) => {
+    stream.emit('progress', { pct: 10 });
+    // @ts-expect-error: the vocabulary says pct is a number
+    stream.emit('progress', { pct: 'twenty' });
+  });
+  assert.deepEqual(events.slice(0, 1), [['progress', { pct: 10 }]]);
+  const [error, done] = events.slice(1) as [[string, { type: string; message: string }], unknown];
+  assert.deepEqual([error[0], error[1].type], ['error', 'invalid_event']);
+  assert.match(error[1].message, /event "progress"/);
+  assert.deepEqual(done, ['done', { reason: 'error' }]);
+  assert.equal(events.length, 3);
+});
+
 test('a start naming a stream id that exists is a stream_exists error (409 from the handlers)', async () => {
   const app = jobApp();
   await app.engine.start({ meta: { user: 'ada' }, id: 'job-1' });
@@ -179,5 +196,29 @@ test('a start naming a stream id that exists is a stream_exists error (409 from 
   const answer = await handlers.start(new Request(`${BASE}/jobs`, { method: 'POST' }));
   assert.equal(answer.status, 409);
   assert.equal(((await answer.json()) as { error: { type: string } }).error.type, 'stream_exists');
+  await app.engine.close();
+});
+
+test("a start the app refuses, or a body that is not JSON, is the contract's JSON error and starts nothing", async () => {
+  const app = jobApp();
+  const refusing = createWebHandlers(app.engine, {
+    start: ({ body }) => {
+      if ((body as { quota?: number }).quota === 0)
+        throw new TidewireError('rate_limited', 'no jobs left today', { status: 429 });
+      throw new Error('database password is hunter2');
+    },
+  });
+  const post = (body: string) => refusing.start(new Request(`${BASE}/jobs`, { method: 'POST', body }));
+  const answers = [await post('{"quota":0}'), await post('{}'), await post('{"quota":')];
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [429, 500, 400],
+  );
+  assert.deepEqual(await Promise.all(answers.map((answer) => answer.json())), [
+    { error: { type: 'rate_limited', message: 'no jobs left today' } },
+    { error: { type: 'internal_error', message: 'internal error' } },
+    { error: { type: 'invalid_json', message: 'the request body is not valid JSON' } },
+  ]);
+  assert.equal(app.engine.runningCount, 0);
   await app.engine.close();
 });

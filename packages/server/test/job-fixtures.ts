@@ -1,7 +1,7 @@
 /**
  * Test fixtures for an app's own vocabulary, with no chat in it: a job that reports
  * `progress {pct}` and ends with `result {url}`, declared from a zod/mini schema and type-only,
- * and the transcript helpers a cut-and-resume test needs.
+ * and an app that runs it behind the handler sets.
  * @module
  */
 import { defineEvents } from '@tidewire/protocol';
@@ -39,46 +39,6 @@ export async function runJob(stream: Stream<JobEvents, JobMeta>, halfway: Promis
   await halfway;
   for (let pct = 50; pct <= 100; pct += 10) stream.emit('progress', { pct });
   stream.emit('result', { url: RESULT_URL });
-}
-
-/** The complete frames of a cut transcript (a client drops a partial last frame). */
-export function completeFrames(text: string): string {
-  const end = text.lastIndexOf('\n\n');
-  return end < 0 ? '' : text.slice(0, end + 2);
-}
-
-/** The id of the last event in `text` that has one (what a client sends as Last-Event-ID). */
-export function lastEventId(text: string): string {
-  const ids = [...text.matchAll(/^id: (.+)$/gm)];
-  const last = ids.at(-1)?.[1];
-  if (last === undefined) throw new Error(`no event id in ${JSON.stringify(text.slice(0, 200))}`);
-  return last;
-}
-
-/** Event name and data of each frame, ids and `hello` left out (they differ between runs). */
-export function eventsOf(text: string): [string, unknown][] {
-  return text
-    .split('\n\n')
-    .filter((frame) => frame !== '' && !frame.includes('event: hello'))
-    .map((frame) => {
-      const event = /^event: (.+)$/m.exec(frame)?.[1] ?? 'message';
-      const data = /^data: (.+)$/m.exec(frame)?.[1] ?? 'null';
-      return [event, JSON.parse(data)];
-    });
-}
-
-/** Reads a response body until `marker` arrived, then cancels it: the connection is cut. */
-export async function readUntilCut(body: ReadableStream<Uint8Array>, marker: string): Promise<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (let chunks = 0; !text.includes(marker); chunks++) {
-    const { done, value } = await reader.read();
-    if (done || chunks > 1000) throw new Error(`the body ended before ${marker}: ${text}`);
-    text += decoder.decode(value, { stream: true });
-  }
-  await reader.cancel();
-  return text;
 }
 
 /**

@@ -8,19 +8,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { completeFrames, eventsOf, lastEventId, readUntilCut } from '../../../testing/transcript.ts';
 import { createWebHandlers, type Vocabulary } from '../src/index.ts';
 import { createNodeHandlers, type NodeHandlers } from '../src/node/index.ts';
-import {
-  completeFrames,
-  eventsOf,
-  type JobEvents,
-  jobApp,
-  jobEvents,
-  jobEventsTypeOnly,
-  lastEventId,
-  RESULT_URL,
-  readUntilCut,
-} from './job-fixtures.ts';
+import { type JobEvents, jobApp, jobEvents, jobEventsTypeOnly, RESULT_URL } from './job-fixtures.ts';
 
 const BASE = 'http://app.test';
 const CUT_AFTER = '{"pct":40}\n\n';

@@ -4,4 +4,5 @@ import { jobs } from '../../../../lib/jobs';
 type Context = { params: Promise<{ id: string }> };
 
 export const GET = async (request: Request, { params }: Context) => jobs.resume(request, (await params).id);
-export const DELETE = async (request: Request, { params }: Context) => jobs.cancel(request, (await params).id);
+export const DELETE = async (request: Request, { params }: Context) =>
+  jobs.cancel(request, (await params).id);
