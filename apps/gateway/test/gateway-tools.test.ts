@@ -92,9 +92,13 @@ async function partsOf(model: ToolLoop, request: { q: string; sent?: AnswerSoFar
 /** The answer's parts, without the finish. */
 const answerParts = (parts: ModelPart[]) => parts.filter((p): p is AnswerPart => p.type !== 'finish');
 
-for (const q of ['what is (2+3)*7', 'Tell me about tides']) {
+for (const q of ['what is (2+3)*7', 'What time is it?', 'Tell me about tides']) {
   test(`a continued demo answer ("${q}") after any part is the rest, nothing repeated`, async () => {
-    const model = new ToolLoop(new DemoModel(0), gatewayTools());
+    // A stopped clock: a tool run again after the cut gives the same time.
+    const model = new ToolLoop(
+      new DemoModel(0),
+      gatewayTools(() => Date.UTC(2026, 11, 1, 23, 10)),
+    );
     const whole = answerParts(await partsOf(model, { q }));
     const expected = AnswerSoFar.of(whole).parts;
     for (let cut = 0; cut < whole.length; cut++) {
