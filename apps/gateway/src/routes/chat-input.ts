@@ -1,6 +1,7 @@
 /**
- * Reads and checks the input of a new chat stream, from a GET query or a POST JSON body,
- * into one shape. Every problem becomes an `ApiError` with the contract's status and type.
+ * Reads and checks the input of a new chat stream, from a GET query, a POST JSON body or a
+ * WebSocket `start` message, into one shape. Every problem becomes an `ApiError` with the
+ * contract's status and type.
  * @module
  */
 import type { Context } from 'hono';
@@ -14,6 +15,12 @@ export interface ChatInput {
   question: string;
   conversationId: string | undefined;
   model: string | undefined;
+  /**
+   * The stream id the client chose (`stream_id`): a start that names an existing stream of
+   * the same user reads that stream instead of starting another generation, so a client can
+   * repeat a start whose answer it never saw (say, on another transport) without billing twice.
+   */
+  streamId: string | undefined;
 }
 
 const MessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
@@ -23,19 +30,24 @@ const BodySchema = z
     messages: z.array(MessageSchema).max(500).optional(),
     conversation_id: z.string().min(1).max(128).optional(),
     model: z.string().min(1).max(200).optional(),
+    stream_id: z.string().min(1).max(128).optional(),
   })
   .strip();
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export async function readChatInput(c: Context, maxQuestionLength: number): Promise<ChatInput> {
-  const raw = c.req.method === 'GET' ? fromQuery(c) : await fromJsonBody(c);
+  return parseChatInput(c.req.method === 'GET' ? fromQuery(c) : await fromJsonBody(c), maxQuestionLength);
+}
+
+/** Checks a start's fields (a JSON object, or a query's values) into a `ChatInput`. */
+export function parseChatInput(raw: unknown, maxQuestionLength: number): ChatInput {
   const parsed = BodySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw badRequest('bad_request', `invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  const { q, messages = [], conversation_id: conversationId, model } = parsed.data;
+  const { q, messages = [], conversation_id: conversationId, model, stream_id: streamId } = parsed.data;
   const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
   if (question.trim() === '')
@@ -47,13 +59,14 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
       `the question has ${question.length} characters; the limit is ${maxQuestionLength}`,
     );
   }
-  if (conversationId !== undefined && !ID.test(conversationId)) {
-    throw badRequest(
-      'bad_request',
-      'invalid request: conversation_id has characters other than A-Z a-z 0-9 _ -',
-    );
+  for (const [name, value] of [
+    ['conversation_id', conversationId],
+    ['stream_id', streamId],
+  ] as const) {
+    if (value !== undefined && !ID.test(value))
+      throw badRequest('bad_request', `invalid request: ${name} has characters other than A-Z a-z 0-9 _ -`);
   }
-  return { messages: all, question, conversationId, model };
+  return { messages: all, question, conversationId, model, streamId };
 }
 
 function fromQuery(c: Context): Record<string, string | undefined> {
@@ -61,6 +74,7 @@ function fromQuery(c: Context): Record<string, string | undefined> {
     q: c.req.query('q'),
     conversation_id: c.req.query('conversation_id'),
     model: c.req.query('model'),
+    stream_id: c.req.query('stream_id'),
   };
 }
 

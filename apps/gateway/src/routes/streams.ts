@@ -2,122 +2,42 @@
  * The stream endpoints: start a chat stream (GET/POST, and the seed's admin POST), resume
  * one (`Last-Event-ID`, `last_event_id`, `/streams/:id?after=`), and cancel one. A request
  * that names a resume point never starts a generation: that would bill a second answer.
+ * Starting and resuming themselves are chat-starter.ts, shared with the WebSocket route.
  * @module
  */
 import type { ResumePoint } from '@tidewire/server';
 import { openOrThrow, resumePointOf } from '@tidewire/server/internal';
 import type { Context, Hono } from 'hono';
 import { ownedBy } from '../chat-engine.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
-import { runGeneration } from '../generation.ts';
-import { clientIp, clientKey } from '../limits/client-key.ts';
-import type { ModelProvider } from '../models/provider.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
-import { type ChatInput, readChatInput } from './chat-input.ts';
+import { readChatInput } from './chat-input.ts';
+import { callerOf, type ChatStarter, createChatStarter, type Opened } from './chat-starter.ts';
 
 /** The resume point a request names (`Last-Event-ID`, `last_event_id`, or `:id` with `after`). */
 const resumePointIn = (c: Context, streamId?: string) =>
   resumePointOf(new URL(c.req.url), c.req.header('last-event-id') ?? null, streamId);
 
-export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
-  const { engine, models, config, conversations } = services;
+export function streamRoutes(
+  app: Hono<AppEnv>,
+  services: StreamServices,
+  starter: ChatStarter = createChatStarter(services),
+): void {
+  const { engine, config } = services;
 
-  /** Continues the named conversation (its earlier turns go to the model) or starts one. */
-  async function openConversation(user: string | null, input: ChatInput) {
-    if (!input.conversationId) {
-      const conversationId = await conversations.create(user, input.question);
-      await conversations.add(conversationId, input.messages);
-      return { conversationId, messages: input.messages };
-    }
-    const found = await conversations.find(user, input.conversationId);
-    if (!found) throw notFound('conversation_not_found', `conversation ${input.conversationId} not found`);
-    const history = await conversations.history(found.id);
-    await conversations.add(found.id, input.messages);
-    return { conversationId: found.id, messages: [...history, ...input.messages] };
-  }
-
-  /** Counts the connection against its IP (429 past the bound) until it closes. */
-  function enterConnection(c: Context<AppEnv>): () => void {
-    try {
-      return services.connections.enter(clientIp(c, config.TRUST_PROXY));
-    } catch (error) {
-      services.metrics.limitHit('connections');
-      throw error;
-    }
-  }
-
-  async function resume(c: Context<AppEnv>, point: ResumePoint): Promise<Response> {
-    const { reader } = await openOrThrow(engine, point, ownedBy(c.get('user')));
-    const leave = enterConnection(c);
-    c.set('log', c.var.log.child({ stream: point.streamId }));
-    c.var.log.info({ after: point.afterSeq }, 'stream resumed');
+  /** Sends an opened stream as this request's SSE response, logging with its id. */
+  function respond(c: Context<AppEnv>, { reader, leave, log }: Opened): Response {
+    c.set('log', log);
     return services.respondSSE(c, reader, leave);
   }
 
-  /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
-  async function admit(c: Context<AppEnv>): Promise<() => void> {
-    try {
-      return await services.limits.admit(clientKey(c, config.TRUST_PROXY));
-    } catch (error) {
-      if (error instanceof ApiError)
-        services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
-      throw error;
-    }
-  }
+  const resume = async (c: Context<AppEnv>, point: ResumePoint) =>
+    respond(c, await starter.resume(callerOf(c, config.TRUST_PROXY), point));
 
   async function startChat(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
-    const model = models.resolve(input.model);
-    if (!model) {
-      throw badRequest(
-        'unknown_model',
-        `unknown model "${input.model}"; available: ${models.names.join(', ')}`,
-      );
-    }
-    const leave = enterConnection(c);
-    let release: (() => void) | undefined;
-    try {
-      release = await admit(c);
-      return await startStream(c, input, model, release, leave);
-    } catch (error) {
-      release?.();
-      leave();
-      throw error;
-    }
-  }
-
-  async function startStream(
-    c: Context<AppEnv>,
-    input: ChatInput,
-    model: ModelProvider,
-    release: () => void,
-    leave: () => void,
-  ): Promise<Response> {
-    const { conversationId, messages } = await openConversation(c.get('user'), input);
-    const stream = await engine.start({
-      meta: { model: model.name, conversationId, userId: c.get('user'), request: { messages } },
-    });
-    const recorder = await conversations.recordAnswer(conversationId, stream.id);
-    const log = c.var.log.child({ stream: stream.id });
-    c.set('log', log);
-    log.info({ model: model.name, conversation: conversationId }, 'stream started');
-    void runGeneration({
-      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
-      stream,
-      model,
-      messages,
-      conversationId,
-      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-      recorder,
-      log: c.var.log,
-    });
-    void stream.finished.then(() => {
-      release();
-      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
-    });
-    return services.respondSSE(c, stream.reader(), leave);
+    return respond(c, await starter.start(callerOf(c, config.TRUST_PROXY), input));
   }
 
   app.get('/api/v1/stream/chat', startChat);
