@@ -1,6 +1,6 @@
 /**
  * The full HTTP app, as the Node entry serves it: the shared core (base-app.ts) with auth,
- * login, metrics, streams, conversations and the chat page.
+ * login, metrics, streams (SSE and WebSocket), conversations and the chat page.
  * @module
  */
 import type { Hono } from 'hono';
@@ -8,10 +8,12 @@ import { authenticate } from './auth/auth.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
+import { createChatStarter } from './routes/chat-starter.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
+import { webSocketRoute } from './websocket/route.ts';
 
 /** The full app (Node): auth, login, metrics, streams, conversations, the chat page. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -19,7 +21,9 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.use('*', authenticate(services.auth));
   loginRoutes(app, services.auth);
   metricsRoute(app, services);
-  streamRoutes(app, services);
+  const starter = createChatStarter(services);
+  streamRoutes(app, services, starter);
+  webSocketRoute(app, services, starter);
   conversationRoutes(app, services);
   webRoutes(app, services.web);
   return app;

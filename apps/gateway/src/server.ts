@@ -1,6 +1,6 @@
 /**
  * The Node entry: builds the services, serves the app with `node:http`, sends stream bodies
- * down the direct Node path, and shuts down gracefully: stop accepting, let running
+ * down the direct Node path, upgrades `/api/v1/ws` to WebSockets, and shuts down gracefully: stop accepting, let running
  * generations finish into the log (bounded), end open streams so clients resume, exit.
  * @module
  */
@@ -28,12 +28,15 @@ import { createModelRegistry } from './models/registry.ts';
 import type { Log, Services } from './services.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
+import { createWebSocketGateway, type WebSocketGateway } from './websocket/node-upgrade.ts';
 
 export interface Gateway {
   url: string;
   server: Server;
   services: Services & { db: Database };
   logger: Logger;
+  /** The WebSockets of `/api/v1/ws`. */
+  webSockets: WebSocketGateway;
   /** Graceful shutdown; resolves when the server is closed. */
   shutdown(): Promise<void>;
 }
@@ -128,6 +131,13 @@ export async function startGateway(config: Config): Promise<Gateway> {
     },
     getRequestListener(app.fetch),
   );
+  const webSockets = createWebSocketGateway({
+    fetch: app.fetch,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    maxPayload: config.MAX_BODY_BYTES,
+    log: logger,
+  });
+  server.on('upgrade', webSockets.handleUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -136,16 +146,17 @@ export async function startGateway(config: Config): Promise<Gateway> {
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   let closing: Promise<void> | undefined;
   const shutdown = () => {
-    closing ??= closeGracefully(server, services, logger);
+    closing ??= closeGracefully(server, services, logger, webSockets);
     return closing;
   };
-  return { url: `http://${host}:${port}`, server, services, logger, shutdown };
+  return { url: `http://${host}:${port}`, server, services, logger, webSockets, shutdown };
 }
 
 async function closeGracefully(
   server: Server,
   services: Services & { db: Database },
   logger: Logger,
+  webSockets: WebSocketGateway,
 ): Promise<void> {
   const { engine, config } = services;
   logger.info({ running: engine.runningCount }, 'shutting down');
@@ -153,9 +164,13 @@ async function closeGracefully(
   server.closeIdleConnections();
   // With a shared store another instance serves the resumes at once; with the memory store
   // the readers stay until the generations finish, since the log dies with this process.
-  if (config.REDIS_URL) engine.endConnections();
+  if (config.REDIS_URL) {
+    engine.endConnections();
+    webSockets.close();
+  }
   await engine.settle(config.SHUTDOWN_GRACE_MS);
   engine.endConnections();
+  webSockets.close();
   services.limits.close();
   await engine.close();
   await services.db.destroy();

@@ -18,6 +18,9 @@ export interface Metrics {
   /** An error answered outside a stream (4xx/5xx JSON), by type. */
   requestError(type: string): void;
   limitHit(limit: 'rate' | 'streams' | 'connections'): void;
+  /** A WebSocket of `/api/v1/ws` opened (its streams count as connections too). */
+  webSocketOpened(): void;
+  webSocketClosed(): void;
 }
 
 /**
@@ -67,7 +70,9 @@ export function createMetrics(): Metrics {
 
   let open = 0;
   let running = 0;
+  let webSockets = 0;
   readGauge(registry, 'tidewire_sse_connections_open', 'Open SSE connections', () => open);
+  readGauge(registry, 'tidewire_websockets_open', 'Open WebSockets of /api/v1/ws', () => webSockets);
   readGauge(registry, 'tidewire_generations_running', 'Generations running on this instance', () => running);
   const events = hotCounter(registry, 'tidewire_events_sent_total', 'Events written to SSE connections');
   const bytes = hotCounter(
@@ -162,5 +167,11 @@ export function createMetrics(): Metrics {
     upstreamFirstToken: (seconds, model) => upstream.labels(model).observe(seconds),
     requestError: (type) => requestErrors.labels(type).inc(),
     limitHit: (limit) => limits.labels(limit).inc(),
+    webSocketOpened: () => {
+      webSockets++;
+    },
+    webSocketClosed: () => {
+      webSockets--;
+    },
   };
 }

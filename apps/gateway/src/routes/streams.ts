@@ -11,7 +11,7 @@ import type { Context, Hono } from 'hono';
 import { ownedBy } from '../chat-engine.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
 import { readChatInput } from './chat-input.ts';
-import { callerOf, type ChatStarter, createChatStarter, type Opened } from './chat-starter.ts';
+import { type ChatStarter, callerOf, createChatStarter, type Opened } from './chat-starter.ts';
 
 /** The resume point a request names (`Last-Event-ID`, `last_event_id`, or `:id` with `after`). */
 const resumePointIn = (c: Context, streamId?: string) =>
