@@ -21,12 +21,14 @@ export type {
   Subscribe,
   Unsubscribe,
 } from './handlers.ts';
-export { streamUrlAt, streamUrlOf } from './resume-url.ts';
+export { apiUrlOf, streamUrlAt, streamUrlOf } from './resume-url.ts';
 export {
   DEFAULT_MAX_EVENT_SIZE,
   type OptionsArgument,
   SSEConsumer,
   type SSEConsumerOptions,
 } from './sse-consumer.ts';
+export { rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 export { AdaptiveTypewriter, type ElementTypewriterOptions, type TypewriterOptions } from './typewriter.ts';
 export { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
+export type { WebSocketConstructor } from './websocket-connection.ts';

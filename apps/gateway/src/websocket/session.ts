@@ -105,7 +105,10 @@ export class WebSocketSession {
 
   /** Pipes an opened stream to this socket (a second follow of a stream replaces the first). */
   #attach({ reader, streamId, leave }: Opened): void {
-    if (this.#socket.readyState !== this.#socket.OPEN) return leave();
+    if (this.#socket.readyState !== this.#socket.OPEN) {
+      leave();
+      return;
+    }
     this.#follows.get(streamId)?.close();
     const sink = new WebSocketStreamSink(this.#socket, streamId, {
       maxUnsentBytes: this.#context.services.config.SSE_MAX_UNSENT_BYTES,
