@@ -3,7 +3,7 @@
  * app as every request (so auth, logs and limits apply), with an `upgradeWebSocket` binding
  * the WebSocket route calls to complete the handshake with `ws`; a refusal is written back
  * as the HTTP response it is. One shared timer pings every socket on the engine's heartbeat
- * interval and ends sockets that did not answer the previous ping.
+ * interval and ends sockets that left two pings in a row unanswered.
  * @module
  */
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
@@ -12,6 +12,9 @@ import { WS_CLOSE_RESUME } from '@tidewire/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../services.ts';
 import type { UpgradeBindings } from './route.ts';
+
+/** A socket that answered none of this many pings in a row is gone (its peer or the network). */
+const MAX_MISSED_PONGS = 2;
 
 export interface WebSocketGatewayOptions {
   /** The app (`app.fetch`) that answers the upgrade request. */
@@ -39,16 +42,18 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
     maxPayload: options.maxPayload,
     perMessageDeflate: false,
   });
-  const unanswered = new WeakSet<WebSocket>();
+  /** Pings each socket has left unanswered in a row. */
+  const unanswered = new WeakMap<WebSocket, number>();
   const timer =
     options.heartbeatMs > 0
       ? setInterval(() => {
           for (const socket of server.clients) {
-            if (unanswered.has(socket)) {
+            const missed = unanswered.get(socket) ?? 0;
+            if (missed >= MAX_MISSED_PONGS) {
               socket.terminate();
               continue;
             }
-            unanswered.add(socket);
+            unanswered.set(socket, missed + 1);
             socket.ping();
           }
         }, options.heartbeatMs)
