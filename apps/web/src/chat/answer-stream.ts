@@ -6,12 +6,18 @@
  * its connection state.
  * @module
  */
-import { AdaptiveTypewriter, type ConsumerState, SSEConsumer, type StreamError } from '@tidewire/client';
+import {
+  AdaptiveTypewriter,
+  type ConsumerState,
+  SSEConsumer,
+  type StateInfo,
+  type StreamError,
+} from '@tidewire/client';
 import { createIncrementalRenderer, type IncrementalRenderer } from '../markdown/incremental.ts';
 import { clearRunning, saveRunning } from './running-stream.ts';
 
 export interface AnswerCallbacks {
-  onState(state: ConsumerState, attempt: number, error?: StreamError): void;
+  onState(state: ConsumerState, info: StateInfo): void;
   onConversation(id: string): void;
   onFinished(text: string, reason: string): void;
   /** Gave up (after retries, or a final error); `streamId` is set when a resume is possible. */
@@ -105,7 +111,7 @@ export class AnswerStream {
       },
       onStateChange: (state, info) => {
         element.dataset.connection = state;
-        callbacks.onState(state, info.attempt, info.error);
+        callbacks.onState(state, info);
         if (state !== 'failed') return;
         this.#settle(element, 'failed');
         // The stream is gone (expired or never existed): a reload must not try it again.

@@ -29,6 +29,8 @@ export interface Connection {
   state: ConsumerState | 'idle';
   attempt: number;
   message?: string;
+  /** The stream's transport: the page says when it is the WebSocket (SSE blocked on the way). */
+  transport?: 'sse' | 'websocket';
 }
 
 export type Theme = 'light' | 'dark' | 'auto';

@@ -26,8 +26,8 @@ function startStream(element: HTMLElement, message: Message): AnswerStream {
     element,
     { question: source.question, conversationId: conversationId.value, resume: source.resume },
     {
-      onState: (state, attempt, error) => {
-        connection.value = { state, attempt, message: error?.message };
+      onState: (state, { attempt, error, transport }) => {
+        connection.value = { state, attempt, message: error?.message, transport };
       },
       onConversation: (id) => {
         setConversation(id);
