@@ -11,6 +11,7 @@ import { providerLatencySection } from './sections/provider-latency.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { webRenderSection } from './sections/web-render.ts';
+import { webSocketSection } from './sections/websocket.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const started = new Date();
@@ -43,6 +44,14 @@ sections.push(
     quick
       ? { tokens: [2000], fullUpTo: 2000, charsPerUpdate: 4 }
       : { tokens: [2000, 5000, 20_000], fullUpTo: 5000, charsPerUpdate: 4 },
+  ),
+);
+
+sections.push(
+  await webSocketSection(
+    quick
+      ? { latencyCount: 30, concurrency: 10, seconds: 1, idleCount: 200, switches: 3 }
+      : { latencyCount: 200, concurrency: 50, seconds: 5, idleCount: 2000, switches: 10 },
   ),
 );
 

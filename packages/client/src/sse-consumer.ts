@@ -55,7 +55,7 @@ import type {
 } from './handlers.ts';
 import { apiUrlOf, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
-import { rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
+import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
 import { type Outcome, readWebSocket, type WebSocketConstructor } from './websocket-connection.ts';
 
@@ -118,12 +118,6 @@ export type OptionsArgument<E extends EventMap> = [EventDataMap] extends [E]
   ? [options?: SSEConsumerOptions<E>]
   : [options: SSEConsumerOptions<E> & { events: EventVocabulary<E> }];
 
-/**
- * SSE failures after which `auto` tries the WebSocket; so do the `http_…` types (errors no
- * tidewire server wrote: a proxy's), and a network error before any response. A connection
- * that drops after it opened is an ordinary drop: resumed on SSE.
- */
-const SWITCH_TYPES = new Set(['sse_buffered', 'bad_response']);
 const DEFAULT_BUFFERING_TIMEOUT = 1000;
 const DEFAULT_REMEMBER_MS = 3_600_000;
 
@@ -150,6 +144,13 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   #tentative = false;
   /** Why `auto` left SSE: what the consumer reports if the WebSocket cannot open either. */
   #switchReason: StreamError | undefined;
+  /**
+   * The reason was only a slow first event, which a busy server can cause too: the move is
+   * remembered for the origin the second time it happens there, not the first.
+   */
+  #weakSwitch = false;
+  /** An SSE event of this consumer arrived in time: SSE gets through this network. */
+  #sseWorked = false;
   /** The id this consumer chose for the stream it starts, so a repeated start reads it. */
   readonly #chosenId: string | undefined;
   /**
@@ -328,6 +329,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
           'sse_buffered',
           `no event within ${timeout} ms: the response is held on the way`,
         );
+        this.#weakSwitch = true;
         connection.abort();
       }, timeout);
     }
@@ -382,7 +384,8 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       signal: this.#closed.signal,
       streamId: () => this.#streamId ?? this.#chosenId,
       onOpen: () => {
-        if (this.#tentative) this.#remember('websocket');
+        if (this.#tentative && (!this.#weakSwitch || recordStrike(this.#origin(), this.#rememberMs())))
+          this.#remember('websocket');
         this.#tentative = false;
         this.#setState('streaming', { attempt: 0 });
       },
@@ -406,11 +409,20 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return this.#switchReason ?? error;
   }
 
-  /** Moves an `auto` consumer from SSE to the WebSocket after `outcome`, when it can help. */
+  /**
+   * Moves an `auto` consumer from SSE to the WebSocket after `outcome`, when it can help: SSE
+   * is buffered, or it is refused (an HTTP error no tidewire server wrote: the `http_…` types;
+   * a 200 that is not an event stream; no response at all) before it ever worked here. A
+   * refusal after SSE worked is something else (a captive portal, the server gone) and a drop
+   * after a response is an ordinary drop: both are retried on SSE.
+   */
   #switchToWebSocket(outcome: StreamError): boolean {
     if (!this.#auto || this.#transport !== 'sse') return false;
-    const unreachable = outcome.type === 'network_error' && !this.#sseOpened;
-    if (!unreachable && !SWITCH_TYPES.has(outcome.type) && !outcome.type.startsWith('http_')) return false;
+    const refused =
+      outcome.type === 'bad_response' ||
+      outcome.type.startsWith('http_') ||
+      (outcome.type === 'network_error' && !this.#sseOpened);
+    if (outcome.type !== 'sse_buffered' && !(refused && !this.#sseWorked)) return false;
     // A start never answered, without an id of our own: repeating it could bill twice.
     if (this.#started && !this.#streamId && !this.#chosenId) return false;
     this.#transport = 'websocket';
@@ -419,8 +431,12 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return true;
   }
 
+  #rememberMs(): number {
+    return this.#options.rememberTransportMs ?? DEFAULT_REMEMBER_MS;
+  }
+
   /** The transport that worked, or (for 0 ms) forgetting it. */
-  #remember(transport: Transport, forMs = this.#options.rememberTransportMs ?? DEFAULT_REMEMBER_MS): void {
+  #remember(transport: Transport, forMs = this.#rememberMs()): void {
     if (transport === 'websocket' && forMs <= 0) return;
     rememberTransport(this.#origin(), transport, forMs);
   }
@@ -559,6 +575,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     clearTimeout(this.#firstEventTimer);
     const late = given ? undefined : this.#lateBurst(parsed);
     if (late) return late;
+    if (!given) this.#sseWorked = true;
     const id = parsed.id === undefined ? undefined : parseEventId(parsed.id);
     if (parsed.id !== undefined && !id)
       return new StreamError('bad_event', `malformed event id "${parsed.id}"`);

@@ -2,17 +2,19 @@
  * SSEConsumer's transports against the real gateway: `websocket` reads and resumes a stream
  * over `/api/v1/ws`; `auto` moves from SSE to the WebSocket when a proxy buffers or refuses
  * event streams, continuing the same stream (one generation, no event twice), remembers the
- * move for the origin, and stays on SSE where no WebSocket answers.
+ * move for the origin (a slow first event only when it happens twice), and stays on SSE
+ * where no WebSocket answers.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { encodeEvent } from '@tidewire/protocol';
 import { demoAnswer } from '../../../apps/gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { type EventStreamProxy, startEventStreamProxy } from '../../../testing/event-stream-proxy.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { rememberedTransport } from '../src/index.ts';
-import { consume, tinyServer } from './helpers.ts';
+import { consume, sseHead, tinyServer } from './helpers.ts';
 
 let gateway: Gateway;
 let buffering: EventStreamProxy;
@@ -107,12 +109,24 @@ describe("transport: 'auto'", () => {
       assert.equal(complete, demoAnswer(q));
       assertNoDuplicate(seqs);
       assert.equal(await generationsOf(q), 1);
-      assert.equal(rememberedTransport(new URL(proxy().url).origin), 'websocket');
+      const origin = new URL(proxy().url).origin;
+      let sseAttempts = 1;
+      if (proxy() === buffering) {
+        // A slow first event is weak evidence (a busy server): believed the second time.
+        assert.equal(rememberedTransport(origin), undefined);
+        const second = await consume(startUrl(proxy().url), {
+          body: { q: `${q}, second` },
+          bufferingTimeout: 300,
+        });
+        assert.equal(second.consumer.transport, 'websocket');
+        sseAttempts++;
+      }
+      assert.equal(rememberedTransport(origin), 'websocket');
 
       // The next stream from this origin goes straight to the WebSocket.
       const next = await consume(startUrl(proxy().url), { body: { q: `${q}, again` } });
       assert.equal(next.consumer.transport, 'websocket');
-      assert.equal(proxy().eventStreams, heldBefore + 1, 'no second SSE attempt');
+      assert.equal(proxy().eventStreams, heldBefore + sseAttempts, 'no more SSE attempts');
       assert.equal(next.complete, demoAnswer(`${q}, again`));
     });
   }
@@ -154,5 +168,31 @@ describe("transport: 'auto'", () => {
       ['bad_response'],
     );
     assert.equal(rememberedTransport(new URL(server.url).origin), undefined);
+  });
+
+  test('a heartbeat that comes late by its server ts means buffering; without a WebSocket it reads on over SSE', async () => {
+    const server = await tinyServer((_req, res) => {
+      const now = Date.now();
+      const hello = { ts: now, model: 'demo', conversation_id: null, stream_id: 's' };
+      sseHead(res).end(
+        encodeEvent('hello', hello, 's:1') +
+          // Made 5 s before it arrives, while `hello` arrived as soon as it was made: held on the way.
+          encodeEvent('ping', { ts: now - 5000 }) +
+          encodeEvent('delta', { text: 'late' }, 's:2') +
+          encodeEvent('done', { reason: 'stop', tokens: 1 }, 's:3'),
+      );
+    });
+    const { consumer, complete, errors } = await consume(`${server.url}/api/v1/stream/chat`, {
+      body: { q: 'late' },
+      resumeUrl: () => server.url,
+    });
+    server.close();
+    assert.deepEqual(
+      errors.map((e) => e.type),
+      ['sse_buffered'],
+      'detected, tried the WebSocket, then read on over SSE',
+    );
+    assert.equal(consumer.transport, 'sse');
+    assert.equal(complete, 'late');
   });
 });
