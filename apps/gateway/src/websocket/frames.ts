@@ -7,18 +7,9 @@
  * @module
  */
 
-/** What one batch of frames becomes. */
-export interface Translated {
-  /** One JSON text message per event. */
-  messages: string[];
-  /** The batch held the stream's `done`. */
-  done: boolean;
-}
-
-/** Translates the frames of `text` (whole frames, as readers write them) of stream `streamId`. */
-export function framesToMessages(text: string, streamId: string): Translated {
+/** One JSON text message per event of `text` (whole frames, as readers write them) of stream `streamId`. */
+export function framesToMessages(text: string, streamId: string): string[] {
   const messages: string[] = [];
-  let done = false;
   const streamField = `{"stream_id":${JSON.stringify(streamId)},`;
   let start = 0;
   while (start < text.length) {
@@ -27,11 +18,10 @@ export function framesToMessages(text: string, streamId: string): Translated {
     const frame = readFrame(text, start, end);
     start = end + 2;
     if (!frame || frame.event === 'ping') continue;
-    if (frame.event === 'done') done = true;
     const seq = frame.seq === undefined ? '' : `"seq":${frame.seq},`;
     messages.push(`${streamField}${seq}"event":${JSON.stringify(frame.event)},"data":${frame.data}}`);
   }
-  return { messages, done };
+  return messages;
 }
 
 interface Frame {

@@ -31,7 +31,7 @@ export class WebSocketStreamSink implements SSESink {
 
   write(text: string): boolean {
     if (!this.#open || this.#socket.readyState !== this.#socket.OPEN) return false;
-    for (const message of framesToMessages(text, this.streamId).messages) this.#socket.send(message);
+    for (const message of framesToMessages(text, this.streamId)) this.#socket.send(message);
     if (this.#socket.bufferedAmount > this.#options.maxUnsentBytes) {
       this.close();
       this.#options.onSlowClient();
