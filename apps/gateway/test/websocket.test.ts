@@ -209,6 +209,39 @@ describe('the WebSocket route: cancel, unfollow, heartbeats', () => {
   });
 });
 
+describe('the WebSocket route: a client that does not read', () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startTestGateway({ SSE_MAX_UNSENT_BYTES: '65536' });
+  });
+  after(() => gateway.shutdown());
+
+  const slowClients = async () => {
+    const text = await gateway.services.metrics.registry.getSingleMetricAsString(
+      'tidewire_slow_client_disconnects_total',
+    );
+    return Number(/ (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+
+  test('past SSE_MAX_UNSENT_BYTES unsent, the socket is closed with 4000 (follow again)', async () => {
+    const ws = await openTestSocket(wsUrlOf(gateway.url));
+    ws.send({ type: 'start', ref: 'big', q: 'fill the pipe' });
+    const streamId = startedId(await ws.next(isType('started')));
+    await ws.next(endedOf(streamId));
+    // Stop reading: what the server sends piles up in the kernel's buffers, then in the socket's.
+    const raw = (ws.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    const before = await slowClients();
+    for (let i = 0; i < 4000 && (await slowClients()) === before; i++) {
+      ws.send({ type: 'follow', stream_id: streamId });
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(await slowClients(), before + 1, 'counted as a slow client');
+    raw.resume();
+    assert.equal(await ws.closed, 4000);
+  });
+});
+
 describe('the WebSocket route: auth and ownership as on SSE', () => {
   let gateway: Gateway;
   let cookie = '';
