@@ -78,3 +78,13 @@ export async function spawnListening(
 export function spawnGateway(env: Record<string, string> = {}): Promise<SpawnedServer> {
   return spawnListening('apps/gateway/src/main.ts', { ...TEST_ENV, ...env });
 }
+
+/**
+ * How many generations a gateway (auth off) started for `question`: each starts a conversation
+ * titled by it.
+ */
+export async function generationsOf(gatewayUrl: string, question: string): Promise<number> {
+  const response = await fetch(`${gatewayUrl}/api/v1/conversations?limit=100`);
+  const { data } = (await response.json()) as { data: { title: string }[] };
+  return data.filter((c) => c.title === question).length;
+}

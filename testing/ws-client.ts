@@ -87,3 +87,10 @@ export function transcriptOf(messages: WsServerMessage[], streamId: string): str
 /** Whether `message` is the `ended` of `streamId`. */
 export const endedOf = (streamId: string) => (m: WsServerMessage) =>
   'type' in m && m.type === 'ended' && m.stream_id === streamId;
+
+/** The frames of a raw SSE body without `retry` lines (a WebSocket client has no use for them). */
+export const sseFramesOf = (raw: string) =>
+  raw
+    .split('\n\n')
+    .filter(Boolean)
+    .map((frame) => `${frame.replace(/\nretry: \d+/, '')}\n\n`);

@@ -11,6 +11,7 @@ import { collectSSE } from '../../../testing/sse-client.ts';
 import {
   endedOf,
   openTestSocket,
+  sseFramesOf,
   type TestSocket,
   transcriptOf,
   wsUrlOf,
@@ -25,13 +26,6 @@ const isType =
 const errorFor = (field: 'ref' | 'stream_id', value: string) => isType('error', (m) => m[field] === value);
 const errorTypeOf = (m: WsServerMessage) => (m as { error: { type: string } }).error.type;
 const startedId = (m: WsServerMessage) => (m as { stream_id: string }).stream_id;
-
-/** SSE frames of a raw SSE body, without `retry` lines (a WebSocket client has no use for them). */
-const sseFrames = (raw: string) =>
-  raw
-    .split('\n\n')
-    .filter(Boolean)
-    .map((frame) => `${frame.replace(/\nretry: \d+/, '')}\n\n`);
 
 describe('the WebSocket route, auth off', () => {
   let gateway: Gateway;
@@ -51,7 +45,7 @@ describe('the WebSocket route, auth off', () => {
     const streamId = startedId(await ws.next(isType('started', (m) => m.ref === 'c1')));
     await ws.next(endedOf(streamId));
     const sse = await collectSSE(`${gateway.url}/api/v1/streams/${streamId}`);
-    assert.deepEqual(transcriptOf(ws.messages, streamId), sseFrames(sse.raw));
+    assert.deepEqual(transcriptOf(ws.messages, streamId), sseFramesOf(sse.raw));
     const names = ws.messages.flatMap((m) => ('event' in m && m.stream_id === streamId ? [m.event] : []));
     assert.equal(names.at(-1), 'done');
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { type EventStreamProxy, startEventStreamProxy } from '../../../testing/event-stream-proxy.ts';
-import { startTestGateway } from '../../../testing/gateway.ts';
+import { generationsOf, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
 
@@ -30,13 +30,6 @@ after(async () => {
   await refusing.close();
   await gateway.shutdown();
 });
-
-/** How many generations the gateway started for `question` (each starts a conversation titled by it). */
-async function generationsOf(question: string): Promise<number> {
-  const response = await fetch(`${gateway.url}/api/v1/conversations?limit=100`);
-  const { data } = (await response.json()) as { data: { title: string }[] };
-  return data.filter((c) => c.title === question).length;
-}
 
 describe('the chat page when event streams are broken on the way', () => {
   for (const [name, proxy] of [
@@ -74,7 +67,7 @@ describe('the chat page when event streams are broken on the way', () => {
       await answer.and(page.locator('[data-state]')).waitFor({ timeout: 30_000 });
       assert.equal(await answer.getAttribute('data-state'), 'stop');
       assert.equal(await answer.getAttribute('data-raw'), demoAnswer(q), 'whole, no event twice');
-      assert.equal(await generationsOf(q), 1, 'one generation');
+      assert.equal(await generationsOf(gateway.url, q), 1, 'one generation');
       assert.equal(proxy().eventStreams, heldBefore + 1, 'SSE was tried once');
       // Chromium logs the refusing proxy's 502 itself; anything else is an error of the page.
       const unexpected = errors.filter((e) => !/Failed to load resource: .*502/.test(e));

@@ -12,7 +12,7 @@ import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { startNginx, type TestNginx } from '../../../testing/nginx.ts';
 import { answerOf, collectSSE } from '../../../testing/sse-client.ts';
-import { endedOf, openTestSocket, transcriptOf, wsUrlOf } from '../../../testing/ws-client.ts';
+import { endedOf, openTestSocket, sseFramesOf, transcriptOf, wsUrlOf } from '../../../testing/ws-client.ts';
 
 const TOKEN = { authorization: 'Bearer nginx-ws-token' };
 let gateway: Gateway;
@@ -33,13 +33,6 @@ after(async () => {
   await nginx.close();
   await gateway.shutdown();
 });
-
-/** SSE frames of a raw body without `retry` lines (a WebSocket client has no use for them). */
-const sseFrames = (raw: string) =>
-  raw
-    .split('\n\n')
-    .filter(Boolean)
-    .map((frame) => `${frame.replace(/\nretry: \d+/, '')}\n\n`);
 
 describe('the WebSocket route through nginx', () => {
   test('cut mid-answer and followed again: the same events and ids as the SSE transcript', async () => {
@@ -67,7 +60,7 @@ describe('the WebSocket route through nginx', () => {
     second.socket.close();
 
     const sse = await collectSSE(`${nginx.http}/api/v1/streams/${streamId}`, { headers: TOKEN });
-    assert.deepEqual(resumed, sseFrames(sse.raw));
+    assert.deepEqual(resumed, sseFramesOf(sse.raw));
     assert.equal(answerOf(sse.events), demoAnswer(q));
     assert.ok(pinged, 'protocol pings pass through nginx');
   });

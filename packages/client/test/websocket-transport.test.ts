@@ -12,7 +12,7 @@ import { demoAnswer } from '../../../apps/gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { type EventStreamProxy, startEventStreamProxy } from '../../../testing/event-stream-proxy.ts';
-import { startTestGateway } from '../../../testing/gateway.ts';
+import { generationsOf, startTestGateway } from '../../../testing/gateway.ts';
 import { rememberedTransport } from '../src/index.ts';
 import { consume, sseHead, tinyServer } from './helpers.ts';
 
@@ -34,13 +34,6 @@ after(async () => {
   await gateway.shutdown();
 });
 
-/** How many generations the gateway started for `question` (each starts a conversation titled by it). */
-async function generationsOf(question: string): Promise<number> {
-  const response = await fetch(`${gateway.url}/api/v1/conversations?limit=100`);
-  const { data } = (await response.json()) as { data: { title: string }[] };
-  return data.filter((c) => c.title === question).length;
-}
-
 /** Delta sequence numbers rise by at least one each time: no event was handled twice. */
 function assertNoDuplicate(seqs: number[]): void {
   seqs.slice(1).forEach((seq, i) => {
@@ -61,7 +54,7 @@ describe("transport: 'websocket'", () => {
     assert.equal(consumer.transport, 'websocket');
     assert.equal(complete, demoAnswer(q));
     assertNoDuplicate(seqs);
-    assert.equal(await generationsOf(q), 1);
+    assert.equal(await generationsOf(gateway.url, q), 1);
   });
 
   test('every socket cut mid-answer: follows again after the last event, exact answer, one generation', async () => {
@@ -78,7 +71,7 @@ describe("transport: 'websocket'", () => {
       assert.ok(errors.every((e) => e.type === 'network_error' && e.retrying));
       assert.equal(consumer.state, 'done');
       assertNoDuplicate(seqs);
-      assert.equal(await generationsOf(q), 1);
+      assert.equal(await generationsOf(gateway.url, q), 1);
     } finally {
       cutting.cutAfterBytes(null);
     }
@@ -108,7 +101,7 @@ describe("transport: 'auto'", () => {
       );
       assert.equal(complete, demoAnswer(q));
       assertNoDuplicate(seqs);
-      assert.equal(await generationsOf(q), 1);
+      assert.equal(await generationsOf(gateway.url, q), 1);
       const origin = new URL(proxy().url).origin;
       let sseAttempts = 1;
       if (proxy() === buffering) {
@@ -142,7 +135,7 @@ describe("transport: 'auto'", () => {
       });
       assert.equal(consumer.transport, 'websocket');
       assert.equal(complete, demoAnswer(q));
-      assert.equal(await generationsOf(q), 1);
+      assert.equal(await generationsOf(gateway.url, q), 1);
     } finally {
       await proxy.close();
     }
