@@ -4,6 +4,7 @@
  * open; the same auth and ownership as the SSE routes (docs/WEBSOCKET.md).
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { WsServerMessage } from '@tidewire/protocol';
 import { startTestGateway } from '../../../testing/gateway.ts';
@@ -200,6 +201,44 @@ describe('the WebSocket route: cancel, unfollow, heartbeats', () => {
     );
     assert.ok(!ws.messages.some((m) => 'event' in m && m.event === 'ping'), 'pings are not messages');
     ws.socket.close();
+  });
+});
+
+describe('the WebSocket route: connections per IP', () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startTestGateway({ MAX_CONNECTIONS_PER_IP: '1' });
+  });
+  after(() => gateway.shutdown());
+
+  /** An upgrade request without Sec-WebSocket-Key: the handshake itself is invalid. */
+  const badHandshake = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${gateway.url}/api/v1/ws`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('a socket is one connection of its IP: a second one is refused with 429; an invalid handshake costs none', async () => {
+    assert.equal(await badHandshake(), 400);
+    const first = await openTestSocket(wsUrlOf(gateway.url));
+    await assert.rejects(openTestSocket(wsUrlOf(gateway.url)), (error: { status: number; body: string }) => {
+      assert.equal(error.status, 429);
+      assert.equal(JSON.parse(error.body).error.type, 'too_many_connections');
+      return true;
+    });
+    first.socket.close();
+    await first.closed;
+    // The server sees the close on its side a moment later (bounded wait).
+    for (let i = 0; i < 100 && gateway.webSockets.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const again = await openTestSocket(wsUrlOf(gateway.url));
+    again.socket.close();
   });
 });
 

@@ -66,10 +66,14 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       incoming: req,
       upgradeWebSocket(onSocket) {
         upgraded = true;
+        let accepted = false;
+        // `ws` completes a valid handshake at once (no verifyClient), so `accepted` is known on return.
         server.handleUpgrade(req, socket, head, (ws) => {
+          accepted = true;
           ws.on('pong', () => unanswered.delete(ws));
           onSocket(ws);
         });
+        return accepted;
       },
     };
     socket.on('error', () => socket.destroy());

@@ -17,8 +17,11 @@ import { WebSocketSession } from './session.ts';
 
 /** What the server entry gives a request it can upgrade. */
 export interface UpgradeBindings {
-  /** Completes the WebSocket handshake and hands over the socket. */
-  upgradeWebSocket?: (onSocket: (socket: WebSocket) => void) => void;
+  /**
+   * Completes the WebSocket handshake and hands over the socket; false when the handshake
+   * itself was invalid (answered `400` by the WebSocket library, no socket).
+   */
+  upgradeWebSocket?: (onSocket: (socket: WebSocket) => void) => boolean;
 }
 
 /** A request authenticated by the session cookie, not by a bearer token. */
@@ -47,7 +50,7 @@ export function webSocketRoute(app: Hono<AppEnv>, services: Services, starter: C
     }
     const caller = callerOf(c, services.config.TRUST_PROXY);
     const leave = starter.enterConnection(caller);
-    upgrade((socket) => {
+    const upgraded = upgrade((socket) => {
       const opened = Date.now();
       const session = new WebSocketSession(socket, {
         services,
@@ -63,6 +66,7 @@ export function webSocketRoute(app: Hono<AppEnv>, services: Services, starter: C
         caller.log.info({ code, following: session.following, ms: Date.now() - opened }, 'websocket closed');
       });
     });
+    if (!upgraded) leave();
     // Never sent: the handshake's 101 was written by `upgrade` (a Response cannot carry 101).
     return c.body(null, 200);
   });
