@@ -27,17 +27,15 @@ export function diskWriteBytes(pid: number): number {
 }
 
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
+/** The same modes over the WebSocket route. */
+export const WS_LOAD_CLIENT = fileURLToPath(new URL('./ws-load-client.ts', import.meta.url));
 
-/** Runs the load client to completion and returns its JSON result. */
-export function runLoadClient<T>(args: (string | number)[]): Promise<T> {
+/** Runs the load client (SSE, or `client`) to completion and returns its JSON result. */
+export function runLoadClient<T>(args: (string | number)[], client = LOAD_CLIENT): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=tidewire-source', LOAD_CLIENT, ...args.map(String)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, ['--conditions=tidewire-source', client, ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -51,11 +49,15 @@ export function runLoadClient<T>(args: (string | number)[]): Promise<T> {
 }
 
 /** Starts the load client in idle mode; resolves once its streams are open; `release()` closes them. */
-export function holdIdleStreams(url: string, count: number): Promise<{ release: () => Promise<void> }> {
+export function holdIdleStreams(
+  url: string,
+  count: number,
+  client = LOAD_CLIENT,
+): Promise<{ release: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=tidewire-source', LOAD_CLIENT, 'idle', url, String(count), '3'],
+      ['--conditions=tidewire-source', client, 'idle', url, String(count), '3'],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },

@@ -15,6 +15,7 @@ import { scaleOutSection } from './sections/scale-out.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { storesSection } from './sections/stores.ts';
 import { webRenderSection } from './sections/web-render.ts';
+import { webSocketSection } from './sections/websocket.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const started = new Date();
@@ -61,6 +62,13 @@ sections.push(
   ),
 );
 
+sections.push(
+  await webSocketSection(
+    quick
+      ? { latencyCount: 30, concurrency: 10, seconds: 1, idleCount: 200, switches: 3 }
+      : { latencyCount: 200, concurrency: 50, seconds: 5, idleCount: 2000, switches: 10 },
+  ),
+);
 sections.push(await bundleSizeSection());
 
 const header = [

@@ -78,3 +78,14 @@ export async function spawnListening(
 export function spawnGateway(env: Record<string, string> = {}): Promise<SpawnedServer> {
   return spawnListening('apps/gateway/src/main.ts', { ...TEST_ENV, ...env });
 }
+
+/**
+ * How many generations a gateway (auth off) started for `question`: each starts a conversation
+ * titled by it. A browser's questions belong to its anonymous visitor: pass its `cookie`.
+ */
+export async function generationsOf(gatewayUrl: string, question: string, cookie?: string): Promise<number> {
+  const headers: Record<string, string> = cookie ? { cookie } : {};
+  const response = await fetch(`${gatewayUrl}/api/v1/conversations?limit=100`, { headers });
+  const { data } = (await response.json()) as { data: { title: string }[] };
+  return data.filter((c) => c.title === question).length;
+}

@@ -1,6 +1,6 @@
 /**
  * The full HTTP app, as the Node entry serves it: the shared core (base-app.ts) with auth,
- * login, metrics, streams, conversations, models and the chat page.
+ * login, metrics, streams (SSE and WebSocket), conversations, models and the chat page.
  * @module
  */
 import type { Hono } from 'hono';
@@ -9,6 +9,7 @@ import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
+import { createChatStarter } from './routes/chat-starter.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { headRoutes } from './routes/head.ts';
 import { mediaRoutes } from './routes/media.ts';
@@ -16,6 +17,7 @@ import { modelRoutes } from './routes/models.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
+import { webSocketRoute } from './websocket/route.ts';
 
 /** The full app (Node): auth, login, metrics, streams, conversations, the chat page. */
 export function createApp(services: Services): Hono<AppEnv> {
@@ -23,10 +25,12 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.use('*', authenticate(services.auth));
   loginRoutes(app, services.auth, services.conversations);
   metricsRoute(app, services);
+  const starter = createChatStarter(services);
   headRoutes(app, services);
-  streamRoutes(app, services);
+  streamRoutes(app, services, starter);
+  webSocketRoute(app, services, starter);
   artifactRoutes(app, services);
-  mediaRoutes(app, services);
+  mediaRoutes(app, services, starter);
   conversationRoutes(app, services);
   modelRoutes(app, services.models);
   webRoutes(app, services.web);

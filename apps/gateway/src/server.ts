@@ -1,6 +1,6 @@
 /**
  * The Node entry: builds the services, serves the app with `node:http`, sends stream bodies
- * down the direct Node path, and shuts down gracefully: stop accepting, let running
+ * down the direct Node path, upgrades `/api/v1/ws` to WebSockets, and shuts down gracefully: stop accepting, let running
  * generations finish into the log (bounded), end open streams so clients resume, exit.
  * @module
  */
@@ -31,12 +31,15 @@ import type { Log, Services } from './services.ts';
 import { listenError, StartupError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
 import { loadWebAssets } from './web-assets.ts';
+import { createWebSocketGateway, type WebSocketGateway } from './websocket/node-upgrade.ts';
 
 export interface Gateway {
   url: string;
   server: Server;
   services: Services & { db: Database };
   logger: Logger;
+  /** The WebSockets of `/api/v1/ws`. */
+  webSockets: WebSocketGateway;
   /** Graceful shutdown; resolves when the server is closed. */
   shutdown(): Promise<void>;
 }
@@ -182,10 +185,18 @@ export async function startGateway(config: Config): Promise<Gateway> {
     },
     getRequestListener(app.fetch),
   );
+  const webSockets = createWebSocketGateway({
+    fetch: app.fetch,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    maxPayload: config.MAX_BODY_BYTES,
+    log: logger,
+  });
+  server.on('upgrade', webSockets.handleUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   }).catch(async (error: NodeJS.ErrnoException) => {
+    webSockets.close();
     await services.engine.close();
     await services.db.destroy();
     throw listenError(error, config.HOST, config.PORT);
@@ -194,10 +205,10 @@ export async function startGateway(config: Config): Promise<Gateway> {
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   let closing: Promise<void> | undefined;
   const shutdown = () => {
-    closing ??= closeGracefully(server, services, logger);
+    closing ??= closeGracefully(server, services, logger, webSockets);
     return closing;
   };
-  return { url: `http://${host}:${port}`, server, services, logger, shutdown };
+  return { url: `http://${host}:${port}`, server, services, logger, webSockets, shutdown };
 }
 
 /** How long a shutdown waits for the generations' last answer writes. */
@@ -207,6 +218,7 @@ async function closeGracefully(
   server: Server,
   services: Services & { db: Database },
   logger: Logger,
+  webSockets: WebSocketGateway,
 ): Promise<void> {
   const { engine, config } = services;
   logger.info({ running: engine.runningCount }, 'shutting down');
@@ -214,12 +226,17 @@ async function closeGracefully(
   server.closeIdleConnections();
   // With a shared store another instance serves the resumes at once; with the memory store
   // the readers stay until the generations finish, since the log dies with this process.
-  if (config.REDIS_URL) engine.endConnections();
+  if (config.REDIS_URL) {
+    engine.endConnections();
+    webSockets.close();
+  }
   await engine.settle(config.SHUTDOWN_GRACE_MS);
   services.limits.close();
   // Memory store: generations still running end with `error` (server_shutdown) and `done`,
   // which their readers get before their connections end. Shared store: handed off.
   await engine.close();
+  // Sockets close after that (their streams' last events are sent first): clients resume.
+  webSockets.close();
   // Each generation stores its answer (incomplete if it was cut) before the database closes.
   await services.generations.settle(RECORD_GRACE_MS);
   await services.db.destroy();

@@ -183,6 +183,7 @@ describe('serve and help', () => {
       '--model <name>',
       '--resume <stream:seq>',
       '--conversation <id>',
+      '--transport <kind>',
     ])
       assert.ok(chat.stdout.includes(option), option);
     const serve = await tidewire(['serve', '--help']);

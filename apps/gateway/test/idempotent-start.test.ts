@@ -2,7 +2,8 @@
  * An idempotent start: a chat start naming its stream with `Idempotency-Key` gets that id
  * (also in the `X-Stream-Id` header); the same start sent again by the same user is attached
  * to the running generation from its first event, never a second generation; another user's
- * key is a conflict; a malformed key is refused before anything starts.
+ * key is a conflict; a malformed key is refused before anything starts. The body's
+ * `stream_id` names the same thing: with the header it must agree, and then it is one start.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -20,10 +21,10 @@ before(async () => {
 });
 after(() => gateway.shutdown());
 
-const start = (key: string, token: string, q: string) =>
+const start = (key: string, token: string, q: string, streamId?: string) =>
   collectSSE(`${gateway.url}/api/v1/stream/chat`, {
     method: 'POST',
-    body: JSON.stringify({ q }),
+    body: JSON.stringify({ q, stream_id: streamId }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
   });
 
@@ -85,4 +86,30 @@ test('a start without a key gets a fresh id, named in X-Stream-Id', async () => 
     headers: { authorization: 'Bearer ada-token-123' },
   });
   assert.equal(got.headers.get('x-stream-id'), got.events[0]?.streamId);
+});
+
+test('Idempotency-Key and a different stream_id: 400, nothing starts', async () => {
+  const q = 'two different ids';
+  const got = await start(crypto.randomUUID(), 'ada-token-123', q, crypto.randomUUID());
+  assert.equal(got.status, 400);
+  const { error } = JSON.parse(got.raw);
+  assert.equal(error.type, 'bad_request');
+  assert.match(error.message, /Idempotency-Key and stream_id/);
+  assert.equal(await conversationsTitled(q), 0);
+});
+
+test('Idempotency-Key and the same stream_id: one stream with that id; stream_id alone is taken too', async () => {
+  const key = crypto.randomUUID();
+  const q = 'one id twice over';
+  const both = await start(key, 'ada-token-123', q, key);
+  assert.equal(both.status, 200);
+  assert.equal(both.headers.get('x-stream-id'), key);
+  const bodyOnly = await collectSSE(`${gateway.url}/api/v1/stream/chat`, {
+    method: 'POST',
+    body: JSON.stringify({ q, stream_id: key }),
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bob-token-456' },
+  });
+  assert.equal(bodyOnly.status, 409, "the body's stream_id finds the same taken stream");
+  assert.equal(JSON.parse(bodyOnly.raw).error.type, 'stream_exists');
+  assert.equal(await conversationsTitled(q), 1);
 });

@@ -19,6 +19,8 @@ export type ClientErrorType =
   | 'bad_event'
   /** A 200 that is not an event stream. */
   | 'bad_response'
+  /** The SSE response is held on the way (buffered): `auto` moves to the WebSocket. */
+  | 'sse_buffered'
   /** The connection was lost before the stream's id arrived: it cannot be resumed. */
   | 'stream_lost'
   /** `maxReconnectAttempts` reconnects in a row got nothing. */

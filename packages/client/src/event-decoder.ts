@@ -26,11 +26,15 @@ const RESERVED: Readonly<Record<string, string[]>> = {
 
 export type Decoded = { ok: true; event: ReceivedEvent; declared: boolean } | { ok: false; message: string };
 
-/** `id` is the parsed event id, already checked by the consumer. */
+/**
+ * `id` is the parsed event id, already checked by the consumer; `given` is the data when the
+ * transport already parsed it (a WebSocket message), else `parsed.data` is parsed here.
+ */
 export function decodeEvent(
   parsed: ParsedEvent,
   id: { streamId: string; seq: number } | undefined,
   vocabulary: EventVocabulary,
+  given?: { data: unknown },
 ): Decoded {
   const declaredName = (name: string) =>
     vocabulary.names.length === 0 || Object.hasOwn(RESERVED, name) || vocabulary.names.includes(name);
@@ -38,11 +42,14 @@ export function decodeEvent(
   const name = alias?.event ?? parsed.event;
   const declared = declaredName(name);
   let data: unknown;
-  try {
-    data = JSON.parse(parsed.data);
-  } catch {
-    if (declared) return { ok: false, message: `event "${parsed.event}" has data that is not JSON` };
-    data = parsed.data;
+  if (given) data = given.data;
+  else {
+    try {
+      data = JSON.parse(parsed.data);
+    } catch {
+      if (declared) return { ok: false, message: `event "${parsed.event}" has data that is not JSON` };
+      data = parsed.data;
+    }
   }
   // A guide server's `complete` may say no reason: it finished.
   if (name === 'done' && alias && isObject(data) && data.reason === undefined)

@@ -31,6 +31,8 @@ export interface StateInfo {
   attempt: number;
   /** Why the consumer is reconnecting or failed. */
   error?: StreamError;
+  /** The transport of the connection (`'sse'` or `'websocket'`; `auto` may move to the WebSocket). */
+  transport?: 'sse' | 'websocket';
 }
 
 /** The events every stream has, whatever its vocabulary (a vocabulary may type them closer). */

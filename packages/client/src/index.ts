@@ -30,7 +30,7 @@ export type {
   Subscribe,
   Unsubscribe,
 } from './handlers.ts';
-export { streamUrlAt, streamUrlOf } from './resume-url.ts';
+export { apiUrlOf, streamUrlAt, streamUrlOf } from './resume-url.ts';
 export {
   emptyRich,
   RichTracker,
@@ -45,5 +45,7 @@ export {
   SSEConsumer,
   type SSEConsumerOptions,
 } from './sse-consumer.ts';
+export { rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 export { AdaptiveTypewriter, type ElementTypewriterOptions, type TypewriterOptions } from './typewriter.ts';
 export { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
+export type { WebSocketConstructor } from './websocket-connection.ts';

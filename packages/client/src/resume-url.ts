@@ -1,5 +1,5 @@
 /**
- * Where a stream is resumed: `/api/v1/streams/STREAM_ID` on the server that started it. The
+ * Where a stream is resumed: `/api/v1/streams/STREAM_ID` (or the WebSocket route) on the server that started it. The
  * path prefix before the API (a gateway mounted at `/chat/` behind a proxy) is kept, so the
  * resume goes where the start went.
  * @module
@@ -13,10 +13,15 @@ const API_ROOT = /\/(?:api\/v1|admin\/api)\//;
  * `https://host/prefix/api/v1/stream/chat?q=hi` gives `https://host/prefix/api/v1/streams/ID`.
  */
 export function streamUrlOf(startUrl: string, streamId: string, base?: string): string {
+  return apiUrlOf(startUrl, `/api/v1/streams/${encodeURIComponent(streamId)}`, base);
+}
+
+/** The URL of `path` (`/api/v1/…`) on the server of `startUrl`, under the same path prefix. */
+export function apiUrlOf(startUrl: string, path: string, base?: string): string {
   const start = new URL(startUrl, base);
   const at = start.pathname.search(API_ROOT);
   const prefix = at > 0 ? start.pathname.slice(0, at) : '';
-  return new URL(`${prefix}/api/v1/streams/${encodeURIComponent(streamId)}`, start.origin).href;
+  return new URL(`${prefix}${path}`, start.origin).href;
 }
 
 /** The stream URL of `streamId` on a server given by its base URL (`https://host/prefix/`). */

@@ -25,6 +25,13 @@
  *   same event again).
  * - Generic over the stream's vocabulary `E` (the chat vocabulary by default): handlers are
  *   typed by it, and `events` (a `defineEvents` vocabulary) checks data at run time.
+ * - Transport (`transport`, docs/WEBSOCKET.md): SSE, the WebSocket route, or `auto` (default):
+ *   SSE, moving to the WebSocket when SSE is buffered or refused on the way (no first event
+ *   within `bufferingTimeout`, pings that arrive late in a burst, an HTTP error that is not the
+ *   server's, a 200 that is not an event stream) or when the runtime cannot stream a `fetch`.
+ *   The move continues the same stream: a start carries a `stream_id` the consumer chose, so
+ *   repeating it anywhere reads that stream and never starts a second generation. A move that
+ *   worked is remembered for the origin (`rememberTransportMs`).
  * @module
  */
 import {
@@ -35,6 +42,7 @@ import {
   type ParsedEvent,
   parseEventId,
   type SSEParser,
+  WEBSOCKET_PATH,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 import { ConsumerCallbacks } from './consumer-callbacks.ts';
@@ -50,9 +58,11 @@ import type {
   StateInfo,
   StreamEvents,
 } from './handlers.ts';
-import { streamUrlAt, streamUrlOf } from './resume-url.ts';
+import { apiUrlOf, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
+import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
+import { type Outcome, readWebSocket, type WebSocketConstructor } from './websocket-connection.ts';
 
 /** Default bound on one event's buffered text: 1 Mi characters. */
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
@@ -86,9 +96,10 @@ export interface SSEConsumerOptions<E extends EventMap = EventDataMap> extends C
   /** Aborting it closes the consumer. */
   signal?: AbortSignal;
   /**
-   * The `Idempotency-Key` of the starting request: the stream id it asks the server for, so a
-   * start sent again after a cut is attached to the same generation. Default: a random UUID;
-   * `false` sends none.
+   * The stream id the starting request asks the server for (`Idempotency-Key`, and `stream_id`
+   * in its fields), so a start sent again after a cut, or on the WebSocket, is attached to the
+   * same generation. Default: a random UUID; `false` sends none (and `auto` then never repeats
+   * a start on the other transport).
    */
   idempotencyKey?: string | false;
   /** Start by resuming this stream after `seq` instead of sending the starting request. */
@@ -96,6 +107,19 @@ export interface SSEConsumerOptions<E extends EventMap = EventDataMap> extends C
   /** URL of a stream for resumes (default: `/api/v1/streams/ID` on the starting URL's server). */
   resumeUrl?: (streamId: string) => string;
   fetch?: typeof fetch;
+  /**
+   * How the stream is read: `'sse'`, `'websocket'` (`/api/v1/ws`), or `'auto'` (default): SSE,
+   * moving to the WebSocket on its own when SSE is buffered or refused on the way.
+   */
+  transport?: 'auto' | Transport;
+  /** The WebSocket route (default: `/api/v1/ws` on the starting URL's server, `ws:` or `wss:`). */
+  webSocketUrl?: string;
+  /** The WebSocket constructor (default: the runtime's `WebSocket`). */
+  WebSocket?: WebSocketConstructor;
+  /** `auto`: SSE that gives no event for this long (ms) after its request is buffered (default 1000). */
+  bufferingTimeout?: number;
+  /** `auto`: how long (ms) a move to the WebSocket is remembered for the origin (default 1 h; 0 = not). */
+  rememberTransportMs?: number;
 }
 
 /**
@@ -106,8 +130,8 @@ export type OptionsArgument<E extends EventMap> = [EventDataMap] extends [E]
   ? [options?: SSEConsumerOptions<E>]
   : [options: SSEConsumerOptions<E> & { events: EventVocabulary<E> }];
 
-/** Why one connection stopped: the stream's end, or the error to retry after (or fail with). */
-type Outcome = 'done' | StreamError;
+const DEFAULT_BUFFERING_TIMEOUT = 1000;
+const DEFAULT_REMEMBER_MS = 3_600_000;
 
 export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCallbacks<E> {
   /** The starting URL. */
@@ -122,10 +146,42 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   /** The server has answered the starting request: it must not be sent again. */
   #started = false;
   #connection: AbortController | undefined;
-  readonly #idempotencyKey: string | undefined;
   readonly #closed = new AbortController();
   #running: Promise<void> | undefined;
   #queue: EventQueue<ConsumerEvent<E>> | undefined;
+  #transport: Transport;
+  /** `transport: 'auto'`, and the WebSocket has not failed to open yet. */
+  #auto: boolean;
+  /** The WebSocket in use is not known to work yet (an `auto` choice): it may go back to SSE. */
+  #tentative = false;
+  /** Why `auto` left SSE: what the consumer reports if the WebSocket cannot open either. */
+  #switchReason: StreamError | undefined;
+  /**
+   * The reason was only a slow first event, which a busy server can cause too: the move is
+   * remembered for the origin the second time it happens there, not the first.
+   */
+  #weakSwitch = false;
+  /** An SSE event of this consumer arrived in time: SSE gets through this network. */
+  #sseWorked = false;
+  /**
+   * The id this consumer chose for the stream it starts, so a repeated start reads it: sent as
+   * `Idempotency-Key` on SSE, and as `stream_id` in the start's fields (`#idInFields`).
+   */
+  readonly #chosenId: string | undefined;
+  /** The start's fields carry `stream_id` too (not with `transport: 'sse'`, nor a non-object body). */
+  readonly #idInFields: boolean;
+  /**
+   * The server said it took `#chosenId` (the WebSocket's `started`). A start is repeated on SSE
+   * only after that: a server that ignored the id would start a second generation. The
+   * WebSocket route always honours it, so a move there needs no such word.
+   */
+  #idConfirmed = false;
+  /** SSE: the last request got a response (a later network error is a drop, not a refusal). */
+  #sseOpened = false;
+  /** SSE: waits for the connection's first event (`auto`). */
+  #firstEventTimer: ReturnType<typeof setTimeout> | undefined;
+  /** SSE: the smallest delay (arrival − server `ts`) of a `hello` or `ping` seen (`auto`). */
+  #lateness: number | undefined;
 
   /**
    * A consumer that continues the stream `streamId` after event `seq` (saved from `streamId`
@@ -147,12 +203,20 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#options = options;
     this.#vocabulary = options.events ?? chatVocabulary;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#idempotencyKey =
-      options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? crypto.randomUUID());
     if (options.resumeFrom) {
       this.#streamId = options.resumeFrom.streamId;
       this.#lastSeq = options.resumeFrom.seq;
     }
+    this.#auto = (options.transport ?? 'auto') === 'auto';
+    this.#transport = this.#auto ? this.#autoTransport() : (options.transport as Transport);
+    this.#chosenId =
+      options.resumeFrom || options.idempotencyKey === false
+        ? undefined
+        : (options.idempotencyKey ?? randomStreamId());
+    this.#idInFields =
+      this.#chosenId !== undefined &&
+      options.transport !== 'sse' &&
+      startFieldsOf(url, options.body) !== undefined;
     if (options.signal?.aborted) this.close();
     else options.signal?.addEventListener('abort', () => this.close(), { once: true });
   }
@@ -171,6 +235,10 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   /** The answer so far: every `delta` handled, joined. */
   get text(): string {
     return this.#text;
+  }
+  /** The transport in use: `'sse'`, or `'websocket'` (chosen, or moved to by `auto`). */
+  get transport(): Transport {
+    return this.#transport;
   }
 
   /**
@@ -211,6 +279,11 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       if (outcome === 'done' || this.#closed.signal.aborted) return;
       // Progress resets the count: the limit is on reconnects in a row that get nothing.
       if (this.#lastSeq > seqBefore) attempt = 0;
+      // A move is not a reconnect: it uses no attempt, and says nothing until it fails too.
+      if (this.#switchToWebSocket(outcome)) {
+        attempt--;
+        continue;
+      }
       const final = this.#finalError(outcome, attempt);
       if (final) return this.#fail(final);
       const retrying = outcome.asRetrying();
@@ -223,7 +296,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   #finalError(reason: StreamError, attempt: number): StreamError | undefined {
     const { reconnect = true, maxReconnectAttempts = 10 } = this.#options;
     if (!isRetryable(reason) || !reconnect) return reason;
-    if (this.#started && !this.#streamId) {
+    if (this.#started && !this.#streamId && !this.#idConfirmed) {
       return new StreamError(
         'stream_lost',
         `the connection was lost before the stream's first event (${reason.message}); not asking again, which would start a second answer`,
@@ -259,16 +332,47 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     await sleep(delay, this.#closed.signal);
   }
 
-  /** One HTTP request and the reading of its body. */
-  async #connectOnce(): Promise<Outcome> {
+  /** One connection on the transport in use. */
+  #connectOnce(): Promise<Outcome> {
+    return this.#transport === 'websocket' ? this.#connectWebSocket() : this.#connectSSE();
+  }
+
+  /** One HTTP request and the reading of its body; `auto` stops it when it looks buffered. */
+  async #connectSSE(): Promise<Outcome> {
     const connection = new AbortController();
     this.#connection = connection;
     if (this.#closed.signal.aborted) connection.abort();
+    let buffered: StreamError | undefined;
+    if (this.#auto) {
+      const timeout = this.#options.bufferingTimeout ?? DEFAULT_BUFFERING_TIMEOUT;
+      this.#firstEventTimer = setTimeout(() => {
+        buffered = new StreamError(
+          'sse_buffered',
+          `no event within ${timeout} ms: the response is held on the way`,
+        );
+        this.#weakSwitch = true;
+        connection.abort();
+      }, timeout);
+    }
+    try {
+      const outcome = await this.#requestSSE(connection);
+      return buffered ?? outcome;
+    } catch (error) {
+      if (buffered) return buffered;
+      throw error;
+    } finally {
+      clearTimeout(this.#firstEventTimer);
+    }
+  }
+
+  async #requestSSE(connection: AbortController): Promise<Outcome> {
+    this.#sseOpened = false;
     const response = await this.#fetch(this.#requestUrl(), this.#requestInit(connection.signal)).catch(
       (error: Error) => {
         throw new StreamError('network_error', `cannot reach the stream: ${error.message}`, { cause: error });
       },
     );
+    this.#sseOpened = true;
     if (!response.ok) {
       const wait = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
       return errorFromResponse(response, wait);
@@ -286,7 +390,110 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return this.#read(response.body, connection);
   }
 
+  /** One WebSocket connection; an `auto` choice that cannot open goes back to SSE for good. */
+  async #connectWebSocket(): Promise<Outcome> {
+    const WebSocketClass =
+      this.#options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
+    if (!WebSocketClass)
+      return this.#webSocketFailed(new StreamError('network_error', 'this runtime has no WebSocket'));
+    const { outcome, opened } = await readWebSocket({
+      url: this.#webSocketUrl(),
+      WebSocket: WebSocketClass,
+      headers: typeof window === 'undefined' ? this.#options.headers : undefined,
+      request: this.#streamId
+        ? { type: 'follow', stream_id: this.#streamId, after: this.#lastSeq }
+        : { type: 'start', ...startFieldsOf(this.url, this.#options.body), stream_id: this.#chosenId },
+      signal: this.#closed.signal,
+      streamId: () => this.#streamId ?? this.#chosenId,
+      onOpen: () => {
+        if (this.#tentative && (!this.#weakSwitch || recordStrike(this.#origin(), this.#rememberMs())))
+          this.#remember('websocket');
+        this.#tentative = false;
+        this.#setState('streaming', { attempt: 0 });
+      },
+      onStarted: (streamId) => {
+        this.#started = true;
+        this.#idConfirmed = true;
+        this.#streamId ??= streamId;
+      },
+      onEvent: (parsed, data) => this.#accept(parsed, { data }),
+    });
+    return opened || outcome === 'done' ? outcome : this.#webSocketFailed(outcome);
+  }
+
+  /** The WebSocket did not open: an `auto` choice goes back to SSE (and stops switching). */
+  #webSocketFailed(error: StreamError): StreamError {
+    if (!this.#tentative) return error;
+    this.#tentative = false;
+    this.#auto = false;
+    this.#transport = 'sse';
+    this.#remember('sse', 0);
+    return this.#switchReason ?? error;
+  }
+
+  /**
+   * Moves an `auto` consumer from SSE to the WebSocket after `outcome`, when it can help: SSE
+   * is buffered, or it is refused (an HTTP error no tidewire server wrote: the `http_…` types;
+   * a 200 that is not an event stream; no response at all) before it ever worked here. A
+   * refusal after SSE worked is something else (a captive portal, the server gone) and a drop
+   * after a response is an ordinary drop: both are retried on SSE.
+   */
+  #switchToWebSocket(outcome: StreamError): boolean {
+    if (!this.#auto || this.#transport !== 'sse') return false;
+    const refused =
+      outcome.type === 'bad_response' ||
+      outcome.type.startsWith('http_') ||
+      (outcome.type === 'network_error' && !this.#sseOpened);
+    if (outcome.type !== 'sse_buffered' && !(refused && !this.#sseWorked)) return false;
+    // A start never answered, without an id of our own: repeating it could bill twice.
+    if (this.#started && !this.#streamId && !this.#chosenId) return false;
+    this.#transport = 'websocket';
+    this.#tentative = true;
+    this.#switchReason = outcome;
+    return true;
+  }
+
+  #rememberMs(): number {
+    return this.#options.rememberTransportMs ?? DEFAULT_REMEMBER_MS;
+  }
+
+  /** The transport that worked, or (for 0 ms) forgetting it. */
+  #remember(transport: Transport, forMs = this.#rememberMs()): void {
+    if (transport === 'websocket' && forMs <= 0) return;
+    rememberTransport(this.#origin(), transport, forMs);
+  }
+
+  /** `auto`'s first choice: what worked here before, else SSE where `fetch` can stream. */
+  #autoTransport(): Transport {
+    const remembered = rememberedTransport(this.#origin());
+    if (remembered) {
+      this.#tentative = remembered === 'websocket';
+      return remembered;
+    }
+    if (this.#options.fetch || streamingFetch()) return 'sse';
+    this.#tentative = true;
+    return 'websocket';
+  }
+
+  #origin(): string {
+    return new URL(this.url, typeof location === 'undefined' ? undefined : location.href).origin;
+  }
+
+  #webSocketUrl(): string {
+    if (this.#options.webSocketUrl) return this.#options.webSocketUrl;
+    const url = new URL(
+      apiUrlOf(this.url, WEBSOCKET_PATH, typeof location === 'undefined' ? undefined : location.href),
+    );
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.href;
+  }
+
   #requestUrl(): string {
+    if (!this.#streamId && this.#idInFields && this.#options.body === undefined) {
+      const url = new URL(this.url, typeof location === 'undefined' ? undefined : location.href);
+      url.searchParams.set('stream_id', this.#chosenId!);
+      return url.href;
+    }
     if (!this.#streamId) return this.url;
     if (this.#options.resumeUrl) return this.#options.resumeUrl(this.#streamId);
     const base = typeof location === 'undefined' ? undefined : location.href;
@@ -300,12 +507,18 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       headers['last-event-id'] = formatEventId(this.#streamId, this.#lastSeq);
       return { ...init, method: 'GET' };
     }
-    if (this.#idempotencyKey) headers['idempotency-key'] = this.#idempotencyKey;
+    if (this.#chosenId) headers['idempotency-key'] = this.#chosenId;
     const { body } = this.#options;
     const method = this.#options.method ?? (body === undefined ? 'GET' : 'POST');
     if (body === undefined) return { ...init, method };
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
+    if (this.#idInFields)
+      return {
+        ...init,
+        method,
+        body: JSON.stringify({ ...startFieldsOf(this.url, body), stream_id: this.#chosenId }),
+      };
     return { ...init, method, body: typeof body === 'string' ? body : JSON.stringify(body) };
   }
 
@@ -377,8 +590,15 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     });
   }
 
-  /** Checks one event's place in the sequence and dispatches it; returns why to stop, if so. */
-  #accept(parsed: ParsedEvent): Outcome | undefined {
+  /**
+   * Checks one event's place in the sequence and dispatches it; returns why to stop, if so.
+   * `given` is its data when the transport already parsed it.
+   */
+  #accept(parsed: ParsedEvent, given?: { data: unknown }): Outcome | undefined {
+    clearTimeout(this.#firstEventTimer);
+    const late = given ? undefined : this.#lateBurst(parsed);
+    if (late) return late;
+    if (!given) this.#sseWorked = true;
     const id = parsed.id === undefined ? undefined : parseEventId(parsed.id);
     if (parsed.id !== undefined && !id)
       return new StreamError('bad_event', `malformed event id "${parsed.id}"`);
@@ -395,7 +615,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       }
       this.#lastSeq = id.seq;
     }
-    const decoded = decodeEvent(parsed, id, this.#vocabulary);
+    const decoded = decodeEvent(parsed, id, this.#vocabulary, given);
     if (decoded.ok) return this.#dispatch(decoded.event, decoded.declared);
     // An event with bad data is reported and skipped; its sequence number is used up.
     this.emitError(new StreamError('bad_event', decoded.message, { retrying: true }));
@@ -422,6 +642,24 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return 'done';
   }
 
+  /**
+   * `auto` on SSE: a `ping` that comes later after its server `ts` than the earliest `hello` or
+   * `ping` did, by more than `bufferingTimeout`, was held on the way (the clocks' offset cancels).
+   */
+  #lateBurst(parsed: ParsedEvent): StreamError | undefined {
+    if (!this.#auto || (parsed.event !== 'ping' && parsed.event !== 'hello')) return undefined;
+    const ts = /"ts":(\d+)/.exec(parsed.data)?.[1];
+    if (ts === undefined) return undefined;
+    const lateness = Date.now() - Number(ts);
+    this.#lateness = Math.min(this.#lateness ?? lateness, lateness);
+    const bound = this.#options.bufferingTimeout ?? DEFAULT_BUFFERING_TIMEOUT;
+    if (parsed.event !== 'ping' || lateness - this.#lateness <= bound) return undefined;
+    return new StreamError(
+      'sse_buffered',
+      `a heartbeat arrived ${lateness - this.#lateness} ms late: the response is held on the way`,
+    );
+  }
+
   #fail(error: StreamError): void {
     this.emitError(error);
     this.#setState('failed', { attempt: 0, error });
@@ -431,7 +669,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   #setState(state: ConsumerState, info: StateInfo): void {
     if (this.#state === state && state !== 'reconnecting' && state !== 'offline') return;
     this.#state = state;
-    this.emitState(state, info);
+    this.emitState(state, { ...info, transport: this.#transport });
   }
 }
 
@@ -439,6 +677,46 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
 function streamIdHeader(headers: Headers): string | undefined {
   const value = headers.get('x-stream-id');
   return value !== null && isStreamId(value) ? value : undefined;
+}
+
+/** Whether `fetch` can hand out a response body as it arrives. */
+function streamingFetch(): boolean {
+  return (
+    typeof fetch === 'function' &&
+    typeof ReadableStream === 'function' &&
+    typeof Response === 'function' &&
+    'body' in Response.prototype
+  );
+}
+
+/**
+ * The fields of a start (a JSON object body, or the starting URL's query for a GET), or
+ * undefined when the body is not a JSON object (then the consumer cannot add `stream_id`).
+ */
+function startFieldsOf(url: string, body: unknown): Record<string, unknown> | undefined {
+  let fields = body;
+  if (typeof body === 'string') {
+    try {
+      fields = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (fields === undefined) {
+    const query = new URL(url, typeof location === 'undefined' ? 'http://localhost' : location.href)
+      .searchParams;
+    return Object.fromEntries(query);
+  }
+  return typeof fields === 'object' && fields !== null && !Array.isArray(fields)
+    ? (fields as Record<string, unknown>)
+    : undefined;
+}
+
+/** A random stream id (a UUID; `crypto.randomUUID` is missing outside secure contexts). */
+function randomStreamId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function asStreamError(error: unknown): StreamError {

@@ -79,6 +79,9 @@ async function askCutAt(proxy: CuttingProxy, bytes: number, connection: 'fresh' 
     body: { q },
     maxReconnectAttempts: 5,
     fetch: spy,
+    // SSE's own resume is what is cut here (`auto` would take a cut before the headers for a
+    // refusing proxy and move to the WebSocket: websocket-transport.test.ts).
+    transport: 'sse',
   });
   const where = `${connection} connection cut after ${bytes} bytes`;
   const outcome = `${consumer.state}, ${(complete ?? consumer.text).length} characters; ${errors.map((e) => e.message).join('; ')}`;

@@ -132,6 +132,7 @@ consumer.connect();
       'hello',
       'start',
       'conversation',
+      'reasoning', // the demo model thinks briefly before it answers
       'delta',
       'metadata',
       'done:stop',

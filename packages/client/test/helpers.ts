@@ -15,7 +15,7 @@ export interface Consumed {
   /** `seq` of every delta handled, in order. */
   seqs: number[];
   errors: StreamError[];
-  states: { state: ConsumerState; attempt: number }[];
+  states: { state: ConsumerState; attempt: number; transport?: string }[];
   /** What `onComplete` received, if it was called. */
   complete: string | undefined;
 }
@@ -34,7 +34,7 @@ export async function consume(url: string, options: SSEConsumerOptions = {}): Pr
       complete = text;
     },
     onError: (e) => errors.push(e),
-    onStateChange: (state, info) => states.push({ state, attempt: info.attempt }),
+    onStateChange: (state, info) => states.push({ state, attempt: info.attempt, transport: info.transport }),
   });
   await consumer.connect();
   return { consumer, seqs, errors, states, complete };

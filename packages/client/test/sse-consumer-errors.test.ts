@@ -85,7 +85,11 @@ describe('HTTP errors', () => {
 
   test('after maxReconnectAttempts it stops with one clear error; states count the attempts', async () => {
     const server = await tinyServer((_req, res) => res.writeHead(502).end());
-    const { consumer, errors, states } = await consume(server.url, { maxReconnectAttempts: 3 });
+    // On SSE alone: `auto` would try the WebSocket once after a 502 no server of ours wrote.
+    const { consumer, errors, states } = await consume(server.url, {
+      maxReconnectAttempts: 3,
+      transport: 'sse',
+    });
     server.close();
     assert.equal(consumer.state, 'failed');
     assert.equal(server.requests(), 1 + 3, 'the first request, then three reconnects');
@@ -113,7 +117,8 @@ describe('HTTP errors', () => {
     const server = await tinyServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>'),
     );
-    const { errors, consumer } = await consume(server.url);
+    // On SSE alone (`auto` would try the WebSocket once first: websocket-transport.test.ts).
+    const { errors, consumer } = await consume(server.url, { transport: 'sse' });
     server.close();
     assert.equal(consumer.state, 'failed');
     assert.deepEqual([server.requests(), errors[0]?.type], [1, 'bad_response']);
@@ -230,7 +235,11 @@ describe('bytes and sequence', () => {
       if (n === 0) return void req.socket.destroy();
       sseHead(res).end(encodeEvent('delta', { text: 'whole' }, 's:1') + done(2));
     });
-    const { complete } = await consume(`${server.url}/api/v1/stream/chat`, { body: { q: 'hi' } });
+    // SSE only: `auto` would take a cut before the headers for a refusal and try the WebSocket.
+    const { complete } = await consume(`${server.url}/api/v1/stream/chat`, {
+      body: { q: 'hi' },
+      transport: 'sse',
+    });
     server.close();
     assert.equal(complete, 'whole');
     assert.deepEqual(server.seen, ['POST /api/v1/stream/chat', 'POST /api/v1/stream/chat']);

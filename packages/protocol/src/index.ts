@@ -12,3 +12,10 @@ export {
   type StandardSchema,
   type Vocabulary,
 } from './vocabulary.ts';
+export {
+  WEBSOCKET_PATH,
+  WS_CLOSE_RESUME,
+  type WsControlMessage,
+  type WsEventMessage,
+  type WsServerMessage,
+} from './websocket.ts';

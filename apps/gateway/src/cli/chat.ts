@@ -16,6 +16,8 @@ export interface ChatOptions {
   resume?: string;
   /** Reconnects in a row before giving up. */
   maxRetries?: number;
+  /** `auto` (SSE, moving to the WebSocket when SSE is blocked), `sse` or `websocket`. */
+  transport?: 'auto' | 'sse' | 'websocket';
 }
 
 /** A failure to report in one line and exit with status 1. */
@@ -63,6 +65,7 @@ export async function chat(question: string | undefined, options: ChatOptions): 
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
     resumeFrom: resume,
     maxReconnectAttempts: options.maxRetries ?? 5,
+    transport: options.transport,
     reconnectDelay: 300,
     onHello: (hello) => process.stderr.write(`stream ${hello.stream_id}\n`),
     onDelta: ({ text }) => output.write(text),

@@ -2,7 +2,7 @@
  * The `tidewire` command line: `chat`, `serve`, `user add`, `doctor`, and their `--help`.
  * @module
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, chat } from './chat.ts';
 
 function parseCount(value: string): number {
@@ -25,6 +25,14 @@ program
   .option('--conversation <id>', 'continue a conversation')
   .option('--resume <stream:seq>', 'continue a stream after event SEQ instead of asking')
   .option('--max-retries <n>', 'reconnects in a row before giving up', parseCount, 5)
+  .addOption(
+    new Option(
+      '--transport <kind>',
+      'auto: SSE, moving to the WebSocket route when SSE is blocked on the way',
+    )
+      .choices(['auto', 'sse', 'websocket'])
+      .default('auto'),
+  )
   .action(async (question: string | undefined, options) => {
     await chat(question, options);
   });

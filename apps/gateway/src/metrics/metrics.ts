@@ -20,6 +20,9 @@ export interface Metrics {
   limitHit(limit: 'rate' | 'streams' | 'connections'): void;
   /** A finished stream's log was freed before its retention time (memory budget). */
   streamEvicted(): void;
+  /** A WebSocket of `/api/v1/ws` opened (its streams count as connections too). */
+  webSocketOpened(): void;
+  webSocketClosed(): void;
 }
 
 /**
@@ -69,7 +72,9 @@ export function createMetrics(): Metrics {
 
   let open = 0;
   let running = 0;
+  let webSockets = 0;
   readGauge(registry, 'tidewire_sse_connections_open', 'Open SSE connections', () => open);
+  readGauge(registry, 'tidewire_websockets_open', 'Open WebSockets of /api/v1/ws', () => webSockets);
   readGauge(registry, 'tidewire_generations_running', 'Generations running on this instance', () => running);
   const events = hotCounter(registry, 'tidewire_events_sent_total', 'Events written to SSE connections');
   const bytes = hotCounter(
@@ -169,5 +174,11 @@ export function createMetrics(): Metrics {
     requestError: (type) => requestErrors.labels(type).inc(),
     limitHit: (limit) => limits.labels(limit).inc(),
     streamEvicted: () => evicted.inc(),
+    webSocketOpened: () => {
+      webSockets++;
+    },
+    webSocketClosed: () => {
+      webSockets--;
+    },
   };
 }

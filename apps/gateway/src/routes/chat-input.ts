@@ -1,8 +1,9 @@
 /**
- * Reads and checks the input of a new chat stream, from a GET query or a POST JSON body,
- * into one shape. Every problem becomes an `ApiError` with the contract's status and type.
- * A start that names `parent_message_id` and sends no question is a regenerate: a new answer
- * to that (user) message.
+ * Reads and checks the input of a new chat stream, from a GET query, a POST JSON body or a
+ * WebSocket `start` message, into one shape. Every problem becomes an `ApiError` with the
+ * contract's status and type. A start that names `parent_message_id` and sends no question is
+ * a regenerate: a new answer to that (user) message. The stream id a client chose comes as
+ * `stream_id` or, over HTTP, the `Idempotency-Key` header (both name the same thing).
  * @module
  */
 import type { Context } from 'hono';
@@ -22,6 +23,12 @@ export interface ChatInput {
   model: string | undefined;
   /** The message the turn follows; null: a new first question; undefined: the newest message. */
   parentMessageId: string | null | undefined;
+  /**
+   * The stream id the client chose (`stream_id`, or the `Idempotency-Key` header): a start that names an existing stream of
+   * the same user reads that stream instead of starting another generation, so a client can
+   * repeat a start whose answer it never saw (say, on another transport) without billing twice.
+   */
+  streamId: string | undefined;
 }
 
 const ToolCallSchema = z.object({
@@ -57,20 +64,27 @@ const BodySchema = z
     conversation_id: z.string().min(1).max(128).optional(),
     model: z.string().min(1).max(200).optional(),
     parent_message_id: z.string().min(1).max(128).nullable().optional(),
+    stream_id: z.string().min(1).max(128).optional(),
   })
   .strip();
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export async function readChatInput(c: Context, maxQuestionLength: number): Promise<ChatInput> {
-  const raw = c.req.method === 'GET' || c.req.method === 'HEAD' ? fromQuery(c) : await fromJsonBody(c);
+  const fields = c.req.method === 'GET' || c.req.method === 'HEAD' ? fromQuery(c) : await fromJsonBody(c);
+  const input = parseChatInput(fields, maxQuestionLength);
+  return { ...input, streamId: chosenStreamId(idempotencyKeyOf(c), input.streamId) };
+}
+
+/** Checks a start's fields (a JSON object, or a query's values) into a `ChatInput`. */
+export function parseChatInput(raw: unknown, maxQuestionLength: number): ChatInput {
   const parsed = BodySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw badRequest('bad_request', `invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
   const { q, messages = [], tools, conversation_id: conversationId, model } = parsed.data;
-  const parentMessageId = parsed.data.parent_message_id;
+  const { parent_message_id: parentMessageId, stream_id: streamId } = parsed.data;
   const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
   const regenerate = all.length === 0 && typeof parentMessageId === 'string';
@@ -88,11 +102,12 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
       `the question has ${question.length} characters; the limit is ${maxQuestionLength}`,
     );
   }
-  if (conversationId !== undefined && !ID.test(conversationId)) {
-    throw badRequest(
-      'bad_request',
-      'invalid request: conversation_id has characters other than A-Z a-z 0-9 _ -',
-    );
+  for (const [name, value] of [
+    ['conversation_id', conversationId],
+    ['stream_id', streamId],
+  ] as const) {
+    if (value !== undefined && !ID.test(value))
+      throw badRequest('bad_request', `invalid request: ${name} has characters other than A-Z a-z 0-9 _ -`);
   }
   if (typeof parentMessageId === 'string' && !ID.test(parentMessageId)) {
     throw badRequest(
@@ -100,7 +115,34 @@ export async function readChatInput(c: Context, maxQuestionLength: number): Prom
       'invalid request: parent_message_id has characters other than A-Z a-z 0-9 _ -',
     );
   }
-  return { messages: all, tools, question, conversationId, model, parentMessageId };
+  return { messages: all, tools, question, conversationId, model, parentMessageId, streamId };
+}
+
+/** A client-chosen stream id in a header: long enough not to be guessed, and valid in event ids. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The stream a start names with `Idempotency-Key`, or undefined when it names none. */
+function idempotencyKeyOf(c: Context): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined || key === '') return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw badRequest(
+      'bad_request',
+      'invalid Idempotency-Key: 16 to 128 characters of A-Z a-z 0-9 _ - (e.g. a random UUID)',
+    );
+  }
+  return key;
+}
+
+/** The one stream id a start names: the header and `stream_id` may both name it, never two. */
+function chosenStreamId(header: string | undefined, field: string | undefined): string | undefined {
+  if (header !== undefined && field !== undefined && header !== field) {
+    throw badRequest(
+      'bad_request',
+      'invalid request: Idempotency-Key and stream_id name different streams; send one, or the same id in both',
+    );
+  }
+  return header ?? field;
 }
 
 /** The model the input asks for (the default when none); 400 `unknown_model` naming the choices. */
@@ -120,6 +162,7 @@ function fromQuery(c: Context): Record<string, string | undefined> {
     conversation_id: c.req.query('conversation_id'),
     model: c.req.query('model'),
     parent_message_id: c.req.query('parent_message_id'),
+    stream_id: c.req.query('stream_id'),
   };
 }
 

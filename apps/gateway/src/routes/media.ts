@@ -11,12 +11,12 @@ import { sseHeaders } from '@tidewire/server/internal';
 import type { Context, Hono } from 'hono';
 import type { ChatStream } from '../chat-engine.ts';
 import { ApiError } from '../errors.ts';
-import { clientIp, clientKey } from '../limits/client-key.ts';
 import { answerSentences } from '../media/answer-sentences.ts';
 import { runImageTask } from '../media/image-task.ts';
 import { sentencesOf } from '../media/sentences.ts';
 import { runSpeechTask } from '../media/speech-task.ts';
 import type { AppEnv, Services } from '../services.ts';
+import { type ChatStarter, callerOf } from './chat-starter.ts';
 import { readImageInput, readSpeechInput } from './media-input.ts';
 import { openOwn, resumePointIn } from './resume-point.ts';
 
@@ -25,21 +25,14 @@ type MediaServices = Pick<
   'engine' | 'config' | 'conversations' | 'limits' | 'connections' | 'metrics' | 'respondSSE' | 'media'
 >;
 
-export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices): void {
+export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices, starter: ChatStarter): void {
   const { engine, config, media } = services;
+  /** Counts the request's connection against its IP (429 past the bound), as chat streams do. */
+  const enterConnection = (c: Context<AppEnv>) => starter.enterConnection(callerOf(c, config.TRUST_PROXY));
 
   async function resume(c: Context<AppEnv>, point: ResumePoint): Promise<Response> {
     const { reader } = await openOwn(c, engine, point);
     return services.respondSSE(c, reader, enterConnection(c));
-  }
-
-  function enterConnection(c: Context<AppEnv>): () => void {
-    try {
-      return services.connections.enter(clientIp(c, config.TRUST_PROXY));
-    } catch (error) {
-      services.metrics.limitHit('connections');
-      throw error;
-    }
   }
 
   /** Starts a task under the connection, rate and concurrency limits, and answers with its stream. */
@@ -47,11 +40,7 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices): void {
     const leave = enterConnection(c);
     let release: (() => void) | undefined;
     try {
-      release = await services.limits.admit(clientKey(c, config.TRUST_PROXY)).catch((error: unknown) => {
-        if (error instanceof ApiError)
-          services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
-        throw error;
-      });
+      release = await starter.admit(callerOf(c, config.TRUST_PROXY));
       const stream = await engine.start({ meta: { model, conversationId: null, userId: c.get('user') } });
       const done = release;
       void run(stream);

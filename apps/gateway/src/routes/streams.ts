@@ -2,145 +2,39 @@
  * The stream endpoints: start a chat stream (GET/POST, and the seed's admin POST), resume
  * one (`Last-Event-ID`, `last_event_id`, `/streams/:id?after=`), and cancel one. A request
  * that names a resume point never starts a generation: that would bill a second answer. A
- * start may name the stream it asks for (`Idempotency-Key`): sent again (its connection was
- * cut before the client saw an event), it is attached to that stream from its first event.
+ * start may name the stream it asks for (`Idempotency-Key` or `stream_id`): sent again (its
+ * connection was cut before the client saw an event), it is attached to that stream from its
+ * first event. Starting and resuming themselves are chat-starter.ts, shared with the WebSocket route.
  * @module
  */
-import { type ResumePoint, TidewireError } from '@tidewire/server';
+import type { ResumePoint } from '@tidewire/server';
 import type { Context, Hono } from 'hono';
-import { ownedBy } from '../chat-engine.ts';
-import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
-import { runGeneration } from '../generation.ts';
-import { clientIp, clientKey } from '../limits/client-key.ts';
 import type { AppEnv, StreamServices } from '../services.ts';
 import { readChatInput } from './chat-input.ts';
+import { type ChatStarter, callerOf, createChatStarter, type Opened } from './chat-starter.ts';
 import { openOwn, resumePointIn } from './resume-point.ts';
 
-/** A client-chosen stream id: long enough not to be guessed, and valid in event ids. */
-const START_ID = /^[A-Za-z0-9_-]{16,128}$/;
+export function streamRoutes(
+  app: Hono<AppEnv>,
+  services: StreamServices,
+  starter: ChatStarter = createChatStarter(services),
+): void {
+  const { engine, config } = services;
 
-/** The stream a start request names with `Idempotency-Key`, or undefined when it names none. */
-function startIdIn(c: Context): string | undefined {
-  const key = c.req.header('idempotency-key');
-  if (key === undefined || key === '') return undefined;
-  if (!START_ID.test(key)) {
-    throw badRequest(
-      'bad_request',
-      'invalid Idempotency-Key: 16 to 128 characters of A-Z a-z 0-9 _ - (e.g. a random UUID)',
-    );
-  }
-  return key;
-}
-
-export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void {
-  const { engine, models, config, conversations } = services;
-
-  /** Counts the connection against its IP (429 past the bound) until it closes. */
-  function enterConnection(c: Context<AppEnv>): () => void {
-    try {
-      return services.connections.enter(clientIp(c, config.TRUST_PROXY));
-    } catch (error) {
-      services.metrics.limitHit('connections');
-      throw error;
-    }
-  }
-
-  async function resume(c: Context<AppEnv>, point: ResumePoint): Promise<Response> {
-    const { reader } = await openOwn(c, engine, point);
-    const leave = enterConnection(c);
-    c.set('log', c.var.log.child({ stream: point.streamId }));
-    c.var.log.info({ after: point.afterSeq }, 'stream resumed');
+  /** Sends an opened stream as this request's SSE response, logging with its id. */
+  function respond(c: Context<AppEnv>, { reader, leave, log }: Opened): Response {
+    c.set('log', log);
     return services.respondSSE(c, reader, leave);
   }
 
-  /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
-  async function admit(c: Context<AppEnv>): Promise<() => void> {
-    try {
-      return await services.limits.admit(clientKey(c, config.TRUST_PROXY));
-    } catch (error) {
-      if (error instanceof ApiError)
-        services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
-      throw error;
-    }
-  }
-
-  /**
-   * A start whose `Idempotency-Key` names a stream that exists: the same user's retry is
-   * attached to it from its first event (never a second generation); another user's key is
-   * a conflict. Undefined when no such stream exists.
-   */
-  async function attachToStart(c: Context<AppEnv>, streamId: string): Promise<Response | undefined> {
-    const opened = await engine.open({ streamId, afterSeq: 0 });
-    if (opened.status === 'not_found') return undefined;
-    if (!ownedBy(c.get('user'))(opened.info.meta)) {
-      throw new ApiError(409, 'stream_exists', 'this Idempotency-Key is taken: send a new random one');
-    }
-    return resume(c, { streamId, afterSeq: 0 });
-  }
+  const resume = async (c: Context<AppEnv>, point: ResumePoint) =>
+    respond(c, await starter.resume(callerOf(c, config.TRUST_PROXY), point));
 
   async function startChat(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
-    const startId = startIdIn(c);
-    const attached = startId && (await attachToStart(c, startId));
-    if (attached) return attached;
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
-    const turn = await planTurn(conversations, models, c.get('user'), input);
-    const leave = enterConnection(c);
-    let release: (() => void) | undefined;
-    try {
-      release = await admit(c);
-      return await startStream(c, turn, release, leave, startId);
-    } catch (error) {
-      release?.();
-      leave();
-      // Two starts with one key at once: the later one reads the stream the first started.
-      const raced = startId && TidewireError.isInstance(error) && error.type === 'stream_exists';
-      const attached = raced && (await attachToStart(c, startId));
-      if (attached) return attached;
-      throw error;
-    }
-  }
-
-  async function startStream(
-    c: Context<AppEnv>,
-    { model, tools, open }: PlannedTurn,
-    release: () => void,
-    leave: () => void,
-    streamId?: string,
-  ): Promise<Response> {
-    const { conversationId, messages, recordAnswer } = await open();
-    const stream = await engine.start({
-      meta: {
-        model: model.name,
-        conversationId,
-        userId: c.get('user'),
-        request: { messages, tools },
-      },
-      id: streamId,
-    });
-    const recorder = await recordAnswer(stream.id);
-    const log = c.var.log.child({ stream: stream.id });
-    c.set('log', log);
-    log.info({ model: model.name, conversation: conversationId }, 'stream started');
-    const generation = runGeneration({
-      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
-      stream,
-      model,
-      messages,
-      tools,
-      conversationId,
-      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-      recorder,
-      log: c.var.log,
-    });
-    services.generations?.track(generation);
-    void stream.finished.then(() => {
-      release();
-      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
-    });
-    return services.respondSSE(c, stream.reader(), leave);
+    return respond(c, await starter.start(callerOf(c, config.TRUST_PROXY), input));
   }
 
   app.get('/api/v1/stream/chat', startChat);

@@ -6,14 +6,20 @@
  * its connection state.
  * @module
  */
-import { AdaptiveTypewriter, type ConsumerState, SSEConsumer, type StreamError } from '@tidewire/client';
+import {
+  AdaptiveTypewriter,
+  type ConsumerState,
+  SSEConsumer,
+  type StateInfo,
+  type StreamError,
+} from '@tidewire/client';
 import type { StreamEvent } from '@tidewire/protocol';
 import { createIncrementalRenderer, type IncrementalRenderer } from '../markdown/incremental.ts';
 import { clearRunning, saveRunning } from './running-stream.ts';
 import type { AnswerRequest } from './state.ts';
 
 export interface AnswerCallbacks {
-  onState(state: ConsumerState, attempt: number, error?: StreamError): void;
+  onState(state: ConsumerState, info: StateInfo): void;
   /** The stream started (its id is known). */
   onStream(streamId: string): void;
   onConversation(id: string): void;
@@ -138,7 +144,7 @@ export class AnswerStream {
       },
       onStateChange: (state, info) => {
         element.dataset.connection = state;
-        callbacks.onState(state, info.attempt, info.error);
+        callbacks.onState(state, info);
         if (state !== 'failed') return;
         this.#settle(element, 'failed');
         // The stream is gone (expired or never existed): a reload must not try it again.

@@ -56,6 +56,8 @@ export interface Connection {
   message?: string;
   /** The type of the error behind a reconnect or failure (`network_error`: the server is out of reach). */
   cause?: string;
+  /** The stream's transport: the page says when it is the WebSocket (SSE blocked on the way). */
+  transport?: 'sse' | 'websocket';
 }
 
 export type Theme = 'light' | 'dark' | 'auto';

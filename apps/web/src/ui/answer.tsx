@@ -43,8 +43,8 @@ function startStream(element: HTMLElement, message: Message, onRich: (view: Rich
       resume: source.resume,
     },
     {
-      onState: (state, attempt, error) => {
-        connection.value = { state, attempt, message: error?.message, cause: error?.type };
+      onState: (state, { attempt, error, transport }) => {
+        connection.value = { state, attempt, message: error?.message, cause: error?.type, transport };
       },
       onStream: (streamId) => {
         update(message.key, { streamId });

@@ -1,0 +1,164 @@
+/**
+ * Starting and resuming chat streams, whatever the transport: the SSE routes (streams.ts)
+ * and the WebSocket route (websocket.ts) both call this, so limits (connections per IP, rate,
+ * concurrency), conversations, metrics and logs are the same on both. A caller is who asks
+ * (user, IP, limit key, logger), not an HTTP request. The media routes count their
+ * connections and admit their streams through the same `enterConnection` and `admit`.
+ * @module
+ */
+import { type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
+import { openOrThrow } from '@tidewire/server/internal';
+import type { Context } from 'hono';
+import { type ChatMeta, ownedBy } from '../chat-engine.ts';
+import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
+import { ApiError } from '../errors.ts';
+import { runGeneration } from '../generation.ts';
+import { clientIp, clientKey } from '../limits/client-key.ts';
+import type { AppEnv, Log, StreamServices } from '../services.ts';
+import type { ChatInput } from './chat-input.ts';
+
+/** Who asks for a stream. */
+export interface Caller {
+  /** The authenticated user (null when auth is off). */
+  user: string | null;
+  /** The client's IP, which open connections count against. */
+  ip: string;
+  /** What new streams count against (the user, else the IP). */
+  limitKey: string;
+  log: Log;
+}
+
+/** A reader for the caller, with its connection slot (`leave` when the connection closes). */
+export interface Opened {
+  reader: StreamReader<ChatMeta>;
+  streamId: string;
+  leave: () => void;
+  /** The caller's logger with the stream id. */
+  log: Log;
+}
+
+export function callerOf(c: Context<AppEnv>, trustProxy: boolean): Caller {
+  return {
+    user: c.get('user'),
+    ip: clientIp(c, trustProxy),
+    limitKey: clientKey(c, trustProxy),
+    log: c.var.log,
+  };
+}
+
+export type ChatStarter = ReturnType<typeof createChatStarter>;
+
+export function createChatStarter(services: StreamServices) {
+  const { engine, models, config, conversations } = services;
+
+  /** Counts a connection against its IP (429 past the bound); returns its release. */
+  function enterConnection(caller: Caller): () => void {
+    try {
+      return services.connections.enter(caller.ip);
+    } catch (error) {
+      services.metrics.limitHit('connections');
+      throw error;
+    }
+  }
+
+  /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
+  async function admit(caller: Caller): Promise<() => void> {
+    try {
+      return await services.limits.admit(caller.limitKey);
+    } catch (error) {
+      if (error instanceof ApiError)
+        services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
+      throw error;
+    }
+  }
+
+  /** Gives the caller `reader` (from `point`) on a connection counted against its IP. */
+  function attach(caller: Caller, reader: StreamReader<ChatMeta>, point: ResumePoint): Opened {
+    const leave = enterConnection(caller);
+    const log = caller.log.child({ stream: point.streamId });
+    log.info({ after: point.afterSeq }, 'stream resumed');
+    return { reader, streamId: point.streamId, leave, log };
+  }
+
+  /** A reader of an existing stream from `point` (404 `stream_not_found` unless the caller owns it). */
+  async function resume(caller: Caller, point: ResumePoint): Promise<Opened> {
+    const { reader } = await openOrThrow(engine, point, ownedBy(caller.user));
+    return attach(caller, reader, point);
+  }
+
+  /**
+   * A start naming a stream (`stream_id` or `Idempotency-Key`) that exists: the caller's own
+   * is read from its beginning (a repeated start never bills twice); anyone else's is
+   * `409 stream_exists`. Undefined when no such stream exists.
+   */
+  async function existing(caller: Caller, streamId: string): Promise<Opened | undefined> {
+    const opened = await engine.open({ streamId, afterSeq: 0 });
+    if (opened.status === 'not_found') return undefined;
+    if (!ownedBy(caller.user)(opened.info.meta)) {
+      throw new ApiError(
+        409,
+        'stream_exists',
+        `stream ${streamId} is taken (stream_id / Idempotency-Key): send a new random one`,
+      );
+    }
+    return attach(caller, opened.reader, { streamId, afterSeq: 0 });
+  }
+
+  /** Starts a generation for `input` and returns the reader of its stream. */
+  async function start(caller: Caller, input: ChatInput): Promise<Opened> {
+    const { streamId } = input;
+    const taken = streamId && (await existing(caller, streamId));
+    if (taken) return taken;
+    const turn = await planTurn(conversations, models, caller.user, input);
+    const leave = enterConnection(caller);
+    let release: (() => void) | undefined;
+    try {
+      release = await admit(caller);
+      return await startStream(caller, turn, release, leave, streamId);
+    } catch (error) {
+      release?.();
+      leave();
+      // Two starts with one stream id at once: the later one reads the stream the first started.
+      const raced = streamId && TidewireError.isInstance(error) && error.type === 'stream_exists';
+      const attached = raced && (await existing(caller, streamId));
+      if (attached) return attached;
+      throw error;
+    }
+  }
+
+  async function startStream(
+    caller: Caller,
+    { model, tools, open }: PlannedTurn,
+    release: () => void,
+    leave: () => void,
+    streamId: string | undefined,
+  ): Promise<Opened> {
+    const { conversationId, messages, recordAnswer } = await open();
+    const stream = await engine.start({
+      meta: { model: model.name, conversationId, userId: caller.user, request: { messages, tools } },
+      id: streamId,
+    });
+    const recorder = await recordAnswer(stream.id);
+    const log = caller.log.child({ stream: stream.id });
+    log.info({ model: model.name, conversation: conversationId }, 'stream started');
+    const generation = runGeneration({
+      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
+      stream,
+      model,
+      messages,
+      tools,
+      conversationId,
+      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      recorder,
+      log,
+    });
+    services.generations?.track(generation);
+    void stream.finished.then(() => {
+      release();
+      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
+    });
+    return { reader: stream.reader(), streamId: stream.id, leave, log };
+  }
+
+  return { start, resume, enterConnection, admit };
+}
