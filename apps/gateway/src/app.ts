@@ -9,6 +9,7 @@ import { loginRoutes } from './auth/login-routes.ts';
 import { createBaseApp } from './base-app.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { doctorRoutes } from './routes/doctor.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { webRoutes } from './routes/web.ts';
 import type { AppEnv, Services } from './services.ts';
@@ -21,6 +22,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   metricsRoute(app, services);
   streamRoutes(app, services);
   conversationRoutes(app, services);
+  doctorRoutes(app, services);
   webRoutes(app, services.web);
   return app;
 }
