@@ -148,7 +148,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#vocabulary = options.events ?? chatVocabulary;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#idempotencyKey =
-      options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? crypto.randomUUID());
+      options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? randomKey());
     if (options.resumeFrom) {
       this.#streamId = options.resumeFrom.streamId;
       this.#lastSeq = options.resumeFrom.seq;
@@ -433,6 +433,19 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#state = state;
     this.emitState(state, info);
   }
+}
+
+/**
+ * A random UUID (v4). `crypto.randomUUID` exists only in secure contexts (HTTPS, localhost);
+ * a page served over plain HTTP on a LAN address builds one from `getRandomValues`.
+ */
+function randomKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The stream id a response names in `X-Stream-Id`, when well formed. */
