@@ -97,12 +97,30 @@ export function streamRoutes(app: Hono<AppEnv>, services: StreamServices): void 
     return resume(c, { streamId, afterSeq: 0 });
   }
 
+  /** Starts in progress here by key: a start sent again meanwhile waits for the first. */
+  const starting = new Map<string, Promise<unknown>>();
+
   async function startChat(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
     const startId = startIdIn(c);
-    const attached = startId && (await attachToStart(c, startId));
-    if (attached) return attached;
+    if (!startId) return startNew(c);
+    // Chained synchronously: a retry that arrives while the first start still stores its
+    // question waits, then attaches, instead of storing the question twice.
+    const earlier = starting.get(startId);
+    const work = (async () => {
+      await earlier?.catch(() => {});
+      return (await attachToStart(c, startId)) ?? (await startNew(c, startId));
+    })();
+    starting.set(startId, work);
+    try {
+      return await work;
+    } finally {
+      if (starting.get(startId) === work) starting.delete(startId);
+    }
+  }
+
+  async function startNew(c: Context<AppEnv>, startId?: string): Promise<Response> {
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
     const model = models.resolve(input.model);
     if (!model) {
