@@ -57,6 +57,11 @@ export interface ChaosReport {
   duplicated: number;
   /** Finished transcripts that differ from the reference answer. */
   wrong: number;
+  /**
+   * Streams that ended with an `error` event (the store failed under them: a Redis restart
+   * without persistence loses the logs); the client is told, the answer is lost.
+   */
+  errored: number;
   failedConnects: number;
   resumeMsP50: number;
   resumeMsP99: number;
@@ -112,7 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return up[Math.floor(rand() * up.length)]!;
   };
 
-  const counts = { finished: 0, cuts: 0, resumes: 0, lost: 0, duplicated: 0, failedConnects: 0 };
+  const counts = { finished: 0, cuts: 0, resumes: 0, lost: 0, duplicated: 0, failedConnects: 0, errored: 0 };
   const resumeMs: number[] = [];
   const results: { q: string; text: string }[] = [];
 
@@ -155,9 +160,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         lastSeq = Math.max(lastSeq, event.seq);
         if (event.event === 'delta') text += event.data.text;
       }
-      if (got.events.at(-1)?.event === 'done') {
+      const end = got.events.at(-1);
+      if (end?.event === 'done') {
         counts.finished++;
-        results.push({ q, text });
+        if (end.data.reason === 'error') counts.errored++;
+        else results.push({ q, text });
         return;
       }
       cutAt = performance.now();
@@ -227,6 +234,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     lost: counts.lost,
     duplicated: counts.duplicated,
     wrong: results.filter((r) => r.text !== demoAnswer(r.q)).length,
+    errored: counts.errored,
     failedConnects: counts.failedConnects,
     resumeMsP50: Math.round(percentile(resumeMs, 50)),
     resumeMsP99: Math.round(percentile(resumeMs, 99)),
@@ -250,7 +258,7 @@ export function formatReport(report: ChaosReport): string {
   return [
     `streams ${report.streams} (finished ${report.finished}) in ${report.seconds} s`,
     `cuts ${report.cuts}, resumes ${report.resumes}, takeovers ${report.takeovers}, failed connects ${report.failedConnects}`,
-    `lost ${report.lost}, duplicated ${report.duplicated}, wrong transcripts ${report.wrong}`,
+    `lost ${report.lost}, duplicated ${report.duplicated}, wrong transcripts ${report.wrong}, ended with an error ${report.errored}`,
     `resume time p50 ${report.resumeMsP50} ms, p99 ${report.resumeMsP99} ms`,
   ].join('\n');
 }

@@ -66,6 +66,5 @@ const report = await runChaos({
   log: (line) => console.error(line),
 });
 console.log(values.json ? JSON.stringify(report) : formatReport(report));
-process.exit(
-  report.lost + report.duplicated + report.wrong === 0 && report.finished === report.streams ? 0 : 1,
-);
+const clean = report.lost + report.duplicated + report.wrong + report.errored === 0;
+process.exit(clean && report.finished === report.streams ? 0 : 1);

@@ -11,6 +11,7 @@ import { metricsRoute } from './metrics/route.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
 import { createChatStarter } from './routes/chat-starter.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { doctorRoutes } from './routes/doctor.ts';
 import { headRoutes } from './routes/head.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -33,6 +34,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   mediaRoutes(app, services, starter);
   conversationRoutes(app, services);
   modelRoutes(app, services.models);
+  doctorRoutes(app, services);
   webRoutes(app, services.web);
   return app;
 }

@@ -18,5 +18,6 @@ test(`${STREAMS} streams with random cuts and an instance killed and restarted: 
   assert.equal(report.lost, 0);
   assert.equal(report.duplicated, 0);
   assert.equal(report.wrong, 0);
+  assert.equal(report.errored, 0);
   assert.ok(report.resumes > STREAMS / 4, 'the run really cut connections');
 });

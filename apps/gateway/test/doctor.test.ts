@@ -1,6 +1,7 @@
 /**
  * `tidewire doctor` against real nginx configured badly in each way it can see: response
- * buffering, compression of the event stream, a stripped Last-Event-ID; a second instance
+ * buffering, compression of the event stream, a stripped Last-Event-ID, an idle timeout
+ * shorter than the heartbeat; a second instance
  * that cannot resume another's stream; the project's own configuration (healthy, exit 0,
  * with the HTTP/1.1 warning on plain HTTP); an unreachable URL (exit 2).
  */
@@ -15,7 +16,7 @@ import type { Gateway } from '../src/server.ts';
 
 let gateway: Gateway;
 before(async () => {
-  gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '120' });
+  gateway = await startTestGateway({ DEMO_TOKENS_PER_SEC: '120', SSE_HEARTBEAT_MS: '1500' });
 });
 after(() => gateway.shutdown());
 
@@ -69,6 +70,12 @@ test('nginx stripping Last-Event-ID: the last_event_id problem', async () => {
     ['proxy_set_header Last-Event-ID $http_last_event_id;', 'proxy_set_header Last-Event-ID "";'],
   ]);
   assert.deepEqual(problems(report), ['last_event_id']);
+});
+
+test('nginx cutting quiet streams before the heartbeat: the idle_timeout problem', async () => {
+  const report = await throughNginx([['proxy_read_timeout 1h;', 'proxy_read_timeout 1s;']]);
+  assert.deepEqual(problems(report), ['idle_timeout']);
+  assert.match(report.findings.find((f) => f.check === 'idle_timeout')!.fix.nginx, /proxy_read_timeout/);
 });
 
 test('a second instance without the shared store cannot resume: resume_across_instances', async () => {

@@ -63,6 +63,14 @@ test('a start sent twice with one key: one generation, both responses carry the 
   assert.equal(await conversationsTitled(q), 1);
 });
 
+test('two starts with one key at the same moment: one generation, the question stored once', async () => {
+  const key = crypto.randomUUID();
+  const q = 'idempotent at once';
+  const both = await Promise.all([start(key, 'ada-token-123', q), start(key, 'ada-token-123', q)]);
+  for (const got of both) assert.equal(got.events[0]?.streamId, key);
+  assert.equal(await conversationsTitled(q), 1);
+});
+
 test("another user's key is a conflict, and starts nothing", async () => {
   const key = crypto.randomUUID();
   await start(key, 'ada-token-123', 'ada asks');

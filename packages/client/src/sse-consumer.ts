@@ -212,7 +212,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     this.#chosenId =
       options.resumeFrom || options.idempotencyKey === false
         ? undefined
-        : (options.idempotencyKey ?? randomStreamId());
+        : (options.idempotencyKey ?? randomKey());
     this.#idInFields =
       this.#chosenId !== undefined &&
       options.transport !== 'sse' &&
@@ -673,6 +673,19 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   }
 }
 
+/**
+ * A random UUID (v4). `crypto.randomUUID` exists only in secure contexts (HTTPS, localhost);
+ * a page served over plain HTTP on a LAN address builds one from `getRandomValues`.
+ */
+function randomKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** The stream id a response names in `X-Stream-Id`, when well formed. */
 function streamIdHeader(headers: Headers): string | undefined {
   const value = headers.get('x-stream-id');
@@ -710,13 +723,6 @@ function startFieldsOf(url: string, body: unknown): Record<string, unknown> | un
   return typeof fields === 'object' && fields !== null && !Array.isArray(fields)
     ? (fields as Record<string, unknown>)
     : undefined;
-}
-
-/** A random stream id (a UUID; `crypto.randomUUID` is missing outside secure contexts). */
-function randomStreamId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function asStreamError(error: unknown): StreamError {

@@ -108,6 +108,6 @@ const upTo = (end: number, step = 1) => Array.from({ length: Math.ceil(end / ste
 const OFFSETS = [...upTo(EVERY_BYTE_UNTIL), ...upTo(CUT_BYTES, STEP).filter((b) => b >= EVERY_BYTE_UNTIL)];
 
 for (const connection of ['fresh', 'reused'] as const) {
-  test(`cut after each of the first ${EVERY_BYTE_UNTIL} bytes, then every ${STEP}th up to ${CUT_BYTES}, of a ${connection} connection: whole answers, one generation each`, () =>
+  test(`cut after each of the first ${EVERY_BYTE_UNTIL} bytes, then ${STEP === 1 ? 'every byte' : `every ${STEP}th byte`} up to ${CUT_BYTES}, of a ${connection} connection: whole answers, one generation each`, () =>
     cutAt(OFFSETS, connection));
 }

@@ -259,6 +259,24 @@ describe('bytes and sequence', () => {
     assert.deepEqual(server.seen, ['POST /api/v1/stream/chat', 'GET /api/v1/streams/s s:0']);
   });
 
+  test('without crypto.randomUUID (a page on plain HTTP) a random key is sent all the same', async () => {
+    const server = await tinyServer((req, res) =>
+      sseHead(res).end(
+        encodeEvent('delta', { text: String(req.headers['idempotency-key']) }, 's:1') + done(2),
+      ),
+    );
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    let consumed: Awaited<ReturnType<typeof consume>>;
+    try {
+      consumed = await consume(server.url, { body: { q: 'hi' } });
+    } finally {
+      delete (crypto as { randomUUID?: unknown }).randomUUID;
+      server.close();
+    }
+    assert.equal(typeof crypto.randomUUID, 'function', 'restored');
+    assert.match(consumed.complete!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   test('idempotencyKey: false sends none', async () => {
     const server = await tinyServer((req, res) =>
       sseHead(res).end(

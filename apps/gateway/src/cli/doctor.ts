@@ -3,8 +3,9 @@
  * troubleshooting does by hand, and names each problem with its fix for nginx, Cloudflare and
  * Vercel. It asks one question (one generation), then reads the stream back through resumes:
  * response buffering (arrival times against the stream's own time), compression of the event
- * stream, a stripped `Last-Event-ID`, resume by `?after=`, resume on a second instance, and
- * HTTP/1.1 only (a warning: six connections per origin in browsers).
+ * stream, a stripped `Last-Event-ID`, resume by `?after=`, resume on a second instance, a
+ * proxy idle timeout shorter than the heartbeat (a quiet stream from `/api/v1/stream/idle`),
+ * and HTTP/1.1 only (a warning: six connections per origin in browsers).
  * @module
  */
 import { connect } from 'node:http2';
@@ -81,6 +82,13 @@ const FIXES: Record<string, Finding['fix']> = {
     nginx: 'give every instance the same REDIS_URL (a shared stream store); sticky sessions are not needed',
     cloudflare: 'set REDIS_URL on every origin (a shared stream store) behind the load balancer',
     vercel: 'functions do not share memory: set REDIS_URL (a shared stream store)',
+  },
+  idle_timeout: {
+    nginx:
+      'proxy_read_timeout 1h; proxy_send_timeout 1h; (infra/nginx/sse.conf): longer than SSE_HEARTBEAT_MS',
+    cloudflare:
+      'Cloudflare cuts idle responses after 100 s: keep SSE_HEARTBEAT_MS well below it (default 20 s)',
+    vercel: 'raise the function maxDuration; keep SSE_HEARTBEAT_MS below any proxy idle timeout in front',
   },
   http1: {
     nginx: 'listen 443 ssl http2; (or http2 on;) so browsers can open more than six streams per origin',
@@ -246,6 +254,19 @@ export async function runDoctor(base: string, options: DoctorOptions = {}): Prom
         ),
       );
   }
+
+  report.checked.push('idle_timeout');
+  const quiet = await readStream(`${root}/api/v1/stream/idle`, auth, 150_000).catch(() => undefined);
+  if (quiet?.status === 200 && quiet.events.at(-1)?.event !== 'done') {
+    const seconds = Math.round(quiet.ms / 100) / 10;
+    report.findings.push(
+      finding(
+        'idle_timeout',
+        'problem',
+        `a quiet stream was cut after ${seconds} s, before the server's heartbeat: a proxy idle timeout is shorter than SSE_HEARTBEAT_MS`,
+      ),
+    );
+  } else if (quiet?.status !== 200) report.checked.pop();
 
   report.checked.push('http1');
   if (!(await speaksHttp2(new URL(root))))

@@ -30,11 +30,29 @@ export function streamRoutes(
   const resume = async (c: Context<AppEnv>, point: ResumePoint) =>
     respond(c, await starter.resume(callerOf(c, config.TRUST_PROXY), point));
 
+  /** Starts in progress here by key: a start sent again meanwhile waits for the first. */
+  const starting = new Map<string, Promise<unknown>>();
+
   async function startChat(c: Context<AppEnv>): Promise<Response> {
     const point = resumePointIn(c);
     if (point) return resume(c, point);
     const input = await readChatInput(c, config.MAX_QUESTION_LENGTH);
-    return respond(c, await starter.start(callerOf(c, config.TRUST_PROXY), input));
+    const caller = callerOf(c, config.TRUST_PROXY);
+    const key = input.streamId;
+    if (!key) return respond(c, await starter.start(caller, input));
+    // Chained: a start sent again while the first still stores its question waits, then
+    // attaches, instead of storing the question twice.
+    const earlier = starting.get(key);
+    const work = (async () => {
+      await earlier?.catch(() => {});
+      return starter.start(caller, input);
+    })();
+    starting.set(key, work);
+    try {
+      return respond(c, await work);
+    } finally {
+      if (starting.get(key) === work) starting.delete(key);
+    }
   }
 
   app.get('/api/v1/stream/chat', startChat);
