@@ -32,7 +32,7 @@ export interface StreamServices {
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */
 export type Conversations = Pick<
   ConversationStore,
-  'create' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
+  'create' | 'start' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
 >;
 
 /** Everything the full app (Node) is built from. */
