@@ -51,6 +51,8 @@ export interface Log {
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
   child(fields: object): Log;
+  /** Whether a line at `level` is written (pino's); assumed true when absent. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface AppEnv {
