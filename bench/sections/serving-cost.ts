@@ -92,19 +92,24 @@ async function withServer<T>(
   }
 }
 
+/** Runs the load client; its result and the server's CPU seconds meanwhile. */
+async function loadWithCpu<T>(server: SpawnedServer, args: (string | number)[]): Promise<[T, number]> {
+  const cpu0 = cpuSeconds(server.child.pid!);
+  const result = await runLoadClient<T>(args);
+  return [result, cpuSeconds(server.child.pid!) - cpu0];
+}
+
 async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
   process.stderr.write(`bench: serving cost, ${side.name}\n`);
   const burst = await withServer(side, 'burst', 0, async (server, url) => {
     await runLoadClient(['latency', url, 20]);
     const low = await runLoadClient<{ firstDelta: { p50: number } }>(['latency', url, o.latencyCount]);
-    const cpu0 = cpuSeconds(server.child.pid!);
-    const tp = await runLoadClient<{ streams: number; seconds: number }>([
+    const [tp, cpu] = await loadWithCpu<{ streams: number; seconds: number }>(server, [
       'throughput',
       url,
       o.concurrency,
       o.seconds,
     ]);
-    const cpu = cpuSeconds(server.child.pid!) - cpu0;
     return {
       firstDeltaP50: low.firstDelta.p50,
       answersPerSec: tp.streams / tp.seconds,
@@ -128,14 +133,8 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
     return seconds;
   });
   const paced = await withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
-    const cpu0 = cpuSeconds(server.child.pid!);
-    const r = await runLoadClient<{ firstDelta: { p99: number }; gap: { p99: number; max: number } }>([
-      'arrivals',
-      url,
-      o.pacedCount,
-      o.spreadMs,
-    ]);
-    const cpu = cpuSeconds(server.child.pid!) - cpu0;
+    type Arrivals = { firstDelta: { p99: number }; gap: { p99: number; max: number } };
+    const [r, cpu] = await loadWithCpu<Arrivals>(server, ['arrivals', url, o.pacedCount, o.spreadMs]);
     return {
       cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
       firstDeltaP99: r.firstDelta.p99,
@@ -162,6 +161,24 @@ function render(gw: Figures, plain: Figures, o: ServingCostOptions): string {
   const ratio = (a: number, b: number) => f(a / b, 2);
   const row = (what: string, g: string, p: string, target: string, ok?: boolean) =>
     `| ${what} | ${g} | ${p} | ${target} | ${check(ok)} |`;
+  /** A row whose target is the gateway's figure within `factor` times plain's (at least, for `atLeast`). */
+  const versus = (
+    what: string,
+    pick: (x: Figures) => number,
+    digits: number,
+    factor: number,
+    atLeast = false,
+  ) => {
+    const [g, p] = [pick(gw), pick(plain)];
+    const ok = atLeast ? g >= factor * p : g <= factor * p;
+    return row(
+      what,
+      f(g, digits),
+      f(p, digits),
+      `${atLeast ? '≥' : '≤'} ${factor}x plain (${ratio(g, p)}x)`,
+      ok,
+    );
+  };
   return [
     '## Serving cost with every feature on',
     '',
@@ -173,40 +190,16 @@ function render(gw: Figures, plain: Figures, o: ServingCostOptions): string {
     '',
     '| figure | gateway | plain node:http | target | this run |',
     '|---|---|---|---|---|',
-    row(
-      'burst answers/s',
-      f(gw.answersPerSec),
-      f(plain.answersPerSec),
-      `≥ 0.9x plain (${ratio(gw.answersPerSec, plain.answersPerSec)}x)`,
-      gw.answersPerSec >= 0.9 * plain.answersPerSec,
-    ),
+    versus('burst answers/s', (x) => x.answersPerSec, 0, 0.9, true),
     row(
       'burst server CPU µs per answer',
       f(gw.cpuUsPerAnswer),
       f(plain.cpuUsPerAnswer),
       `none (${ratio(gw.cpuUsPerAnswer, plain.cpuUsPerAnswer)}x)`,
     ),
-    row(
-      `RSS per idle open stream, ${f(o.idleCount)} open`,
-      `${f(gw.rssPerIdle / 1024, 1)} KiB`,
-      `${f(plain.rssPerIdle / 1024, 1)} KiB`,
-      `≤ 1.2x plain (${ratio(gw.rssPerIdle, plain.rssPerIdle)}x)`,
-      gw.rssPerIdle <= 1.2 * plain.rssPerIdle,
-    ),
-    row(
-      'paced: server CPU ms per answer',
-      f(gw.paced.cpuMsPerAnswer, 2),
-      f(plain.paced.cpuMsPerAnswer, 2),
-      `≤ 1.3x plain (${ratio(gw.paced.cpuMsPerAnswer, plain.paced.cpuMsPerAnswer)}x)`,
-      gw.paced.cpuMsPerAnswer <= 1.3 * plain.paced.cpuMsPerAnswer,
-    ),
-    row(
-      'paced: first delta p99 (ms)',
-      f(gw.paced.firstDeltaP99, 1),
-      f(plain.paced.firstDeltaP99, 1),
-      `≤ 2x plain (${ratio(gw.paced.firstDeltaP99, plain.paced.firstDeltaP99)}x)`,
-      gw.paced.firstDeltaP99 <= 2 * plain.paced.firstDeltaP99,
-    ),
+    versus(`RSS per idle open stream, ${f(o.idleCount)} open (KiB)`, (x) => x.rssPerIdle / 1024, 1, 1.2),
+    versus('paced: server CPU ms per answer', (x) => x.paced.cpuMsPerAnswer, 2, 1.3),
+    versus('paced: first delta p99 (ms)', (x) => x.paced.firstDeltaP99, 1, 2),
     row(
       'paced: gap between deltas p99 / max (ms)',
       `${f(gw.paced.gapP99, 1)} / ${f(gw.paced.gapMax, 1)}`,
@@ -214,13 +207,7 @@ function render(gw: Figures, plain: Figures, o: ServingCostOptions): string {
       `p99 ≤ one token (${f(1000 / o.tokensPerSec, 1)} ms) + the 30 ms coalescing hold`,
       gw.paced.gapP99 <= 1000 / o.tokensPerSec + 30,
     ),
-    row(
-      `time to open ${f(o.openCount)} streams (s)`,
-      f(gw.openSeconds, 2),
-      f(plain.openSeconds, 2),
-      `≤ 1.5x plain (${ratio(gw.openSeconds, plain.openSeconds)}x)`,
-      gw.openSeconds <= 1.5 * plain.openSeconds,
-    ),
+    versus(`time to open ${f(o.openCount)} streams (s)`, (x) => x.openSeconds, 2, 1.5),
     row(
       'first delta at low load p50 (ms)',
       f(gw.firstDeltaP50, 2),
