@@ -6,7 +6,8 @@
  *   idle URL COUNT                      opens COUNT streams, waits for their first events, holds
  *                                       them until stdin closes
  *   arrivals URL COUNT SPREAD_MS        opens COUNT streams evenly over SPREAD_MS and reads them to
- *                                       the end; time to each first delta and the gaps between deltas
+ *                                       the end; time to each stream's first output event (`delta` or
+ *                                       `reasoning`) and the gaps between output events
  * Prints one JSON line with the result.
  * @module
  */
@@ -31,21 +32,21 @@ function openStream(
     parseFirstDelta?: boolean;
     onFirstFrames?: (n: number) => void;
     keepOpen?: boolean;
-    /** Called at every delta event (parsed), with the time since the request began. */
-    onDelta?: (msSinceStart: number) => void;
+    /** Called at every event of the model's output (`delta`, `reasoning`), with the time since the request began. */
+    onOutput?: (msSinceStart: number) => void;
   } = {},
 ): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const began = performance.now();
     const result: Opened = { headersAt: 0, firstDeltaAt: 0, frames: 0, bytes: 0 };
     const parser =
-      options.parseFirstDelta || options.onDelta
+      options.parseFirstDelta || options.onOutput
         ? createParser({
             onEvent(e) {
-              if (e.event !== 'delta') return;
+              if (e.event !== 'delta' && e.event !== 'reasoning') return;
               const at = performance.now() - began;
-              if (result.firstDeltaAt === 0) result.firstDeltaAt = at;
-              options.onDelta?.(at);
+              if (e.event === 'delta' && result.firstDeltaAt === 0) result.firstDeltaAt = at;
+              options.onOutput?.(at);
             },
           })
         : undefined;
@@ -135,26 +136,26 @@ async function idle(url: string, count: number, minFrames: number) {
 
 /** Streams arriving evenly over `spreadMs`, each read to its end (a realistic burst of users). */
 async function arrivals(url: string, count: number, spreadMs: number) {
-  const firstDelta = createHistogram();
+  const firstOutput = createHistogram();
   const gap = createHistogram();
   const began = performance.now();
   const streams = Array.from({ length: count }, async (_, i) => {
     const due = began + (spreadMs * i) / count;
     await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
     let last = -1;
-    const r = await openStream(`${url}&n=${i}`, {
-      onDelta(at) {
+    await openStream(`${url}&n=${i}`, {
+      onOutput(at) {
         if (last >= 0) recordMs(gap, at - last);
+        else recordMs(firstOutput, at);
         last = at;
       },
     });
-    recordMs(firstDelta, r.firstDeltaAt);
   });
   await Promise.all(streams);
   return {
     streams: count,
     seconds: (performance.now() - began) / 1000,
-    firstDelta: { p50: ms(firstDelta, 50), p99: ms(firstDelta, 99) },
+    firstOutput: { p50: ms(firstOutput, 50), p99: ms(firstOutput, 99) },
     gap: { p50: ms(gap, 50), p99: ms(gap, 99), max: gap.max / 1000 },
   };
 }
