@@ -49,13 +49,20 @@ class Pacer {
   /** Waits for the next token's turn; false when the call was cancelled. */
   async wait(): Promise<boolean> {
     if (this.#intervalMs > 0 && this.#wake === undefined) {
-      // One abort listener per call (not per token) wakes the current wait at once.
+      // One abort listener per call (not per token) ends the current wait at once.
       this.#signal.addEventListener('abort', () => this.#wake?.(), { once: true });
     }
     await new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      if (this.#intervalMs > 0) wakeAt(this.#began + this.count * this.#intervalMs, resolve);
-      else yieldToEventLoop(resolve);
+      if (this.#intervalMs === 0) {
+        this.#wake = resolve;
+        yieldToEventLoop(resolve);
+        return;
+      }
+      const off = wakeAt(this.#began + this.count * this.#intervalMs, resolve);
+      this.#wake = () => {
+        off();
+        resolve();
+      };
     });
     return !this.#signal.aborted;
   }

@@ -1,7 +1,7 @@
 /**
  * One timer for every paced model instead of a timer, a promise and an abort listener per
  * token: a waiter is woken on the first tick of the wheel at or after its time. Ticks are
- * `TICK_MS` apart; the timer runs only while someone waits, and never holds the process open.
+ * `TICK_MS` apart; the timer runs only while someone waits.
  * @module
  */
 
@@ -22,7 +22,6 @@ function schedule(): void {
   clearTimeout(timer);
   timerTick = next;
   timer = setTimeout(run, Math.max(0, next * TICK_MS - performance.now()));
-  timer.unref?.();
 }
 
 function run(): void {
@@ -38,17 +37,35 @@ function run(): void {
   schedule();
 }
 
-/** Calls `wake` on the first tick at or after `at` (a `performance.now()` time). */
-export function wakeAt(at: number, wake: () => void): void {
+/**
+ * Calls `wake` on the first tick at or after `at` (a `performance.now()` time); the returned
+ * function takes it off the wheel (a cancelled wait holds no timer).
+ */
+export function wakeAt(at: number, wake: () => void): () => void {
   const key = tickOf(at);
   const bucket = buckets.get(key);
-  if (bucket) {
-    bucket.push(wake);
-    return;
+  if (bucket) bucket.push(wake);
+  else {
+    buckets.set(key, [wake]);
+    let i = keys.length;
+    while (i > 0 && keys[i - 1]! > key) i--;
+    keys.splice(i, 0, key);
+    schedule();
   }
-  buckets.set(key, [wake]);
-  let i = keys.length;
-  while (i > 0 && keys[i - 1]! > key) i--;
-  keys.splice(i, 0, key);
-  schedule();
+  return () => remove(key, wake);
+}
+
+function remove(key: number, wake: () => void): void {
+  const bucket = buckets.get(key);
+  const i = bucket?.indexOf(wake) ?? -1;
+  if (i < 0) return;
+  bucket!.splice(i, 1);
+  if (bucket!.length > 0) return;
+  buckets.delete(key);
+  keys.splice(keys.indexOf(key), 1);
+  if (keys.length === 0) {
+    clearTimeout(timer);
+    timer = undefined;
+    timerTick = Number.POSITIVE_INFINITY;
+  }
 }
