@@ -5,6 +5,9 @@
  *   latency URL COUNT                   one stream at a time; time to first byte and first delta
  *   idle URL COUNT                      opens COUNT streams, waits for their first events, holds
  *                                       them until stdin closes
+ *   arrivals URL COUNT SPREAD_MS        opens COUNT streams evenly over SPREAD_MS and reads them to
+ *                                       the end; time to each stream's first output event (`delta` or
+ *                                       `reasoning`) and the gaps between output events
  * Prints one JSON line with the result.
  * @module
  */
@@ -25,19 +28,28 @@ interface Opened {
 /** Opens one stream; resolves when it ends. `onFrames` sees each frame count increase. */
 function openStream(
   url: string,
-  options: { parseFirstDelta?: boolean; onFirstFrames?: (n: number) => void; keepOpen?: boolean } = {},
+  options: {
+    parseFirstDelta?: boolean;
+    onFirstFrames?: (n: number) => void;
+    keepOpen?: boolean;
+    /** Called at every event of the model's output (`delta`, `reasoning`), with the time since the request began. */
+    onOutput?: (msSinceStart: number) => void;
+  } = {},
 ): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const began = performance.now();
     const result: Opened = { headersAt: 0, firstDeltaAt: 0, frames: 0, bytes: 0 };
-    const parser = options.parseFirstDelta
-      ? createParser({
-          onEvent(e) {
-            if (e.event === 'delta' && result.firstDeltaAt === 0)
-              result.firstDeltaAt = performance.now() - began;
-          },
-        })
-      : undefined;
+    const parser =
+      options.parseFirstDelta || options.onOutput
+        ? createParser({
+            onEvent(e) {
+              if (e.event !== 'delta' && e.event !== 'reasoning') return;
+              const at = performance.now() - began;
+              if (e.event === 'delta' && result.firstDeltaAt === 0) result.firstDeltaAt = at;
+              options.onOutput?.(at);
+            },
+          })
+        : undefined;
     const req = request(url, { agent }, (res) => {
       result.headersAt = performance.now() - began;
       let lastByte = 0;
@@ -80,15 +92,18 @@ async function throughput(url: string, concurrency: number, seconds: number) {
   return { frames, bytes, streams, seconds: elapsed };
 }
 
+type Histogram = ReturnType<typeof createHistogram>;
+const ms = (h: Histogram, p: number) => h.percentile(p) / 1000;
+const recordMs = (h: Histogram, value: number) => h.record(Math.max(1, Math.round(value * 1000)));
+
 async function latency(url: string, count: number) {
   const ttfb = createHistogram();
   const firstDelta = createHistogram();
   for (let i = 0; i < count; i++) {
     const r = await openStream(`${url}&n=${i}`, { parseFirstDelta: true });
-    ttfb.record(Math.max(1, Math.round(r.headersAt * 1000)));
-    firstDelta.record(Math.max(1, Math.round(r.firstDeltaAt * 1000)));
+    recordMs(ttfb, r.headersAt);
+    recordMs(firstDelta, r.firstDeltaAt);
   }
-  const ms = (h: ReturnType<typeof createHistogram>, p: number) => h.percentile(p) / 1000;
   return {
     ttfb: { p50: ms(ttfb, 50), p99: ms(ttfb, 99) },
     firstDelta: { p50: ms(firstDelta, 50), p99: ms(firstDelta, 99) },
@@ -119,10 +134,37 @@ async function idle(url: string, count: number, minFrames: number) {
   return { ready };
 }
 
+/** Streams arriving evenly over `spreadMs`, each read to its end (a realistic burst of users). */
+async function arrivals(url: string, count: number, spreadMs: number) {
+  const firstOutput = createHistogram();
+  const gap = createHistogram();
+  const began = performance.now();
+  const streams = Array.from({ length: count }, async (_, i) => {
+    const due = began + (spreadMs * i) / count;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    let last = -1;
+    await openStream(`${url}&n=${i}`, {
+      onOutput(at) {
+        if (last >= 0) recordMs(gap, at - last);
+        else recordMs(firstOutput, at);
+        last = at;
+      },
+    });
+  });
+  await Promise.all(streams);
+  return {
+    streams: count,
+    seconds: (performance.now() - began) / 1000,
+    firstOutput: { p50: ms(firstOutput, 50), p99: ms(firstOutput, 99) },
+    gap: { p50: ms(gap, 50), p99: ms(gap, 99), max: gap.max / 1000 },
+  };
+}
+
 const [mode, url, a, b] = process.argv.slice(2);
 let out: unknown;
 if (mode === 'throughput') out = await throughput(url!, Number(a), Number(b));
 else if (mode === 'latency') out = await latency(url!, Number(a));
+else if (mode === 'arrivals') out = await arrivals(url!, Number(a), Number(b));
 else if (mode === 'idle') out = await idle(url!, Number(a), Number(b ?? 3));
 else throw new Error(`unknown mode ${mode}`);
 if (mode !== 'idle') process.stdout.write(`${JSON.stringify(out)}\n`);

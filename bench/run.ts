@@ -12,6 +12,7 @@ import { mediaSection } from './sections/media.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
 import { richAnswersSection } from './sections/rich-answers.ts';
 import { scaleOutSection } from './sections/scale-out.ts';
+import { servingCostSection } from './sections/serving-cost.ts';
 import { sseServersSection } from './sections/sse-servers.ts';
 import { storesSection } from './sections/stores.ts';
 import { webRenderSection } from './sections/web-render.ts';
@@ -70,6 +71,32 @@ sections.push(
   ),
 );
 sections.push(await bundleSizeSection());
+
+sections.push(
+  await servingCostSection(
+    quick
+      ? {
+          concurrency: 10,
+          seconds: 1,
+          idleCount: 300,
+          openCount: 1000,
+          pacedCount: 100,
+          tokensPerSec: 40,
+          spreadMs: 2000,
+          latencyCount: 50,
+        }
+      : {
+          concurrency: 50,
+          seconds: 5,
+          idleCount: 5000,
+          openCount: 10_000,
+          pacedCount: 1000,
+          tokensPerSec: 40,
+          spreadMs: 2000,
+          latencyCount: 300,
+        },
+  ),
+);
 
 const header = [
   '# tidewire benchmarks',

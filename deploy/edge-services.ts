@@ -18,6 +18,11 @@ import type { Conversations, Log, StreamServices } from '../apps/gateway/src/ser
 /** Conversations are not kept at the edge: each stream stands alone. */
 const noConversations: Conversations = {
   create: async () => newId(),
+  start: async (_user, _question, _model, messages) => ({
+    conversationId: newId(),
+    ids: messages.map(() => newId()),
+    next: messages.length,
+  }),
   add: async (_id, messages) => messages.map(() => newId()),
   find: async () => undefined,
   findMessage: async () => undefined,

@@ -9,6 +9,7 @@ import { type AnswerPart, emitPart } from './answer-parts.ts';
 import type { AnswerSoFar } from './answer-so-far.ts';
 import type { ChatStream } from './chat-engine.ts';
 import {
+  batchesOf,
   type ChatMessage,
   type FinishReason,
   type ModelProvider,
@@ -66,25 +67,29 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       stream.emit('start', { status: 'processing' });
       if (request.conversationId) stream.emit('conversation', { id: request.conversationId });
     }
-    for await (const part of model.stream({
+    const batches = batchesOf(model, {
       messages: request.messages,
       tools: request.tools,
       signal,
       continueFrom: request.continueFrom,
       sent: request.sent,
-    })) {
-      // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
-      if (stream.ended || (tokens === 0 && timedOut())) break;
-      if (part.type !== 'finish') {
-        if (tokens++ === 0) {
-          clearTimeout(timer);
-          request.onFirstToken?.(performance.now() - began);
+    });
+    // A chunk's parts are handled in one step: no promise or event-loop hop per token.
+    chunks: for await (const batch of batches) {
+      for (const part of batch) {
+        // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
+        if (stream.ended || (tokens === 0 && timedOut())) break chunks;
+        if (part.type !== 'finish') {
+          if (tokens++ === 0) {
+            clearTimeout(timer);
+            request.onFirstToken?.(performance.now() - began);
+          }
+          emitPart(stream, part);
+          recorder?.part(part);
+        } else {
+          reason = part.reason;
+          outputTokens = part.usage?.outputTokens;
         }
-        emitPart(stream, part);
-        recorder?.part(part);
-      } else {
-        reason = part.reason;
-        outputTokens = part.usage?.outputTokens;
       }
     }
     if (timedOut()) throw signal.reason;

@@ -36,7 +36,7 @@ export interface StreamServices {
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */
 export type Conversations = Pick<
   ConversationStore,
-  'create' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
+  'create' | 'start' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
 >;
 
 /** Everything the full app (Node) is built from. */
@@ -58,6 +58,8 @@ export interface Log {
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
   child(fields: object): Log;
+  /** Whether a line at `level` is written (pino's); assumed true when absent. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface AppEnv {

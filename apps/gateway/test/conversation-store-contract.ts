@@ -67,6 +67,53 @@ export function conversationStoreContract(
     await db.destroy();
   });
 
+  test('a new conversation starts with its question in one call; its answer follows at the known place', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    const { conversationId, ids, next } = await store.start('dana', 'What is a tide?', 'demo', [
+      { role: 'user', content: 'What is a tide?' },
+    ]);
+    assert.equal(next, 1);
+    const recorder = await store.recordAnswer(conversationId, 'stream-start', {
+      parentId: ids[0]!,
+      position: next,
+    });
+    recorder.text('The rise of the sea.');
+    await recorder.end(true);
+    const got = await store.get('dana', conversationId);
+    assert.equal(got?.title, 'What is a tide?');
+    assert.equal(got?.model, 'demo');
+    assert.deepEqual(
+      got?.messages.map((m) => [m.role, m.content, m.parent_id, m.complete]),
+      [
+        ['user', 'What is a tide?', null, true],
+        ['assistant', 'The rise of the sea.', ids[0], true],
+      ],
+    );
+    await db.destroy();
+  });
+
+  test('answers streaming at once are written together on the flush tick, each complete at its end', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 10 });
+    const a = await store.create(null, 'a');
+    const b = await store.create(null, 'b');
+    const first = await store.recordAnswer(a, 'stream-a');
+    const second = await store.recordAnswer(b, 'stream-b');
+    first.text('first so far');
+    second.text('second so far');
+    await new Promise((r) => setTimeout(r, 80));
+    const stored = async (id: string) =>
+      (await store.get(null, id))?.messages.map((m) => [m.content, m.complete]);
+    assert.deepEqual(await stored(a), [['first so far', false]]);
+    assert.deepEqual(await stored(b), [['second so far', false]]);
+    first.text(', done');
+    await Promise.all([first.end(true), second.end(false)]);
+    assert.deepEqual(await stored(a), [['first so far, done', true]]);
+    assert.deepEqual(await stored(b), [['second so far', false]]);
+    await db.destroy();
+  });
+
   test('messages added at once to one conversation (two tabs) all land, in distinct places', async () => {
     const db = await open();
     const store = new ConversationStore(db);

@@ -1,7 +1,7 @@
 /**
  * `ConversationStore`: conversations and their messages. A question is stored when its
- * stream starts; the answer is written while it streams (batched every `flushMs`, and at the
- * end), marked incomplete until `done`, so a crash loses nothing already sent. Messages form
+ * stream starts; the answer is written while it streams (every answer that changed, together
+ * in one transaction every `flushMs`, and at its end), marked incomplete until `done`, so a crash loses nothing already sent. Messages form
  * a tree (each names the message it follows): a regenerated answer or an edited question is a
  * new branch, and what a model reads is one branch, from the root to the new message.
  * @module
@@ -13,6 +13,7 @@ import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
+import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
 import { answerMessages, partsOfToolCalls, readParts } from './message-parts.ts';
 import { branchTo } from './tree.ts';
 
@@ -78,7 +79,7 @@ export function decodeCursor(cursor: string): { updatedAt: number; id: string } 
 }
 
 export interface ConversationStoreOptions {
-  /** How often a streaming answer is written (and once more at its end). */
+  /** How often the streaming answers are written, all in one transaction (and each once more at its end). */
   flushMs?: number;
   /** A write of a streaming answer failed (the stream goes on; the stored answer lags). */
   onWriteError?: (error: unknown) => void;
@@ -86,11 +87,11 @@ export interface ConversationStoreOptions {
 
 export class ConversationStore {
   readonly #db: Database;
-  readonly #answers: AnswerOptions;
+  readonly #flusher: AnswerFlusher;
 
   constructor(db: Database, { flushMs = 250, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
-    this.#answers = { flushMs, onWriteError };
+    this.#flusher = new AnswerFlusher(db, flushMs, onWriteError);
   }
 
   /** The conversation if it exists and belongs to `userId`. */
@@ -152,12 +153,39 @@ export class ConversationStore {
   /** Creates a conversation titled after its first question. */
   async create(userId: string | null, question: string, model: string | null = null): Promise<string> {
     const id = newId();
-    const now = Date.now();
     await this.#db
       .insertInto('conversations')
-      .values({ id, user_id: userId, title: titleOf(question), model, created_at: now, updated_at: now })
+      .values(newConversation(id, userId, question, model))
       .execute();
     return id;
+  }
+
+  /**
+   * Creates a conversation with its first messages in one transaction (positions from 0, no
+   * read of the newest); returns its id, the messages' ids and the position that follows them.
+   */
+  async start(
+    userId: string | null,
+    question: string,
+    model: string | null,
+    messages: ChatMessage[],
+  ): Promise<{ conversationId: string; ids: string[]; next: number }> {
+    const conversationId = newId();
+    const { kept, results } = splitMessages(messages);
+    const ids = kept.map(() => newId());
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('conversations')
+        .values(newConversation(conversationId, userId, question, model))
+        .execute();
+      if (kept.length > 0)
+        await tx
+          .insertInto('messages')
+          .values(messageRows(conversationId, kept, ids, 0, null, null))
+          .execute();
+    });
+    if (results.length > 0) await this.#addToolResults(conversationId, results);
+    return { conversationId, ids, next: kept.length };
   }
 
   /** Remembers the model a conversation asked last. */
@@ -177,10 +205,7 @@ export class ConversationStore {
     messages: ChatMessage[],
     placement: Placement & { streamId?: string } = {},
   ): Promise<string[]> {
-    const kept = messages.filter(
-      (m): m is ChatMessage & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant',
-    );
-    const results = messages.filter((m) => m.role === 'tool');
+    const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
     if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
@@ -205,20 +230,7 @@ export class ConversationStore {
       const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
       await tx
         .insertInto('messages')
-        .values(
-          kept.map((m, i) => ({
-            id: ids[i]!,
-            conversation_id: conversationId,
-            position: first + i,
-            parent_id: i === 0 ? parentId : ids[i - 1]!,
-            role: m.role,
-            content: m.content,
-            complete: streamId ? 0 : 1,
-            created_at: now,
-            stream_id: streamId,
-            parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
-          })),
-        )
+        .values(messageRows(conversationId, kept, ids, first, parentId, streamId, now))
         .execute();
     });
     if (results.length > 0) await this.#addToolResults(conversationId, results);
@@ -252,17 +264,34 @@ export class ConversationStore {
     }
   }
 
-  /** Starts an empty, incomplete answer (placed like `add`) and returns the recorder that fills it in. */
+  /**
+   * Starts an empty, incomplete answer (placed like `add`) and returns the recorder that fills
+   * it in. With `position` (the caller created the conversation and knows what follows its
+   * messages, e.g. from `start`), the row is inserted directly, without reading the newest.
+   */
   async recordAnswer(
     conversationId: string,
     streamId: string,
-    placement: Placement = {},
+    placement: Placement & { position?: number } = {},
   ): Promise<AnswerRecorder> {
-    const [id] = await this.add(conversationId, [{ role: 'assistant', content: '' }], {
-      ...placement,
-      streamId,
-    });
-    return new BatchedAnswer(this.#db, id!, conversationId, this.#answers);
+    const { position, ...place } = placement;
+    const answer: ChatMessage[] = [{ role: 'assistant', content: '' }];
+    let id: string;
+    if (position === undefined) {
+      [id] = (await this.add(conversationId, answer, { ...place, streamId })) as [string];
+    } else {
+      id = newId();
+      const row = messageRows(
+        conversationId,
+        answer as Kept[],
+        [id],
+        position,
+        place.parentId ?? null,
+        streamId,
+      );
+      await this.#db.insertInto('messages').values(row).execute();
+    }
+    return new BatchedAnswer(this.#flusher, id, conversationId);
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
@@ -273,7 +302,7 @@ export class ConversationStore {
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    return new BatchedAnswer(this.#db, row.id, row.conversation_id, this.#answers, soFar);
+    return new BatchedAnswer(this.#flusher, row.id, row.conversation_id, soFar);
   }
 
   /**
@@ -394,34 +423,61 @@ export class ConversationStore {
   }
 }
 
-type AnswerOptions = Required<ConversationStoreOptions>;
+type Kept = ChatMessage & { role: 'user' | 'assistant' };
+
+/** The messages stored as rows (questions and answers) and the tool results added to answers' parts. */
+function splitMessages(messages: ChatMessage[]): { kept: Kept[]; results: ChatMessage[] } {
+  return {
+    kept: messages.filter((m): m is Kept => m.role === 'user' || m.role === 'assistant'),
+    results: messages.filter((m) => m.role === 'tool'),
+  };
+}
+
+function newConversation(id: string, userId: string | null, question: string, model: string | null) {
+  const now = Date.now();
+  return { id, user_id: userId, title: titleOf(question), model, created_at: now, updated_at: now };
+}
+
+/** Rows of `kept`, each following the one before it, the first at `first` after `parentId`. */
+function messageRows(
+  conversationId: string,
+  kept: Kept[],
+  ids: string[],
+  first: number,
+  parentId: string | null,
+  streamId: string | null,
+  now = Date.now(),
+) {
+  return kept.map((m, i) => ({
+    id: ids[i]!,
+    conversation_id: conversationId,
+    position: first + i,
+    parent_id: i === 0 ? parentId : ids[i - 1]!,
+    role: m.role,
+    content: m.content,
+    complete: streamId ? 0 : 1,
+    created_at: now,
+    stream_id: streamId,
+    parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
+  }));
+}
 
 /** Parts as the JSON column holds them (null when there are none). */
 function toJson(parts: StoredPart[] | undefined): string | null {
   return parts?.length ? JSON.stringify(parts) : null;
 }
 
-/** Writes a streaming answer: at most every `flushMs`, and once more at the end. */
-class BatchedAnswer implements AnswerRecorder {
-  readonly #db: Database;
-  readonly #id: string;
-  readonly #conversationId: string;
-  readonly #options: AnswerOptions;
+/** A streaming answer: its parts so far, written by the shared flusher on its tick and at the end. */
+class BatchedAnswer implements AnswerRecorder, PendingAnswer {
+  readonly #flusher: AnswerFlusher;
+  readonly id: string;
+  readonly conversationId: string;
   readonly #answer: AnswerSoFar;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #writing: Promise<void> = Promise.resolve();
 
-  constructor(
-    db: Database,
-    id: string,
-    conversationId: string,
-    options: AnswerOptions,
-    soFar = new AnswerSoFar(),
-  ) {
-    this.#db = db;
-    this.#id = id;
-    this.#conversationId = conversationId;
-    this.#options = options;
+  constructor(flusher: AnswerFlusher, id: string, conversationId: string, soFar = new AnswerSoFar()) {
+    this.#flusher = flusher;
+    this.id = id;
+    this.conversationId = conversationId;
     this.#answer = soFar;
   }
 
@@ -431,36 +487,14 @@ class BatchedAnswer implements AnswerRecorder {
 
   part(part: AnswerPart): void {
     this.#answer.add(part);
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      void this.#write(0);
-    }, this.#options.flushMs);
+    this.#flusher.changed(this);
   }
 
-  async end(complete: boolean): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#write(complete ? 1 : 0);
+  end(complete: boolean): Promise<void> {
+    return this.#flusher.finish(this, complete);
   }
 
-  #write(complete: number): Promise<void> {
-    const content = this.#answer.text;
-    const parts = this.#answer.rich ? toJson(this.#answer.parts) : null;
-    this.#writing = this.#writing
-      .then(async () => {
-        const now = Date.now();
-        await this.#db
-          .updateTable('messages')
-          .set({ content, complete, parts })
-          .where('id', '=', this.#id)
-          .execute();
-        await this.#db
-          .updateTable('conversations')
-          .set({ updated_at: now })
-          .where('id', '=', this.#conversationId)
-          .execute();
-      })
-      .catch(this.#options.onWriteError);
-    return this.#writing;
+  snapshot(): { content: string; parts: string | null } {
+    return { content: this.#answer.text, parts: this.#answer.rich ? toJson(this.#answer.parts) : null };
   }
 }

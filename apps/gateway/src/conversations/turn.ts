@@ -91,14 +91,20 @@ async function startConversation(
   input: ChatInput,
   model: string,
 ): Promise<OpenedTurn> {
-  const conversationId = await conversations.create(user, input.question, model);
-  const ids = await conversations.add(conversationId, input.messages, { parentId: null });
+  // One transaction for the conversation and its question; nobody else knows the conversation
+  // yet, so the answer goes right after the question without reading the newest message.
+  const { conversationId, ids, next } = await conversations.start(
+    user,
+    input.question,
+    model,
+    input.messages,
+  );
   const answerParent = ids.at(-1) ?? null;
   return {
     conversationId,
     messages: input.messages,
     recordAnswer: (streamId) =>
-      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent }),
+      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent, position: next }),
   };
 }
 

@@ -1,12 +1,11 @@
 /**
  * The built-in `demo` model: streams a short reasoning, then `demoAnswer(question)` token by
  * token at `DEMO_TOKENS_PER_SEC` (0 = as fast as possible, yielding to the event loop now and
- * then). A question that asks for the time or a calculation gets a real tool call instead
+ * then), the tokens due at once handed over as one batch. A question that asks for the time or a calculation gets a real tool call instead
  * (its arguments streamed in pieces); given the tool's result, the demo answers with it.
  * It continues a partial answer deterministically, so a takeover is seamless.
  * @module
  */
-import { sleep } from '@tidewire/client';
 import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
 import {
   argumentPieces,
@@ -15,7 +14,15 @@ import {
   demoToolAnswer,
   demoToolCall,
 } from './demo-tools.ts';
-import type { ChatMessage, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
+import { wakeAt } from './pace-wheel.ts';
+import {
+  type ChatMessage,
+  type ModelBatch,
+  type ModelPart,
+  type ModelProvider,
+  type ModelRequest,
+  partsOf,
+} from './provider.ts';
 
 /** Lets I/O run between batches (setImmediate where the runtime has it: no timer clamp). */
 const yieldToEventLoop: (callback: () => void) => void =
@@ -26,11 +33,12 @@ const yieldToEventLoop: (callback: () => void) => void =
 /** Tokens produced between event-loop yields when unpaced. */
 const UNPACED_BATCH = 64;
 
-/** Spaces tokens at a steady rate from the first paced one. */
+/** Spaces tokens at a steady rate from the first paced one, waiting on the shared pace wheel. */
 class Pacer {
   readonly #intervalMs: number;
   readonly #signal: AbortSignal;
   readonly #began = performance.now();
+  #wake: (() => void) | undefined;
   count = 0;
 
   constructor(tokensPerSec: number, signal: AbortSignal) {
@@ -38,18 +46,38 @@ class Pacer {
     this.#signal = signal;
   }
 
+  /** Whether the next token may go now, in the batch being built. */
+  due(): boolean {
+    if (this.#intervalMs > 0) return this.#began + this.count * this.#intervalMs <= performance.now();
+    return this.count % UNPACED_BATCH !== UNPACED_BATCH - 1;
+  }
+
   /** Waits for the next token's turn; false when the call was cancelled. */
-  async next(): Promise<boolean> {
-    if (this.#signal.aborted) return false;
-    if (this.#intervalMs > 0) {
-      const wait = this.#began + this.count * this.#intervalMs - performance.now();
-      if (wait > 0) await sleep(wait, this.#signal);
-    } else if (this.count % UNPACED_BATCH === UNPACED_BATCH - 1) {
-      await new Promise<void>((resolve) => yieldToEventLoop(resolve));
+  async wait(): Promise<boolean> {
+    if (this.#intervalMs > 0 && this.#wake === undefined) {
+      // One abort listener per call (not per token) ends the current wait at once.
+      this.#signal.addEventListener('abort', () => this.#wake?.(), { once: true });
     }
-    this.count++;
+    await new Promise<void>((resolve) => {
+      if (this.#intervalMs === 0) {
+        this.#wake = resolve;
+        yieldToEventLoop(resolve);
+        return;
+      }
+      const off = wakeAt(this.#began + this.count * this.#intervalMs, resolve);
+      this.#wake = () => {
+        off();
+        resolve();
+      };
+    });
     return !this.#signal.aborted;
   }
+}
+
+/** One part the demo produces, and whether it takes a paced token's turn. */
+interface Step {
+  part: ModelPart;
+  paced: boolean;
 }
 
 /** Where the continuation of `text` starts: after the last whole token of `sent`. */
@@ -89,14 +117,37 @@ export class DemoModel implements ModelProvider {
     return count;
   }
 
-  async *stream({ messages, signal, continueFrom = '', sent }: ModelRequest): AsyncIterable<ModelPart> {
-    const pacer = new Pacer(this.#tokensPerSec, signal);
+  stream(request: ModelRequest): AsyncIterable<ModelPart> {
+    return partsOf(this.batches(request));
+  }
+
+  /** The parts due at once: all of them between event-loop yields unpaced, the tokens of one wheel tick paced. */
+  async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
+    const pacer = new Pacer(this.#tokensPerSec, request.signal);
+    let batch: ModelPart[] = [];
+    for (const { part, paced } of this.#steps(request, pacer)) {
+      if (paced) {
+        if (request.signal.aborted) break;
+        if (!pacer.due()) {
+          if (batch.length > 0) yield batch;
+          batch = [];
+          if (!(await pacer.wait())) return;
+        }
+        pacer.count++;
+      }
+      batch.push(part);
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** The demo's parts in order, made as they are taken (a finish reads the count so far). */
+  *#steps({ messages, signal, continueFrom = '', sent }: ModelRequest, pacer: Pacer): Generator<Step> {
     const result = toolResultOf(messages);
     if (result) {
-      yield* this.#text(demoToolAnswer(result.name, result.output), continueFrom, pacer);
+      yield* this.#text(demoToolAnswer(result.name, result.output), continueFrom);
       if (signal.aborted) return;
-      yield* demoAttachments(result.name, result.output);
-      yield { type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } };
+      for (const part of demoAttachments(result.name, result.output)) yield unpaced(part);
+      yield unpaced({ type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } });
       return;
     }
     const question = messages.findLast((m) => m.role === 'user')?.content ?? '';
@@ -106,26 +157,26 @@ export class DemoModel implements ModelProvider {
     let replayed = 0;
     for (const token of tokensFrom(reasoning)) {
       replayed += token.length;
-      if (replayed > (sent?.reasoning.length ?? 0) && !(await pacer.next())) return;
-      yield { type: 'reasoning', text: token };
+      yield { part: { type: 'reasoning', text: token }, paced: replayed > (sent?.reasoning.length ?? 0) };
     }
     if (call) {
       for (const text of argumentPieces(call.arguments)) {
-        if (!(await pacer.next())) return;
-        yield { type: 'tool-input-delta', id: call.id, name: call.name, text };
+        yield { part: { type: 'tool-input-delta', id: call.id, name: call.name, text }, paced: true };
       }
-      yield { type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.arguments) };
-      yield { type: 'finish', reason: 'tool_calls', usage: { outputTokens: pacer.count } };
+      yield unpaced({ type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.arguments) });
+      yield unpaced({ type: 'finish', reason: 'tool_calls', usage: { outputTokens: pacer.count } });
       return;
     }
-    yield* this.#text(cachedDemoAnswer(question), continueFrom, pacer);
-    if (!signal.aborted) yield { type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } };
+    yield* this.#text(cachedDemoAnswer(question), continueFrom);
+    if (!signal.aborted)
+      yield unpaced({ type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } });
   }
 
-  async *#text(answer: string, continueFrom: string, pacer: Pacer): AsyncIterable<ModelPart> {
+  *#text(answer: string, continueFrom: string): Generator<Step> {
     for (const token of tokensFrom(answer, offsetAfter(answer, continueFrom))) {
-      if (!(await pacer.next())) return;
-      yield { type: 'text', text: token };
+      yield { part: { type: 'text', text: token }, paced: true };
     }
   }
 }
+
+const unpaced = (part: ModelPart): Step => ({ part, paced: false });

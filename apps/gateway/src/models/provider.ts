@@ -67,11 +67,33 @@ export interface ModelProvider {
    * answer another instance started. Without it, tokens are estimated (`estimateTokens`).
    */
   countTokens?(text: string): number;
+  /**
+   * The same parts as `stream`, handed over a chunk at a time (every part parsed from one
+   * upstream chunk, or due in one tick of a paced model): one async step per chunk, not per part.
+   */
+  batches?(request: ModelRequest): AsyncIterable<ModelBatch>;
 }
 
 /** About four characters a token: the estimate when a model cannot count its tokens. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/** The parts of one upstream chunk, in order. */
+export type ModelBatch = readonly ModelPart[];
+
+/** A model's parts a chunk at a time: its own `batches`, else each part of `stream` alone. */
+export async function* batchesOf(model: ModelProvider, request: ModelRequest): AsyncIterable<ModelBatch> {
+  if (model.batches) {
+    yield* model.batches(request);
+    return;
+  }
+  for await (const part of model.stream(request)) yield [part];
+}
+
+/** The parts of `batches`, one at a time (`stream` for a model written as `batches`). */
+export async function* partsOf(batches: AsyncIterable<ModelBatch>): AsyncIterable<ModelPart> {
+  for await (const batch of batches) yield* batch;
 }
 
 export type UpstreamErrorType =

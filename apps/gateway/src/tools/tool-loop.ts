@@ -8,7 +8,15 @@
  * @module
  */
 import { toolResultContent } from '../answer-parts.ts';
-import type { ChatMessage, ModelPart, ModelProvider, ModelRequest } from '../models/provider.ts';
+import {
+  batchesOf,
+  type ChatMessage,
+  type ModelBatch,
+  type ModelPart,
+  type ModelProvider,
+  type ModelRequest,
+  partsOf,
+} from '../models/provider.ts';
 import type { ToolRegistry } from './registry.ts';
 import { SkipSent } from './skip-sent.ts';
 
@@ -55,26 +63,35 @@ export class ToolLoop implements ModelProvider {
     this.canContinue = model.canContinue;
   }
 
-  async *stream(request: ModelRequest): AsyncIterable<ModelPart> {
+  stream(request: ModelRequest): AsyncIterable<ModelPart> {
+    return partsOf(this.batches(request));
+  }
+
+  /** The model's parts a chunk at a time, with the results of the tools the gateway runs. */
+  async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
     const skip = request.sent ? new SkipSent(request.sent) : undefined;
     let messages = request.messages;
     let outputTokens = 0;
     for (let step = 1; ; step++) {
       const calls: ToolCall[] = [];
       let finish: Finish | undefined;
-      for await (const part of this.#model.stream({ ...request, messages })) {
-        if (part.type === 'finish') finish = part;
-        else {
-          if (part.type === 'tool-call') calls.push(part);
-          const unsent = skip ? skip.unsent(part) : part;
-          if (unsent) yield unsent;
+      for await (const batch of batchesOf(this.#model, { ...request, messages })) {
+        const out: ModelPart[] = [];
+        for (const part of batch) {
+          if (part.type === 'finish') finish = part;
+          else {
+            if (part.type === 'tool-call') calls.push(part);
+            const unsent = skip ? skip.unsent(part) : part;
+            if (unsent) out.push(unsent);
+          }
         }
+        if (out.length > 0) yield out;
       }
       if (!finish || request.signal.aborted) return;
       outputTokens += finish.usage?.outputTokens ?? 0;
       const usage = { ...finish.usage, outputTokens };
       if (finish.reason !== 'tool_calls' || !this.#runsAll(calls, request) || step === MAX_STEPS) {
-        yield { ...finish, usage };
+        yield [{ ...finish, usage }];
         return;
       }
       const results: ToolResult[] = [];
@@ -82,7 +99,7 @@ export class ToolLoop implements ModelProvider {
         const result = await this.#result(call, request);
         results.push(result);
         const unsent = skip ? skip.unsent(result) : result;
-        if (unsent) yield unsent;
+        if (unsent) yield [unsent];
       }
       if (request.signal.aborted) return;
       messages = [...messages, ...stepMessages(calls, results)];
