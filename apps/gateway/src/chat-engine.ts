@@ -26,12 +26,17 @@ export type ChatStream = Stream<EventDataMap, ChatMeta>;
 const chatVocabulary = defineEvents<EventDataMap>();
 
 export function createChatEngine(
-  options: Omit<EngineOptions<EventDataMap, ChatMeta>, 'events' | 'hello' | 'doneData' | 'textEvent'>,
+  options: Omit<
+    EngineOptions<EventDataMap, ChatMeta>,
+    'events' | 'hello' | 'doneData' | 'textEvent' | 'countedEvents'
+  >,
 ): ChatEngine {
   return new StreamEngine<EventDataMap, ChatMeta>({
     ...options,
     events: chatVocabulary,
     textEvent: 'delta',
+    // A model's output tokens: its text, reasoning and streamed tool arguments.
+    countedEvents: ['reasoning', 'tool_input_delta'],
     hello: ({ streamId, meta, ts }) => ({
       ts,
       model: meta.model,

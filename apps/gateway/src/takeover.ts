@@ -42,10 +42,13 @@ export async function takeOver(services: Services, streamId: string): Promise<vo
   if (!log || log.ended) return engine.release(streamId);
   const meta = log.info.meta as ChatMeta;
   const { parts, finished } = summarize(log.frames);
-  const { text } = AnswerSoFar.of(parts);
   const model = models.resolve(meta.model);
-  // The tokens already sent count in `done.tokens` too, whoever ends the stream.
-  const stream = engine.adopt(log, { textPieces: model?.countTokens?.(text) ?? estimateTokens(text) });
+  // The tokens already sent (text, reasoning, streamed tool arguments) count in `done.tokens`
+  // too, whoever ends the stream.
+  const count = (text: string) => model?.countTokens?.(text) ?? estimateTokens(text);
+  const { text, reasoning } = AnswerSoFar.of(parts);
+  const toolPieces = parts.filter((p) => p.type === 'tool-input-delta').length;
+  const stream = engine.adopt(log, { textPieces: count(text) + count(reasoning) + toolPieces });
   if (finished) {
     await stream.closeLog();
     return;

@@ -13,6 +13,11 @@ import { demoAnswer } from '../src/models/demo-answer.ts';
 import type { Gateway } from '../src/server.ts';
 
 const tokensOf = (text: string) => new DemoModel(0).countTokens(text);
+/** The demo's output tokens in a transcript: its reasoning and its answer. */
+const outputTokensOf = (events: { event: string; data: unknown }[]) =>
+  tokensOf(
+    events.flatMap((e) => (e.event === 'reasoning' ? [(e.data as { text: string }).text] : [])).join(''),
+  ) + tokensOf(answerOf(events as Parameters<typeof answerOf>[0]));
 const ask = (url: string, q: string) => `${url}/api/v1/stream/chat?q=${encodeURIComponent(q)}`;
 const doneOf = (events: { event: string; data: unknown }[]) => {
   const done = events.at(-1)!;
@@ -32,22 +37,26 @@ after(async () => {
   await redis.close();
 });
 
-test('an uninterrupted answer: done.tokens is its token count', async () => {
+test('an uninterrupted answer: done.tokens is its token count, reasoning included', async () => {
   const q = 'count me whole';
   const { events } = await collectSSE(ask(heir.url, q));
-  assert.equal(doneOf(events).tokens, tokensOf(demoAnswer(q)));
+  assert.ok(
+    events.some((e) => e.event === 'reasoning'),
+    'the demo reasons first',
+  );
+  assert.equal(doneOf(events).tokens, outputTokensOf(events));
 });
 
 test('cancelled: done.tokens counts the tokens sent', async () => {
   const g = await startTestGateway({ DEMO_TOKENS_PER_SEC: '100' });
-  const first = await collectSSE(ask(g.url, 'cancel me'), { until: (_, all) => all.length >= 6 });
+  const first = await collectSSE(ask(g.url, 'cancel me'), { until: (e) => e.event === 'delta' });
   const id = first.events[0]!.streamId!;
   await fetch(`${g.url}/api/v1/streams/${id}/cancel`, { method: 'POST' });
   const { events } = await collectSSE(`${g.url}/api/v1/streams/${id}`);
   const done = doneOf(events);
   assert.equal(done.reason, 'cancelled');
   assert.ok(done.tokens > 0);
-  assert.equal(done.tokens, tokensOf(answerOf(events)));
+  assert.equal(done.tokens, outputTokensOf(events));
   await g.shutdown();
 });
 
@@ -57,7 +66,7 @@ test('stream_too_large: done.tokens counts the tokens sent', async () => {
   assert.ok(events.some((e) => e.event === 'error' && e.data.type === 'stream_too_large'));
   const done = doneOf(events);
   assert.ok(done.tokens > 0);
-  assert.equal(done.tokens, tokensOf(answerOf(events)));
+  assert.equal(done.tokens, outputTokensOf(events));
   await g.shutdown();
 });
 
@@ -73,7 +82,7 @@ for (const how of ['taken over (owner killed)', 'handed off (owner shut down)'] 
     assert.equal(answerOf(events), demoAnswer(q), 'one seamless answer');
     const done = doneOf(events);
     assert.equal(done.reason, 'stop');
-    assert.equal(done.tokens, tokensOf(demoAnswer(q)));
+    assert.equal(done.tokens, outputTokensOf(events));
     await owner.stop();
   });
 }

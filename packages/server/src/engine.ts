@@ -32,6 +32,8 @@ export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
   doneData?: (stream: Stream<E, M> | undefined) => object;
   /** The event `stream.text()` coalesces into, with data `{text}` (e.g. `delta`). */
   textEvent?: keyof E & string;
+  /** Events that each count as one piece in `stream.textPieces` besides `text()` (reasoning tokens…). */
+  countedEvents?: readonly (keyof E & string)[];
   /** Interval of `ping` on every open connection; 0 = none. Default 20 s. */
   heartbeatMs?: number;
   maxLogBytes?: number;
@@ -95,6 +97,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
       doneData: (options.doneData as StreamContext['doneData']) ?? (() => ({})),
       check: events ? (event, data) => events.check(event, data) : () => undefined,
       textEvent: options.textEvent,
+      countedEvents: options.countedEvents && new Set(options.countedEvents),
       onEnd: (stream) => this.#streamEnded(stream as Stream<E, M>),
       reader: (info, afterSeq) => this.reader(info as StreamInfo<M>, afterSeq),
     };

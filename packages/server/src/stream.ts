@@ -46,6 +46,8 @@ export interface StreamContext {
   check: (event: string, data: unknown) => string | undefined;
   /** The event `text()` coalesces into (`{text}` data), if any. */
   textEvent: string | undefined;
+  /** Events that count as one piece each in `textPieces` (a model's reasoning tokens…). */
+  countedEvents?: ReadonlySet<string>;
   onEnd: (stream: Stream) => void;
   /** A reader of this stream's log from `afterSeq` on. */
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
@@ -119,8 +121,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return this.#bytes;
   }
   /**
-   * How many pieces given to `text()` are in the log (a model's tokens, for the chat
-   * gateway); text refused by the size bound does not count.
+   * How many pieces given to `text()`, and events of the engine's `countedEvents`, are in the
+   * log (a model's tokens, for the chat gateway); what the size bound refused does not count.
    */
   get textPieces(): number {
     return this.#textPieces;
@@ -137,7 +139,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     const problem = this.#context.check(event, data);
     if (problem) throw new TidewireError('invalid_event', `event "${event}": ${problem}`);
     this.#coalescer?.flush();
-    this.#append(event, data);
+    if (this.#append(event, data) && this.#context.countedEvents?.has(event)) this.#textPieces++;
   }
 
   /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
