@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
-import { startTestGateway } from '../../../testing/gateway.ts';
+import { generationsOf as countGenerations, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
 
@@ -58,12 +58,10 @@ async function endedAnswer(page: Page, n: number) {
   };
 }
 
-/** Conversations the gateway holds titled `question`: one per generation it started. */
-async function generationsOf(question: string): Promise<number> {
-  const { data } = (await (await fetch(`${gateway.url}/api/v1/conversations?limit=100`)).json()) as {
-    data: { title: string }[];
-  };
-  return data.filter((c) => c.title === question).length;
+/** Conversations the page's visitor holds titled `question`: one per generation started. */
+async function generationsOf(page: Page, question: string): Promise<number> {
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  return countGenerations(gateway.url, question, cookie);
 }
 
 test("a question on a reused keep-alive connection, cut right after the response's first chunk: the whole answer, one generation", async () => {
@@ -80,7 +78,7 @@ test("a question on a reused keep-alive connection, cut right after the response
     'the question went on a connection the page had already used',
   );
   assert.equal(requests[0], 'POST /api/v1/stream/chat');
-  assert.equal(await generationsOf(q), 1);
+  assert.equal(await generationsOf(page, q), 1);
   await page.close();
 });
 
@@ -98,7 +96,7 @@ test('a second page opened on a conversation mid-answer shows the answer live an
   assert.equal(seen.raw, demoAnswer(q));
   assert.equal(original.raw, demoAnswer(q));
   assert.equal(await second.page.locator('.message.user').count(), 1);
-  assert.equal(await generationsOf(q), 1);
+  assert.equal(await generationsOf(first.page, q), 1);
   await first.page.close();
   await second.page.close();
 });
