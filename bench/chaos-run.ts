@@ -209,21 +209,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   })();
   const progress = setInterval(() => options.log?.(`finished ${counts.finished}/${options.streams}`), 5000);
+  let seconds = 0;
+  let takeovers = 0;
   try {
     await Promise.all([...Array.from({ length: options.concurrency }, worker), faults]);
+    seconds = (performance.now() - began) / 1000;
+    takeovers = await takeoversOf(live);
   } finally {
     running = false;
     clearInterval(progress);
     await cutter;
+    // Everything started is stopped, also when the run failed: a failed run must not leave
+    // gateways, proxies or Redis running (they would keep the caller's process alive).
+    for (const instance of all) {
+      await instance.nginx?.close().catch(() => {});
+      await instance.server.stop().catch(() => {});
+      await instance.proxy.close().catch(() => {});
+    }
+    await redis.close().catch(() => {});
   }
-  const seconds = (performance.now() - began) / 1000;
-  const takeovers = await takeoversOf(live);
-  for (const instance of all) {
-    await instance.nginx?.close();
-    await instance.server.stop();
-    await instance.proxy.close();
-  }
-  await redis.close();
   resumeMs.sort((a, b) => a - b);
   return {
     streams: options.streams,
