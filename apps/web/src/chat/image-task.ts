@@ -51,6 +51,7 @@ function showPreview(key: string, url: string, final: boolean, seq: number): voi
 function follow(task: ImageTask, resumeFrom?: { streamId: string; seq: number }): void {
   const { key } = task;
   const consumer = new SSEConsumer('/api/v1/stream/image', {
+    transport: 'sse', // the WebSocket route carries chat streams only
     method: 'POST',
     body: resumeFrom ? undefined : { prompt: task.prompt },
     resumeFrom,

@@ -80,6 +80,9 @@ export function readAloud(key: string, source: ReadSource, resume?: SavedReading
     method: 'POST',
     body: bodyOf(source),
     resumeFrom: resume ? { streamId: resume.streamId, seq: 0 } : undefined,
+    // SSE only: a start on the WebSocket route names its stream with `stream_id`, which the
+    // speech route reads as "the chat answer to read" (and the route is SSE-only).
+    transport: 'sse',
     headers: { 'x-requested-with': 'tidewire-web' },
     onHello: (hello) => save(key, hello.stream_id, resume?.played ?? 0),
     onAudio: (chunk) => player.push(chunk),
