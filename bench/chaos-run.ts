@@ -52,6 +52,8 @@ export interface ChaosReport {
   cuts: number;
   resumes: number;
   takeovers: number;
+  /** Instances (not killed by the run) that no longer answered at its end. */
+  unreachable: number;
   /** Streams not finished (given up) plus events missing from finished ones. */
   lost: number;
   duplicated: number;
@@ -210,7 +212,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   })();
   const progress = setInterval(() => options.log?.(`finished ${counts.finished}/${options.streams}`), 5000);
   let seconds = 0;
-  let takeovers = 0;
+  let takeovers = { count: 0, unreachable: 0 };
   try {
     await Promise.all([...Array.from({ length: options.concurrency }, worker), faults]);
     seconds = (performance.now() - began) / 1000;
@@ -234,7 +236,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     finished: counts.finished,
     cuts: counts.cuts,
     resumes: counts.resumes,
-    takeovers,
+    takeovers: takeovers.count,
+    unreachable: takeovers.unreachable,
     lost: counts.lost,
     duplicated: counts.duplicated,
     wrong: results.filter((r) => r.text !== demoAnswer(r.q)).length,
@@ -246,22 +249,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 }
 
-/** Streams continued by another instance, from the live instances' metrics. */
-async function takeoversOf(live: (Instance | undefined)[]): Promise<number> {
-  let total = 0;
+/** Streams continued by another instance, from the live instances' metrics; and how many did not answer. */
+async function takeoversOf(live: (Instance | undefined)[]): Promise<{ count: number; unreachable: number }> {
+  let count = 0;
+  let unreachable = 0;
   for (const instance of live) {
     if (!instance) continue;
-    const text = await (await fetch(`${instance.server.url}/metrics`)).text();
-    total += Number(/^tidewire_streams_taken_over_total (\d+)/m.exec(text)?.[1] ?? 0);
+    const text = await fetch(`${instance.server.url}/metrics`)
+      .then((response) => response.text())
+      .catch(() => undefined);
+    if (text === undefined) unreachable++;
+    else count += Number(/^tidewire_streams_taken_over_total (\d+)/m.exec(text)?.[1] ?? 0);
   }
-  return total;
+  return { count, unreachable };
 }
 
 /** The report as the lines `npm run chaos` prints. */
 export function formatReport(report: ChaosReport): string {
   return [
     `streams ${report.streams} (finished ${report.finished}) in ${report.seconds} s`,
-    `cuts ${report.cuts}, resumes ${report.resumes}, takeovers ${report.takeovers}, failed connects ${report.failedConnects}`,
+    `cuts ${report.cuts}, resumes ${report.resumes}, takeovers ${report.takeovers}, failed connects ${report.failedConnects}, instances unreachable at the end ${report.unreachable}`,
     `lost ${report.lost}, duplicated ${report.duplicated}, wrong transcripts ${report.wrong}, ended with an error ${report.errored}`,
     `resume time p50 ${report.resumeMsP50} ms, p99 ${report.resumeMsP99} ms`,
   ].join('\n');
