@@ -146,7 +146,9 @@ for (const section of SECTIONS.filter((s) => !only || only.includes(s.name))) {
     failures++;
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`bench: section ${section.name} failed: ${message}\n`);
-    written.push(`## ${section.name}: failed\n\nThis section did not complete in this run:\n\n\`\`\`\n${message}\n\`\`\`\n`);
+    written.push(
+      `## ${section.name}: failed\n\nThis section did not complete in this run:\n\n\`\`\`\n${message}\n\`\`\`\n`,
+    );
   }
   process.stderr.write(`bench: section ${section.name} took ${Math.round((Date.now() - began) / 1000)} s\n`);
   writeFileSync(outFile, `${[...header(false), ...written].join('\n')}\n`);
