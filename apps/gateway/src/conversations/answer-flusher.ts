@@ -1,13 +1,16 @@
 /**
  * Writes the answers being recorded together, off the per-token path: one timer for all of
- * them, and on each tick one transaction holding every answer that changed since the last
- * (its text and parts, and its conversation's `updated_at`). An answer's last write (at its
- * end) is not held for the tick, but the last writes of one turn of the event loop share a
- * transaction. Between writes the stream's log holds what was sent: a crash loses nothing a
+ * them, and on each tick one write holding every answer that changed since the last (its text
+ * and parts, and its conversation's `updated_at`). An answer's last write (at its end) is not
+ * held for the tick; the group commit puts the writes of one event-loop turn in one
+ * transaction, in the order they were asked for, so a tick's write of an answer never lands
+ * after its last. Between writes the stream's log holds what was sent: a crash loses nothing a
  * takeover cannot rebuild from it.
  * @module
  */
-import type { Database } from '../db/database.ts';
+import type { Transaction } from 'kysely';
+import type { GroupCommit } from '../db/group-commit.ts';
+import type { Schema } from '../db/schema.ts';
 
 /** An answer being recorded, as the flusher writes it. */
 export interface PendingAnswer {
@@ -23,18 +26,14 @@ interface Write {
 }
 
 export class AnswerFlusher {
-  readonly #db: Database;
+  readonly #writes: GroupCommit<Schema>;
   readonly #flushMs: number;
   readonly #onWriteError: (error: unknown) => void;
   readonly #dirty = new Set<PendingAnswer>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #finishing: Write[] = [];
-  #finished: Promise<void> | undefined;
-  /** Every write, in order: a tick's write of an answer never lands after its last. */
-  #writing: Promise<void> = Promise.resolve();
 
-  constructor(db: Database, flushMs: number, onWriteError: (error: unknown) => void) {
-    this.#db = db;
+  constructor(writes: GroupCommit<Schema>, flushMs: number, onWriteError: (error: unknown) => void) {
+    this.#writes = writes;
     this.#flushMs = flushMs;
     this.#onWriteError = onWriteError;
   }
@@ -48,49 +47,30 @@ export class AnswerFlusher {
   /** The answer's last write (`complete` once it ended well); resolves once it is stored. */
   finish(answer: PendingAnswer, complete: boolean): Promise<void> {
     this.#dirty.delete(answer);
-    this.#finishing.push({ answer, complete: complete ? 1 : 0 });
-    this.#finished ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
-        const batch = this.#finishing;
-        this.#finishing = [];
-        this.#finished = undefined;
-        this.#enqueue(batch).then(resolve);
-      }),
-    );
-    return this.#finished;
+    return this.#write([{ answer, complete: complete ? 1 : 0 }]);
   }
 
   readonly #tick = () => {
     this.#timer = undefined;
     const batch = [...this.#dirty].map((answer): Write => ({ answer, complete: 0 }));
     this.#dirty.clear();
-    void this.#enqueue(batch);
+    void this.#write(batch);
   };
 
-  #enqueue(batch: Write[]): Promise<void> {
-    this.#writing = this.#writing.then(() => this.#write(batch)).catch(this.#onWriteError);
-    return this.#writing;
+  #write(batch: Write[]): Promise<void> {
+    if (batch.length === 0) return Promise.resolve();
+    // The snapshot is taken when the write runs, so it holds the answer as it stands then.
+    return this.#writes.run((tx) => writeAnswers(tx, batch)).catch(this.#onWriteError);
   }
+}
 
-  async #write(batch: Write[]): Promise<void> {
-    if (batch.length === 0) return;
-    const now = Date.now();
-    await this.#db.transaction().execute(async (tx) => {
-      for (const { answer, complete } of batch) {
-        const { content, parts } = answer.snapshot();
-        await tx
-          .updateTable('messages')
-          .set({ content, complete, parts })
-          .where('id', '=', answer.id)
-          .execute();
-      }
-      for (const conversationId of new Set(batch.map((w) => w.answer.conversationId))) {
-        await tx
-          .updateTable('conversations')
-          .set({ updated_at: now })
-          .where('id', '=', conversationId)
-          .execute();
-      }
-    });
+async function writeAnswers(tx: Transaction<Schema>, batch: Write[]): Promise<void> {
+  const now = Date.now();
+  for (const { answer, complete } of batch) {
+    const { content, parts } = answer.snapshot();
+    await tx.updateTable('messages').set({ content, complete, parts }).where('id', '=', answer.id).execute();
+  }
+  for (const conversationId of new Set(batch.map((w) => w.answer.conversationId))) {
+    await tx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
   }
 }

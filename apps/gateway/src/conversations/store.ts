@@ -11,6 +11,8 @@ import { sql } from 'kysely';
 import type { AnswerPart } from '../answer-parts.ts';
 import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
+import { GroupCommit } from '../db/group-commit.ts';
+import type { Schema } from '../db/schema.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
 import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
@@ -87,11 +89,14 @@ export interface ConversationStoreOptions {
 
 export class ConversationStore {
   readonly #db: Database;
+  /** The hot path's writes (questions, answer rows, answer text): one commit per event-loop turn. */
+  readonly #writes: GroupCommit<Schema>;
   readonly #flusher: AnswerFlusher;
 
   constructor(db: Database, { flushMs = 250, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
-    this.#flusher = new AnswerFlusher(db, flushMs, onWriteError);
+    this.#writes = new GroupCommit(db);
+    this.#flusher = new AnswerFlusher(this.#writes, flushMs, onWriteError);
   }
 
   /** The conversation if it exists and belongs to `userId`. */
@@ -173,7 +178,7 @@ export class ConversationStore {
     const conversationId = newId();
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
-    await this.#db.transaction().execute(async (tx) => {
+    await this.#writes.run(async (tx) => {
       await tx
         .insertInto('conversations')
         .values(newConversation(conversationId, userId, question, model))
@@ -190,7 +195,9 @@ export class ConversationStore {
 
   /** Remembers the model a conversation asked last. */
   async setModel(conversationId: string, model: string): Promise<void> {
-    await this.#db.updateTable('conversations').set({ model }).where('id', '=', conversationId).execute();
+    await this.#writes.run((tx) =>
+      tx.updateTable('conversations').set({ model }).where('id', '=', conversationId).execute(),
+    );
   }
 
   /**
@@ -210,7 +217,7 @@ export class ConversationStore {
     if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
     const streamId = placement.streamId ?? null;
-    await this.#db.transaction().execute(async (tx) => {
+    await this.#writes.run(async (tx) => {
       // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
       // to one conversation queue here and each reads the positions the others committed.
       await tx
@@ -289,7 +296,7 @@ export class ConversationStore {
         place.parentId ?? null,
         streamId,
       );
-      await this.#db.insertInto('messages').values(row).execute();
+      await this.#writes.run((tx) => tx.insertInto('messages').values(row).execute());
     }
     return new BatchedAnswer(this.#flusher, id, conversationId);
   }

@@ -1,0 +1,105 @@
+/**
+ * Group commit on SQLite: the writes of one event-loop turn share one transaction, a write that
+ * fails is rolled back alone (its caller gets its error, the others are stored), and a write's
+ * promise resolves only once its transaction committed (another connection sees it).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { GroupCommit } from '../src/db/group-commit.ts';
+import { openNodeSqlite } from '../src/db/node-sqlite.ts';
+
+interface Schema {
+  t: { n: number };
+}
+
+/** A file database with table `t (n UNIQUE)`, counting the transactions it begins. */
+function openCounted(path: string) {
+  const raw = openNodeSqlite(path);
+  const counts = { begin: 0 };
+  const counted: SqliteDatabase = {
+    close: () => raw.close(),
+    prepare(sql) {
+      if (/^begin/i.test(sql.trim())) counts.begin++;
+      return raw.prepare(sql);
+    },
+  };
+  raw.prepare('CREATE TABLE t (n INTEGER UNIQUE)').run([]);
+  return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: counted }) }), counts };
+}
+
+function withDir(body: (dir: string) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-group-commit-'));
+    try {
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const insert = (n: number) => (tx: Kysely<Schema>) => tx.insertInto('t').values({ n }).execute();
+
+test(
+  'the writes of one turn share one transaction; each resolves after the commit, visible to another connection',
+  withDir(async (dir) => {
+    const path = join(dir, 'db.sqlite');
+    const { db, counts } = openCounted(path);
+    const other = new DatabaseSync(path);
+    try {
+      const begunBefore = counts.begin;
+      await Promise.all([1, 2, 3, 4, 5].map((n) => new GroupCommit(db).run(insert(n))));
+      // Five GroupCommits: five transactions. One GroupCommit: one for the turn's writes.
+      const separate = counts.begin - begunBefore;
+      const writes = new GroupCommit(db);
+      const begun = counts.begin;
+      const seen = await Promise.all(
+        [6, 7, 8, 9, 10].map(async (n) => {
+          await writes.run(insert(n));
+          return (other.prepare('SELECT count(*) AS c FROM t WHERE n = ?').get(n) as { c: number }).c;
+        }),
+      );
+      assert.equal(separate, 5);
+      assert.equal(counts.begin - begun, 1, 'one transaction for five writes of one turn');
+      assert.deepEqual(seen, [1, 1, 1, 1, 1], 'each write is committed when its promise resolves');
+    } finally {
+      other.close();
+      await db.destroy();
+    }
+  }),
+);
+
+test(
+  'a failing write is rolled back alone: its caller gets the error, the writes around it are stored',
+  withDir(async (dir) => {
+    const { db } = openCounted(join(dir, 'db.sqlite'));
+    try {
+      const writes = new GroupCommit(db);
+      const results = await Promise.allSettled([
+        writes.run(insert(1)),
+        writes.run(async (tx) => {
+          await insert(2)(tx);
+          await insert(1)(tx); // violates UNIQUE: this write, its row 2 included, is undone
+        }),
+        writes.run(insert(3)),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+      const rows = await db.selectFrom('t').select('n').orderBy('n').execute();
+      assert.deepEqual(
+        rows.map((r) => r.n),
+        [1, 3],
+      );
+    } finally {
+      await db.destroy();
+    }
+  }),
+);
