@@ -93,7 +93,7 @@ export class ConversationStore {
   readonly #writes: GroupCommit<Schema>;
   readonly #flusher: AnswerFlusher;
 
-  constructor(db: Database, { flushMs = 250, onWriteError = () => {} }: ConversationStoreOptions = {}) {
+  constructor(db: Database, { flushMs = 1000, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
     this.#writes = new GroupCommit(db);
     this.#flusher = new AnswerFlusher(this.#writes, flushMs, onWriteError);
