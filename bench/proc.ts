@@ -48,7 +48,13 @@ export function runLoadClient<T>(args: (string | number)[], client = LOAD_CLIENT
   });
 }
 
-/** Starts the load client in idle mode; resolves once its streams are open; `release()` closes them. */
+/** How long opening idle streams may take before the phase is given up (a server that stalls). */
+const IDLE_OPEN_TIMEOUT_MS = 180_000;
+
+/**
+ * Starts the load client in idle mode; resolves once its streams are open; `release()` closes
+ * them. Rejects (and stops the client) when they are not all open within `IDLE_OPEN_TIMEOUT_MS`.
+ */
 export function holdIdleStreams(
   url: string,
   count: number,
@@ -62,15 +68,24 @@ export function holdIdleStreams(
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );
-    child.stdout.once('data', () =>
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${count} idle streams not open within ${IDLE_OPEN_TIMEOUT_MS / 1000} s`));
+    }, IDLE_OPEN_TIMEOUT_MS);
+    child.stdout.once('data', () => {
+      clearTimeout(timer);
       resolve({
         release: () =>
           new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.stdin.end();
           }),
-      }),
-    );
-    child.once('exit', (code) => code !== 0 && reject(new Error(`idle client exited ${code}`)));
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`idle client exited ${code}`));
+    });
   });
 }

@@ -46,7 +46,7 @@ const SECTIONS: { name: string; run: () => Promise<string> }[] = [
       scaleOutSection(
         quick
           ? { concurrency: 10, seconds: 1, resumes: 50, idleSteps: [500], redisIdle: 300 }
-          : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 2000 },
+          : { concurrency: 50, seconds: 5, resumes: 300, idleSteps: [1000, 5000, 10_000], redisIdle: 10_000 },
       ),
   },
   {
@@ -94,6 +94,7 @@ const SECTIONS: { name: string; run: () => Promise<string> }[] = [
               tokensPerSec: 40,
               spreadMs: 2000,
               latencyCount: 50,
+              holdCount: 0,
             }
           : {
               concurrency: 50,
@@ -104,6 +105,7 @@ const SECTIONS: { name: string; run: () => Promise<string> }[] = [
               tokensPerSec: 40,
               spreadMs: 2000,
               latencyCount: 300,
+              holdCount: 19_900,
             },
       ),
   },

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SpawnedServer, spawnGateway } from '../../testing/gateway.ts';
 import { startRedis } from '../../testing/redis.ts';
+import { startFakeOpenAI } from '../../testing/fake-openai.ts';
 import { collectSSE } from '../../testing/sse-client.ts';
 import { holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f } from './format.ts';
@@ -20,8 +21,11 @@ export interface ScaleOptions {
   redisIdle: number;
 }
 
-async function throughput(server: SpawnedServer, options: ScaleOptions) {
-  const url = `${server.url}/api/v1/stream/chat?q=Hello`;
+async function throughput(
+  server: SpawnedServer,
+  options: ScaleOptions,
+  url = `${server.url}/api/v1/stream/chat?q=Hello`,
+) {
   await runLoadClient(['latency', `${url}&warm=1`, 20]);
   return runLoadClient<{ frames: number; streams: number; seconds: number }>([
     'throughput',
@@ -48,9 +52,36 @@ async function resumeLatency(server: SpawnedServer, count: number) {
   return { p50: pct(50), p99: pct(99) };
 }
 
-async function idleMemory(env: Record<string, string>, steps: number[]) {
-  const server = await spawnGateway({ ...env, DEMO_TOKENS_PER_SEC: '0.001' });
-  const url = `${server.url}/api/v1/stream/chat?q=idle`;
+/**
+ * First delta at low load and burst answers/s of `server` while its idle streams stay open,
+ * asked of the fake upstream's model (it answers at once; the idle streams' demo model is paced
+ * to a standstill).
+ */
+async function liveReading(server: SpawnedServer, options: ScaleOptions) {
+  const url = `${server.url}/api/v1/stream/chat?q=Hello&model=fake-model`;
+  const low = await runLoadClient<{ firstDelta: { p50: number; p99: number } }>(['latency', url, 50]);
+  const tp = await throughput(server, options, url);
+  return { firstDelta: low.firstDelta, answersPerSec: tp.streams / tp.seconds };
+}
+
+type LiveReading = Awaited<ReturnType<typeof liveReading>>;
+
+async function idleMemory(
+  env: Record<string, string>,
+  steps: number[],
+  options?: ScaleOptions,
+): Promise<{
+  rows: { open: number; perStream: number }[];
+  live?: { before: LiveReading; held?: LiveReading };
+}> {
+  const fake = options ? await startFakeOpenAI() : undefined;
+  const upstream: Record<string, string> = fake
+    ? { LLM_PROVIDER: 'openai', LLM_BASE_URL: `${fake.url}/v1`, LLM_MODEL: 'fake-model', LLM_API_KEY: 'k' }
+    : {};
+  const server = await spawnGateway({ ...env, ...upstream, DEMO_TOKENS_PER_SEC: '0.001' });
+  const url = `${server.url}/api/v1/stream/chat?q=idle&model=demo`;
+  if (options) await liveReading(server, options); // warm-up: the JIT, the upstream's connections
+  const before = options ? await liveReading(server, options) : undefined;
   await sleep(300);
   const base = rssBytes(server.child.pid!);
   const held: { release: () => Promise<void> }[] = [];
@@ -67,9 +98,11 @@ async function idleMemory(env: Record<string, string>, steps: number[]) {
     rows.push({ open: -1, perStream: Number.NaN });
     process.stderr.write(`bench: idle streams stopped at ${open}: ${(error as Error).message}\n`);
   }
+  const whileHeld = options && rows.at(-1)!.open > 0 ? await liveReading(server, options) : undefined;
   for (const h of held) await h.release();
   await server.stop();
-  return rows;
+  await fake?.close();
+  return { rows, live: before && { before, held: whileHeld } };
 }
 
 export async function scaleOutSection(options: ScaleOptions): Promise<string> {
@@ -90,10 +123,14 @@ export async function scaleOutSection(options: ScaleOptions): Promise<string> {
     );
   }
   process.stderr.write('bench: idle streams, memory store\n');
-  const idle = await idleMemory({}, options.idleSteps);
+  const idle = (await idleMemory({}, options.idleSteps)).rows;
   process.stderr.write('bench: idle streams, Redis store\n');
-  const idleRedis = await idleMemory({ REDIS_URL: redis.url }, [options.redisIdle]);
+  const { rows: idleRedis, live } = await idleMemory({ REDIS_URL: redis.url }, [options.redisIdle], options);
   await redis.close();
+  const liveRow = (what: string, r?: LiveReading) =>
+    r
+      ? `| ${what} | ${f(r.firstDelta.p50, 2)} / ${f(r.firstDelta.p99, 2)} | ${f(r.answersPerSec)} |`
+      : `| ${what} | failed | failed |`;
   return [
     '## Scale-out: memory store against Redis store',
     '',
@@ -112,6 +149,13 @@ export async function scaleOutSection(options: ScaleOptions): Promise<string> {
     ...idleRedis.map(
       (r) => `| Redis | ${r.open < 0 ? 'failed' : f(r.open)} | ${f(r.perStream / 1024, 1)} KiB |`,
     ),
+    '',
+    `The Redis store's live reading with many followed streams: one gateway (\`REDIS_URL\` set) answering new questions (a fake OpenAI-compatible upstream that answers at once; 50 one at a time, then ${options.concurrency} concurrent clients for ${options.seconds} s), before and while it follows ${f(options.redisIdle)} idle streams (every follower of this process is read through one blocking \`XREAD\`):`,
+    '',
+    '| followed idle streams | first delta p50 / p99 (ms) | answers/s |',
+    '|---|---|---|',
+    liveRow('0', live?.before),
+    liveRow(f(options.redisIdle), live?.held),
     '',
   ].join('\n');
 }
