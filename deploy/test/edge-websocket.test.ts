@@ -173,7 +173,7 @@ describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
     assert.equal(await big.closed, 1009);
   });
 
-  test('a plain GET is 426; the upgrade counts as a connection like SSE', async () => {
+  test('a plain GET (no Upgrade) is 426 with the contract error body', async () => {
     const plain = await fetch(`${url}/api/v1/ws`);
     assert.equal(plain.status, 426);
     assert.equal(((await plain.json()) as { error: { type: string } }).error.type, 'bad_request');
@@ -220,5 +220,24 @@ describe('heartbeats at the edge', () => {
     ws.send({ type: 'cancel', stream_id: streamId });
     await ws.next(endedOf(streamId));
     ws.socket.close();
+  });
+});
+
+describe('connection limits at the edge', () => {
+  let mf: Miniflare;
+  let url: string;
+  before(async () => {
+    ({ mf, url } = await startWorker({ DEMO_TOKENS_PER_SEC: '300', MAX_CONNECTIONS_PER_IP: '1' }));
+  });
+  after(() => mf.dispose());
+
+  test('the socket is one connection and each stream it follows one more, as on Node', async () => {
+    const ws = await openTestSocket(wsUrlOf(url));
+    ws.send({ type: 'start', ref: 'over', q: 'one connection too many' });
+    const refused = await ws.next(isType('error', (m) => m.ref === 'over'));
+    assert.equal(errorOf(refused), 'too_many_connections');
+    await assert.rejects(openTestSocket(wsUrlOf(url)), { status: 429 });
+    ws.socket.close();
+    assert.equal(await ws.closed, 1000, "the Worker answers the client's close frame");
   });
 });

@@ -15,6 +15,9 @@
 import { WS_CLOSE_RESUME } from '@tidewire/protocol';
 import { type SessionSocket, WS_CLOSE_TOO_BIG } from './socket.ts';
 
+/** `WebSocket.CLOSED`, written out: not every runtime has the static constants. */
+const CLOSED = 3;
+
 export interface WebSessionSocketOptions {
   /** Largest message (UTF-8 bytes) the client may send. */
   maxMessageBytes: number;
@@ -74,6 +77,9 @@ class Outbox {
       'close',
       () => {
         this.#open = false;
+        // The client closed: answer its close frame, which workerd leaves to the Worker
+        // (without `web_socket_auto_reply_to_close`), else the request never ends.
+        if (socket.readyState !== CLOSED) socket.close(1000, 'closed');
         this.#wake?.();
       },
       { once: true },
