@@ -16,8 +16,11 @@ import { SSEConsumer } from '../../packages/client/src/index.ts';
 import { collectSSE } from '../../testing/sse-client.ts';
 import {
   endedOf,
+  errorTypeOf,
+  isType,
   openTestSocket,
   sseFramesOf,
+  streamIdOf,
   type TestSocket,
   transcriptOf,
   wsUrlOf,
@@ -26,13 +29,7 @@ import { bundleEdge } from '../bundle.ts';
 
 type EventMessage = Extract<WsServerMessage, { event: string }>;
 
-const isType =
-  (type: string, extra: (m: Record<string, unknown>) => boolean = () => true) =>
-  (m: WsServerMessage) =>
-    'type' in m && m.type === type && extra(m as unknown as Record<string, unknown>);
 const startedFor = (ref: string) => isType('started', (m) => m.ref === ref);
-const streamIdOf = (m: WsServerMessage) => (m as { stream_id: string }).stream_id;
-const errorOf = (m: WsServerMessage) => (m as { error: { type: string } }).error.type;
 
 /** The event messages of `streamId`, heartbeats left out (they are not in the stream's log). */
 const eventsOf = (messages: WsServerMessage[], streamId: string) =>
@@ -40,32 +37,38 @@ const eventsOf = (messages: WsServerMessage[], streamId: string) =>
 const answerOf = (events: EventMessage[]) =>
   events.map((m) => (m.event === 'delta' ? (m.data as { text: string }).text : '')).join('');
 
-/** The Worker bundle in workerd, on a loopback port, with these variables. */
-async function startWorker(bindings: Record<string, string>): Promise<{ mf: Miniflare; url: string }> {
-  const bundles = await bundleEdge();
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: bundles['cloudflare-worker'],
-    compatibilityDate: '2026-04-01',
-    bindings,
-    host: '127.0.0.1',
-    port: 0,
+/**
+ * The Worker bundle in workerd, on a loopback port, with these variables, for the tests of
+ * the enclosing `describe`: returns its base URL (once started).
+ */
+function workerFor(bindings: Record<string, string>): () => string {
+  let mf: Miniflare;
+  let url: string;
+  before(async () => {
+    const bundles = await bundleEdge();
+    mf = new Miniflare({
+      modules: true,
+      scriptPath: bundles['cloudflare-worker'],
+      compatibilityDate: '2026-04-01',
+      bindings,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    url = (await mf.ready).href.replace(/\/$/, '');
   });
-  return { mf, url: (await mf.ready).href.replace(/\/$/, '') };
+  after(() => mf.dispose());
+  return () => url;
 }
 
 describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
-  let mf: Miniflare;
+  const worker = workerFor({ DEMO_TOKENS_PER_SEC: '300', MAX_BODY_BYTES: '4096' });
   let url: string;
   let ws: TestSocket;
   before(async () => {
-    ({ mf, url } = await startWorker({ DEMO_TOKENS_PER_SEC: '300', MAX_BODY_BYTES: '4096' }));
+    url = worker();
     ws = await openTestSocket(wsUrlOf(url));
   });
-  after(async () => {
-    ws.socket.close();
-    await mf.dispose();
-  });
+  after(() => ws.socket.close());
 
   test('a start streams the demo answer to `done`, then `ended`; the same events as SSE', async () => {
     const q = 'a socket at the edge';
@@ -134,7 +137,7 @@ describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
   test('bad messages get the protocol error message; the socket stays open', async () => {
     const from = ws.messages.length;
     ws.socket.send('{not json');
-    assert.equal(errorOf(await ws.next(isType('error'), from)), 'invalid_json');
+    assert.equal(errorTypeOf(await ws.next(isType('error'), from)), 'invalid_json');
     const cases: [unknown, string][] = [
       [[1, 2], 'bad_request'],
       [{ ref: 'no-type' }, 'bad_request'],
@@ -146,12 +149,12 @@ describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
     for (const [message, type] of cases) {
       const at = ws.messages.length;
       ws.send(message);
-      assert.equal(errorOf(await ws.next(isType('error'), at)), type, JSON.stringify(message));
+      assert.equal(errorTypeOf(await ws.next(isType('error'), at)), type, JSON.stringify(message));
     }
     const at = ws.messages.length;
     ws.socket.send(new Uint8Array([1, 2, 3]));
     const binary = await ws.next(isType('error'), at);
-    assert.equal(errorOf(binary), 'bad_request');
+    assert.equal(errorTypeOf(binary), 'bad_request');
     assert.match((binary as { error: { message: string } }).error.message, /binary/);
     assert.equal(ws.socket.readyState, ws.socket.OPEN);
   });
@@ -162,7 +165,7 @@ describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
       const at = ws.messages.length;
       ws.send({ type, stream_id: missing });
       const reply = await ws.next(isType('error'), at);
-      assert.equal(errorOf(reply), 'stream_not_found', type);
+      assert.equal(errorTypeOf(reply), 'stream_not_found', type);
       assert.equal(streamIdOf(reply), missing);
     }
   });
@@ -200,16 +203,11 @@ describe('the WebSocket route of the Cloudflare Worker (workerd)', () => {
 });
 
 describe('heartbeats at the edge', () => {
-  let mf: Miniflare;
-  let url: string;
-  before(async () => {
-    // One token every 500 ms and a heartbeat every 100 ms: the pauses carry heartbeats.
-    ({ mf, url } = await startWorker({ DEMO_TOKENS_PER_SEC: '2', SSE_HEARTBEAT_MS: '100' }));
-  });
-  after(() => mf.dispose());
+  // One token every 500 ms and a heartbeat every 100 ms: the pauses carry heartbeats.
+  const url = workerFor({ DEMO_TOKENS_PER_SEC: '2', SSE_HEARTBEAT_MS: '100' });
 
   test('are `ping` messages of the followed stream, without seq (workerd sends no ping frames)', async () => {
-    const ws = await openTestSocket(wsUrlOf(url));
+    const ws = await openTestSocket(wsUrlOf(url()));
     ws.send({ type: 'start', ref: 'slow', q: 'slow' });
     const streamId = streamIdOf(await ws.next(startedFor('slow')));
     const ping = (await ws.next(
@@ -224,19 +222,14 @@ describe('heartbeats at the edge', () => {
 });
 
 describe('connection limits at the edge', () => {
-  let mf: Miniflare;
-  let url: string;
-  before(async () => {
-    ({ mf, url } = await startWorker({ DEMO_TOKENS_PER_SEC: '300', MAX_CONNECTIONS_PER_IP: '1' }));
-  });
-  after(() => mf.dispose());
+  const url = workerFor({ DEMO_TOKENS_PER_SEC: '300', MAX_CONNECTIONS_PER_IP: '1' });
 
   test('the socket is one connection and each stream it follows one more, as on Node', async () => {
-    const ws = await openTestSocket(wsUrlOf(url));
+    const ws = await openTestSocket(wsUrlOf(url()));
     ws.send({ type: 'start', ref: 'over', q: 'one connection too many' });
     const refused = await ws.next(isType('error', (m) => m.ref === 'over'));
-    assert.equal(errorOf(refused), 'too_many_connections');
-    await assert.rejects(openTestSocket(wsUrlOf(url)), { status: 429 });
+    assert.equal(errorTypeOf(refused), 'too_many_connections');
+    await assert.rejects(openTestSocket(wsUrlOf(url())), { status: 429 });
     ws.socket.close();
     assert.equal(await ws.closed, 1000, "the Worker answers the client's close frame");
   });
