@@ -2,7 +2,8 @@
  * One WebSocket of the `/api/v1/ws` route: reads the client's messages in order (start,
  * follow, cancel, unfollow), follows any number of streams on the one socket, and answers
  * bad input with a typed `error` message without closing the socket. The same starter as
- * the SSE routes does the work (limits, conversations, logs).
+ * the SSE routes does the work (limits, conversations, logs). The socket is a
+ * platform-neutral `SessionSocket` (socket.ts): `ws` on Node, a Web `WebSocket` in a Worker.
  * @module
  */
 import { WS_CLOSE_RESUME } from '@tidewire/protocol';
