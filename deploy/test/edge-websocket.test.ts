@@ -4,8 +4,8 @@
  * WebSocket client. The same session as on Node: a start streams to `done`; a socket cut
  * mid-answer is resumed on a new one, and the events are byte-identical to the SSE transcript
  * of the same stream in the same isolate; bad messages get the protocol's `error`; heartbeats
- * are `ping` messages (workerd sends no ping frames). Vercel's edge runtime has no WebSocket
- * server: there the route is a `404` that says so.
+ * are `ping` messages (workerd sends no ping frames); the socket and its streams count as
+ * connections. (Vercel's edge runtime, which has no WebSocket server, is in edge.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
