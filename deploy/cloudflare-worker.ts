@@ -1,12 +1,14 @@
 /**
  * Cloudflare Workers entry. One app per isolate, configured from the Worker's variables
  * (the same names as on Node). Deploy with wrangler (`main = "deploy/cloudflare-worker.ts"`,
- * `compatibility_flags = ["nodejs_compat"]` is not needed). See deploy/README.md for limits.
+ * `compatibility_flags = ["nodejs_compat"]` is not needed). WebSocket upgrades get the
+ * `upgradeWebSocket` binding (worker-websocket.ts). See deploy/README.md for limits.
  * @module
  */
 import type { Hono } from 'hono';
 import type { AppEnv } from '../apps/gateway/src/services.ts';
 import { createEdgeApp } from './edge-app.ts';
+import { isUpgrade, workerUpgradeBindings } from './worker-websocket.ts';
 
 let app: Hono<AppEnv> | undefined;
 
@@ -18,7 +20,9 @@ export default {
   ): Response | Promise<Response> {
     app ??= createEdgeApp(
       Object.fromEntries(Object.entries(env ?? {}).filter(([, v]) => typeof v === 'string')),
+      { webSockets: true },
     );
-    return app.fetch(request, env, ctx as never);
+    const bindings = isUpgrade(request) ? workerUpgradeBindings(env ?? {}) : env;
+    return app.fetch(request, bindings, ctx as never);
   },
 };

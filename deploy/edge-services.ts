@@ -10,6 +10,7 @@ import { MemoryStreamStore, sseResponse } from '@tidewire/server';
 import { newId } from '@tidewire/server/internal';
 import { createChatEngine } from '../apps/gateway/src/chat-engine.ts';
 import { loadConfig } from '../apps/gateway/src/config.ts';
+import { waitUntilOf } from '../apps/gateway/src/execution-context.ts';
 import { ConnectionLimit } from '../apps/gateway/src/limits/connection-limit.ts';
 import { DemoModel } from '../apps/gateway/src/models/demo.ts';
 import { ModelRegistry } from '../apps/gateway/src/models/registry.ts';
@@ -63,19 +64,19 @@ export function createEdgeServices(env: Record<string, string | undefined> = {})
     conversations: noConversations,
     limits: { admit: async () => () => {} },
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
-    metrics: { requestError() {}, limitHit() {}, upstreamFirstToken() {} },
+    metrics: {
+      requestError() {},
+      limitHit() {},
+      upstreamFirstToken() {},
+      webSocketOpened() {},
+      webSocketClosed() {},
+    },
     log: consoleLog(),
     respondSSE(c, reader, onClose) {
       c.req.raw.signal.addEventListener('abort', onClose, { once: true });
       // Keep the isolate working on the generation after the response is returned.
       const running = engine.running(reader.info.streamId)?.finished;
-      if (running) {
-        try {
-          c.executionCtx.waitUntil(running);
-        } catch {
-          // No execution context (Vercel Edge, tests): the runtime keeps the stream alive.
-        }
-      }
+      if (running) waitUntilOf(c)?.(running);
       return sseResponse(reader, {
         maxUnsentBytes: config.SSE_MAX_UNSENT_BYTES,
         signal: c.req.raw.signal,

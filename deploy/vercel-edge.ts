@@ -7,7 +7,7 @@ import { createEdgeApp } from './edge-app.ts';
 
 export const config = { runtime: 'edge' };
 
-const app = createEdgeApp(typeof process === 'undefined' ? {} : process.env);
+const app = createEdgeApp(typeof process === 'undefined' ? {} : process.env, { webSockets: false });
 
 export default function handler(request: Request): Response | Promise<Response> {
   return app.fetch(request);

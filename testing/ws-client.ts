@@ -84,6 +84,18 @@ export function transcriptOf(messages: WsServerMessage[], streamId: string): str
     .map((m) => encodeEvent(m.event, m.data, m.seq === undefined ? undefined : `${m.stream_id}:${m.seq}`));
 }
 
+/** A matcher of control messages of `type` (`started`, `error`…) for which `extra` holds. */
+export const isType =
+  (type: string, extra: (m: Record<string, unknown>) => boolean = () => true) =>
+  (m: WsServerMessage) =>
+    'type' in m && m.type === type && extra(m as unknown as Record<string, unknown>);
+
+/** The `error.type` of an `error` message. */
+export const errorTypeOf = (m: WsServerMessage) => (m as { error: { type: string } }).error.type;
+
+/** The `stream_id` of a message that has one (`started`, `ended`, `error`, events). */
+export const streamIdOf = (m: WsServerMessage) => (m as { stream_id: string }).stream_id;
+
 /** Whether `message` is the `ended` of `streamId`. */
 export const endedOf = (streamId: string) => (m: WsServerMessage) =>
   'type' in m && m.type === 'ended' && m.stream_id === streamId;

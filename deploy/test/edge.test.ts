@@ -3,9 +3,11 @@
  * run here: the Cloudflare Worker in workerd (miniflare) and the Vercel Edge function in
  * Vercel's edge-runtime. A stream runs to `done` with the demo answer, a resume with
  * Last-Event-ID continues it in the same isolate, and bad input gets the contract's errors.
+ * The Worker's WebSocket route is edge-websocket.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { EdgeRuntime, runServer } from 'edge-runtime';
 import { Miniflare } from 'miniflare';
@@ -113,4 +115,26 @@ describe('Vercel Edge function in edge-runtime', () => {
   });
   after(() => server.close());
   edgeContract(() => server.url.replace(/\/$/, ''));
+
+  test('has no WebSocket server: /api/v1/ws is a 404 that says so', async () => {
+    // fetch refuses Upgrade headers: a WebSocket client's handshake, by hand.
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(`${server.url.replace(/\/$/, '')}/api/v1/ws`, {
+        headers: {
+          upgrade: 'websocket',
+          connection: 'Upgrade',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'sec-websocket-version': '13',
+        },
+      })
+        .on('response', resolve)
+        .on('error', reject)
+        .end(),
+    );
+    assert.equal(response.statusCode, 404);
+    const body = Buffer.concat(await response.toArray()).toString();
+    const { error } = JSON.parse(body) as { error: { type: string; message: string } };
+    assert.equal(error.type, 'not_found');
+    assert.match(error.message, /no WebSocket server.*SSE/);
+  });
 });

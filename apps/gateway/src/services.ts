@@ -25,7 +25,10 @@ export interface StreamServices {
   conversations: Conversations;
   limits: { admit(key: string): Promise<() => void> };
   connections: ConnectionLimit;
-  metrics: Pick<Metrics, 'requestError' | 'limitHit' | 'upstreamFirstToken'>;
+  metrics: Pick<
+    Metrics,
+    'requestError' | 'limitHit' | 'upstreamFirstToken' | 'webSocketOpened' | 'webSocketClosed'
+  >;
   log: Log;
   /** Sends a reader's events as this request's response; `onClose` when it closes. */
   respondSSE(c: Context, reader: StreamReader<ChatMeta>, onClose: () => void): Response;

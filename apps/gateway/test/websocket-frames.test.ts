@@ -1,8 +1,8 @@
 /**
  * How the WebSocket route turns the engine's SSE frames into messages: one message per event
  * with the frame's stream id, sequence number, name and data JSON as it was; pings dropped
- * (the socket pings at the protocol level); frames without an id (a store failure's) keep no
- * `seq`.
+ * where the socket pings at the protocol level (Node), kept as messages where it cannot
+ * (workerd); frames without an id (a store failure's) keep no `seq`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -42,4 +42,15 @@ test('frames without an id keep no seq; data over several lines is joined', () =
 
 test('heartbeats alone make no message', () => {
   assert.deepEqual(framesToMessages(encodeEvent('ping', { ts: 5 }), 's'), []);
+});
+
+test('where the socket cannot ping (workerd), heartbeats are ping messages without seq', () => {
+  const text = encodeEvent('delta', { text: 'a' }, 's:4') + encodeEvent('ping', { ts: 5 });
+  assert.deepEqual(
+    framesToMessages(text, 's', { pings: true }).map((m) => JSON.parse(m)),
+    [
+      { stream_id: 's', seq: 4, event: 'delta', data: { text: 'a' } },
+      { stream_id: 's', event: 'ping', data: { ts: 5 } },
+    ],
+  );
 });

@@ -6,13 +6,15 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { WsServerMessage } from '@tidewire/protocol';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
 import {
   endedOf,
+  errorTypeOf,
+  isType,
   openTestSocket,
   sseFramesOf,
+  streamIdOf,
   type TestSocket,
   transcriptOf,
   wsUrlOf,
@@ -20,13 +22,7 @@ import {
 import { SESSION_COOKIE } from '../src/auth/auth.ts';
 import type { Gateway } from '../src/server.ts';
 
-const isType =
-  (type: string, extra: (m: Record<string, unknown>) => boolean = () => true) =>
-  (m: WsServerMessage) =>
-    'type' in m && m.type === type && extra(m as unknown as Record<string, unknown>);
 const errorFor = (field: 'ref' | 'stream_id', value: string) => isType('error', (m) => m[field] === value);
-const errorTypeOf = (m: WsServerMessage) => (m as { error: { type: string } }).error.type;
-const startedId = (m: WsServerMessage) => (m as { stream_id: string }).stream_id;
 
 describe('the WebSocket route, auth off', () => {
   let gateway: Gateway;
@@ -43,7 +39,7 @@ describe('the WebSocket route, auth off', () => {
   test('a start streams the same events and ids as SSE, then `ended`', async () => {
     const q = 'WebSocket transcript';
     ws.send({ type: 'start', ref: 'c1', q });
-    const streamId = startedId(await ws.next(isType('started', (m) => m.ref === 'c1')));
+    const streamId = streamIdOf(await ws.next(isType('started', (m) => m.ref === 'c1')));
     await ws.next(endedOf(streamId));
     const sse = await collectSSE(`${gateway.url}/api/v1/streams/${streamId}`);
     assert.deepEqual(transcriptOf(ws.messages, streamId), sseFramesOf(sse.raw));
@@ -53,7 +49,7 @@ describe('the WebSocket route, auth off', () => {
 
   test('`follow` with `after` resumes after that event, as Last-Event-ID does', async () => {
     ws.send({ type: 'start', ref: 'c2', q: 'follow me' });
-    const streamId = startedId(await ws.next(isType('started', (m) => m.ref === 'c2')));
+    const streamId = streamIdOf(await ws.next(isType('started', (m) => m.ref === 'c2')));
     await ws.next(endedOf(streamId));
     const from = ws.messages.length;
     ws.send({ type: 'follow', stream_id: streamId, after: 5 });
@@ -66,13 +62,13 @@ describe('the WebSocket route, auth off', () => {
     const from = ws.messages.length;
     ws.send({ type: 'start', ref: 'a', q: 'first of two' });
     ws.send({ type: 'start', ref: 'b', q: 'second of two' });
-    const a = startedId(
+    const a = streamIdOf(
       await ws.next(
         isType('started', (m) => m.ref === 'a'),
         from,
       ),
     );
-    const b = startedId(
+    const b = streamIdOf(
       await ws.next(
         isType('started', (m) => m.ref === 'b'),
         from,
@@ -100,7 +96,7 @@ describe('the WebSocket route, auth off', () => {
     const middle = ws.messages.length;
     ws.send({ type: 'start', ref: 'k2', q: 'once only', stream_id: streamId });
     assert.equal(
-      startedId(
+      streamIdOf(
         await ws.next(
           isType('started', (m) => m.ref === 'k2'),
           middle,
@@ -144,7 +140,7 @@ describe('the WebSocket route, auth off', () => {
     ws.socket.send(Buffer.from('binary'), { binary: true });
     assert.equal(errorTypeOf(await ws.next(isType('error'), from)), 'bad_request');
     ws.send({ type: 'start', ref: 'after-bad', q: 'still here' });
-    const streamId = startedId(
+    const streamId = streamIdOf(
       await ws.next(
         isType('started', (m) => m.ref === 'after-bad'),
         from,
@@ -170,7 +166,7 @@ describe('the WebSocket route: cancel, unfollow, heartbeats', () => {
   test('cancel answers `cancelled` and the stream ends with done {reason: cancelled}', async () => {
     const ws = await openTestSocket(wsUrlOf(gateway.url));
     ws.send({ type: 'start', ref: 'c', q: 'cancel me' });
-    const streamId = startedId(await ws.next(isType('started')));
+    const streamId = streamIdOf(await ws.next(isType('started')));
     await ws.next((m) => 'event' in m && m.event === 'delta');
     ws.send({ type: 'cancel', stream_id: streamId });
     assert.equal(((await ws.next(isType('cancelled'))) as { cancelled: boolean }).cancelled, true);
@@ -184,7 +180,7 @@ describe('the WebSocket route: cancel, unfollow, heartbeats', () => {
     let pings = 0;
     ws.socket.on('ping', () => pings++);
     ws.send({ type: 'start', ref: 'u', q: 'unfollow me' });
-    const streamId = startedId(await ws.next(isType('started')));
+    const streamId = streamIdOf(await ws.next(isType('started')));
     await ws.next((m) => 'event' in m && m.event === 'delta');
     ws.send({ type: 'unfollow', stream_id: streamId });
     // A second unfollow is answered once the first took effect: nothing is followed any more.
@@ -259,7 +255,7 @@ describe('the WebSocket route: a client that does not read', () => {
   test('past SSE_MAX_UNSENT_BYTES unsent, the socket is closed with 4000 (follow again)', async () => {
     const ws = await openTestSocket(wsUrlOf(gateway.url));
     ws.send({ type: 'start', ref: 'big', q: 'fill the pipe' });
-    const streamId = startedId(await ws.next(isType('started')));
+    const streamId = streamIdOf(await ws.next(isType('started')));
     await ws.next(endedOf(streamId));
     // Stop reading: what the server sends piles up in the kernel's buffers, then in the socket's.
     const raw = (ws.socket as unknown as { _socket: import('node:net').Socket })._socket;
@@ -303,7 +299,7 @@ describe('the WebSocket route: auth and ownership as on SSE', () => {
   test("another user's stream is stream_not_found, for follow and cancel, as on SSE", async () => {
     const mine = await openTestSocket(wsUrlOf(gateway.url), ada);
     mine.send({ type: 'start', ref: 'm', q: 'mine' });
-    const streamId = startedId(await mine.next(isType('started')));
+    const streamId = streamIdOf(await mine.next(isType('started')));
     const theirs = await openTestSocket(wsUrlOf(gateway.url), bob);
     theirs.send({ type: 'follow', stream_id: streamId });
     assert.equal(errorTypeOf(await theirs.next(isType('error'))), 'stream_not_found');
@@ -335,7 +331,7 @@ describe('the WebSocket route: auth and ownership as on SSE', () => {
     );
     const ws = await openTestSocket(wsUrlOf(gateway.url), { cookie, origin: gateway.url });
     ws.send({ type: 'start', ref: 'c', q: 'from the page' });
-    const streamId = startedId(await ws.next(isType('started')));
+    const streamId = streamIdOf(await ws.next(isType('started')));
     await ws.next(endedOf(streamId));
     ws.socket.close();
   });

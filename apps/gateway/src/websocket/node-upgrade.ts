@@ -12,6 +12,7 @@ import { WS_CLOSE_RESUME } from '@tidewire/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Log } from '../services.ts';
 import type { UpgradeBindings } from './route.ts';
+import { wsSessionSocket } from './ws-socket.ts';
 
 /** A socket that answered none of this many pings in a row is gone (its peer or the network). */
 const MAX_MISSED_PONGS = 2;
@@ -71,9 +72,10 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
         server.handleUpgrade(req, socket, head, (ws) => {
           accepted = true;
           ws.on('pong', () => unanswered.delete(ws));
-          onSocket(ws);
+          onSocket(wsSessionSocket(ws));
         });
-        return accepted;
+        // Never sent: `ws` wrote the handshake's 101 (a Node `Response` cannot carry 101).
+        return accepted ? new Response(null) : undefined;
       },
     };
     socket.on('error', () => socket.destroy());

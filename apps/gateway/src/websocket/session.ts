@@ -2,12 +2,12 @@
  * One WebSocket of the `/api/v1/ws` route: reads the client's messages in order (start,
  * follow, cancel, unfollow), follows any number of streams on the one socket, and answers
  * bad input with a typed `error` message without closing the socket. The same starter as
- * the SSE routes does the work (limits, conversations, logs).
+ * the SSE routes does the work (limits, conversations, logs). The socket is a
+ * platform-neutral `SessionSocket` (socket.ts): `ws` on Node, a Web `WebSocket` in a Worker.
  * @module
  */
 import { WS_CLOSE_RESUME } from '@tidewire/protocol';
 import { openOrThrow } from '@tidewire/server/internal';
-import type { RawData, WebSocket } from 'ws';
 import { type ChatEngine, ownedBy } from '../chat-engine.ts';
 import type { Caller, ChatStarter, Opened } from '../routes/chat-starter.ts';
 import type { StreamServices } from '../services.ts';
@@ -21,6 +21,7 @@ import {
   replyToOf,
   startedMessage,
 } from './messages.ts';
+import type { SessionSocket } from './socket.ts';
 import { WebSocketStreamSink } from './stream-sink.ts';
 
 export interface SessionContext {
@@ -28,22 +29,24 @@ export interface SessionContext {
   starter: ChatStarter;
   caller: Caller;
   onSlowClient?: () => void;
+  /** Keeps the platform running a started generation after the socket closes (workerd's `waitUntil`). */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 export class WebSocketSession {
-  readonly #socket: WebSocket;
+  readonly #socket: SessionSocket;
   readonly #context: SessionContext;
   readonly #follows = new Map<string, WebSocketStreamSink>();
   /** Messages are handled one after the other, in the order they came. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(socket: WebSocket, context: SessionContext) {
+  constructor(socket: SessionSocket, context: SessionContext) {
     this.#socket = socket;
     this.#context = context;
-    socket.on('message', (data, isBinary) => {
-      this.#queue = this.#queue.then(() => this.#receive(data, isBinary));
+    socket.onMessage((text) => {
+      this.#queue = this.#queue.then(() => this.#receive(text));
     });
-    socket.once('close', () => {
+    socket.onClose(() => {
       for (const sink of [...this.#follows.values()]) sink.close();
     });
   }
@@ -53,9 +56,10 @@ export class WebSocketSession {
     return this.#follows.size;
   }
 
-  async #receive(data: RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) return this.#reply({}, 'bad_request', 'binary messages are not understood: send JSON text');
-    const text = data.toString();
+  /** One message: its text, or undefined for a binary one. */
+  async #receive(text: string | undefined): Promise<void> {
+    if (text === undefined)
+      return this.#reply({}, 'bad_request', 'binary messages are not understood: send JSON text');
     let message: ClientMessage;
     try {
       message = parseClientMessage(text, this.#context.services.config.MAX_QUESTION_LENGTH);
@@ -75,6 +79,8 @@ export class WebSocketSession {
     switch (message.type) {
       case 'start': {
         const opened = await starter.start(caller, message.input);
+        const running = services.engine.running(opened.streamId)?.finished;
+        if (running) this.#context.waitUntil?.(running);
         this.#send(startedMessage(message.ref, opened.streamId));
         return this.#attach(opened);
       }
@@ -105,7 +111,7 @@ export class WebSocketSession {
 
   /** Pipes an opened stream to this socket (a second follow of a stream replaces the first). */
   #attach({ reader, streamId, leave }: Opened): void {
-    if (this.#socket.readyState !== this.#socket.OPEN) {
+    if (!this.#socket.isOpen) {
       leave();
       return;
     }
@@ -137,6 +143,6 @@ export class WebSocketSession {
   }
 
   #send(message: string): void {
-    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(message);
+    if (this.#socket.isOpen) this.#socket.send(message);
   }
 }

@@ -6,9 +6,9 @@
  * @module
  */
 import type { SSESink } from '@tidewire/server';
-import type { WebSocket } from 'ws';
 import { framesToMessages } from './frames.ts';
 import { endedMessage } from './messages.ts';
+import type { SessionSocket } from './socket.ts';
 
 export interface StreamSinkOptions {
   maxUnsentBytes: number;
@@ -18,20 +18,21 @@ export interface StreamSinkOptions {
 
 export class WebSocketStreamSink implements SSESink {
   readonly streamId: string;
-  readonly #socket: WebSocket;
+  readonly #socket: SessionSocket;
   readonly #options: StreamSinkOptions;
   readonly #closeCallbacks: (() => void)[] = [];
   #open = true;
 
-  constructor(socket: WebSocket, streamId: string, options: StreamSinkOptions) {
+  constructor(socket: SessionSocket, streamId: string, options: StreamSinkOptions) {
     this.#socket = socket;
     this.streamId = streamId;
     this.#options = options;
   }
 
   write(text: string): boolean {
-    if (!this.#open || this.#socket.readyState !== this.#socket.OPEN) return false;
-    for (const message of framesToMessages(text, this.streamId)) this.#socket.send(message);
+    if (!this.#open || !this.#socket.isOpen) return false;
+    const messages = framesToMessages(text, this.streamId, { pings: this.#socket.pingMessages });
+    for (const message of messages) this.#socket.send(message);
     if (this.#socket.bufferedAmount > this.#options.maxUnsentBytes) {
       this.close();
       this.#options.onSlowClient();
@@ -43,7 +44,7 @@ export class WebSocketStreamSink implements SSESink {
   /** The stream ended (after its `done`, or cut by the server): says so, then closes. */
   end(): void {
     if (!this.#open) return;
-    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(endedMessage(this.streamId));
+    if (this.#socket.isOpen) this.#socket.send(endedMessage(this.streamId));
     this.close();
   }
 
