@@ -6,9 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startFakeOpenAI } from '../../testing/fake-openai.ts';
 import { type SpawnedServer, spawnGateway } from '../../testing/gateway.ts';
 import { startRedis } from '../../testing/redis.ts';
-import { startFakeOpenAI } from '../../testing/fake-openai.ts';
 import { collectSSE } from '../../testing/sse-client.ts';
 import { holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f } from './format.ts';
