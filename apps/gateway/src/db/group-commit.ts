@@ -2,13 +2,15 @@
  * Group commit: the writes that arrive in one turn of the event loop share one transaction.
  * On SQLite the cost of a write is mostly its commit (a WAL append per transaction); with many
  * answers starting and ending at once, one commit for all of them is several times cheaper
- * than one each. Each write runs inside its own savepoint, so one that fails is rolled back
- * alone and only its caller sees the error; every caller's promise settles after the commit
- * that holds its write, so "resolved" still means "stored". On PostgreSQL (a pool of
+ * than one each. When a write of the batch fails, the batch is rolled back and each of its
+ * writes runs again in a transaction of its own, so only the failing write's caller sees an
+ * error (writes must therefore be safe to run again after a rollback: plain statements with
+ * values fixed before the write). Every caller's promise settles after the commit that holds
+ * its write, so "resolved" still means "stored". On PostgreSQL (a pool of
  * connections, transactions in parallel) each write is its own transaction, as before.
  * @module
  */
-import { type Kysely, SqliteAdapter, sql, type Transaction } from 'kysely';
+import { type Kysely, SqliteAdapter, type Transaction } from 'kysely';
 
 interface Job<S> {
   write: (tx: Transaction<S>) => Promise<unknown>;
@@ -48,36 +50,27 @@ export class GroupCommit<S> {
   };
 
   async #commit(batch: Job<S>[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const values: unknown[] = [];
     try {
       await this.#db.transaction().execute(async (tx) => {
-        for (const job of batch) outcomes.push(await inSavepoint(tx, job.write));
+        for (const job of batch) values.push(await job.write(tx));
       });
     } catch (error) {
-      // The commit itself failed: nothing of the batch is stored.
-      for (const job of batch) job.reject(error);
+      if (batch.length === 1) batch[0]!.reject(error);
+      else await this.#oneByOne(batch);
       return;
     }
-    batch.forEach((job, i) => {
-      const { ok, value } = outcomes[i]!;
-      if (ok) job.resolve(value);
-      else job.reject(value);
-    });
+    batch.forEach((job, i) => job.resolve(values[i]));
   }
-}
 
-async function inSavepoint<S>(
-  tx: Transaction<S>,
-  write: (tx: Transaction<S>) => Promise<unknown>,
-): Promise<{ ok: boolean; value: unknown }> {
-  await sql`savepoint group_write`.execute(tx);
-  try {
-    const value = await write(tx);
-    await sql`release savepoint group_write`.execute(tx);
-    return { ok: true, value };
-  } catch (error) {
-    await sql`rollback to savepoint group_write`.execute(tx);
-    await sql`release savepoint group_write`.execute(tx);
-    return { ok: false, value: error };
+  /** The batch failed as a whole: each write alone, so the others are stored and settle as they do. */
+  async #oneByOne(batch: Job<S>[]): Promise<void> {
+    for (const job of batch) {
+      try {
+        job.resolve(await this.#db.transaction().execute(job.write));
+      } catch (error) {
+        job.reject(error);
+      }
+    }
   }
 }
