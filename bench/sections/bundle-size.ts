@@ -16,8 +16,6 @@ interface Entry {
   /** The app's import. */
   source: string;
   covers: string;
-  /** Packages left out of the bundle (to show what they cost). */
-  external?: RegExp;
 }
 
 /** What each library's users import, and what that gives them. */
@@ -31,12 +29,6 @@ const ENTRIES: Entry[] = [
     name: '@tidewire/client (SSEConsumer only)',
     source: "export { SSEConsumer } from '@tidewire/client';",
     covers: 'the same without the typewriter',
-  },
-  {
-    name: '@tidewire/client, zod left out',
-    source: "export { AdaptiveTypewriter, SSEConsumer } from '@tidewire/client';",
-    covers: "the first row without zod (it checks the chat events): the client's own code",
-    external: /^zod(\/|$)/,
   },
   {
     name: '@microsoft/fetch-event-source',
@@ -66,7 +58,6 @@ async function measure(entry: Entry): Promise<BundleSize> {
     input: ENTRY_ID,
     cwd: ROOT,
     platform: 'browser',
-    external: entry.external,
     resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
     plugins: [
       {
