@@ -6,9 +6,8 @@
  * compile to the same JavaScript as its dist/); figures are bytes a browser downloads.
  * @module
  */
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'rolldown';
+import { bundleForBrowsers } from '../../testing/browser-bundle.ts';
 import { f } from './format.ts';
 
 interface Entry {
@@ -49,28 +48,9 @@ export interface BundleSize {
   gzipped: number;
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY_ID = 'bundle-size-entry.js';
-
-/** Bundles one entry for browsers (minified ESM, from a virtual module) and measures it. */
+/** Bundles one entry for browsers and measures it. */
 async function measure(entry: Entry): Promise<BundleSize> {
-  const output = await build({
-    input: ENTRY_ID,
-    cwd: ROOT,
-    platform: 'browser',
-    resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
-    plugins: [
-      {
-        name: 'bundle-size-entry',
-        resolveId: (id) => (id === ENTRY_ID ? `${ROOT}/${ENTRY_ID}` : undefined),
-        load: (id) => (id === `${ROOT}/${ENTRY_ID}` ? entry.source : undefined),
-      },
-    ],
-    output: { format: 'esm', minify: true },
-    write: false,
-    logLevel: 'warn',
-  });
-  const code = output.output.map((chunk) => (chunk.type === 'chunk' ? chunk.code : '')).join('');
+  const { code } = await bundleForBrowsers(entry.source);
   return {
     name: entry.name,
     covers: entry.covers,
