@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { createParser as createReferenceParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { createParser } from '../src/index.ts';
+import { cut } from './cut.ts';
 
 interface Seen {
   events: unknown[];
@@ -80,17 +81,6 @@ const piece = fc.constantFrom(
   '\r\n',
   '\n\n',
 );
-
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, bytes.length]) {
-    parts.push(bytes.subarray(from, p));
-    from = p;
-  }
-  return parts;
-}
 
 test('any SSE text, cut anywhere, parses as the previous parser parsed it', () => {
   fc.assert(
