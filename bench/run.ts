@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { bundleSizeSection } from './sections/bundle-size.ts';
 import { coalescingSection } from './sections/coalescing.ts';
+import { engineOnlySection } from './sections/engine-only.ts';
 import { mediaSection } from './sections/media.ts';
 import { providerLatencySection } from './sections/provider-latency.ts';
 import { richAnswersSection } from './sections/rich-answers.ts';
@@ -34,6 +35,15 @@ const SECTIONS: { name: string; run: () => Promise<string> }[] = [
         quick
           ? { latencyCount: 50, concurrency: 10, seconds: 1, idleCounts: [100, 300] }
           : { latencyCount: 300, concurrency: 50, seconds: 5, idleCounts: [1000, 5000] },
+      ),
+  },
+  {
+    name: 'engine-only',
+    run: () =>
+      engineOnlySection(
+        quick
+          ? { latencyCount: 50, concurrency: 10, seconds: 1 }
+          : { latencyCount: 300, concurrency: 50, seconds: 5 },
       ),
   },
   {

@@ -6,9 +6,8 @@
  * compile to the same JavaScript as its dist/); figures are bytes a browser downloads.
  * @module
  */
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'rolldown';
+import { bundleForBrowsers } from '../../testing/browser-bundle.ts';
 import { f } from './format.ts';
 
 interface Entry {
@@ -16,8 +15,6 @@ interface Entry {
   /** The app's import. */
   source: string;
   covers: string;
-  /** Packages left out of the bundle (to show what they cost). */
-  external?: RegExp;
 }
 
 /** What each library's users import, and what that gives them. */
@@ -31,12 +28,6 @@ const ENTRIES: Entry[] = [
     name: '@tidewire/client (SSEConsumer only)',
     source: "export { SSEConsumer } from '@tidewire/client';",
     covers: 'the same without the typewriter',
-  },
-  {
-    name: '@tidewire/client, zod left out',
-    source: "export { AdaptiveTypewriter, SSEConsumer } from '@tidewire/client';",
-    covers: "the first row without zod (it checks the chat events): the client's own code",
-    external: /^zod(\/|$)/,
   },
   {
     name: '@microsoft/fetch-event-source',
@@ -57,29 +48,9 @@ export interface BundleSize {
   gzipped: number;
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY_ID = 'bundle-size-entry.js';
-
-/** Bundles one entry for browsers (minified ESM, from a virtual module) and measures it. */
+/** Bundles one entry for browsers and measures it. */
 async function measure(entry: Entry): Promise<BundleSize> {
-  const output = await build({
-    input: ENTRY_ID,
-    cwd: ROOT,
-    platform: 'browser',
-    external: entry.external,
-    resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
-    plugins: [
-      {
-        name: 'bundle-size-entry',
-        resolveId: (id) => (id === ENTRY_ID ? `${ROOT}/${ENTRY_ID}` : undefined),
-        load: (id) => (id === `${ROOT}/${ENTRY_ID}` ? entry.source : undefined),
-      },
-    ],
-    output: { format: 'esm', minify: true },
-    write: false,
-    logLevel: 'warn',
-  });
-  const code = output.output.map((chunk) => (chunk.type === 'chunk' ? chunk.code : '')).join('');
+  const { code } = await bundleForBrowsers(entry.source);
   return {
     name: entry.name,
     covers: entry.covers,

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The page's URL, which relative URLs resolve against (undefined outside a browser). */
+export const pageUrl = (): string | undefined => globalThis.location?.href;
+
 /** Where the API starts in a stream-starting path: `/api/v1/…` or the seed's `/admin/api/…`. */
 const API_ROOT = /\/(?:api\/v1|admin\/api)\//;
 

@@ -58,7 +58,7 @@ import type {
   StateInfo,
   StreamEvents,
 } from './handlers.ts';
-import { apiUrlOf, streamUrlAt, streamUrlOf } from './resume-url.ts';
+import { apiUrlOf, pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
 import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
@@ -192,7 +192,7 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     point: { streamId: string; seq: number },
     ...[options = {}]: OptionsArgument<E>
   ): SSEConsumer<E> {
-    const base = typeof location === 'undefined' ? undefined : location.href;
+    const base = pageUrl();
     const withPoint = [{ ...options, resumeFrom: point }] as OptionsArgument<E>;
     return new SSEConsumer<E>(streamUrlAt(baseUrl, point.streamId, base), ...withPoint);
   }
@@ -476,27 +476,25 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
   }
 
   #origin(): string {
-    return new URL(this.url, typeof location === 'undefined' ? undefined : location.href).origin;
+    return new URL(this.url, pageUrl()).origin;
   }
 
   #webSocketUrl(): string {
     if (this.#options.webSocketUrl) return this.#options.webSocketUrl;
-    const url = new URL(
-      apiUrlOf(this.url, WEBSOCKET_PATH, typeof location === 'undefined' ? undefined : location.href),
-    );
+    const url = new URL(apiUrlOf(this.url, WEBSOCKET_PATH, pageUrl()));
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return url.href;
   }
 
   #requestUrl(): string {
     if (!this.#streamId && this.#idInFields && this.#options.body === undefined) {
-      const url = new URL(this.url, typeof location === 'undefined' ? undefined : location.href);
+      const url = new URL(this.url, pageUrl());
       url.searchParams.set('stream_id', this.#chosenId!);
       return url.href;
     }
     if (!this.#streamId) return this.url;
     if (this.#options.resumeUrl) return this.#options.resumeUrl(this.#streamId);
-    const base = typeof location === 'undefined' ? undefined : location.href;
+    const base = pageUrl();
     return streamUrlOf(this.url, this.#streamId, base);
   }
 
@@ -716,8 +714,7 @@ function startFieldsOf(url: string, body: unknown): Record<string, unknown> | un
     }
   }
   if (fields === undefined) {
-    const query = new URL(url, typeof location === 'undefined' ? 'http://localhost' : location.href)
-      .searchParams;
+    const query = new URL(url, pageUrl() ?? 'http://localhost').searchParams;
     return Object.fromEntries(query);
   }
   return typeof fields === 'object' && fields !== null && !Array.isArray(fields)

@@ -8,5 +8,5 @@ import { chatEvents, type EventMap, type Vocabulary } from '@tidewire/protocol';
 
 export type EventVocabulary<E extends EventMap = EventMap> = Vocabulary<E>;
 
-/** The chat vocabulary of the contract: its events' data checked against their schemas. */
+/** The chat vocabulary of the contract: its events' data checked (without zod, by `@tidewire/protocol`). */
 export const chatVocabulary = chatEvents;

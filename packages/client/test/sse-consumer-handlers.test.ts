@@ -148,7 +148,7 @@ describe('events beyond the vocabulary', () => {
     assert.deepEqual(
       errors.map((e) => [e.type, e.retrying, e.message]),
       [
-        ['bad_event', true, 'event "delta" has invalid data: Invalid input'],
+        ['bad_event', true, 'event "delta" has invalid data: text must be a string'],
         ['bad_event', true, 'event "delta" has data that is not JSON'],
       ],
     );

@@ -3,8 +3,10 @@
  * event's schema, and the `STREAM_ID:SEQ` id split into its parts.
  * @module
  */
+
+import { isEventName, validateEventData } from './chat-checks.ts';
 import { parseEventId } from './event-id.ts';
-import { isEventName, type StreamEvent, validateEventData } from './events.ts';
+import type { StreamEvent } from './events.ts';
 import type { ParsedEvent } from './parser.ts';
 
 export type DecodeResult = { ok: true; event: StreamEvent } | { ok: false; message: string };

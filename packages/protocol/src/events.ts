@@ -1,11 +1,13 @@
 /**
- * The contract's stream events: their names and data shapes, as zod schemas (the one source
- * of truth) with the TypeScript types inferred from them.
+ * The contract's stream events: their names and data shapes, as zod schemas (the source of
+ * the TypeScript types, inferred from them, and for apps that validate with zod). Validation
+ * itself runs on the zod-free checks of `chat-checks.ts` (`chatEvents`), so a client that
+ * checks events does not bundle zod.
  * @module
  */
 import * as z from 'zod/mini';
+import { chatEvents, EVENT_NAMES, isEventName, validateEventData } from './chat-checks.ts';
 import { AudioData, TaskPreviewData } from './media-events.ts';
-import { defineEvents } from './vocabulary.ts';
 
 export const HelloData = z.object({
   ts: z.number(),
@@ -72,17 +74,5 @@ export type StreamEvent = {
   [K in EventName]: { event: K; data: EventDataMap[K]; streamId?: string; seq?: number };
 }[EventName];
 
-export const EVENT_NAMES = Object.keys(eventSchemas) as EventName[];
-
-export function isEventName(name: string): name is EventName {
-  return Object.hasOwn(eventSchemas, name);
-}
-
-/** Validates `data` against the schema of `event`; returns the issue text or undefined. */
-export function validateEventData(event: EventName, data: unknown): string | undefined {
-  const result = z.safeParse(eventSchemas[event] as z.ZodMiniType, data);
-  return result.success ? undefined : result.error.issues.map((i) => i.message).join('; ');
-}
-
-/** The chat vocabulary of the gateway, as a declared vocabulary (`chatEvents.check` validates). */
-export const chatEvents = defineEvents(eventSchemas);
+/** The chat vocabulary of the gateway and its zod-free checks (`chatEvents.check` validates). */
+export { chatEvents, EVENT_NAMES, isEventName, validateEventData };

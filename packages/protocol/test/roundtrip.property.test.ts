@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { createParser, encodeFrame, type ParsedEvent } from '../src/index.ts';
+import { cut } from './cut.ts';
 
 /** Field values that survive SSE: no line breaks in id/event, no NULL in id. */
 const singleLine = fc.string({ unit: 'binary', maxLength: 20 }).map((s) => s.replace(/[\r\n\0]/g, ''));
@@ -16,18 +17,6 @@ const frame = fc.record({
   ),
   data: fc.string({ unit: 'binary', maxLength: 80 }).map((s) => s.replace(/\r\n?/g, '\n')),
 });
-
-/** Cuts bytes at random offsets, including inside multi-byte characters. */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, bytes.length]) {
-    parts.push(bytes.subarray(from, p));
-    from = p;
-  }
-  return parts;
-}
 
 test('any events, encoded and cut into random chunks, parse back identical', () => {
   fc.assert(
