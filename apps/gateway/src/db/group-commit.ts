@@ -60,7 +60,7 @@ export class GroupCommit<S> {
       else await this.#oneByOne(batch);
       return;
     }
-    batch.forEach((job, i) => job.resolve(values[i]));
+    for (const [i, job] of batch.entries()) job.resolve(values[i]);
   }
 
   /** The batch failed as a whole: each write alone, so the others are stored and settle as they do. */
