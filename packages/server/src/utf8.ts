@@ -1,10 +1,14 @@
 /**
  * UTF-8 byte length of a string without encoding it: bounds and byte metrics must count what
- * goes on the wire, not UTF-16 code units (a Chinese answer is three bytes a character).
+ * goes on the wire, not UTF-16 code units (a Chinese answer is three bytes a character). On
+ * Node (and Bun, Deno) `Buffer.byteLength` counts natively, several times faster than the loop,
+ * which stays for runtimes without `Buffer` (edge isolates). Both count a lone surrogate as the
+ * three bytes of U+FFFD, as an encoder writes it.
  * @module
  */
 
-export function utf8Length(text: string): number {
+/** The loop, for runtimes without `Buffer`. */
+export function utf8LengthOf(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -20,3 +24,10 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
+
+const NativeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } })
+  .Buffer;
+
+export const utf8Length: (text: string) => number = NativeBuffer
+  ? (text) => NativeBuffer.byteLength(text, 'utf8')
+  : utf8LengthOf;
