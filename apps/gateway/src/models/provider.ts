@@ -82,13 +82,17 @@ export function estimateTokens(text: string): number {
 /** The parts of one upstream chunk, in order. */
 export type ModelBatch = readonly ModelPart[];
 
-/** A model's parts a chunk at a time: its own `batches`, else each part of `stream` alone. */
-export async function* batchesOf(model: ModelProvider, request: ModelRequest): AsyncIterable<ModelBatch> {
-  if (model.batches) {
-    yield* model.batches(request);
-    return;
-  }
-  for await (const part of model.stream(request)) yield [part];
+/**
+ * A model's parts a chunk at a time: its own `batches` (handed on as they are: no wrapping
+ * generator, which would add a promise and microtasks to every chunk), else each part of
+ * `stream` alone.
+ */
+export function batchesOf(model: ModelProvider, request: ModelRequest): AsyncIterable<ModelBatch> {
+  return model.batches ? model.batches(request) : eachAlone(model.stream(request));
+}
+
+async function* eachAlone(parts: AsyncIterable<ModelPart>): AsyncIterable<ModelBatch> {
+  for await (const part of parts) yield [part];
 }
 
 /** The parts of `batches`, one at a time (`stream` for a model written as `batches`). */
