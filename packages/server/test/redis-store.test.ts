@@ -95,3 +95,74 @@ test('two stores writing one stream concurrently, appends pipelined, never inter
   await a.close();
   await b.close();
 });
+
+/** How many XREAD commands Redis has run so far. */
+async function xreadCalls(store: RedisStreamStore): Promise<number> {
+  const stats = await store.client.sendCommand(['INFO', 'commandstats']);
+  return Number(/cmdstat_xread:calls=(\d+)/.exec(String(stats))?.[1] ?? 0);
+}
+
+/** A reader that records what it gets; `ended` resolves at its end. */
+function recording() {
+  const frames: string[] = [];
+  let end!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  return {
+    frames,
+    ended,
+    reader: { onFrames: (f: string[]) => frames.push(...f), onEnd: () => end(), onError: assert.fail },
+  };
+}
+
+test('a reader on the instance that writes the stream gets every frame without XREAD, late joiners included', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const streamId = newId();
+    await store.create({ streamId, meta: {}, createdAt: 1 });
+    const before = await xreadCalls(store);
+    const early = recording();
+    store.follow(streamId, 0, early.reader);
+    const appends: Promise<void>[] = [];
+    for (let seq = 1; seq <= 40; seq++)
+      appends.push(store.append(streamId, seq, `f${seq}`, { id: 'w', first: seq === 1 }));
+    // Joins while appends are on their way: replay, then the rest here, none twice.
+    const late = recording();
+    store.follow(streamId, 0, late.reader);
+    await Promise.all(appends);
+    await store.end(streamId, 10_000, { id: 'w', first: false });
+    await Promise.all([early.ended, late.ended]);
+    const all = Array.from({ length: 40 }, (_, k) => `f${k + 1}`);
+    assert.deepEqual(early.frames, all);
+    assert.deepEqual(late.frames, all);
+    assert.equal(await xreadCalls(store), before, 'no XREAD for streams written here');
+  } finally {
+    await store.close();
+  }
+});
+
+test('when another instance takes the stream over, the old writer’s readers go on from where they stood', async () => {
+  const [a, b] = [
+    await RedisStreamStore.connect({ url: redis.url }),
+    await RedisStreamStore.connect({ url: redis.url }),
+  ];
+  try {
+    const streamId = newId();
+    await a.create({ streamId, meta: {}, createdAt: 1 });
+    for (let seq = 1; seq <= 5; seq++)
+      await a.append(streamId, seq, `a${seq}`, { id: 'a', first: seq === 1 });
+    const onA = recording();
+    a.follow(streamId, 2, onA.reader);
+    // b takes over after seq 5; a's next append is fenced off, and its reader moves to XREAD.
+    await b.append(streamId, 6, 'b6', { id: 'b', first: true });
+    await assert.rejects(a.append(streamId, 6, 'a6', { id: 'a', first: false }), { type: 'writer_fenced' });
+    for (let seq = 7; seq <= 9; seq++) await b.append(streamId, seq, `b${seq}`, { id: 'b', first: false });
+    await b.end(streamId, 10_000, { id: 'b', first: false });
+    await onA.ended;
+    assert.deepEqual(onA.frames, ['a3', 'a4', 'a5', 'b6', 'b7', 'b8', 'b9']);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

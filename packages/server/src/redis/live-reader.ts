@@ -24,6 +24,8 @@ export class LiveReader {
   readonly #streams = new Map<string, Set<Follower>>();
   #running = true;
   #blocked = false;
+  /** Wakes the loop waiting for a first stream to follow (it waits on nothing else while none is followed). */
+  #wakeIdle: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(client: RedisClient, control: RedisClient, clientId: number) {
@@ -66,6 +68,7 @@ export class LiveReader {
   }
 
   #interrupt(): void {
+    this.#wakeIdle?.();
     if (this.#blocked && this.#control.isReady) {
       this.#control.sendCommand(['CLIENT', 'UNBLOCK', String(this.#clientId)]).catch(() => {});
     }
@@ -74,7 +77,10 @@ export class LiveReader {
   async #run(): Promise<void> {
     while (this.#running) {
       if (this.#streams.size === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise<void>((resolve) => {
+          this.#wakeIdle = resolve;
+        });
+        this.#wakeIdle = undefined;
         continue;
       }
       const streamKeys = [...this.#streams.keys()];

@@ -4,9 +4,10 @@
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text.
- * Replay is `XRANGE`; live reading is one multiplexed blocking `XREAD` per process for all the
- * streams it follows, never one connection per client. An entry with the field `end` marks
- * the end; at the end the keys get the retention TTL.
+ * Replay is `XRANGE`; live reading of a stream this process writes is local (`LocalFanout`:
+ * each stored frame goes straight to this process's readers), and of the others one multiplexed
+ * blocking `XREAD` per process for all of them, never one connection per client. An entry with
+ * the field `end` marks the end; at the end the keys get the retention TTL.
  * @module
  */
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
@@ -24,6 +25,7 @@ import type {
 } from '../store.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
+import { LocalFanout } from './local-fanout.ts';
 import { FENCED_APPEND, FENCED_END, PUT_ARTIFACT, type Script, scriptReply } from './scripts.ts';
 
 /** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
@@ -43,6 +45,7 @@ export interface RedisStoreOptions {
 export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly client: RedisClient;
   readonly #live: LiveReader;
+  readonly #local = new LocalFanout();
   readonly #onStatus: RedisStoreOptions['onStatus'];
 
   private constructor(client: RedisClient, live: LiveReader, onStatus: RedisStoreOptions['onStatus']) {
@@ -71,23 +74,45 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       this.client.set(keys.info(info.streamId), JSON.stringify(info), { NX: true, PX: RUNNING_TTL_MS }),
     );
     if (created !== 'OK') throw new Error(`stream ${info.streamId} exists`);
+    this.#local.writing(info.streamId, 0);
   }
 
   async append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
+    // A first append of a stream created elsewhere: this process takes its writing over.
+    if (writer?.first) this.#local.writing(streamId, seq - 1);
     const args = [String(seq), frame, by.id, by.first ? '1' : '0', String(RUNNING_TTL_MS)];
-    await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
+    try {
+      await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
+    } catch (error) {
+      this.#stopWriting(streamId);
+      throw error;
+    }
+    this.#local.stored(streamId, seq, frame);
   }
 
   async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
     const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
-    await this.#fenced(
-      streamId,
-      FENCED_END,
-      [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)],
-      args,
-    );
+    try {
+      await this.#fenced(
+        streamId,
+        FENCED_END,
+        [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)],
+        args,
+      );
+    } catch (error) {
+      this.#stopWriting(streamId);
+      throw error;
+    }
+    this.#local.ended(streamId);
+  }
+
+  /** This process no longer writes `streamId` (fenced, or Redis failed): its readers go to `XREAD`. */
+  #stopWriting(streamId: string): void {
+    for (const follower of this.#local.lost(streamId)) {
+      follower.stop = this.#live.follow(keys.log(streamId), follower.lastSeq, follower.reader);
+    }
   }
 
   async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
@@ -185,7 +210,9 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
         if (batch.some((e) => e.end)) return reader.onEnd();
         if (batch.length < REPLAY_BATCH) break;
       }
-      if (!detached) unfollow = this.#live.follow(keys.log(streamId), seq, reader);
+      if (detached) return;
+      const local = this.#local.follow(streamId, seq, reader);
+      unfollow = local ? () => local.stop() : this.#live.follow(keys.log(streamId), seq, reader);
     };
     replay().catch((error) => {
       if (!detached) reader.onError(error);

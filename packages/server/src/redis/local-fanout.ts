@@ -1,0 +1,122 @@
+/**
+ * `LocalFanout`: the streams this process writes, and this process's readers of them. A frame
+ * Redis has stored goes straight to those readers, without a round trip through `XREAD`: on the
+ * instance that runs a generation (where its client usually is) a reader costs no Redis
+ * command per event, and the shared blocking read carries only streams written elsewhere.
+ * Redis answers commands of one connection in order, so frames are handed over in order; a
+ * reader that would have to wait for a frame not seen here (it joined between a replay and
+ * the frames stored meanwhile, older than the few kept) is left to `XREAD`. When this process
+ * stops writing a stream (another writer took it over), its readers are handed back to `XREAD`
+ * from where each stood.
+ * @module
+ */
+import type { LogReader } from '../store.ts';
+
+/** Frames kept per stream for a reader that joins just behind the newest stored one. */
+const RECENT = 64;
+
+/** A reader here: where it stands, and how it stops (changed when it moves to `XREAD`). */
+export interface LocalFollower {
+  reader: LogReader;
+  lastSeq: number;
+  stop: () => void;
+}
+
+interface LocalLog {
+  /** The newest frame stored and handed over (its sequence number). */
+  stored: number;
+  /** The newest frames, the last one numbered `stored`. */
+  recent: string[];
+  /** Frames stored out of order, by sequence number, until the ones before them are. */
+  early: Map<number, string>;
+  /** The end was stored; readers are told once every frame before it is handed over. */
+  ending: boolean;
+  followers: Set<LocalFollower>;
+}
+
+export class LocalFanout {
+  readonly #logs = new Map<string, LocalLog>();
+
+  /** Whether this process writes `streamId`. */
+  writes(streamId: string): boolean {
+    return this.#logs.has(streamId);
+  }
+
+  /** This process writes `streamId` from just after `afterSeq` (0 for a stream it created). */
+  writing(streamId: string, afterSeq: number): void {
+    if (this.#logs.has(streamId)) return;
+    this.#logs.set(streamId, {
+      stored: afterSeq,
+      recent: [],
+      early: new Map(),
+      ending: false,
+      followers: new Set(),
+    });
+  }
+
+  /** Frame `seq` of `streamId` is stored: it (and any stored early after it) go to the readers. */
+  stored(streamId: string, seq: number, frame: string): void {
+    const log = this.#logs.get(streamId);
+    if (!log || seq <= log.stored) return;
+    if (seq > log.stored + 1) {
+      log.early.set(seq, frame);
+      return;
+    }
+    this.#handOver(log, seq, frame);
+    for (let next = log.early.get(log.stored + 1); next !== undefined; next = log.early.get(log.stored + 1)) {
+      log.early.delete(log.stored + 1);
+      this.#handOver(log, log.stored + 1, next);
+    }
+    if (log.ending && log.early.size === 0) this.#finish(streamId, log);
+  }
+
+  /** The end of `streamId` is stored: its readers end once they have every frame. */
+  ended(streamId: string): void {
+    const log = this.#logs.get(streamId);
+    if (!log) return;
+    log.ending = true;
+    if (log.early.size === 0) this.#finish(streamId, log);
+  }
+
+  /** This process no longer writes `streamId`: its readers, to be followed by other means. */
+  lost(streamId: string): LocalFollower[] {
+    const log = this.#logs.get(streamId);
+    this.#logs.delete(streamId);
+    return log ? [...log.followers] : [];
+  }
+
+  /**
+   * Follows `streamId` here from just after `afterSeq` (what a replay already gave `reader`);
+   * undefined when this process does not write it or cannot give every frame after `afterSeq`.
+   */
+  follow(streamId: string, afterSeq: number, reader: LogReader): LocalFollower | undefined {
+    const log = this.#logs.get(streamId);
+    if (!log || log.ending) return undefined;
+    const missing = log.stored - afterSeq;
+    if (missing > log.recent.length) return undefined;
+    const follower: LocalFollower = { reader, lastSeq: afterSeq, stop: () => log.followers.delete(follower) };
+    if (missing > 0) {
+      follower.lastSeq = log.stored;
+      reader.onFrames(log.recent.slice(log.recent.length - missing), log.stored);
+    }
+    log.followers.add(follower);
+    return follower;
+  }
+
+  #handOver(log: LocalLog, seq: number, frame: string): void {
+    log.stored = seq;
+    log.recent.push(frame);
+    if (log.recent.length > RECENT) log.recent.shift();
+    for (const follower of log.followers) {
+      if (seq <= follower.lastSeq) continue; // a replay already gave it this frame
+      follower.lastSeq = seq;
+      follower.reader.onFrames([frame], seq);
+    }
+  }
+
+  #finish(streamId: string, log: LocalLog): void {
+    this.#logs.delete(streamId);
+    for (const follower of log.followers) follower.reader.onEnd();
+    log.followers.clear();
+  }
+}
