@@ -66,6 +66,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #bytes = 0;
   #artifacts = 0;
   #artifactBytes = 0;
+  /** For an adopted stream: counts the artifacts its first owner stored, before the next is put. */
+  #countingArtifacts: Promise<void> | undefined;
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
@@ -79,7 +81,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   /**
    * `resume` continues a log that another instance started (a takeover): numbering goes on
-   * from its last event.
+   * from its last event, and artifact numbering from the last artifact in the store.
    */
   constructor(
     info: StreamInfo<M>,
@@ -91,6 +93,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#seq = resume?.seq ?? 0;
     this.#bytes = resume?.bytes ?? 0;
     this.#textPieces = resume?.textPieces ?? 0;
+    this.#countingArtifacts = resume ? undefined : Promise.resolve();
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
@@ -161,6 +164,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) throw new TidewireError('stream_ended', `stream ${this.id} has ended`);
     if (!store.putArtifact)
       throw new TidewireError('artifacts_unsupported', 'the stream store keeps no artifacts');
+    await (this.#countingArtifacts ??= this.#countStoredArtifacts());
     if (this.#artifactBytes + artifact.bytes.byteLength > limits.maxArtifactBytes)
       throw new TidewireError(
         'stream_too_large',
@@ -170,6 +174,20 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#artifactBytes += artifact.bytes.byteLength;
     await store.putArtifact(this.id, n, artifact);
     return n;
+  }
+
+  /**
+   * Counts the artifacts already stored for an adopted stream (its first owner may have stored
+   * one no event names yet), so the next is numbered after them and the byte bound holds.
+   */
+  async #countStoredArtifacts(): Promise<void> {
+    const store = this.#context.store as Required<StreamStore>;
+    for (let n = this.#artifacts + 1; ; n++) {
+      const stored = await store.getArtifact(this.id, n);
+      if (!stored) return;
+      this.#artifacts = n;
+      this.#artifactBytes += stored.bytes.byteLength;
+    }
   }
 
   /** Ends the stream with `done {reason, ...data}` (data defaults to the engine's `doneData`). */
