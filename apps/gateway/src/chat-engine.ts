@@ -7,6 +7,7 @@
  */
 import { defineEvents, type EventDataMap } from '@tidewire/protocol';
 import { type EngineOptions, type Stream, StreamEngine } from '@tidewire/server';
+import type { MediaJob } from './media/provider.ts';
 import type { ChatMessage, ToolDefinition } from './models/provider.ts';
 
 /** What the gateway keeps with each stream. */
@@ -17,6 +18,8 @@ export interface ChatMeta {
   userId: string | null;
   /** What started the generation, so another instance (or the next start) can continue it. */
   request?: { messages: ChatMessage[]; tools?: ToolDefinition[] };
+  /** What a media stream (image, read aloud) does; absent on a chat answer. */
+  media?: MediaJob;
 }
 
 export type ChatEngine = StreamEngine<EventDataMap, ChatMeta>;

@@ -164,7 +164,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) throw new TidewireError('stream_ended', `stream ${this.id} has ended`);
     if (!store.putArtifact)
       throw new TidewireError('artifacts_unsupported', 'the stream store keeps no artifacts');
-    await (this.#countingArtifacts ??= this.#countStoredArtifacts());
+    this.#countingArtifacts ??= this.#countStoredArtifacts();
+    await this.#countingArtifacts;
     if (this.#artifactBytes + artifact.bytes.byteLength > limits.maxArtifactBytes)
       throw new TidewireError(
         'stream_too_large',
