@@ -57,11 +57,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   readonly info: StreamInfo<M>;
   readonly #context: StreamContext;
   readonly #abort = new AbortController();
-  #coalescer: DeltaCoalescer | undefined;
+  /** The coalescer of each text event `text()` wrote, and the pieces it holds (not yet in the log). */
+  readonly #coalescers = new Map<string, { coalescer: DeltaCoalescer; held: number }>();
   #sentText = false;
-  /** Pieces of text in the log, and pieces held by the coalescer, not yet in it. */
+  /** Pieces of text in the log. */
   #textPieces = 0;
-  #heldPieces = 0;
   #seq = 0;
   #bytes = 0;
   #artifacts = 0;
@@ -141,16 +141,24 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) return;
     const problem = this.#context.check(event, data);
     if (problem) throw new TidewireError('invalid_event', `event "${event}": ${problem}`);
-    this.#coalescer?.flush();
+    this.#flushText();
     if (this.#append(event, data) && this.#context.countedEvents?.has(event)) this.#textPieces++;
   }
 
-  /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
-  text(piece: string): void {
+  /**
+   * Adds text; it leaves as `event` (`{text}` data; default: the engine's `textEvent`),
+   * coalesced into words. Each event has its own coalescer; text held for another event
+   * goes out first, so the log keeps the order of the pieces.
+   */
+  text(piece: string, event?: keyof E & string): void {
     if (this.#ended) return;
-    this.#heldPieces++;
-    this.#coalescer ??= this.#createCoalescer();
-    this.#coalescer.push(piece);
+    const name = event ?? this.#context.textEvent;
+    if (!name)
+      throw new TidewireError('invalid_event', 'text() needs an event, or the engine option `textEvent`');
+    for (const [other, held] of this.#coalescers) if (other !== name) held.coalescer.flush();
+    const held = this.#coalescers.get(name) ?? this.#createCoalescer(name);
+    held.held++;
+    held.coalescer.push(piece);
   }
 
   /**
@@ -194,7 +202,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Ends the stream with `done {reason, ...data}` (data defaults to the engine's `doneData`). */
   async end(reason: EndReason = 'stop', data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer?.flush();
+    this.#flushText();
     this.#append('done', { reason, ...(data ?? this.#context.doneData(this)) });
     return this.#close();
   }
@@ -205,7 +213,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
    */
   async fail(type: string, message: string, data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer?.flush();
+    this.#flushText();
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
     const closing = this.#close();
@@ -234,7 +242,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) return;
     this.#abandoned = true;
     this.#ended = true;
-    this.#coalescer?.dispose();
+    this.#disposeText();
     this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
     this.#context.onEnd(this);
     this.#resolveFinished();
@@ -250,19 +258,32 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append(event, data);
   }
 
-  #createCoalescer(): DeltaCoalescer {
-    const { limits, textEvent } = this.#context;
-    if (!textEvent) throw new TidewireError('invalid_event', 'text() needs the engine option `textEvent`');
-    return new DeltaCoalescer({
-      maxWords: limits.coalesceWords,
-      maxHoldMs: limits.coalesceHoldMs,
-      emit: (text) => {
-        // The coalescer emits everything it holds: every piece given so far is in `text`.
-        const pieces = this.#heldPieces;
-        this.#heldPieces = 0;
-        if (this.#append(textEvent, { text })) this.#textPieces += pieces;
-      },
-    });
+  #createCoalescer(event: string): { coalescer: DeltaCoalescer; held: number } {
+    const { limits } = this.#context;
+    const entry = {
+      held: 0,
+      coalescer: new DeltaCoalescer({
+        maxWords: limits.coalesceWords,
+        maxHoldMs: limits.coalesceHoldMs,
+        emit: (text) => {
+          // The coalescer emits everything it holds: every piece given so far is in `text`.
+          const pieces = entry.held;
+          entry.held = 0;
+          if (this.#append(event, { text })) this.#textPieces += pieces;
+        },
+      }),
+    };
+    this.#coalescers.set(event, entry);
+    return entry;
+  }
+
+  /** Writes the text every coalescer holds. */
+  #flushText(): void {
+    for (const { coalescer } of this.#coalescers.values()) coalescer.flush();
+  }
+
+  #disposeText(): void {
+    for (const { coalescer } of this.#coalescers.values()) coalescer.dispose();
   }
 
   /** Appends an event; false when it was refused (the stream ended, or the size bound). */
@@ -314,7 +335,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   async #close(): Promise<void> {
     this.#ended = true;
-    this.#coalescer?.dispose();
+    this.#disposeText();
     try {
       await this.#pending;
       // A writer whose appends failed (a fenced writer: another owner took the stream over;
