@@ -38,8 +38,8 @@ export function createChatEngine(
     ...options,
     events: chatVocabulary,
     textEvent: 'delta',
-    // A model's output tokens: its text, reasoning and streamed tool arguments.
-    countedEvents: ['reasoning', 'tool_input_delta'],
+    // A model's output tokens: its text and reasoning (pieces of `text()`), streamed tool arguments.
+    countedEvents: ['tool_input_delta'],
     hello: ({ streamId, meta, ts }) => ({
       ts,
       model: meta.model,
