@@ -81,7 +81,8 @@ export class RichTracker {
     switch (event.event) {
       case 'reasoning':
         // The end of the reasoning: the server's measure of the thinking time.
-        if (event.data.thought_ms !== undefined) return { ...view, thinking: false, thoughtMs: event.data.thought_ms };
+        if (event.data.thought_ms !== undefined)
+          return { ...view, thinking: false, thoughtMs: event.data.thought_ms };
         if (view.reasoning === '' && live) this.#startedAt = now;
         return { ...view, reasoning: view.reasoning + event.data.text, thinking: true };
       case 'tool_input_delta': {
