@@ -43,6 +43,27 @@ const ask = (url: string, q: string) => `${url}/api/v1/stream/chat?q=${encodeURI
 const seqsOf = (events: { seq?: number }[]) => events.map((e) => e.seq);
 const contiguous = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i + 1);
 
+/** A gateway process on the cluster's Redis and database, to be killed mid-stream. */
+const spawnOwner = (env: Record<string, string>) =>
+  spawnGateway({ REDIS_URL: redis.url, DATABASE_URL: database, STREAM_LEASE_MS: '400', ...env });
+
+/**
+ * Reads the whole stream `first` was cut from on `heirUrl`: what `first` received comes back,
+ * then `error {type: "generation_interrupted"}` and `done {reason: "error"}`.
+ */
+async function assertInterrupted(heirUrl: string, first: Collected): Promise<void> {
+  const id = first.events[0]!.streamId!;
+  const all = await collectSSE(`${heirUrl}/api/v1/streams/${id}?after=0`);
+  assert.equal(
+    all.raw.startsWith(first.raw.slice(0, first.raw.lastIndexOf('\n\n') + 2)),
+    true,
+    'what was written is replayed',
+  );
+  const [error, done] = all.events.slice(-2);
+  assert.ok(error?.event === 'error' && error.data.type === 'generation_interrupted', JSON.stringify(error));
+  assert.ok(done?.event === 'done' && done.data.reason === 'error');
+}
+
 describe('three instances on one Redis', () => {
   test('start on one, resume on another: the exact answer, no gap, no duplicate', async () => {
     const [a, b] = gateways;
@@ -105,12 +126,7 @@ describe('three instances on one Redis', () => {
 
 describe('takeover', () => {
   test('the owner dies mid-answer: another instance continues it seamlessly', async () => {
-    const owner = await spawnGateway({
-      REDIS_URL: redis.url,
-      DATABASE_URL: database,
-      DEMO_TOKENS_PER_SEC: '60',
-      STREAM_LEASE_MS: '400',
-    });
+    const owner = await spawnOwner({ DEMO_TOKENS_PER_SEC: '60' });
     const q = 'survive a crash';
     const first = await collectSSE(ask(owner.url, q), { until: (_, all) => all.length >= 8 });
     owner.child.kill('SIGKILL');
@@ -138,13 +154,7 @@ describe('takeover', () => {
   });
 
   test('SIGTERM on the owner: clients are told to go, resume on another instance, and the answer completes', async () => {
-    const owner = await spawnGateway({
-      REDIS_URL: redis.url,
-      DATABASE_URL: database,
-      DEMO_TOKENS_PER_SEC: '60',
-      STREAM_LEASE_MS: '400',
-      SHUTDOWN_GRACE_MS: '300',
-    });
+    const owner = await spawnOwner({ DEMO_TOKENS_PER_SEC: '60', SHUTDOWN_GRACE_MS: '300' });
     const q = 'restart under me';
     let stopping: Promise<number | null> | undefined;
     const first = await collectSSE(ask(owner.url, q), {
@@ -163,12 +173,7 @@ describe('takeover', () => {
   });
 
   test('a model that cannot continue: error generation_interrupted, and everything written stays replayable', async () => {
-    const owner = await spawnGateway({
-      REDIS_URL: redis.url,
-      DATABASE_URL: database,
-      DEMO_TOKENS_PER_SEC: '60',
-      STREAM_LEASE_MS: '400',
-    });
+    const owner = await spawnOwner({ DEMO_TOKENS_PER_SEC: '60' });
     const heir = await startTestGateway({
       REDIS_URL: redis.url,
       DATABASE_URL: database,
@@ -183,19 +188,7 @@ describe('takeover', () => {
         until: (_, all) => all.length >= 6,
       });
       owner.child.kill('SIGKILL');
-      const id = first.events[0]!.streamId!;
-      const all = await collectSSE(`${heir.url}/api/v1/streams/${id}?after=0`);
-      assert.equal(
-        all.raw.startsWith(first.raw.slice(0, first.raw.lastIndexOf('\n\n') + 2)),
-        true,
-        'what was written is replayed',
-      );
-      const [error, done] = all.events.slice(-2);
-      assert.ok(
-        error?.event === 'error' && error.data.type === 'generation_interrupted',
-        JSON.stringify(error),
-      );
-      assert.ok(done?.event === 'done' && done.data.reason === 'error');
+      await assertInterrupted(heir.url, first);
     } finally {
       for (const g of gateways) g.services.models = new ModelRegistry([demo]);
       await heir.shutdown();
@@ -214,12 +207,7 @@ describe('takeover of media streams', () => {
    * resumes on another instance by the last event id; also runs it uncut on a third.
    */
   async function killedMidStream(path: string, body: object, cutWhen: (all: Collected['events']) => boolean) {
-    const owner = await spawnGateway({
-      REDIS_URL: redis.url,
-      DATABASE_URL: database,
-      STREAM_LEASE_MS: '400',
-      DEMO_IMAGE_STEP_MS: '300',
-    });
+    const owner = await spawnOwner({ DEMO_IMAGE_STEP_MS: '300' });
     try {
       const uncut = await collectSSE(`${gateways[0]!.url}${path}`, jsonPost(body));
       const first = await collectSSE(`${owner.url}${path}`, {
@@ -279,12 +267,7 @@ describe('takeover of media streams', () => {
   });
 
   test('an upstream image job cannot be continued: error generation_interrupted, then done', async () => {
-    const owner = await spawnGateway({
-      REDIS_URL: redis.url,
-      DATABASE_URL: database,
-      STREAM_LEASE_MS: '400',
-      DEMO_IMAGE_STEP_MS: '300',
-    });
+    const owner = await spawnOwner({ DEMO_IMAGE_STEP_MS: '300' });
     const image = gateways.map((g) => g.services.media.image);
     const demo = image[0]!;
     const upstream: ImageProvider = {
@@ -299,19 +282,7 @@ describe('takeover of media streams', () => {
         until: (_, all) => dataOf(all, 'preview').length === 1,
       });
       owner.child.kill('SIGKILL');
-      const id = first.events[0]!.streamId!;
-      const all = await collectSSE(`${gateways[1]!.url}/api/v1/streams/${id}?after=0`);
-      assert.deepEqual(
-        all.events.slice(0, first.events.length),
-        first.events,
-        'what was written is replayed',
-      );
-      const [error, done] = all.events.slice(-2);
-      assert.ok(
-        error?.event === 'error' && error.data.type === 'generation_interrupted',
-        JSON.stringify(error),
-      );
-      assert.ok(done?.event === 'done' && done.data.reason === 'error');
+      await assertInterrupted(gateways[1]!.url, first);
     } finally {
       for (const [k, g] of gateways.entries()) g.services.media = { ...g.services.media, image: image[k]! };
       await owner.stop();
