@@ -1,0 +1,160 @@
+/**
+ * A media stream whose owner died mid-task is continued from its log (`takeover.ts`, in
+ * process: the owner abandons the stream as a dead instance would, then the takeover runs):
+ * the demo image from its next refinement step, the demo speech from its next sentence (also
+ * when it reads a chat answer), with every event of an uncut run once and the same bytes;
+ * an artifact the owner stored without naming it keeps its number. A provider that cannot
+ * continue ends the stream with `generation_interrupted`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { StreamEvent } from '@tidewire/protocol';
+import { eventsOf, startTestApp, type TestApp } from '../../../testing/in-process.ts';
+import { artifactBytes, audioOf, dataOf, postJson, streamIdOf } from '../../../testing/media-streams.ts';
+import type { ChatStream } from '../src/chat-engine.ts';
+import { answerSentences } from '../src/media/answer-sentences.ts';
+import { runImageTask } from '../src/media/image-task.ts';
+import type { ImageProvider, MediaJob, SpeechProvider } from '../src/media/provider.ts';
+import { sentencesOf } from '../src/media/sentences.ts';
+import { runSpeechTask } from '../src/media/speech-task.ts';
+import { takeOver } from '../src/takeover.ts';
+
+let app: TestApp;
+before(async () => {
+  app = await startTestApp({ DEMO_IMAGE_STEP_MS: '0' });
+});
+after(() => app.close());
+
+/** Never settles, unless `signal` aborts (the stream was abandoned). */
+const hang = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
+
+/** `provider`'s first `steps` image steps; then it hangs, as if its instance had died. */
+function imageDyingAfter(provider: ImageProvider, steps: number, died: () => void): ImageProvider {
+  return {
+    name: provider.name,
+    canContinue: true,
+    async *generate(request, signal) {
+      let k = 0;
+      for await (const step of provider.generate(request, signal)) {
+        if (k++ === steps) {
+          died();
+          await hang(signal);
+        }
+        yield step;
+      }
+    },
+  };
+}
+
+/** `provider`'s first `chunks` audio chunks; then it hangs. */
+function speechDyingAfter(provider: SpeechProvider, chunks: number, died: () => void): SpeechProvider {
+  return {
+    name: provider.name,
+    canContinue: true,
+    async *speak(sentences, signal) {
+      let k = 0;
+      for await (const chunk of provider.speak(sentences, signal)) {
+        if (k++ === chunks) {
+          died();
+          await hang(signal);
+        }
+        yield chunk;
+      }
+    },
+  };
+}
+
+/**
+ * Starts a media stream doing `job`, lets `run` write into it until it says its owner died,
+ * lets `lastWords` do what the owner did just before, abandons the stream and takes it over;
+ * resolves with the whole stream's events.
+ */
+async function diedAndTakenOver(
+  job: MediaJob,
+  run: (stream: ChatStream, died: () => void) => void,
+  lastWords: (stream: ChatStream) => Promise<unknown> = async () => {},
+): Promise<StreamEvent[]> {
+  const { engine } = app.services;
+  const meta = { model: 'demo-media', conversationId: null, userId: null, media: job };
+  const stream = await engine.start({ meta });
+  await new Promise<void>((died) => run(stream, died));
+  await lastWords(stream);
+  await stream.drained();
+  stream.abandon();
+  await takeOver(app.services, stream.id);
+  return eventsOf(await app.request(`/api/v1/streams/${stream.id}?after=0`));
+}
+
+/** The events after `hello`, without artifact URLs (they name the stream). */
+const shape = (events: StreamEvent[]) =>
+  events.slice(1).map(({ event, data }) => ({ event, data: { ...(data as object), url: undefined } }));
+const seqs = (events: StreamEvent[]) => events.map((e) => e.seq);
+
+test('an image whose owner died after two steps (and one unnamed artifact) is finished from its third step', async () => {
+  const request = { prompt: 'a lighthouse at dusk', size: '96x96' };
+  const uncut = await eventsOf(await postJson(app, '/api/v1/stream/image', request));
+  const demo = app.services.media.image;
+  const all = await diedAndTakenOver(
+    { kind: 'image', request },
+    (stream, died) => void runImageTask(stream, imageDyingAfter(demo, 2, died), request),
+    (stream) => stream.putArtifact({ type: 'image/png', bytes: new Uint8Array([1, 2, 3]) }),
+  );
+  assert.deepEqual(
+    seqs(all),
+    all.map((_, k) => k + 1),
+    'every event once',
+  );
+  assert.deepEqual(shape(all), shape(uncut), 'the events of an uncut run');
+  const previews = dataOf<{ url: string }>(all, 'preview').map((p) => p.url.split('/').at(-1));
+  assert.deepEqual(previews, ['1', '2', '4', '5', '6', '7'], 'numbered after the unnamed artifact');
+  const final = (events: StreamEvent[]) => dataOf<{ url: string }>(events, 'preview').at(-1)!.url;
+  assert.deepEqual(await artifactBytes(app, final(all)), await artifactBytes(app, final(uncut)));
+});
+
+test('reading a chat answer aloud, cut after its first sentence, goes on from the next one', async () => {
+  const answer = await eventsOf(await app.request('/api/v1/stream/chat?q=read%20me'));
+  const answerStreamId = streamIdOf(answer);
+  const uncut = await eventsOf(await postJson(app, '/api/v1/stream/tts', { stream_id: answerStreamId }));
+  const { engine, media } = app.services;
+  const opened = await engine.open({ streamId: answerStreamId, afterSeq: 0 });
+  assert.ok(opened.status === 'attached');
+  const all = await diedAndTakenOver({ kind: 'speech', answerStreamId }, (stream, died) => {
+    const sentences = answerSentences(opened.reader, stream.signal);
+    void runSpeechTask(stream, speechDyingAfter(media.speech, 1, died), sentences);
+  });
+  assert.deepEqual(
+    seqs(all),
+    all.map((_, k) => k + 1),
+    'every event once',
+  );
+  assert.deepEqual(shape(all), shape(uncut), 'the events of an uncut run');
+  assert.deepEqual(await audioOf(app, all), await audioOf(app, uncut), 'the same audio');
+});
+
+test('a speech server that cannot continue: error generation_interrupted, then done', async () => {
+  const { media } = app.services;
+  const upstream: SpeechProvider = {
+    name: 'gpt-4o-mini-tts',
+    canContinue: false,
+    speak: (sentences, signal) => media.speech.speak(sentences, signal),
+  };
+  const text = 'One sentence. Another sentence. A third one.';
+  app.services.media = { ...media, speech: upstream };
+  try {
+    const all = await diedAndTakenOver({ kind: 'speech', text }, (stream, died) => {
+      void runSpeechTask(stream, speechDyingAfter(upstream, 1, died), sentencesOf(text));
+    });
+    assert.equal(dataOf(all, 'audio').length, 1, 'what was written stays');
+    const [error, done] = all.slice(-2);
+    assert.ok(
+      error?.event === 'error' && error.data.type === 'generation_interrupted',
+      JSON.stringify(error),
+    );
+    assert.ok(done?.event === 'done' && done.data.reason === 'error');
+  } finally {
+    app.services.media = media;
+  }
+});
