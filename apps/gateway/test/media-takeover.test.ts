@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StreamEvent } from '@tidewire/protocol';
 import { eventsOf, startTestApp, type TestApp } from '../../../testing/in-process.ts';
-import { artifactBytes, audioOf, dataOf, postJson, streamIdOf } from '../../../testing/media-streams.ts';
+import { artifactBytes, audioOf, dataOf, postJson } from '../../../testing/media-streams.ts';
 import type { ChatStream } from '../src/chat-engine.ts';
 import { answerSentences } from '../src/media/answer-sentences.ts';
 import { runImageTask } from '../src/media/image-task.ts';
@@ -31,40 +31,16 @@ const hang = (signal: AbortSignal) =>
     signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
   );
 
-/** `provider`'s first `steps` image steps; then it hangs, as if its instance had died. */
-function imageDyingAfter(provider: ImageProvider, steps: number, died: () => void): ImageProvider {
-  return {
-    name: provider.name,
-    canContinue: true,
-    async *generate(request, signal) {
-      let k = 0;
-      for await (const step of provider.generate(request, signal)) {
-        if (k++ === steps) {
-          died();
-          await hang(signal);
-        }
-        yield step;
-      }
-    },
-  };
-}
-
-/** `provider`'s first `chunks` audio chunks; then it hangs. */
-function speechDyingAfter(provider: SpeechProvider, chunks: number, died: () => void): SpeechProvider {
-  return {
-    name: provider.name,
-    canContinue: true,
-    async *speak(sentences, signal) {
-      let k = 0;
-      for await (const chunk of provider.speak(sentences, signal)) {
-        if (k++ === chunks) {
-          died();
-          await hang(signal);
-        }
-        yield chunk;
-      }
-    },
-  };
+/** The first `count` items of `items`; then it hangs, as if its instance had died. */
+async function* dyingAfter<T>(items: AsyncIterable<T>, count: number, died: () => void, signal: AbortSignal) {
+  let k = 0;
+  for await (const item of items) {
+    if (k++ === count) {
+      died();
+      await hang(signal);
+    }
+    yield item;
+  }
 }
 
 /**
@@ -88,6 +64,13 @@ async function diedAndTakenOver(
   return eventsOf(await app.request(`/api/v1/streams/${stream.id}?after=0`));
 }
 
+/** `provider` speaking one chunk, then dying. */
+const speechDyingAfter = (provider: SpeechProvider, died: () => void): SpeechProvider => ({
+  name: provider.name,
+  canContinue: true,
+  speak: (sentences, signal) => dyingAfter(provider.speak(sentences, signal), 1, died, signal),
+});
+
 /** The events after `hello`, without artifact URLs (they name the stream). */
 const shape = (events: StreamEvent[]) =>
   events.slice(1).map(({ event, data }) => ({ event, data: { ...(data as object), url: undefined } }));
@@ -99,7 +82,14 @@ test('an image whose owner died after two steps (and one unnamed artifact) is fi
   const demo = app.services.media.image;
   const all = await diedAndTakenOver(
     { kind: 'image', request },
-    (stream, died) => void runImageTask(stream, imageDyingAfter(demo, 2, died), request),
+    (stream, died) => {
+      const dying: ImageProvider = {
+        name: demo.name,
+        canContinue: true,
+        generate: (r, signal) => dyingAfter(demo.generate(r, signal), 2, died, signal),
+      };
+      void runImageTask(stream, dying, request);
+    },
     (stream) => stream.putArtifact({ type: 'image/png', bytes: new Uint8Array([1, 2, 3]) }),
   );
   assert.deepEqual(
@@ -115,15 +105,20 @@ test('an image whose owner died after two steps (and one unnamed artifact) is fi
 });
 
 test('reading a chat answer aloud, cut after its first sentence, goes on from the next one', async () => {
-  const answer = await eventsOf(await app.request('/api/v1/stream/chat?q=read%20me'));
-  const answerStreamId = streamIdOf(answer);
-  const uncut = await eventsOf(await postJson(app, '/api/v1/stream/tts', { stream_id: answerStreamId }));
   const { engine, media } = app.services;
+  // A short answer, written as a model's tokens.
+  const answer = await engine.start({ meta: { model: 'demo', conversationId: null, userId: null } });
+  for (const token of ['The tide ', 'turns. ', 'Boats ', 'leave the harbour. ', 'Gulls ', 'follow.'])
+    answer.text(token);
+  await answer.end('stop');
+  const answerStreamId = answer.id;
+  const uncut = await eventsOf(await postJson(app, '/api/v1/stream/tts', { stream_id: answerStreamId }));
+  assert.equal(dataOf(uncut, 'audio').length, 3);
   const opened = await engine.open({ streamId: answerStreamId, afterSeq: 0 });
   assert.ok(opened.status === 'attached');
   const all = await diedAndTakenOver({ kind: 'speech', answerStreamId }, (stream, died) => {
     const sentences = answerSentences(opened.reader, stream.signal);
-    void runSpeechTask(stream, speechDyingAfter(media.speech, 1, died), sentences);
+    void runSpeechTask(stream, speechDyingAfter(media.speech, died), sentences);
   });
   assert.deepEqual(
     seqs(all),
@@ -145,7 +140,7 @@ test('a speech server that cannot continue: error generation_interrupted, then d
   app.services.media = { ...media, speech: upstream };
   try {
     const all = await diedAndTakenOver({ kind: 'speech', text }, (stream, died) => {
-      void runSpeechTask(stream, speechDyingAfter(upstream, 1, died), sentencesOf(text));
+      void runSpeechTask(stream, speechDyingAfter(upstream, died), sentencesOf(text));
     });
     assert.equal(dataOf(all, 'audio').length, 1, 'what was written stays');
     const [error, done] = all.slice(-2);
