@@ -8,7 +8,7 @@
  */
 import type { StreamEvent } from '@tidewire/protocol';
 import { openOrThrow } from '@tidewire/server/internal';
-import { ownedBy } from '../chat-engine.ts';
+import { type ChatEngine, ownedBy } from '../chat-engine.ts';
 import type { Services } from '../services.ts';
 import type { Continuation } from '../takeover.ts';
 import { answerSentences } from './answer-sentences.ts';
@@ -40,20 +40,7 @@ export function mediaContinuation(
     run: media.speech.canContinue
       ? async (stream) => {
           try {
-            // The answer being read is followed again from its start: the same sentences.
-            const sentences =
-              'text' in job
-                ? sentencesOf(job.text)
-                : answerSentences(
-                    (
-                      await openOrThrow(
-                        engine,
-                        { streamId: job.answerStreamId, afterSeq: 0 },
-                        ownedBy(userId),
-                      )
-                    ).reader,
-                    stream.signal,
-                  );
+            const sentences = await sentencesOfJob(engine, job, userId, stream.signal);
             await runSpeechTask(stream, media.speech, sentences, speechSoFar(events));
           } catch (error) {
             await failTask(stream, error);
@@ -61,4 +48,17 @@ export function mediaContinuation(
         }
       : undefined,
   };
+}
+
+/** What a speech job reads: its text, or the chat answer it follows (again from its start: the same sentences). */
+async function sentencesOfJob(
+  engine: ChatEngine,
+  job: Extract<MediaJob, { kind: 'speech' }>,
+  userId: string | null,
+  signal: AbortSignal,
+): Promise<Iterable<string> | AsyncIterable<string>> {
+  if ('text' in job) return sentencesOf(job.text);
+  const point = { streamId: job.answerStreamId, afterSeq: 0 };
+  const { reader } = await openOrThrow(engine, point, ownedBy(userId));
+  return answerSentences(reader, signal);
 }
