@@ -155,10 +155,10 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     const name = event ?? this.#context.textEvent;
     if (!name)
       throw new TidewireError('invalid_event', 'text() needs an event, or the engine option `textEvent`');
-    for (const [other, held] of this.#coalescers) if (other !== name) held.coalescer.flush();
-    const held = this.#coalescers.get(name) ?? this.#createCoalescer(name);
-    held.held++;
-    held.coalescer.push(piece);
+    for (const [other, entry] of this.#coalescers) if (other !== name) entry.coalescer.flush();
+    const entry = this.#coalescers.get(name) ?? this.#createCoalescer(name);
+    entry.held++;
+    entry.coalescer.push(piece);
   }
 
   /**
