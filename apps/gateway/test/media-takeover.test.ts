@@ -4,11 +4,13 @@
  * the demo image from its next refinement step, the demo speech from its next sentence (also
  * when it reads a chat answer), with every event of an uncut run once and the same bytes;
  * an artifact the owner stored without naming it keeps its number. A provider that cannot
- * continue ends the stream with `generation_interrupted`.
+ * continue (an OpenAI-compatible server, here a fake one) ends the stream with
+ * `generation_interrupted`.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { StreamEvent } from '@tidewire/protocol';
+import { type FakeMedia, openAIMediaEnv, startFakeMedia } from '../../../testing/fake-media.ts';
 import { eventsOf, startTestApp, type TestApp } from '../../../testing/in-process.ts';
 import { artifactBytes, audioOf, dataOf, postJson } from '../../../testing/media-streams.ts';
 import type { ChatStream } from '../src/chat-engine.ts';
@@ -44,31 +46,38 @@ async function* dyingAfter<T>(items: AsyncIterable<T>, count: number, died: () =
 }
 
 /**
- * Starts a media stream doing `job`, lets `run` write into it until it says its owner died,
+ * Starts a media stream doing `job` on `on`, lets `run` write into it until it says its owner died,
  * lets `lastWords` do what the owner did just before, abandons the stream and takes it over;
  * resolves with the whole stream's events.
  */
 async function diedAndTakenOver(
+  on: TestApp,
   job: MediaJob,
   run: (stream: ChatStream, died: () => void) => void,
   lastWords: (stream: ChatStream) => Promise<unknown> = async () => {},
 ): Promise<StreamEvent[]> {
-  const { engine } = app.services;
-  const meta = { model: 'demo-media', conversationId: null, userId: null, media: job };
-  const stream = await engine.start({ meta });
+  const meta = { model: 'media', conversationId: null, userId: null, media: job };
+  const stream = await on.services.engine.start({ meta });
   await new Promise<void>((died) => run(stream, died));
   await lastWords(stream);
   await stream.drained();
   stream.abandon();
-  await takeOver(app.services, stream.id);
-  return eventsOf(await app.request(`/api/v1/streams/${stream.id}?after=0`));
+  await takeOver(on.services, stream.id);
+  return eventsOf(await on.request(`/api/v1/streams/${stream.id}?after=0`));
 }
 
 /** `provider` speaking one chunk, then dying. */
 const speechDyingAfter = (provider: SpeechProvider, died: () => void): SpeechProvider => ({
   name: provider.name,
-  canContinue: true,
+  canContinue: provider.canContinue,
   speak: (sentences, signal) => dyingAfter(provider.speak(sentences, signal), 1, died, signal),
+});
+
+/** `provider` yielding `steps` image steps, then dying. */
+const imageDyingAfter = (provider: ImageProvider, steps: number, died: () => void): ImageProvider => ({
+  name: provider.name,
+  canContinue: provider.canContinue,
+  generate: (request, signal) => dyingAfter(provider.generate(request, signal), steps, died, signal),
 });
 
 /** The events after `hello`, without artifact URLs (they name the stream). */
@@ -81,15 +90,9 @@ test('an image whose owner died after two steps (and one unnamed artifact) is fi
   const uncut = await eventsOf(await postJson(app, '/api/v1/stream/image', request));
   const demo = app.services.media.image;
   const all = await diedAndTakenOver(
+    app,
     { kind: 'image', request },
-    (stream, died) => {
-      const dying: ImageProvider = {
-        name: demo.name,
-        canContinue: true,
-        generate: (r, signal) => dyingAfter(demo.generate(r, signal), 2, died, signal),
-      };
-      void runImageTask(stream, dying, request);
-    },
+    (stream, died) => void runImageTask(stream, imageDyingAfter(demo, 2, died), request),
     (stream) => stream.putArtifact({ type: 'image/png', bytes: new Uint8Array([1, 2, 3]) }),
   );
   assert.deepEqual(
@@ -116,7 +119,7 @@ test('reading a chat answer aloud, cut after its first sentence, goes on from th
   assert.equal(dataOf(uncut, 'audio').length, 3);
   const opened = await engine.open({ streamId: answerStreamId, afterSeq: 0 });
   assert.ok(opened.status === 'attached');
-  const all = await diedAndTakenOver({ kind: 'speech', answerStreamId }, (stream, died) => {
+  const all = await diedAndTakenOver(app, { kind: 'speech', answerStreamId }, (stream, died) => {
     const sentences = answerSentences(opened.reader, stream.signal);
     void runSpeechTask(stream, speechDyingAfter(media.speech, died), sentences);
   });
@@ -129,27 +132,48 @@ test('reading a chat answer aloud, cut after its first sentence, goes on from th
   assert.deepEqual(await audioOf(app, all), await audioOf(app, uncut), 'the same audio');
 });
 
-test('a speech server that cannot continue: error generation_interrupted, then done', async () => {
-  const { media } = app.services;
-  const upstream: SpeechProvider = {
-    name: 'gpt-4o-mini-tts',
-    canContinue: false,
-    speak: (sentences, signal) => media.speech.speak(sentences, signal),
-  };
+describe('upstream jobs (OpenAI-compatible servers) cannot be continued', () => {
+  let fake: FakeMedia;
+  let upstream: TestApp;
+  before(async () => {
+    fake = await startFakeMedia();
+    upstream = await startTestApp(openAIMediaEnv(fake.url));
+  });
+  after(async () => {
+    await upstream.close();
+    await fake.close();
+  });
+
   const text = 'One sentence. Another sentence. A third one.';
-  app.services.media = { ...media, speech: upstream };
-  try {
-    const all = await diedAndTakenOver({ kind: 'speech', text }, (stream, died) => {
-      void runSpeechTask(stream, speechDyingAfter(upstream, died), sentencesOf(text));
+  const request = { prompt: 'a harbour', size: undefined };
+  const jobs: [string, MediaJob, (stream: ChatStream, died: () => void) => void][] = [
+    [
+      'an image',
+      { kind: 'image', request },
+      (stream, died) =>
+        void runImageTask(stream, imageDyingAfter(upstream.services.media.image, 1, died), request),
+    ],
+    [
+      'a reading aloud',
+      { kind: 'speech', text },
+      (stream, died) =>
+        void runSpeechTask(stream, speechDyingAfter(upstream.services.media.speech, died), sentencesOf(text)),
+    ],
+  ];
+  for (const [what, job, run] of jobs) {
+    test(`${what}: what was written stays, then error generation_interrupted and done`, async () => {
+      const all = await diedAndTakenOver(upstream, job, run);
+      assert.equal(
+        dataOf(all, job.kind === 'image' ? 'preview' : 'audio').length,
+        1,
+        'what was written stays',
+      );
+      const [error, done] = all.slice(-2);
+      assert.ok(
+        error?.event === 'error' && error.data.type === 'generation_interrupted',
+        JSON.stringify(error),
+      );
+      assert.ok(done?.event === 'done' && done.data.reason === 'error');
     });
-    assert.equal(dataOf(all, 'audio').length, 1, 'what was written stays');
-    const [error, done] = all.slice(-2);
-    assert.ok(
-      error?.event === 'error' && error.data.type === 'generation_interrupted',
-      JSON.stringify(error),
-    );
-    assert.ok(done?.event === 'done' && done.data.reason === 'error');
-  } finally {
-    app.services.media = media;
   }
 });
