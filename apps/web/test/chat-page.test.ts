@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
