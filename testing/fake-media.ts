@@ -132,6 +132,14 @@ async function speech(res: ServerResponse, body: Record<string, unknown>, option
   res.end();
 }
 
+/** The gateway settings that send images and speech to the OpenAI-compatible server at `url`. */
+export const openAIMediaEnv = (url: string): Record<string, string> => ({
+  IMAGE_PROVIDER: 'openai',
+  IMAGE_BASE_URL: url,
+  TTS_PROVIDER: 'openai',
+  TTS_BASE_URL: url,
+});
+
 export async function startFakeMedia(options: FakeMediaOptions = {}): Promise<FakeMedia> {
   const requests: FakeMediaRequest[] = [];
   const server = createServer(async (req, res) => {

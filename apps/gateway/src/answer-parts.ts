@@ -1,16 +1,27 @@
 /**
  * An answer's parts on the wire: `emitPart` turns each model part into its contract event
- * (text into coalesced `delta`s, the rest into `reasoning`, `tool_input_delta`, `tool_call`,
- * `tool_result`, `source`, `file`), and `partOfEvent` reads a logged event back into the
- * part it came from (a takeover rebuilds what the reader already has from the log).
+ * (text into coalesced `delta`s, reasoning into coalesced `reasoning`s, the rest into
+ * `tool_input_delta`, `tool_call`, `tool_result`, `source`, `file`; the end of the reasoning,
+ * which the gateway adds, into `reasoning {text: "", thought_ms}`), and `partOfEvent` reads a
+ * logged event back into the part it came from (a takeover rebuilds what the reader already
+ * has from the log).
  * @module
  */
 import type { EventDataMap, StreamEvent } from '@tidewire/protocol';
 import type { ChatStream } from './chat-engine.ts';
 import type { ModelPart } from './models/provider.ts';
 
-/** Every model part but `finish`: what an answer is made of. */
-export type AnswerPart = Exclude<ModelPart, { type: 'finish' }>;
+/** The end of the model's first reasoning: how long it thought (`thinking-time.ts`). */
+export interface ReasoningEnd {
+  type: 'reasoning-end';
+  thoughtMs: number;
+}
+
+/** Every model part but `finish`. */
+export type ModelAnswerPart = Exclude<ModelPart, { type: 'finish' }>;
+
+/** The model's parts and the end of its reasoning: what an answer is made of. */
+export type AnswerPart = ModelAnswerPart | ReasoningEnd;
 
 /** The contract events a part can be, besides `delta`. */
 export type PartEvent = 'reasoning' | 'tool_input_delta' | 'tool_call' | 'tool_result' | 'source' | 'file';
@@ -25,6 +36,8 @@ export function eventOfPart(part: Exclude<AnswerPart, { type: 'text' }>): PartEv
   switch (part.type) {
     case 'reasoning':
       return ['reasoning', { text: part.text }];
+    case 'reasoning-end':
+      return ['reasoning', { text: '', thought_ms: part.thoughtMs }];
     case 'tool-input-delta':
       return ['tool_input_delta', { id: part.id, name: part.name, text: part.text }];
     case 'tool-call':
@@ -39,8 +52,8 @@ export function eventOfPart(part: Exclude<AnswerPart, { type: 'text' }>): PartEv
 }
 
 export function emitPart(stream: ChatStream, part: AnswerPart): void {
-  if (part.type === 'text') {
-    stream.text(part.text);
+  if (part.type === 'text' || part.type === 'reasoning') {
+    stream.text(part.text, part.type === 'text' ? 'delta' : 'reasoning');
     return;
   }
   const [event, data] = eventOfPart(part);
@@ -53,6 +66,8 @@ export function partOfEvent(event: StreamEvent): AnswerPart | undefined {
     case 'delta':
       return { type: 'text', text: event.data.text };
     case 'reasoning':
+      if (event.data.thought_ms !== undefined)
+        return { type: 'reasoning-end', thoughtMs: event.data.thought_ms };
       return { type: 'reasoning', text: event.data.text };
     case 'tool_input_delta':
       return { type: 'tool-input-delta', ...event.data };

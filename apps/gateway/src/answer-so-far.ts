@@ -9,7 +9,8 @@ import { type AnswerPart, eventOfPart } from './answer-parts.ts';
 
 export type StoredPart =
   | { type: 'text'; text: string }
-  | { type: 'reasoning'; text: string }
+  /** `thought_ms` on the run the model's first reasoning ended with: how long it thought. */
+  | { type: 'reasoning'; text: string; thought_ms?: number }
   | { type: 'tool_call'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; id: string; name: string; output: unknown; is_error: boolean }
   | { type: 'source'; id: string; url: string; title?: string }
@@ -18,6 +19,8 @@ export type StoredPart =
 export class AnswerSoFar {
   text = '';
   reasoning = '';
+  /** How long the model thought, once its first reasoning ended. */
+  thoughtMs: number | undefined;
   readonly parts: StoredPart[] = [];
   /** The streamed JSON arguments of each tool call, by call id. */
   readonly toolInputs = new Map<string, string>();
@@ -47,6 +50,12 @@ export class AnswerSoFar {
         this.reasoning += part.text;
         this.#appendRun('reasoning', part.text);
         return;
+      case 'reasoning-end': {
+        this.thoughtMs = part.thoughtMs;
+        const run = this.parts.findLast((p) => p.type === 'reasoning');
+        if (run?.type === 'reasoning') run.thought_ms = part.thoughtMs;
+        return;
+      }
       case 'tool-input-delta':
         this.toolInputs.set(part.id, (this.toolInputs.get(part.id) ?? '') + part.text);
         return;

@@ -7,6 +7,7 @@
  */
 import { defineEvents, type EventDataMap } from '@tidewire/protocol';
 import { type EngineOptions, type Stream, StreamEngine } from '@tidewire/server';
+import type { MediaJob } from './media/provider.ts';
 import type { ChatMessage, ToolDefinition } from './models/provider.ts';
 
 /** What the gateway keeps with each stream. */
@@ -17,6 +18,8 @@ export interface ChatMeta {
   userId: string | null;
   /** What started the generation, so another instance (or the next start) can continue it. */
   request?: { messages: ChatMessage[]; tools?: ToolDefinition[] };
+  /** What a media stream (image, read aloud) does; absent on a chat answer. */
+  media?: MediaJob;
 }
 
 export type ChatEngine = StreamEngine<EventDataMap, ChatMeta>;
@@ -35,8 +38,8 @@ export function createChatEngine(
     ...options,
     events: chatVocabulary,
     textEvent: 'delta',
-    // A model's output tokens: its text, reasoning and streamed tool arguments.
-    countedEvents: ['reasoning', 'tool_input_delta'],
+    // A model's output tokens: its text and reasoning (pieces of `text()`), streamed tool arguments.
+    countedEvents: ['tool_input_delta'],
     hello: ({ streamId, meta, ts }) => ({
       ts,
       model: meta.model,

@@ -1,6 +1,7 @@
 /**
  * Drives one generation: asks the model, feeds its parts into the `Stream` as events, and
  * ends the stream exactly once, with `metadata` + `done`, or `error` + `done {reason:"error"}`.
+ * The end of the model's reasoning goes out with how long it thought (`thinking-time.ts`).
  * It never throws and never leaves a stream hanging.
  * @module
  */
@@ -16,6 +17,7 @@ import {
   type ToolDefinition,
   UpstreamError,
 } from './models/provider.ts';
+import { ThinkingTime } from './thinking-time.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
 export interface AnswerRecorder {
@@ -42,6 +44,8 @@ export interface GenerationRequest {
   log?: { warn(fields: object, message?: string): void };
   /** Called with the time from asking the model to its first token. */
   onFirstToken?: (ms: number) => void;
+  /** The clock of the thinking time (default `performance.now`). */
+  now?: () => number;
 }
 
 class FirstTokenTimeout extends Error {}
@@ -62,6 +66,12 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   const timer = setTimeout(() => abort.abort(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
   const signal = abort.signal;
   const timedOut = () => signal.reason instanceof FirstTokenTimeout;
+  const thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
+  const send = (part: AnswerPart | undefined) => {
+    if (!part) return;
+    emitPart(stream, part);
+    recorder?.part(part);
+  };
   try {
     if (!request.continueFrom && !request.sent) {
       stream.emit('start', { status: 'processing' });
@@ -84,8 +94,8 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
             clearTimeout(timer);
             request.onFirstToken?.(performance.now() - began);
           }
-          emitPart(stream, part);
-          recorder?.part(part);
+          send(thinking.before(part));
+          send(part);
         } else {
           reason = part.reason;
           outputTokens = part.usage?.outputTokens;
@@ -94,6 +104,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     }
     if (timedOut()) throw signal.reason;
     if (stream.ended) return await recorder?.end(false);
+    send(thinking.end());
     const used = before + (outputTokens ?? tokens);
     stream.emit('metadata', {
       model_used: model.name,

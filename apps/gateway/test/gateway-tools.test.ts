@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AnswerPart } from '../src/answer-parts.ts';
+import type { ModelAnswerPart } from '../src/answer-parts.ts';
 import { AnswerSoFar } from '../src/answer-so-far.ts';
 import { DemoModel } from '../src/models/demo.ts';
 import { demoToolCall } from '../src/models/demo-tools.ts';
@@ -90,7 +90,7 @@ async function partsOf(model: ToolLoop, request: { q: string; sent?: AnswerSoFar
 }
 
 /** The answer's parts, without the finish. */
-const answerParts = (parts: ModelPart[]) => parts.filter((p): p is AnswerPart => p.type !== 'finish');
+const answerParts = (parts: ModelPart[]) => parts.filter((p): p is ModelAnswerPart => p.type !== 'finish');
 
 for (const q of ['what is (2+3)*7', 'What time is it?', 'Tell me about tides']) {
   test(`a continued demo answer ("${q}") after any part is the rest, nothing repeated`, async () => {

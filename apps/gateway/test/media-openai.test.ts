@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
-import { type FakeMedia, imageBytes, speechBytes, startFakeMedia } from '../../../testing/fake-media.ts';
+import {
+  type FakeMedia,
+  imageBytes,
+  openAIMediaEnv,
+  speechBytes,
+  startFakeMedia,
+} from '../../../testing/fake-media.ts';
 import { eventsOf, startTestApp, type TestApp } from '../../../testing/in-process.ts';
 import { artifactBytes, audioOf, dataOf, postJson, streamIdOf } from '../../../testing/media-streams.ts';
 import { sentencesOf } from '../src/media/sentences.ts';
@@ -18,13 +24,10 @@ let app: TestApp;
 before(async () => {
   fake = await startFakeMedia();
   app = await startTestApp({
-    IMAGE_PROVIDER: 'openai',
-    IMAGE_BASE_URL: fake.url,
+    ...openAIMediaEnv(fake.url),
     IMAGE_API_KEY: 'sk-image',
     IMAGE_MODEL: 'gpt-image-1',
     IMAGE_PARTIAL_IMAGES: '2',
-    TTS_PROVIDER: 'openai',
-    TTS_BASE_URL: fake.url,
     TTS_API_KEY: 'sk-speech',
     TTS_MODEL: 'gpt-4o-mini-tts',
     TTS_VOICE: 'coral',

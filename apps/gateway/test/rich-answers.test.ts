@@ -15,6 +15,8 @@ import type { FakeUpstream } from '../../../testing/fake-upstream.ts';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { RICH_ANSWER, RICH_ARGUMENTS, TIDE_TOOL } from '../../../testing/rich-scenario.ts';
 import { answerOf, collectSSE, doneReason } from '../../../testing/sse-client.ts';
+import { tokensFrom } from '../src/models/demo-answer.ts';
+import { demoReasoning, demoToolCall } from '../src/models/demo-tools.ts';
 import type { Gateway } from '../src/server.ts';
 
 const post = (url: string, body: unknown) =>
@@ -242,6 +244,27 @@ describe('the demo model', () => {
       'done',
     ]);
     assert.equal(joined(events, 'reasoning'), 'The user asks “Hello”. I will answer with the demo text.');
+  });
+
+  test('reasoning tokens are coalesced like text; its end says how long the model thought, and the conversation keeps it', async () => {
+    const question = 'Why is the sea salty?';
+    const { events } = await collectSSE(
+      `${gateway.url}/api/v1/stream/chat?q=${encodeURIComponent(question)}`,
+    );
+    const reasoning = events.flatMap((e) => (e.event === 'reasoning' ? [e.data] : []));
+    const whole = demoReasoning(question, demoToolCall(question));
+    assert.equal(reasoning.map((r) => r.text).join(''), whole);
+    assert.ok(reasoning.length < [...tokensFrom(whole)].length, 'fewer events than tokens');
+    const end = reasoning.at(-1)!;
+    assert.equal(end.text, '', 'the end of the reasoning adds no text');
+    assert.ok(Number.isInteger(end.thought_ms) && end.thought_ms! >= 0, JSON.stringify(end));
+    assert.equal(reasoning.filter((r) => r.thought_ms !== undefined).length, 1, 'one end');
+    const { messages } = await conversationOf(gateway, events);
+    assert.deepEqual(messages.at(-1)?.parts?.[0], {
+      type: 'reasoning',
+      text: whole,
+      thought_ms: end.thought_ms,
+    });
   });
 
   describe('bad tool input is refused with a clear error', () => {

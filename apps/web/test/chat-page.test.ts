@@ -9,13 +9,20 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../../../testing/browser.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
 import { demoAnswer } from '../../gateway/src/models/demo-answer.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
-import { answerAt, answerStarted, ask, endedAnswer } from './page-helpers.ts';
+import {
+  answerAt,
+  answerStarted,
+  ask,
+  CHAT_START,
+  chatStarts,
+  endedAnswer,
+  openPage,
+} from './page-helpers.ts';
 
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 let fast: Gateway;
@@ -40,42 +47,9 @@ after(async () => {
   await slow.shutdown();
 });
 
-interface TestPage {
-  page: Page;
-  /** Messages of dialogs that opened (model output must never open one). */
-  dialogs: string[];
-  /** `METHOD /path` of every request to the API. */
-  requests: string[];
-  /** Uncaught exceptions and console errors (CSP violations among them). */
-  errors: string[];
-}
-
-async function openPage(url: string): Promise<TestPage> {
-  const page = await browser.context.newPage();
-  const dialogs: string[] = [];
-  const requests: string[] = [];
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  page.on('request', (r) => {
-    const path = new URL(r.url()).pathname;
-    if (path.startsWith('/api/')) requests.push(`${r.method()} ${path}`);
-  });
-  await page.goto(url);
-  return { page, dialogs, requests, errors };
-}
-
-const POSTS = 'POST /api/v1/stream/chat';
-
 describe('the chat page', () => {
   test('asks (Shift+Enter for a new line) and renders the whole answer, light and dark', async () => {
-    const { page, requests, errors } = await openPage(fast.url);
+    const { page, requests, errors } = await openPage(browser, fast.url);
     assert.equal(
       await page.evaluate(() => document.activeElement?.id),
       'question',
@@ -102,8 +76,8 @@ describe('the chat page', () => {
     assert.equal(await answerAt(page, 0).getAttribute('aria-live'), 'polite');
     assert.equal(await answerAt(page, 0).getAttribute('aria-busy'), 'false');
     assert.deepEqual(
-      requests.filter((r) => r === POSTS),
-      [POSTS],
+      requests.filter((r) => r === CHAT_START),
+      [CHAT_START],
     );
     // The conversation is listed in the sidebar.
     await page.locator('.sidebar li button', { hasText: 'Show me everything' }).waitFor();
@@ -129,7 +103,7 @@ describe('the chat page', () => {
   });
 
   test('ten questions in a row in one page: every answer whole', async () => {
-    const { page, requests } = await openPage(fast.url);
+    const { page, requests } = await openPage(browser, fast.url);
     for (let i = 0; i < 10; i++) {
       const q = `question number ${i}`;
       await ask(page, q);
@@ -137,11 +111,11 @@ describe('the chat page', () => {
       assert.equal(answer.raw, demoAnswer(q), `answer ${i}`);
       assert.equal(answer.state, 'stop', `answer ${i}`);
     }
-    assert.equal(requests.filter((r) => r === POSTS).length, 10);
+    assert.equal(chatStarts(requests), 10);
     assert.equal(await page.locator('.status').getAttribute('data-state'), 'done');
     await page.close();
     // A fresh tab lists the conversation; opening it shows all twenty messages from storage.
-    const other = (await openPage(fast.url)).page;
+    const other = (await openPage(browser, fast.url)).page;
     await other.locator('.sidebar li button', { hasText: 'question number 0' }).click();
     await answerAt(other, 9).waitFor();
     assert.equal(await other.locator('.message').count(), 20);
@@ -151,7 +125,7 @@ describe('the chat page', () => {
   });
 
   test('answers left mid-stream release their connections (the seed bug)', async () => {
-    const { page } = await openPage(slow.url);
+    const { page } = await openPage(browser, slow.url);
     // More abandoned streams than the browser's six connections per host, each of which would
     // stay open for many seconds if the page did not close it.
     for (let i = 0; i < 8; i++) {
@@ -168,14 +142,14 @@ describe('the chat page', () => {
   });
 
   test('a connection cut mid-answer resumes with nothing missing or doubled', async () => {
-    const { page, requests } = await openPage(proxy.url);
+    const { page, requests } = await openPage(browser, proxy.url);
     const q = 'cut the line';
     await ask(page, q);
     await answerStarted(page);
     proxy.cutAll();
     const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
-    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'never asked twice');
+    assert.equal(chatStarts(requests), 1, 'never asked twice');
     assert.ok(
       requests.some((r) => r.startsWith('GET /api/v1/streams/')),
       'resumed by GET',
@@ -184,7 +158,7 @@ describe('the chat page', () => {
   });
 
   test('going offline mid-answer shows it, and the answer completes when back', async () => {
-    const { page, requests } = await openPage(proxy.url);
+    const { page, requests } = await openPage(browser, proxy.url);
     const q = 'offline for a while';
     await ask(page, q);
     await answerStarted(page);
@@ -200,12 +174,12 @@ describe('the chat page', () => {
     }
     const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
-    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'never asked twice');
+    assert.equal(chatStarts(requests), 1, 'never asked twice');
     await page.close();
   });
 
   test('a failed resume offers Retry, which resumes the stream', async () => {
-    const { page, requests } = await openPage(proxy.url);
+    const { page, requests } = await openPage(browser, proxy.url);
     const q = 'retry after a captive portal';
     await ask(page, q);
     await answerStarted(page);
@@ -223,13 +197,13 @@ describe('the chat page', () => {
     const answer = await endedAnswer(page, 0);
     assert.equal(answer.raw, demoAnswer(q));
     assert.equal(answer.state, 'stop');
-    assert.equal(requests.filter((r) => r === POSTS).length, 1, 'Retry resumes, never asks again');
+    assert.equal(chatStarts(requests), 1, 'Retry resumes, never asks again');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'question', 'focus back in the box');
     await page.close();
   });
 
   test('a reload mid-answer finds the running stream and resumes it', async () => {
-    const { page, requests } = await openPage(paced.url);
+    const { page, requests } = await openPage(browser, paced.url);
     await ask(page, 'first question');
     await endedAnswer(page, 0);
     const q = 'reload in the middle';
@@ -239,7 +213,7 @@ describe('the chat page', () => {
     await page.reload();
     const answer = await endedAnswer(page, 1);
     assert.equal(answer.raw, demoAnswer(q));
-    assert.ok(!requests.includes(POSTS), `no second generation: ${requests.join(', ')}`);
+    assert.ok(!requests.includes(CHAT_START), `no second generation: ${requests.join(', ')}`);
     assert.ok(requests.some((r) => r.startsWith('GET /api/v1/streams/')));
     // The conversation before it is back too, once, from the server's history.
     assert.deepEqual(await page.locator('.message.user .bubble').allInnerTexts(), ['first question', q]);
@@ -248,7 +222,7 @@ describe('the chat page', () => {
   });
 
   test('Stop cancels the generation', async () => {
-    const { page, requests } = await openPage(paced.url);
+    const { page, requests } = await openPage(browser, paced.url);
     await ask(page, 'stop me');
     await answerStarted(page);
     await page.locator('.status[data-state=streaming]', { hasText: 'Streaming' }).waitFor();
@@ -270,7 +244,7 @@ describe('the chat page', () => {
   });
 
   test('an Arabic question with emoji reads right to left and comes back intact', async () => {
-    const { page } = await openPage(fast.url);
+    const { page } = await openPage(browser, fast.url);
     const q = 'ما هو tidewire؟ 👩🏽‍💻🇯🇵';
     await ask(page, q);
     const answer = await endedAnswer(page, 0);
@@ -284,7 +258,7 @@ describe('the chat page', () => {
   });
 
   test('HTML in model output is shown as text, never run', async () => {
-    const { page, dialogs, errors } = await openPage(fast.url);
+    const { page, dialogs, errors } = await openPage(browser, fast.url);
     const q =
       'Is this safe? <img src=x onerror="window.__pwned=1;alert(1)"> <script>window.__pwned=2;alert(2)</script> <a href="javascript:alert(3)">x</a> [y](javascript:alert(4))';
     await ask(page, q);

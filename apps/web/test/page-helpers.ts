@@ -1,9 +1,48 @@
 /**
- * Test support for the chat page's browser tests: asking a question and waiting for answers
- * the way a reader sees them.
+ * Test support for the chat page's browser tests: opening the page with what it does
+ * recorded, asking a question and waiting for answers the way a reader sees them.
  * @module
  */
 import type { Page } from 'playwright-core';
+import type { TestBrowser } from '../../../testing/browser.ts';
+
+export interface TestPage {
+  page: Page;
+  /** Messages of dialogs that opened (model output must never open one). */
+  dialogs: string[];
+  /** `METHOD /path` of every request to the API. */
+  requests: string[];
+  /** Uncaught exceptions and console errors (CSP violations among them). */
+  errors: string[];
+}
+
+/** The request that starts a chat answer, as `requests` records it. */
+export const CHAT_START = 'POST /api/v1/stream/chat';
+
+/** How many answers `requests` started. */
+export const chatStarts = (requests: string[]) => requests.filter((r) => r === CHAT_START).length;
+
+/** A new page of `browser` at `url`, recording its API requests, dialogs and errors. */
+export async function openPage(browser: TestBrowser, url: string): Promise<TestPage> {
+  const page = await browser.context.newPage();
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/')) requests.push(`${r.method()} ${path}`);
+  });
+  await page.goto(url);
+  return { page, dialogs, requests, errors };
+}
 
 export async function ask(page: Page, question: string): Promise<void> {
   await page.fill('#question', question);

@@ -2,7 +2,8 @@
  * Rich answers on the chat page in Debian's Chromium against the real gateway's demo model:
  * the reasoning collapsed under "Thinking…" then "Thought for N s" (expandable while it
  * streams), a tool card with the call's arguments and result, and the text; the same after a
- * cut connection, a reload mid-answer and reopening the conversation, with no part doubled;
+ * cut connection, a reload mid-answer or after the end and reopening the conversation (the
+ * same "N s" each time: the server measures it), with no part doubled;
  * sources as links and an image file inline. Saves screenshots to .test-artifacts/
  * (rich-thinking.png, rich-answer.png, rich-dark.png, rich-time.png).
  */
@@ -15,6 +16,7 @@ import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-p
 import { ROOT, startTestGateway } from '../../../testing/gateway.ts';
 import { demoReasoning, demoToolCall } from '../../gateway/src/models/demo-tools.ts';
 import type { Gateway } from '../../gateway/src/server.ts';
+import { ask, chatStarts, openPage } from './page-helpers.ts';
 
 const ARTIFACTS = `${ROOT}.test-artifacts`;
 const Q = 'what is 12*7';
@@ -43,26 +45,6 @@ after(async () => {
   await paced.shutdown();
   await slow.shutdown();
 });
-
-async function openPage(url: string): Promise<{ page: Page; errors: string[]; posts: string[] }> {
-  const page = await browser.context.newPage();
-  const errors: string[] = [];
-  const posts: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('request', (r) => {
-    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/stream/chat') posts.push(r.url());
-  });
-  await page.goto(url);
-  return { page, errors, posts };
-}
-
-async function ask(page: Page, question: string): Promise<void> {
-  await page.fill('#question', question);
-  await page.press('#question', 'Enter');
-}
 
 const answer = (page: Page) => page.locator('.message.assistant').last();
 
@@ -94,7 +76,7 @@ function assertWhole(got: Awaited<ReturnType<typeof shown>>, what: string) {
 
 describe('rich answers on the chat page', () => {
   test('reasoning streams collapsed and can be opened while it streams; then a tool card and the text', async () => {
-    const { page, errors } = await openPage(slow.url);
+    const { page, errors } = await openPage(browser, slow.url);
     await ask(page, Q);
     const reasoning = answer(page).locator('[data-testid=reasoning]');
     await reasoning.and(page.locator('[data-state=thinking]')).waitFor();
@@ -121,40 +103,45 @@ describe('rich answers on the chat page', () => {
     await page.screenshot({ path: `${ARTIFACTS}/rich-dark.png` });
     await page.click('button.theme');
     await page.click('button.theme'); // back to auto (shared localStorage)
+    await page.reload();
+    const reloaded = await shown(page);
+    assertWhole(reloaded, 'reloaded');
+    assert.equal(reloaded.summary, got.summary, 'the same thinking time after a reload');
     assert.deepEqual(errors, []);
     await page.close();
   });
 
   test('a connection cut while the tool call streams: every part once, one generation', async () => {
-    const { page, posts } = await openPage(proxy.url);
+    const { page, requests } = await openPage(browser, proxy.url);
     await ask(page, Q);
     await answer(page).locator('[data-testid=tool-card]').waitFor();
     proxy.cutAll();
     assertWhole(await shown(page), 'after a cut');
-    assert.equal(posts.length, 1, 'never asked twice');
+    assert.equal(chatStarts(requests), 1, 'never asked twice');
     await page.close();
   });
 
   test('a reload mid-reasoning resumes the answer with every part once; reopening shows them from storage', async () => {
-    const { page, posts } = await openPage(paced.url);
+    const { page, requests } = await openPage(browser, paced.url);
     await ask(page, Q);
     await answer(page).locator('[data-testid=reasoning]').waitFor();
     await page.reload();
     const resumed = await shown(page);
     assertWhole(resumed, 'after a reload');
-    assert.equal(posts.length, 1, 'no second generation');
+    assert.match(resumed.summary, /^Thought for \d+ s$/, 'the thinking time, also in a replay');
+    assert.equal(chatStarts(requests), 1, 'no second generation');
     // Reopened from the conversation list: the stored parts, as they streamed.
-    const other = (await openPage(paced.url)).page;
+    const other = (await openPage(browser, paced.url)).page;
     await other.locator('.sidebar li button', { hasText: Q }).first().click();
     const stored = await shown(other);
     assertWhole(stored, 'reopened');
-    assert.equal(stored.summary, 'Thought');
+    assert.equal(stored.summary, resumed.summary, 'the same thinking time from storage');
     await other.close();
     await page.close();
   });
 
   test('the time: a source as a link and the clock inline, also after reopening', async () => {
-    const { page, errors } = await openPage(fast.url);
+    const { page, errors } = await openPage(browser, fast.url);
     await ask(page, 'What time is it?');
     const message = answer(page);
     await message.locator('[data-testid=answer][data-state=stop]').waitFor();
@@ -179,7 +166,7 @@ describe('rich answers on the chat page', () => {
   });
 
   test('an ordinary question: reasoning above the same demo text as ever', async () => {
-    const { page } = await openPage(fast.url);
+    const { page } = await openPage(browser, fast.url);
     await ask(page, 'Hello');
     const message = answer(page);
     await message.locator('[data-testid=answer][data-state=stop]').waitFor();

@@ -21,7 +21,10 @@ export interface ToolView {
 
 export interface RichView {
   reasoning: string;
-  /** How long the model thought, when this page saw it think (not after a replay). */
+  /**
+   * How long the model thought: the server's measure (the end of the reasoning carries it,
+   * and a stored answer keeps it), else this page's while it watched the model think.
+   */
   thoughtMs?: number;
   /** The reasoning is still arriving (no other part yet). */
   thinking: boolean;
@@ -40,7 +43,8 @@ export const emptyRich = (): RichView => ({
 
 /** One part of a stored answer (the conversation API's `parts`). */
 export type StoredPart =
-  | { type: 'text' | 'reasoning'; text: string }
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string; thought_ms?: number }
   | { type: 'tool_call'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; id: string; name: string; output: unknown; is_error: boolean }
   | { type: 'source'; id: string; url: string; title?: string }
@@ -52,10 +56,11 @@ function withTool(view: RichView, id: string, name: string, change: (tool: ToolV
   return { ...view, tools: found ? view.tools.map((t) => (t === found ? tool : t)) : [...view.tools, tool] };
 }
 
-/** Ends the thinking phase at `now` (the first part after the reasoning). */
+/** Ends the thinking phase at `now` (the first part after the reasoning); a time already known stays. */
 function stopThinking(view: RichView, now: number, startedAt: number | undefined): RichView {
   if (!view.thinking) return view;
-  return { ...view, thinking: false, thoughtMs: startedAt === undefined ? undefined : now - startedAt };
+  const measured = startedAt === undefined ? undefined : now - startedAt;
+  return { ...view, thinking: false, thoughtMs: view.thoughtMs ?? measured };
 }
 
 /**
@@ -75,6 +80,9 @@ export class RichTracker {
   #next(view: RichView, event: StreamEvent, now: number, live: boolean): RichView {
     switch (event.event) {
       case 'reasoning':
+        // The end of the reasoning: the server's measure of the thinking time.
+        if (event.data.thought_ms !== undefined)
+          return { ...view, thinking: false, thoughtMs: event.data.thought_ms };
         if (view.reasoning === '' && live) this.#startedAt = now;
         return { ...view, reasoning: view.reasoning + event.data.text, thinking: true };
       case 'tool_input_delta': {
@@ -118,8 +126,10 @@ export class RichTracker {
 export function richFromStored(parts: StoredPart[] | undefined): RichView {
   const view = emptyRich();
   for (const part of parts ?? []) {
-    if (part.type === 'reasoning') view.reasoning += part.text;
-    else if (part.type === 'tool_call')
+    if (part.type === 'reasoning') {
+      view.reasoning += part.text;
+      if (part.thought_ms !== undefined) view.thoughtMs = part.thought_ms;
+    } else if (part.type === 'tool_call')
       view.tools.push({
         id: part.id,
         name: part.name,

@@ -32,7 +32,8 @@ export const PingData = z.object({ ts: z.number() });
 // Rich answers: the model's reasoning, tool calls (arguments as they stream, then whole),
 // tool results, citations and files. Concatenating every `reasoning.text` in order gives the
 // whole reasoning; every `tool_input_delta.text` of one `id`, that call's JSON arguments.
-export const ReasoningData = z.object({ text: z.string() });
+// The end of the first reasoning carries `thought_ms`: how long the model thought (its `text` is "").
+export const ReasoningData = z.object({ text: z.string(), thought_ms: z.optional(z.number()) });
 export const ToolInputDeltaData = z.object({ id: z.string(), name: z.string(), text: z.string() });
 export const ToolCallData = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
 export const ToolResultData = z.object({

@@ -1,8 +1,8 @@
 /**
  * `fromAISDK`: one call that turns an AI SDK `streamText` result (or a UI message stream, such
  * as `result.toUIMessageStream()` or one an app writes itself) into a tidewire chat stream.
- * Its parts become the chat vocabulary's events (text coalesced by the stream;
- * `reasoning`, `tool_input_delta`, `tool_call`, `tool_result` for tools the app executes,
+ * Its parts become the chat vocabulary's events (text and reasoning coalesced by the stream
+ * into `delta` and `reasoning`; `tool_input_delta`, `tool_call`, `tool_result` for tools the app executes,
  * `source`, `file`), then `done` with the finish reason and the output tokens, or `error`
  * and `done {reason:"error"}`. Pass `abortSignal: stream.signal` to `streamText` so a cancel
  * stops the model. Never throws; ends the stream exactly once.
@@ -17,7 +17,8 @@ type RichEvent = 'reasoning' | 'tool_input_delta' | 'tool_call' | 'tool_result' 
 export interface ChatStreamWriter {
   readonly signal: AbortSignal;
   readonly ended: boolean;
-  text(piece: string): void;
+  /** A piece of text coalesced into `event` (`delta` by default, or `reasoning`). */
+  text(piece: string, event?: 'delta' | 'reasoning'): void;
   emit<K extends RichEvent>(event: K, data: EventDataMap[K]): void;
   end(reason: string, data?: object): Promise<void>;
   fail(type: string, message: string, data?: object): Promise<void>;
@@ -53,7 +54,7 @@ class PartWriter {
         stream.text(part.text);
         return;
       case 'reasoning-delta':
-        stream.emit('reasoning', { text: part.text });
+        stream.text(part.text, 'reasoning');
         return;
       case 'tool-input-start':
         toolNames.set(part.id, part.toolName);
@@ -115,7 +116,7 @@ class PartWriter {
         stream.text(chunk.delta);
         return;
       case 'reasoning-delta':
-        stream.emit('reasoning', { text: chunk.delta });
+        stream.text(chunk.delta, 'reasoning');
         return;
       case 'tool-input-start':
         this.#toolNames.set(chunk.toolCallId, chunk.toolName);

@@ -57,15 +57,17 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   readonly info: StreamInfo<M>;
   readonly #context: StreamContext;
   readonly #abort = new AbortController();
-  #coalescer: DeltaCoalescer | undefined;
+  /** The coalescer of each text event `text()` wrote, and the pieces it holds (not yet in the log). */
+  readonly #coalescers = new Map<string, { coalescer: DeltaCoalescer; held: number }>();
   #sentText = false;
-  /** Pieces of text in the log, and pieces held by the coalescer, not yet in it. */
+  /** Pieces of text in the log. */
   #textPieces = 0;
-  #heldPieces = 0;
   #seq = 0;
   #bytes = 0;
   #artifacts = 0;
   #artifactBytes = 0;
+  /** For an adopted stream: counts the artifacts its first owner stored, before the next is put. */
+  #countingArtifacts: Promise<void> | undefined;
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
@@ -79,7 +81,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   /**
    * `resume` continues a log that another instance started (a takeover): numbering goes on
-   * from its last event.
+   * from its last event, and artifact numbering from the last artifact in the store.
    */
   constructor(
     info: StreamInfo<M>,
@@ -91,6 +93,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#seq = resume?.seq ?? 0;
     this.#bytes = resume?.bytes ?? 0;
     this.#textPieces = resume?.textPieces ?? 0;
+    this.#countingArtifacts = resume ? undefined : Promise.resolve();
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
@@ -138,16 +141,24 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) return;
     const problem = this.#context.check(event, data);
     if (problem) throw new TidewireError('invalid_event', `event "${event}": ${problem}`);
-    this.#coalescer?.flush();
+    this.#flushText();
     if (this.#append(event, data) && this.#context.countedEvents?.has(event)) this.#textPieces++;
   }
 
-  /** Adds text; it leaves as the engine's text event (`{text}`), coalesced into words. */
-  text(piece: string): void {
+  /**
+   * Adds text; it leaves as `event` (`{text}` data; default: the engine's `textEvent`),
+   * coalesced into words. Each event has its own coalescer; text held for another event
+   * goes out first, so the log keeps the order of the pieces.
+   */
+  text(piece: string, event?: keyof E & string): void {
     if (this.#ended) return;
-    this.#heldPieces++;
-    this.#coalescer ??= this.#createCoalescer();
-    this.#coalescer.push(piece);
+    const name = event ?? this.#context.textEvent;
+    if (!name)
+      throw new TidewireError('invalid_event', 'text() needs an event, or the engine option `textEvent`');
+    for (const [other, entry] of this.#coalescers) if (other !== name) entry.coalescer.flush();
+    const entry = this.#coalescers.get(name) ?? this.#createCoalescer(name);
+    entry.held++;
+    entry.coalescer.push(piece);
   }
 
   /**
@@ -161,6 +172,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) throw new TidewireError('stream_ended', `stream ${this.id} has ended`);
     if (!store.putArtifact)
       throw new TidewireError('artifacts_unsupported', 'the stream store keeps no artifacts');
+    this.#countingArtifacts ??= this.#countStoredArtifacts();
+    await this.#countingArtifacts;
     if (this.#artifactBytes + artifact.bytes.byteLength > limits.maxArtifactBytes)
       throw new TidewireError(
         'stream_too_large',
@@ -172,10 +185,24 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return n;
   }
 
+  /**
+   * Counts the artifacts already stored for an adopted stream (its first owner may have stored
+   * one no event names yet), so the next is numbered after them and the byte bound holds.
+   */
+  async #countStoredArtifacts(): Promise<void> {
+    const store = this.#context.store as Required<StreamStore>;
+    for (let n = this.#artifacts + 1; ; n++) {
+      const stored = await store.getArtifact(this.id, n);
+      if (!stored) return;
+      this.#artifacts = n;
+      this.#artifactBytes += stored.bytes.byteLength;
+    }
+  }
+
   /** Ends the stream with `done {reason, ...data}` (data defaults to the engine's `doneData`). */
   async end(reason: EndReason = 'stop', data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer?.flush();
+    this.#flushText();
     this.#append('done', { reason, ...(data ?? this.#context.doneData(this)) });
     return this.#close();
   }
@@ -186,7 +213,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
    */
   async fail(type: string, message: string, data?: object): Promise<void> {
     if (this.#ended) return this.finished;
-    this.#coalescer?.flush();
+    this.#flushText();
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
     const closing = this.#close();
@@ -215,7 +242,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) return;
     this.#abandoned = true;
     this.#ended = true;
-    this.#coalescer?.dispose();
+    this.#disposeText();
     this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
     this.#context.onEnd(this);
     this.#resolveFinished();
@@ -231,19 +258,32 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append(event, data);
   }
 
-  #createCoalescer(): DeltaCoalescer {
-    const { limits, textEvent } = this.#context;
-    if (!textEvent) throw new TidewireError('invalid_event', 'text() needs the engine option `textEvent`');
-    return new DeltaCoalescer({
-      maxWords: limits.coalesceWords,
-      maxHoldMs: limits.coalesceHoldMs,
-      emit: (text) => {
-        // The coalescer emits everything it holds: every piece given so far is in `text`.
-        const pieces = this.#heldPieces;
-        this.#heldPieces = 0;
-        if (this.#append(textEvent, { text })) this.#textPieces += pieces;
-      },
-    });
+  #createCoalescer(event: string): { coalescer: DeltaCoalescer; held: number } {
+    const { limits } = this.#context;
+    const entry = {
+      held: 0,
+      coalescer: new DeltaCoalescer({
+        maxWords: limits.coalesceWords,
+        maxHoldMs: limits.coalesceHoldMs,
+        emit: (text) => {
+          // The coalescer emits everything it holds: every piece given so far is in `text`.
+          const pieces = entry.held;
+          entry.held = 0;
+          if (this.#append(event, { text })) this.#textPieces += pieces;
+        },
+      }),
+    };
+    this.#coalescers.set(event, entry);
+    return entry;
+  }
+
+  /** Writes the text every coalescer holds. */
+  #flushText(): void {
+    for (const { coalescer } of this.#coalescers.values()) coalescer.flush();
+  }
+
+  #disposeText(): void {
+    for (const { coalescer } of this.#coalescers.values()) coalescer.dispose();
   }
 
   /** Appends an event; false when it was refused (the stream ended, or the size bound). */
@@ -295,7 +335,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   async #close(): Promise<void> {
     this.#ended = true;
-    this.#coalescer?.dispose();
+    this.#disposeText();
     try {
       await this.#pending;
       // A writer whose appends failed (a fenced writer: another owner took the stream over;

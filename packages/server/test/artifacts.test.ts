@@ -56,3 +56,22 @@ test('a store without artifacts refuses them with artifacts_unsupported', async 
   assert.equal(await engine.artifact(stream.id, 1), undefined);
   await engine.close();
 });
+
+test('an adopted stream numbers its artifacts after those its first owner stored, and counts their bytes', async () => {
+  const store = new MemoryStreamStore();
+  const first = createEngine({ heartbeatMs: 0, store, maxArtifactBytes: 200 });
+  const stream = await first.start({ meta: null });
+  await stream.putArtifact({ type: 'image/png', bytes: png(1) });
+  // Stored, but the owner died before an event named it.
+  await stream.putArtifact({ type: 'image/png', bytes: png(2) });
+  const heir = createEngine({ heartbeatMs: 0, store, maxArtifactBytes: 200 });
+  const adopted = heir.adopt((await heir.read(stream.id))!);
+  assert.equal(await adopted.putArtifact({ type: 'image/png', bytes: png(3) }), 3);
+  assert.deepEqual(await heir.artifact(stream.id, 2), { type: 'image/png', bytes: png(2) });
+  await assert.rejects(adopted.putArtifact({ type: 'image/png', bytes: png(4) }), {
+    type: 'stream_too_large',
+  });
+  await adopted.end();
+  await heir.close();
+  await first.close();
+});

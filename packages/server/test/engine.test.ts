@@ -88,6 +88,37 @@ test('deltas concatenate to the exact text fed in, first token at once', async (
   await engine.close();
 });
 
+test('text of another event (reasoning) is coalesced with the same bound, each in its own events, in order', async () => {
+  const engine = engineFor();
+  const stream = await engine.start(init);
+  const sink = new RecordingSink();
+  engine.reader(stream.info, 0).pipe(sink);
+  for (const word of WORDS) stream.text(word, 'reasoning');
+  for (const word of WORDS) stream.text(word);
+  stream.text('and one more thought', 'reasoning');
+  await stream.end('stop');
+  const textOf = (name: string) =>
+    sink
+      .events()
+      .filter((e) => e.event === name)
+      .map((e) => (e.data as { text: string }).text);
+  const reasoning = textOf('reasoning');
+  assert.equal(reasoning.join(''), `${WORDS.join('')}and one more thought`);
+  assert.equal(reasoning[0], WORDS[0], 'the first piece leaves at once');
+  assert.ok(reasoning.length < WORDS.length, 'reasoning pieces were coalesced');
+  assert.equal(textOf('delta').join(''), WORDS.join(''));
+  assert.deepEqual(
+    sink
+      .events()
+      .map((e) => e.event)
+      .filter((name, k, all) => name !== all[k - 1]),
+    ['hello', 'reasoning', 'delta', 'reasoning', 'done'],
+    'the pieces keep their order',
+  );
+  assert.equal(stream.textPieces, 2 * WORDS.length + 1, 'every piece counts once');
+  await engine.close();
+});
+
 test('cancel ends the stream with done {reason: cancelled} and aborts the generation signal', async () => {
   const engine = engineFor();
   const stream = await engine.start(init);

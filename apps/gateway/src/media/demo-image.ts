@@ -15,6 +15,8 @@ export const DEMO_IMAGE_SIZE = 384;
 
 export class DemoImageProvider implements ImageProvider {
   readonly name = 'demo-image';
+  /** Each step is rendered from the prompt alone: any step can come first. */
+  readonly canContinue = true;
   readonly #stepMs: number;
 
   /** `stepMs`: the pause before each step (a few seconds in all, like a real generator). */
@@ -22,10 +24,11 @@ export class DemoImageProvider implements ImageProvider {
     this.#stepMs = stepMs;
   }
 
-  async *generate(request: ImageRequest, signal: AbortSignal): AsyncIterable<ImageStep> {
+  async *generate(request: ImageRequest, signal: AbortSignal, fromStep = 0): AsyncIterable<ImageStep> {
     const [width, height] = demoSize(request.size);
     const scene = sceneOf(request.prompt);
     for (const [k, block] of BLOCKS.entries()) {
+      if (k < fromStep) continue;
       await pause(this.#stepMs, signal);
       const data = renderScene(scene, width, height, block);
       const png = encode({ width, height, data, channels: 3, depth: 8 });

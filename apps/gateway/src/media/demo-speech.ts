@@ -11,6 +11,8 @@ export const DEMO_VOICE = 'en-us';
 
 export class DemoSpeechProvider implements SpeechProvider {
   readonly name = 'espeak-ng';
+  /** eSpeak NG renders each sentence on its own: the same text gives the same bytes. */
+  readonly canContinue = true;
   readonly #voice: string;
 
   constructor(voice = DEMO_VOICE) {

@@ -17,6 +17,8 @@ export interface UpstreamTarget {
 /** A provider backed by an upstream server: its options, and its model as its name. */
 export abstract class UpstreamProvider<O extends UpstreamTarget & { model: string }> {
   protected readonly options: O;
+  /** An upstream job cut mid-way cannot be resumed, nor redone with the same bytes. */
+  readonly canContinue = false;
 
   constructor(options: O) {
     this.options = options;

@@ -2,7 +2,8 @@
  * The media streams: `POST|GET /api/v1/stream/image` (a generated image, with progress and
  * sharpening previews) and `POST /api/v1/stream/tts` (a text or a stored answer, read aloud
  * sentence by sentence). They are streams like a chat answer: same ids, resume, cancel, limits
- * and owner; their images and audio are the stream's artifacts. A request naming a resume
+ * and owner; their images and audio are the stream's artifacts. Their meta names the job, so
+ * another instance continues it when this one dies (`takeover.ts`). A request naming a resume
  * point resumes and starts nothing; `HEAD` checks and starts nothing.
  * @module
  */
@@ -10,9 +11,9 @@ import type { ResumePoint } from '@tidewire/server';
 import { sseHeaders } from '@tidewire/server/internal';
 import type { Context, Hono } from 'hono';
 import type { ChatStream } from '../chat-engine.ts';
-import { ApiError } from '../errors.ts';
 import { answerSentences } from '../media/answer-sentences.ts';
 import { runImageTask } from '../media/image-task.ts';
+import type { MediaJob } from '../media/provider.ts';
 import { sentencesOf } from '../media/sentences.ts';
 import { runSpeechTask } from '../media/speech-task.ts';
 import type { AppEnv, Services } from '../services.ts';
@@ -36,12 +37,18 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices, starter:
   }
 
   /** Starts a task under the connection, rate and concurrency limits, and answers with its stream. */
-  async function startTask(c: Context<AppEnv>, model: string, run: (stream: ChatStream) => Promise<void>) {
+  async function startTask(
+    c: Context<AppEnv>,
+    model: string,
+    job: MediaJob,
+    run: (stream: ChatStream) => Promise<void>,
+  ) {
     const leave = enterConnection(c);
     let release: (() => void) | undefined;
     try {
       release = await starter.admit(callerOf(c, config.TRUST_PROXY));
-      const stream = await engine.start({ meta: { model, conversationId: null, userId: c.get('user') } });
+      const meta = { model, conversationId: null, userId: c.get('user'), media: job };
+      const stream = await engine.start({ meta });
       const done = release;
       void run(stream);
       void stream.finished.then(done);
@@ -58,7 +65,9 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices, starter:
     const point = resumePointIn(c);
     if (point) return resume(c, point);
     const request = await readImageInput(c, config.MAX_QUESTION_LENGTH);
-    return startTask(c, media.image.name, (stream) => runImageTask(stream, media.image, request));
+    return startTask(c, media.image.name, { kind: 'image', request }, (stream) =>
+      runImageTask(stream, media.image, request),
+    );
   }
 
   async function startSpeech(c: Context<AppEnv>): Promise<Response> {
@@ -68,7 +77,10 @@ export function mediaRoutes(app: Hono<AppEnv>, services: MediaServices, starter:
     // A chat answer is followed from its first event: read aloud while it streams.
     const answer =
       'streamId' in input ? await openOwn(c, engine, { streamId: input.streamId, afterSeq: 0 }) : undefined;
-    return startTask(c, media.speech.name, (stream) =>
+    const job: MediaJob = answer
+      ? { kind: 'speech', answerStreamId: answer.info.streamId }
+      : { kind: 'speech', text: (input as { text: string }).text };
+    return startTask(c, media.speech.name, job, (stream) =>
       runSpeechTask(
         stream,
         media.speech,

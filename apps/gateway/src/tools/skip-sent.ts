@@ -5,7 +5,7 @@
  * text so far itself (`continueFrom`).
  * @module
  */
-import type { AnswerPart } from '../answer-parts.ts';
+import type { ModelAnswerPart } from '../answer-parts.ts';
 import { AnswerSoFar } from '../answer-so-far.ts';
 
 /** The part of `text` past the first `sent` characters, given `before` were already passed. */
@@ -23,13 +23,13 @@ export class SkipSent {
   }
 
   /** The part, trimmed to what the reader lacks, or undefined when it has all of it. */
-  unsent(part: AnswerPart): AnswerPart | undefined {
+  unsent(part: ModelAnswerPart): ModelAnswerPart | undefined {
     const kept = this.#unsent(part);
     this.#replayed.add(part);
     return kept;
   }
 
-  #unsent(part: AnswerPart): AnswerPart | undefined {
+  #unsent(part: ModelAnswerPart): ModelAnswerPart | undefined {
     const sent = this.#sent;
     switch (part.type) {
       case 'text':

@@ -31,6 +31,8 @@ export class UIChunkMapper {
       case 'delta':
         return this.#run('text', event.data.text);
       case 'reasoning':
+        // The end of the reasoning (it says how long the model thought) closes its run.
+        if (event.data.thought_ms !== undefined && event.data.text === '') return this.#close();
         return this.#run('reasoning', event.data.text);
       case 'tool_input_delta': {
         const { id, name, text } = event.data;
