@@ -47,7 +47,7 @@ export const chatShapes: { readonly [K in EventName]: Readonly<Record<keyof Even
     done: { reason: oneOf('stop', 'length', 'cancelled', 'error', 'tool_calls'), tokens: number },
     error: { message: string, type: string },
     ping: { ts: number },
-    reasoning: { text: string },
+    reasoning: { text: string, thought_ms: optional(number) },
     tool_input_delta: { id: string, name: string, text: string },
     tool_call: { id: string, name: string, input: present },
     tool_result: { id: string, name: string, output: present, is_error: boolean },
