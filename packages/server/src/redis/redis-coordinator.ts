@@ -9,6 +9,13 @@ import { newId } from '../ids.ts';
 import { keys } from './keys.ts';
 import type { RedisClient } from './redis-store.ts';
 
+/** Takes the lease if nobody holds it, and lists it by expiry, in one round trip. */
+const CLAIM = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('zadd', KEYS[2], ARGV[3], ARGV[4])
+  return 1
+end
+return 0`;
+
 /** Renews the lease only while this instance still holds it. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then
   redis.call('pexpire', KEYS[1], ARGV[2])
@@ -102,13 +109,12 @@ export class RedisCoordinator implements Coordinator {
 
   /** Takes the lease if nobody holds it. */
   async #claim(streamId: string): Promise<boolean> {
-    const taken = await this.#client.set(keys.owner(streamId), this.instanceId, {
-      NX: true,
-      PX: this.#leaseMs,
+    const taken = await this.#client.eval(CLAIM, {
+      keys: [keys.owner(streamId), keys.running],
+      arguments: [this.instanceId, String(this.#leaseMs), String(Date.now() + this.#leaseMs), streamId],
     });
-    if (taken !== 'OK') return false;
+    if (taken !== 1) return false;
     this.#owned.add(streamId);
-    await this.#client.zAdd(keys.running, { score: Date.now() + this.#leaseMs, value: streamId });
     return true;
   }
 
