@@ -62,7 +62,8 @@ import { apiUrlOf, pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
 import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
-import { type Outcome, readWebSocket, type WebSocketConstructor } from './websocket-connection.ts';
+// Types only: the WebSocket transport is loaded when first used (`#loadWebSocketTransport`).
+import type { Outcome, WebSocketConstructor } from './websocket-connection.ts';
 
 /** Default bound on one event's buffered text: 1 Mi characters. */
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
@@ -396,7 +397,12 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
       this.#options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
     if (!WebSocketClass)
       return this.#webSocketFailed(new StreamError('network_error', 'this runtime has no WebSocket'));
-    const { outcome, opened } = await readWebSocket({
+    const transport = await loadWebSocketTransport();
+    if (transport instanceof StreamError) return this.#webSocketFailed(transport);
+    // Closed while the transport loaded: no socket to open (the run ends on this outcome).
+    if (this.#closed.signal.aborted) return new StreamError('network_error', 'the consumer was closed');
+    // The request is built now, after the load: it asks from the resume point of this moment.
+    const { outcome, opened } = await transport.readWebSocket({
       url: this.#webSocketUrl(),
       WebSocket: WebSocketClass,
       headers: typeof window === 'undefined' ? this.#options.headers : undefined,
@@ -720,6 +726,20 @@ function startFieldsOf(url: string, body: unknown): Record<string, unknown> | un
   return typeof fields === 'object' && fields !== null && !Array.isArray(fields)
     ? (fields as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * The WebSocket transport's module, loaded on first use (a dynamic import): a bundler puts it
+ * in a chunk of its own, which a page downloads only when SSE is blocked or the WebSocket is
+ * chosen. A load that fails (the chunk cannot be fetched) is a network error, retried.
+ */
+function loadWebSocketTransport(): Promise<typeof import('./websocket-connection.ts') | StreamError> {
+  return import('./websocket-connection.ts').catch(
+    (error: Error) =>
+      new StreamError('network_error', `cannot load the WebSocket transport: ${error.message}`, {
+        cause: error,
+      }),
+  );
 }
 
 function asStreamError(error: unknown): StreamError {

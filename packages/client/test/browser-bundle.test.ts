@@ -20,3 +20,19 @@ test("a page's bundle of SSEConsumer and AdaptiveTypewriter holds tidewire's cod
     'the chat events are checked',
   );
 });
+
+test('the WebSocket transport is a chunk of its own, which a page downloads only when it uses it', async () => {
+  const bundle = await bundleForBrowsers("export { SSEConsumer } from '@tidewire/client';");
+  const isTransport = (id: string) => id.endsWith('/client/src/websocket-connection.ts');
+  const atLoad = bundle.atLoad.flatMap((chunk) => chunk.modules);
+  assert.ok(
+    atLoad.some((id) => id.endsWith('/client/src/sse-consumer.ts')),
+    'the consumer is loaded at once',
+  );
+  assert.ok(!atLoad.some(isTransport), 'the WebSocket transport is not loaded with the page');
+  assert.deepEqual(
+    bundle.lazy.map((chunk) => chunk.modules.map((id) => id.split('/packages/')[1])),
+    [['client/src/websocket-connection.ts']],
+    'the lazy chunk holds the transport alone: what it shares with the consumer comes from the page',
+  );
+});
