@@ -62,7 +62,7 @@ import { apiUrlOf, pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
 import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
-// Types only: the WebSocket transport is loaded when first used (`#loadWebSocketTransport`).
+// Types only: the WebSocket transport is loaded when first used (`loadWebSocketTransport`).
 import type { Outcome, WebSocketConstructor } from './websocket-connection.ts';
 
 /** Default bound on one event's buffered text: 1 Mi characters. */
@@ -731,7 +731,8 @@ function startFieldsOf(url: string, body: unknown): Record<string, unknown> | un
 /**
  * The WebSocket transport's module, loaded on first use (a dynamic import): a bundler puts it
  * in a chunk of its own, which a page downloads only when SSE is blocked or the WebSocket is
- * chosen. A load that fails (the chunk cannot be fetched) is a network error, retried.
+ * chosen. A load that fails (the chunk cannot be fetched) is a `network_error`, as a socket
+ * that cannot open: retried, or for an `auto` choice back to SSE.
  */
 function loadWebSocketTransport(): Promise<typeof import('./websocket-connection.ts') | StreamError> {
   return import('./websocket-connection.ts').catch(
