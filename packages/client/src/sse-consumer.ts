@@ -42,7 +42,6 @@ import {
   type ParsedEvent,
   parseEventId,
   type SSEParser,
-  WEBSOCKET_PATH,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 import { ConsumerCallbacks } from './consumer-callbacks.ts';
@@ -58,9 +57,9 @@ import type {
   StateInfo,
   StreamEvents,
 } from './handlers.ts';
-import { apiUrlOf, pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
+import { pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
-import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
+import { rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
 // Types only: the WebSocket transport is loaded when first used (`loadWebSocketTransport`).
 import type { Outcome, WebSocketConstructor } from './websocket-connection.ts';
@@ -393,26 +392,26 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
 
   /** One WebSocket connection; an `auto` choice that cannot open goes back to SSE for good. */
   async #connectWebSocket(): Promise<Outcome> {
-    const WebSocketClass =
-      this.#options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
-    if (!WebSocketClass)
-      return this.#webSocketFailed(new StreamError('network_error', 'this runtime has no WebSocket'));
     const transport = await loadWebSocketTransport();
     if (transport instanceof StreamError) return this.#webSocketFailed(transport);
     // Closed while the transport loaded: no socket to open (the run ends on this outcome).
     if (this.#closed.signal.aborted) return new StreamError('network_error', 'the consumer was closed');
     // The request is built now, after the load: it asks from the resume point of this moment.
     const { outcome, opened } = await transport.readWebSocket({
-      url: this.#webSocketUrl(),
-      WebSocket: WebSocketClass,
-      headers: typeof window === 'undefined' ? this.#options.headers : undefined,
+      startUrl: this.url,
+      url: this.#options.webSocketUrl,
+      WebSocket: this.#options.WebSocket,
+      headers: this.#options.headers,
       request: this.#streamId
         ? { type: 'follow', stream_id: this.#streamId, after: this.#lastSeq }
         : { type: 'start', ...startFieldsOf(this.url, this.#options.body), stream_id: this.#chosenId },
       signal: this.#closed.signal,
       streamId: () => this.#streamId ?? this.#chosenId,
       onOpen: () => {
-        if (this.#tentative && (!this.#weakSwitch || recordStrike(this.#origin(), this.#rememberMs())))
+        if (
+          this.#tentative &&
+          (!this.#weakSwitch || transport.recordStrike(this.#origin(), this.#rememberMs()))
+        )
           this.#remember('websocket');
         this.#tentative = false;
         this.#setState('streaming', { attempt: 0 });
@@ -483,13 +482,6 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
 
   #origin(): string {
     return new URL(this.url, pageUrl()).origin;
-  }
-
-  #webSocketUrl(): string {
-    if (this.#options.webSocketUrl) return this.#options.webSocketUrl;
-    const url = new URL(apiUrlOf(this.url, WEBSOCKET_PATH, pageUrl()));
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return url.href;
   }
 
   #requestUrl(): string {
