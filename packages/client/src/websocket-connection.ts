@@ -4,7 +4,9 @@
  * stream to the consumer as a parsed SSE event would be, with its data already parsed. The
  * connection's outcome is what the consumer's SSE reading would give: the stream's end, or
  * the error to retry after (or fail with). A server error message keeps the status its HTTP
- * route would have had, so the consumer's retry rules apply unchanged.
+ * route would have had, so the consumer's retry rules apply unchanged. The consumer imports
+ * this module dynamically on first use, so a page's bundle fetches it (and what only it uses)
+ * only when the WebSocket is used.
  * @module
  */
 import { formatEventId, type ParsedEvent, WEBSOCKET_PATH, type WsServerMessage } from '@tidewire/protocol';
