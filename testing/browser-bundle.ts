@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { build, type OutputChunk } from 'rolldown';
 
 export interface BundleChunk {
+  /** The chunk's name: a lazy chunk's is the module `import()` names (`websocket-connection`). */
+  name: string;
   fileName: string;
   code: string;
   /** Absolute paths of the modules in the chunk. */
@@ -54,6 +56,7 @@ export async function bundleForBrowsers(source: string): Promise<BrowserBundle> 
   const chunks = output.output.flatMap((item) => (item.type === 'chunk' ? [item] : []));
   const atLoad = loadedAtStart(chunks);
   const described = (chunk: OutputChunk): BundleChunk => ({
+    name: chunk.name,
     fileName: chunk.fileName,
     code: chunk.code,
     modules: Object.keys(chunk.modules).filter((id) => id !== ENTRY_PATH),

@@ -8,7 +8,6 @@
  * only when SSE is blocked or the WebSocket is chosen).
  * @module
  */
-import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BundleChunk, bundleForBrowsers } from '../../testing/browser-bundle.ts';
 import { f } from './format.ts';
@@ -52,8 +51,8 @@ export interface Size {
 
 /** A chunk a page downloads only when its code asks for it. */
 export interface LazyChunk extends Size {
-  /** The modules it holds, by file name without extension (e.g. `websocket-connection`). */
-  modules: string[];
+  /** The module the code imports dynamically, which the chunk is named after (`websocket-connection`). */
+  name: string;
 }
 
 export interface BundleSize extends Size {
@@ -78,10 +77,7 @@ async function measure(entry: Entry): Promise<BundleSize> {
     name: entry.name,
     covers: entry.covers,
     ...sizeOf(atLoad),
-    lazy: lazy.map((chunk) => ({
-      ...sizeOf([chunk]),
-      modules: chunk.modules.map((id) => basename(id).replace(/\.[^.]+$/, '')),
-    })),
+    lazy: lazy.map((chunk) => ({ ...sizeOf([chunk]), name: chunk.name })),
   };
 }
 
@@ -93,9 +89,9 @@ export async function measureBundleSizes(): Promise<BundleSize[]> {
 
 const kb = (bytes: number) => `${f(bytes / 1024, 1)} KB`;
 
-/** The lazy chunks of a row: each one's min + gzip and what it holds, or a dash. */
+/** The lazy chunks of a row: each one's min + gzip and the module it is named after, or a dash. */
 const lazyCell = (lazy: LazyChunk[]) =>
-  lazy.map((chunk) => `${kb(chunk.gzipped)} (${chunk.modules.join(', ')})`).join('; ') || '—';
+  lazy.map((chunk) => `${kb(chunk.gzipped)} (${chunk.name})`).join('; ') || '—';
 
 export async function bundleSizeSection(): Promise<string> {
   process.stderr.write('bench: bundle sizes\n');
@@ -109,7 +105,7 @@ export async function bundleSizeSection(): Promise<string> {
     'Minified and min + gzip are what a page downloads at load; the lazy chunks (min + gzip, each on its own) only when the code asks for them:',
     "`@tidewire/client`'s WebSocket transport when SSE is blocked on the way or `transport: 'websocket'` is chosen.",
     '',
-    '| library | minified | min + gzip | loaded lazily | what it does |',
+    '| library | minified, at load | min + gzip, at load | loaded lazily (min + gzip) | what it does |',
     '|---|---:|---:|---|---|',
     ...rows,
     '',
