@@ -496,26 +496,27 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return streamUrlOf(this.url, this.#streamId, base);
   }
 
+  /** The `fetch` options of the starting request (its method, body and key) or of a resume. */
   #requestInit(signal: AbortSignal): RequestInit {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...this.#options.headers };
-    const init: RequestInit = { headers, signal, cache: 'no-store' };
+    // A resume is a GET whatever the start was.
+    const init: RequestInit = { headers, signal, cache: 'no-store', method: 'GET' };
     if (this.#streamId) {
       headers['last-event-id'] = formatEventId(this.#streamId, this.#lastSeq);
-      return { ...init, method: 'GET' };
+      return init;
     }
     if (this.#chosenId) headers['idempotency-key'] = this.#chosenId;
-    const { body } = this.#options;
-    const method = this.#options.method ?? (body === undefined ? 'GET' : 'POST');
-    if (body === undefined) return { ...init, method };
+    const { body, method = body === undefined ? 'GET' : 'POST' } = this.#options;
+    init.method = method;
+    if (body === undefined) return init;
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
-    if (this.#idInFields)
-      return {
-        ...init,
-        method,
-        body: JSON.stringify({ ...startFieldsOf(this.url, body), stream_id: this.#chosenId }),
-      };
-    return { ...init, method, body: typeof body === 'string' ? body : JSON.stringify(body) };
+    init.body = this.#idInFields
+      ? JSON.stringify({ ...startFieldsOf(this.url, body), stream_id: this.#chosenId })
+      : typeof body === 'string'
+        ? body
+        : JSON.stringify(body);
+    return init;
   }
 
   /** Reads a body until the stream's `done`, a gap, silence, or the connection's end. */
