@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -99,6 +99,14 @@ test('the installed typings import JavaScript paths, never .ts ones', () => {
       );
     }
   }
+});
+
+test('the installed client loads its WebSocket transport lazily from a .js file beside it', () => {
+  const dist = join(project, 'node_modules/@tidewire/client/dist');
+  const code = readFileSync(join(dist, 'sse-consumer.js'), 'utf8');
+  const lazy = [...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((match) => match[1]);
+  assert.deepEqual(lazy, ['./websocket-connection.js']);
+  assert.ok(existsSync(join(dist, 'websocket-connection.js')), 'dist/websocket-connection.js is shipped');
 });
 
 const TSC = join(ROOT, 'node_modules/.bin/tsc');

@@ -4,7 +4,8 @@
  * Node runs it against the published JavaScript. It imports every public entry point and uses
  * each for real: the store contract on the memory and durable stores, an engine for an app's own events
  * (start, read back, resume by `Last-Event-ID`), the Web and Node handler sets, and the client
- * streaming an answer from the gateway started as a library.
+ * streaming an answer from the gateway started as a library, over SSE and over the WebSocket
+ * (whose transport the client loads by a dynamic import of a file beside it).
  * @module
  */
 import assert from 'node:assert/strict';
@@ -161,7 +162,7 @@ test('every entry point exports what its documentation names', () => {
     assert.equal(typeof value, 'function');
 });
 
-test('the client streams a whole answer from the gateway started as a library', async () => {
+test('the client streams the same whole answer from the gateway started as a library, over SSE and over the WebSocket (its transport, loaded on first use)', async () => {
   const gateway = await startGateway(
     loadConfig({
       HOST: '127.0.0.1',
@@ -172,16 +173,24 @@ test('the client streams a whole answer from the gateway started as a library', 
     }),
   );
   try {
-    let answer = '';
-    const consumer = new SSEConsumer(`${gateway.url}/api/v1/stream/chat`, {
-      body: { q: 'Hello from a package' },
-      onComplete: (fullText) => {
-        answer = fullText;
-      },
-    });
-    await consumer.connect();
-    assert.equal(consumer.state, 'done');
-    assert.ok(answer.length > 20, answer);
+    const answers: string[] = [];
+    for (const transport of ['sse', 'websocket'] as const) {
+      let answer = '';
+      const consumer = new SSEConsumer(`${gateway.url}/api/v1/stream/chat`, {
+        body: { q: 'Hello from a package' },
+        transport,
+        onComplete: (fullText) => {
+          answer = fullText;
+        },
+        onError: (error) => assert.fail(`${transport}: ${error.type}: ${error.message}`),
+      });
+      await consumer.connect();
+      assert.equal(consumer.state, 'done', transport);
+      assert.equal(consumer.transport, transport);
+      answers.push(answer);
+    }
+    assert.ok(answers[0]!.length > 20, answers[0]);
+    assert.equal(answers[1], answers[0]);
   } finally {
     await gateway.shutdown();
   }

@@ -151,14 +151,12 @@ export class HandlerRegistry {
   /** Sets (or with undefined, removes) the one assigned handler of `key`. */
   assign(key: string, handler: ((...args: never[]) => void) | undefined): void {
     if (handler === undefined || handler === null) this.#assigned.delete(key);
-    else if (typeof handler === 'function') this.#assigned.set(key, handler);
-    else throw new TypeError(`a handler must be a function, got ${typeof handler}`);
+    else this.#assigned.set(key, checkedHandler(handler));
   }
 
   /** Adds a handler of `key`; returns what removes it. */
   add(key: string, handler: (...args: never[]) => void): Unsubscribe {
-    if (typeof handler !== 'function')
-      throw new TypeError(`a handler must be a function, got ${typeof handler}`);
+    checkedHandler(handler);
     // A wrapper per call: the same function added twice is two handlers, removed one by one.
     const entry = (...args: never[]) => handler(...args);
     const set = this.#added.get(key) ?? new Set();
@@ -177,4 +175,11 @@ export class HandlerRegistry {
     // Over a copy, checking each is still there: a handler may remove itself or another.
     for (const handler of [...added]) if (added.has(handler)) handler(...(args as never[]));
   }
+}
+
+/** `handler`, when it is a function (a JavaScript caller may pass anything). */
+function checkedHandler<F extends (...args: never[]) => void>(handler: F): F {
+  if (typeof handler !== 'function')
+    throw new TypeError(`a handler must be a function, got ${typeof handler}`);
+  return handler;
 }

@@ -42,7 +42,6 @@ import {
   type ParsedEvent,
   parseEventId,
   type SSEParser,
-  WEBSOCKET_PATH,
 } from '@tidewire/protocol';
 import { backoffDelay, retryAfterMs, sleep } from './backoff.ts';
 import { ConsumerCallbacks } from './consumer-callbacks.ts';
@@ -58,11 +57,12 @@ import type {
   StateInfo,
   StreamEvents,
 } from './handlers.ts';
-import { apiUrlOf, pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
+import { pageUrl, streamUrlAt, streamUrlOf } from './resume-url.ts';
 import { createStreamIdSniffer } from './stream-id-sniffer.ts';
-import { recordStrike, rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
+import { rememberedTransport, rememberTransport, type Transport } from './transport-memory.ts';
 import { chatVocabulary, type EventVocabulary } from './vocabulary.ts';
-import { type Outcome, readWebSocket, type WebSocketConstructor } from './websocket-connection.ts';
+// Types only: the WebSocket transport is loaded when first used (`loadWebSocketTransport`).
+import type { Outcome, WebSocketConstructor } from './websocket-connection.ts';
 
 /** Default bound on one event's buffered text: 1 Mi characters. */
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
@@ -392,21 +392,26 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
 
   /** One WebSocket connection; an `auto` choice that cannot open goes back to SSE for good. */
   async #connectWebSocket(): Promise<Outcome> {
-    const WebSocketClass =
-      this.#options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
-    if (!WebSocketClass)
-      return this.#webSocketFailed(new StreamError('network_error', 'this runtime has no WebSocket'));
-    const { outcome, opened } = await readWebSocket({
-      url: this.#webSocketUrl(),
-      WebSocket: WebSocketClass,
-      headers: typeof window === 'undefined' ? this.#options.headers : undefined,
+    const transport = await loadWebSocketTransport();
+    if (transport instanceof StreamError) return this.#webSocketFailed(transport);
+    // Closed while the transport loaded: no socket to open (the run ends on this outcome).
+    if (this.#closed.signal.aborted) return new StreamError('network_error', 'the consumer was closed');
+    // The request is built now, after the load: it asks from the resume point of this moment.
+    const { outcome, opened } = await transport.readWebSocket({
+      startUrl: this.url,
+      url: this.#options.webSocketUrl,
+      WebSocket: this.#options.WebSocket,
+      headers: this.#options.headers,
       request: this.#streamId
         ? { type: 'follow', stream_id: this.#streamId, after: this.#lastSeq }
         : { type: 'start', ...startFieldsOf(this.url, this.#options.body), stream_id: this.#chosenId },
       signal: this.#closed.signal,
       streamId: () => this.#streamId ?? this.#chosenId,
       onOpen: () => {
-        if (this.#tentative && (!this.#weakSwitch || recordStrike(this.#origin(), this.#rememberMs())))
+        if (
+          this.#tentative &&
+          (!this.#weakSwitch || transport.recordStrike(this.#origin(), this.#rememberMs()))
+        )
           this.#remember('websocket');
         this.#tentative = false;
         this.#setState('streaming', { attempt: 0 });
@@ -479,13 +484,6 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return new URL(this.url, pageUrl()).origin;
   }
 
-  #webSocketUrl(): string {
-    if (this.#options.webSocketUrl) return this.#options.webSocketUrl;
-    const url = new URL(apiUrlOf(this.url, WEBSOCKET_PATH, pageUrl()));
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return url.href;
-  }
-
   #requestUrl(): string {
     if (!this.#streamId && this.#idInFields && this.#options.body === undefined) {
       const url = new URL(this.url, pageUrl());
@@ -498,26 +496,27 @@ export class SSEConsumer<E extends EventMap = EventDataMap> extends ConsumerCall
     return streamUrlOf(this.url, this.#streamId, base);
   }
 
+  /** The `fetch` options of the starting request (its method, body and key) or of a resume. */
   #requestInit(signal: AbortSignal): RequestInit {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...this.#options.headers };
-    const init: RequestInit = { headers, signal, cache: 'no-store' };
+    // A resume is a GET whatever the start was.
+    const init: RequestInit = { headers, signal, cache: 'no-store', method: 'GET' };
     if (this.#streamId) {
       headers['last-event-id'] = formatEventId(this.#streamId, this.#lastSeq);
-      return { ...init, method: 'GET' };
+      return init;
     }
     if (this.#chosenId) headers['idempotency-key'] = this.#chosenId;
-    const { body } = this.#options;
-    const method = this.#options.method ?? (body === undefined ? 'GET' : 'POST');
-    if (body === undefined) return { ...init, method };
+    const { body, method = body === undefined ? 'GET' : 'POST' } = this.#options;
+    init.method = method;
+    if (body === undefined) return init;
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
-    if (this.#idInFields)
-      return {
-        ...init,
-        method,
-        body: JSON.stringify({ ...startFieldsOf(this.url, body), stream_id: this.#chosenId }),
-      };
-    return { ...init, method, body: typeof body === 'string' ? body : JSON.stringify(body) };
+    init.body = this.#idInFields
+      ? JSON.stringify({ ...startFieldsOf(this.url, body), stream_id: this.#chosenId })
+      : typeof body === 'string'
+        ? body
+        : JSON.stringify(body);
+    return init;
   }
 
   /** Reads a body until the stream's `done`, a gap, silence, or the connection's end. */
@@ -720,6 +719,21 @@ function startFieldsOf(url: string, body: unknown): Record<string, unknown> | un
   return typeof fields === 'object' && fields !== null && !Array.isArray(fields)
     ? (fields as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * The WebSocket transport's module, loaded on first use (a dynamic import): a bundler puts it
+ * in a chunk of its own, which a page downloads only when SSE is blocked or the WebSocket is
+ * chosen. A load that fails (the chunk cannot be fetched) is a `network_error`, as a socket
+ * that cannot open: retried, or for an `auto` choice back to SSE.
+ */
+function loadWebSocketTransport(): Promise<typeof import('./websocket-connection.ts') | StreamError> {
+  return import('./websocket-connection.ts').catch(
+    (error: Error) =>
+      new StreamError('network_error', `cannot load the WebSocket transport: ${error.message}`, {
+        cause: error,
+      }),
+  );
 }
 
 function asStreamError(error: unknown): StreamError {

@@ -9,11 +9,10 @@
 export type Transport = 'sse' | 'websocket';
 
 const KEY_PREFIX = 'tidewire:transport:';
-const STRIKE_PREFIX = 'tidewire:transport-strike:';
 const memory = new Map<string, { transport: Transport; until: number }>();
-const strikes = new Map<string, number>();
 
-function storage(): Storage | undefined {
+/** The origin's `localStorage`, where there is one and the page may use it. */
+export function storage(): Storage | undefined {
   try {
     return typeof localStorage === 'undefined' ? undefined : localStorage;
   } catch {
@@ -49,26 +48,4 @@ export function rememberTransport(
   } catch {
     // Full or forbidden storage: memory keeps it for this page.
   }
-}
-
-/**
- * Records weak evidence against SSE at `origin` (a slow first event): returns true when there
- * was already some within `forMs`, so that it is believed the second time.
- */
-export function recordStrike(origin: string, forMs: number, now = Date.now()): boolean {
-  let until = strikes.get(origin) ?? 0;
-  try {
-    until = Math.max(until, Number(storage()?.getItem(STRIKE_PREFIX + origin) ?? 0));
-  } catch {
-    // Unreadable storage: the memory entry stands.
-  }
-  const repeated = until > now;
-  strikes.set(origin, repeated ? 0 : now + forMs);
-  try {
-    if (repeated) storage()?.removeItem(STRIKE_PREFIX + origin);
-    else storage()?.setItem(STRIKE_PREFIX + origin, String(now + forMs));
-  } catch {
-    // Full or forbidden storage: memory keeps it for this page.
-  }
-  return repeated;
 }

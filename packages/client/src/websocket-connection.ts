@@ -4,11 +4,17 @@
  * stream to the consumer as a parsed SSE event would be, with its data already parsed. The
  * connection's outcome is what the consumer's SSE reading would give: the stream's end, or
  * the error to retry after (or fail with). A server error message keeps the status its HTTP
- * route would have had, so the consumer's retry rules apply unchanged.
+ * route would have had, so the consumer's retry rules apply unchanged. The consumer imports
+ * this module dynamically on first use, so a page's bundle fetches it (and what only it uses)
+ * only when the WebSocket is used.
  * @module
  */
-import { formatEventId, type ParsedEvent, type WsServerMessage } from '@tidewire/protocol';
+import { formatEventId, type ParsedEvent, WEBSOCKET_PATH, type WsServerMessage } from '@tidewire/protocol';
 import { StreamError, serverErrorType } from './errors.ts';
+import { apiUrlOf, pageUrl } from './resume-url.ts';
+
+/** Loaded with the transport: only a WebSocket that opened records a strike. */
+export { recordStrike } from './transport-strikes.ts';
 
 /** The WebSocket constructor (the browser's, Node's, or a compatible one). */
 export type WebSocketConstructor = new (
@@ -20,9 +26,13 @@ export type WebSocketConstructor = new (
 export type Outcome = 'done' | StreamError;
 
 export interface WebSocketAttempt {
-  url: string;
-  WebSocket: WebSocketConstructor;
-  /** Headers for the upgrade (Node; browsers send none: their socket is authenticated by cookie). */
+  /** The consumer's starting URL: the WebSocket route is `/api/v1/ws` on its server… */
+  startUrl: string;
+  /** …unless the route is given (`webSocketUrl`). */
+  url?: string;
+  /** The constructor given, else the runtime's `WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  /** The consumer's headers: sent on the upgrade in Node; browsers send none (their socket is authenticated by cookie). */
   headers?: Record<string, string>;
   /** The message that asks for the stream: a `start` or a `follow`. */
   request: { type: 'start' | 'follow'; [field: string]: unknown };
@@ -49,13 +59,24 @@ const STATUS: Readonly<Record<string, number>> = {
   service_unavailable: 503,
 };
 
-export function readWebSocket(attempt: WebSocketAttempt): Promise<{ outcome: Outcome; opened: boolean }> {
+/** What a connection gave: its outcome, and whether the socket opened at all. */
+export interface WebSocketResult {
+  outcome: Outcome;
+  opened: boolean;
+}
+
+export function readWebSocket(attempt: WebSocketAttempt): Promise<WebSocketResult> {
+  const WebSocketClass = attempt.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
+  if (!WebSocketClass) {
+    const outcome = new StreamError('network_error', 'this runtime has no WebSocket');
+    return Promise.resolve({ outcome, opened: false });
+  }
+  const url = attempt.url ?? webSocketUrlOf(attempt.startUrl);
+  const headers = typeof window === 'undefined' ? attempt.headers : undefined;
   return new Promise((resolve) => {
     let opened = false;
     let settled = false;
-    const socket = attempt.headers
-      ? new attempt.WebSocket(attempt.url, { headers: attempt.headers })
-      : new attempt.WebSocket(attempt.url);
+    const socket = headers ? new WebSocketClass(url, { headers }) : new WebSocketClass(url);
     const finish = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
@@ -77,7 +98,7 @@ export function readWebSocket(attempt: WebSocketAttempt): Promise<{ outcome: Out
       if (outcome) finish(outcome);
     };
     socket.onerror = () => {
-      const what = opened ? 'the WebSocket failed' : `cannot open the WebSocket ${attempt.url}`;
+      const what = opened ? 'the WebSocket failed' : `cannot open the WebSocket ${url}`;
       finish(new StreamError('network_error', what));
     };
     socket.onclose = (event) =>
@@ -86,6 +107,13 @@ export function readWebSocket(attempt: WebSocketAttempt): Promise<{ outcome: Out
       );
     if (attempt.signal.aborted) onAbort();
   });
+}
+
+/** The WebSocket route on the server of `startUrl`, under its path prefix (`ws:` or `wss:`). */
+function webSocketUrlOf(startUrl: string): string {
+  const url = new URL(apiUrlOf(startUrl, WEBSOCKET_PATH, pageUrl()));
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
 }
 
 /** One server message: returns the connection's outcome when it has one. */

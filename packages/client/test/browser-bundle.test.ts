@@ -20,3 +20,21 @@ test("a page's bundle of SSEConsumer and AdaptiveTypewriter holds tidewire's cod
     'the chat events are checked',
   );
 });
+
+test('the WebSocket transport is a chunk of its own, which a page downloads only when it uses it', async () => {
+  const bundle = await bundleForBrowsers("export { SSEConsumer } from '@tidewire/client';");
+  const atLoad = bundle.atLoad.flatMap((chunk) => chunk.modules).map((id) => id.split('/packages/')[1]);
+  const lazy = bundle.lazy.flatMap((chunk) => chunk.modules).map((id) => id.split('/packages/')[1]);
+  assert.ok(atLoad.includes('client/src/sse-consumer.ts'), 'the consumer is loaded with the page');
+  assert.equal(bundle.lazy.length, 1, 'one lazy chunk');
+  assert.deepEqual(
+    lazy.sort(),
+    ['client/src/transport-strikes.ts', 'client/src/websocket-connection.ts', 'protocol/src/websocket.ts'],
+    'the lazy chunk holds the transport and what only it uses; what it shares with the consumer comes from the page',
+  );
+  assert.deepEqual(
+    atLoad.filter((id) => lazy.includes(id)),
+    [],
+    'nothing is in both',
+  );
+});

@@ -31,7 +31,8 @@ async function bundleClient(): Promise<string> {
     resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
     logLevel: 'warn',
   });
-  const { output } = await bundle.generate({ format: 'esm' });
+  // One module: the lazily loaded WebSocket transport inlined, not a chunk the page cannot fetch.
+  const { output } = await bundle.generate({ format: 'esm', codeSplitting: false });
   await bundle.close();
   return output[0].code;
 }

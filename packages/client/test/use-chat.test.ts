@@ -29,7 +29,8 @@ before(async () => {
       platform: 'browser',
       resolve: { conditionNames: ['tidewire-source', 'browser', 'import', 'default'] },
       transform: { define: { 'process.env.NODE_ENV': '"production"' } },
-      output: { file: join(dir, `${name}.js`), format: 'esm' },
+      // One file, injected as one script: the client's lazily loaded WebSocket transport inlined.
+      output: { file: join(dir, `${name}.js`), format: 'esm', codeSplitting: false },
       logLevel: 'warn',
     });
     bundles[name] = readFileSync(join(dir, `${name}.js`), 'utf8');

@@ -1,9 +1,10 @@
 /**
  * SSEConsumer's transports against the real gateway: `websocket` reads and resumes a stream
- * over `/api/v1/ws`; `auto` moves from SSE to the WebSocket when a proxy buffers or refuses
- * event streams, continuing the same stream (one generation, no event twice), remembers the
- * move for the origin (a slow first event only when it happens twice), and stays on SSE
- * where no WebSocket answers.
+ * over `/api/v1/ws`, and opens no socket when closed while its lazily loaded transport loads;
+ * `auto` moves from SSE to the WebSocket when a proxy buffers or refuses event streams,
+ * continuing the same stream (one generation, no event twice), remembers the move for the
+ * origin (a slow first event only when it happens twice), and stays on SSE where no
+ * WebSocket answers.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +14,7 @@ import type { Gateway } from '../../../apps/gateway/src/server.ts';
 import { type CuttingProxy, startCuttingProxy } from '../../../testing/cutting-proxy.ts';
 import { type EventStreamProxy, startEventStreamProxy } from '../../../testing/event-stream-proxy.ts';
 import { generationsOf, startTestGateway } from '../../../testing/gateway.ts';
-import { rememberedTransport } from '../src/index.ts';
+import { rememberedTransport, SSEConsumer, type WebSocketConstructor } from '../src/index.ts';
 import { consume, sseHead, tinyServer } from './helpers.ts';
 
 let gateway: Gateway;
@@ -75,6 +76,27 @@ describe("transport: 'websocket'", () => {
     } finally {
       cutting.cutAfterBytes(null);
     }
+  });
+  test('closed while its transport is still loading: no socket is opened and no answer started', async () => {
+    const q = 'closed before the socket';
+    let sockets = 0;
+    class CountedWebSocket extends WebSocket {
+      constructor(url: string, init?: ConstructorParameters<WebSocketConstructor>[1]) {
+        super(url, init as string[] | undefined);
+        sockets++;
+      }
+    }
+    const consumer = new SSEConsumer(startUrl(gateway.url), {
+      body: { q },
+      transport: 'websocket',
+      WebSocket: CountedWebSocket,
+    });
+    const running = consumer.connect();
+    consumer.close();
+    await running;
+    assert.equal(consumer.state, 'closed');
+    assert.equal(sockets, 0);
+    assert.equal(await generationsOf(gateway.url, q), 0);
   });
 });
 
