@@ -2,7 +2,8 @@
  * Cloudflare Workers entry. One app per isolate, configured from the Worker's variables
  * (the same names as on Node). Deploy with wrangler (`main = "deploy/cloudflare-worker.ts"`,
  * `compatibility_flags = ["nodejs_compat"]` is not needed). WebSocket upgrades get the
- * `upgradeWebSocket` binding (worker-websocket.ts). See deploy/README.md for limits.
+ * `upgradeWebSocket` binding (worker-websocket.ts). Limits per IP count the address Cloudflare
+ * saw (`CF-Connecting-IP`, which Cloudflare sets and clients cannot). See deploy/README.md for limits.
  * @module
  */
 import type { Hono } from 'hono';
@@ -22,7 +23,8 @@ export default {
       Object.fromEntries(Object.entries(env ?? {}).filter(([, v]) => typeof v === 'string')),
       { webSockets: true },
     );
-    const bindings = isUpgrade(request) ? workerUpgradeBindings(env ?? {}) : env;
-    return app.fetch(request, bindings, ctx as never);
+    const base = isUpgrade(request) ? workerUpgradeBindings(env ?? {}) : env;
+    const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
+    return app.fetch(request, { ...base, clientAddress }, ctx as never);
   },
 };

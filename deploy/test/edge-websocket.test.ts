@@ -233,4 +233,14 @@ describe('connection limits at the edge', () => {
     ws.socket.close();
     assert.equal(await ws.closed, 1000, "the Worker answers the client's close frame");
   });
+
+  test('each client counts as the address Cloudflare saw (CF-Connecting-IP), not all as one', async () => {
+    const from = (ip: string) => openTestSocket(wsUrlOf(url()), { 'cf-connecting-ip': ip });
+    const a = await from('203.0.113.7');
+    const b = await from('198.51.100.9');
+    await assert.rejects(from('203.0.113.7'), { status: 429 });
+    a.socket.close();
+    b.socket.close();
+    await Promise.all([a.closed, b.closed]);
+  });
 });

@@ -95,23 +95,25 @@ describe('Cloudflare Worker in workerd (miniflare)', () => {
   edgeContract(() => url);
 });
 
+/** The Vercel bundle in Vercel's edge-runtime on a loopback port, with `env` as its variables. */
+async function runVercel(env: Record<string, string>) {
+  // edge-runtime evaluates scripts, not modules: turn the bundle's export into a fetch listener.
+  const code = readFileSync(bundles['vercel-edge'], 'utf8').replace(
+    /export \{ config, handler as default \};\s*$/,
+    'addEventListener("fetch", (event) => event.respondWith(handler(event.request)));',
+  );
+  assert.ok(code.includes('addEventListener("fetch"'), 'the bundle ends with its default export');
+  const runtime = new EdgeRuntime({
+    initialCode: code,
+    extend: (context) => Object.assign(context, { process: { env } }),
+  });
+  return runServer({ runtime, host: '127.0.0.1', port: 0 });
+}
+
 describe('Vercel Edge function in edge-runtime', () => {
   let server: Awaited<ReturnType<typeof runServer>>;
   before(async () => {
-    // edge-runtime evaluates scripts, not modules: turn the bundle's export into a fetch listener.
-    const code = readFileSync(bundles['vercel-edge'], 'utf8').replace(
-      /export \{ config, handler as default \};\s*$/,
-      'addEventListener("fetch", (event) => event.respondWith(handler(event.request)));',
-    );
-    assert.ok(code.includes('addEventListener("fetch"'), 'the bundle ends with its default export');
-    const runtime = new EdgeRuntime({
-      initialCode: code,
-      extend: (context) =>
-        Object.assign(context, {
-          process: { env: { DEMO_TOKENS_PER_SEC: '300', STREAM_RETENTION_MS: '500' } },
-        }),
-    });
-    server = await runServer({ runtime, host: '127.0.0.1', port: 0 });
+    server = await runVercel({ DEMO_TOKENS_PER_SEC: '300', STREAM_RETENTION_MS: '500' });
   });
   after(() => server.close());
   edgeContract(() => server.url.replace(/\/$/, ''));
@@ -136,5 +138,53 @@ describe('Vercel Edge function in edge-runtime', () => {
     const { error } = JSON.parse(body) as { error: { type: string; message: string } };
     assert.equal(error.type, 'not_found');
     assert.match(error.message, /no WebSocket server.*SSE/);
+  });
+});
+
+describe('connection limits at the edge count each client by the address its platform saw', () => {
+  /** Holds streams open from given addresses; `end()` cancels their generations and closes them. */
+  function streamsOf(url: string, header: string) {
+    const held: { abort: AbortController; streamId: string }[] = [];
+    return {
+      /** Opens a stream from `ip` (in the platform's header) and holds it; its status. */
+      async open(ip: string): Promise<number> {
+        const abort = new AbortController();
+        const res = await fetch(`${url}/api/v1/stream/chat?q=held`, {
+          headers: { [header]: ip },
+          signal: abort.signal,
+        });
+        if (res.status !== 200) {
+          await res.body?.cancel();
+          return res.status;
+        }
+        const reader = res.body!.getReader();
+        const first = new TextDecoder().decode((await reader.read()).value);
+        held.push({ abort, streamId: /^id: ([^:\n]+):/m.exec(first)![1]! });
+        return res.status;
+      },
+      async end() {
+        for (const { abort, streamId } of held) {
+          await fetch(`${url}/api/v1/streams/${streamId}/cancel`, { method: 'POST' });
+          abort.abort();
+        }
+      },
+    };
+  }
+
+  test('Vercel: x-real-ip', async () => {
+    const server = await runVercel({
+      DEMO_TOKENS_PER_SEC: '0.01',
+      MAX_CONNECTIONS_PER_IP: '1',
+      STREAM_RETENTION_MS: '500',
+    });
+    const streams = streamsOf(server.url.replace(/\/$/, ''), 'x-real-ip');
+    try {
+      assert.equal(await streams.open('203.0.113.7'), 200);
+      assert.equal(await streams.open('198.51.100.9'), 200, 'another client is not refused');
+      assert.equal(await streams.open('203.0.113.7'), 429, 'the same client is');
+    } finally {
+      await streams.end();
+      await server.close();
+    }
   });
 });
