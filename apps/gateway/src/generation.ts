@@ -56,7 +56,10 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   let reason: FinishReason = 'stop';
   // The model reads the stream's own signal: aborted by a cancel, and by the first-token
   // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
-  const timer = setTimeout(() => stream.interrupt(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(
+    () => stream.interrupt(new FirstTokenTimeout()),
+    request.firstTokenTimeoutMs,
+  );
   const signal = stream.signal;
   const timedOut = () => signal.reason instanceof FirstTokenTimeout;
   try {
@@ -79,6 +82,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
         if (part.type !== 'finish') {
           if (tokens++ === 0) {
             clearTimeout(timer);
+            timer = undefined; // not held, with its callback, for the rest of the answer
             request.onFirstToken?.(performance.now() - began);
           }
           emitPart(stream, part);
