@@ -46,7 +46,8 @@ class NodeSink implements SSESink, PacedTransport {
     this.#open = !res.destroyed;
     this.#queue = new PacedQueue(this, options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
     res.on('drain', this.#flush);
-    res.once('close', this.#closed);
+    // `on`, not `once`: a response closes once, and `once` wraps each listener in two objects.
+    res.on('close', this.#closed);
   }
 
   write(text: string): boolean {
@@ -65,7 +66,7 @@ class NodeSink implements SSESink, PacedTransport {
 
   onClose(callback: () => void): void {
     if (this.#res.destroyed) callback();
-    else this.#res.once('close', callback);
+    else this.#res.on('close', callback);
   }
 
   beat(): boolean {
