@@ -14,7 +14,7 @@ import {
   demoToolAnswer,
   demoToolCall,
 } from './demo-tools.ts';
-import { wakeAt } from './pace-wheel.ts';
+import { cancelWake, wakeAt } from './pace-wheel.ts';
 import {
   type ChatMessage,
   type ModelBatch,
@@ -37,8 +37,9 @@ const UNPACED_BATCH = 64;
 class Pacer {
   readonly #intervalMs: number;
   readonly #began = performance.now();
-  /** Takes the pending wait off the wheel. */
-  #off: (() => void) | undefined;
+  /** The pending wait on the wheel: its time and who it wakes. */
+  #waitAt = 0;
+  #waker: (() => void) | undefined;
   count = 0;
 
   constructor(tokensPerSec: number) {
@@ -57,14 +58,16 @@ class Pacer {
 
   /** Calls `wake` at the next token's turn (unpaced: once I/O has run). */
   wait(wake: () => void): void {
-    if (this.#intervalMs === 0) yieldToEventLoop(wake);
-    else this.#off = wakeAt(this.#began + this.count * this.#intervalMs, wake);
+    if (this.#intervalMs === 0) return yieldToEventLoop(wake);
+    this.#waitAt = this.#began + this.count * this.#intervalMs;
+    this.#waker = wake;
+    wakeAt(this.#waitAt, wake);
   }
 
   /** Ends the pending wait early (its `wake` is not called by the wheel). */
   stop(): void {
-    this.#off?.();
-    this.#off = undefined;
+    if (this.#waker) cancelWake(this.#waitAt, this.#waker);
+    this.#waker = undefined;
   }
 }
 
@@ -82,8 +85,8 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
   /** A paced step whose turn had not come when the last batch was cut. */
   #held: Step | undefined;
   #ended = false;
-  /** The pending `next()` while a turn is awaited. */
-  #settle: { resolve(result: IteratorResult<ModelBatch>): void; reject(error: unknown): void } | undefined;
+  /** Settles the pending `next()` while a turn is awaited (a rejected promise rejects it). */
+  #settle: ((result: IteratorResult<ModelBatch> | Promise<never>) => void) | undefined;
   #listening = false;
 
   constructor(steps: (pacer: Pacer) => Iterator<Step>, tokensPerSec: number, signal: AbortSignal) {
@@ -106,8 +109,8 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
       return Promise.reject(error);
     }
     if (this.#ended) return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => {
-      this.#settle = { resolve, reject };
+    return new Promise((resolve) => {
+      this.#settle = resolve;
       if (this.#pacer.paced && !this.#listening) {
         // One abort listener per answer (not per token) ends the current wait at once.
         this.#listening = true;
@@ -120,7 +123,7 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
   return(): Promise<IteratorResult<ModelBatch>> {
     this.#ended = true;
     this.#pacer.stop();
-    this.#settle?.resolve(DONE);
+    this.#settle?.(DONE);
     this.#settle = undefined;
     return Promise.resolve(DONE);
   }
@@ -133,15 +136,15 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
     this.#pacer.stop();
     if (this.#signal.aborted) {
       this.#ended = true;
-      settle.resolve(DONE);
+      settle(DONE);
       return;
     }
     try {
       const batch = this.#take(true);
-      settle.resolve(batch ? { done: false, value: batch } : DONE);
+      settle(batch ? { done: false, value: batch } : DONE);
     } catch (error) {
       this.#ended = true;
-      settle.reject(error);
+      settle(Promise.reject(error));
     }
   };
 
