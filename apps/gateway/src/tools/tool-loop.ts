@@ -69,32 +69,27 @@ export class ToolLoop implements ModelProvider {
 
   /** The model's parts a chunk at a time, with the results of the tools the gateway runs. */
   batches(request: ModelRequest): AsyncIterable<ModelBatch> {
-    return new ToolSteps(
-      this.#model,
-      request,
-      (calls) => this.#runsAll(calls, request),
-      (call) => this.#result(call, request),
-    );
+    return new ToolSteps(this.#model, this.#tools, request);
   }
+}
 
-  /** The gateway runs a step's calls only when it has every tool and the client offered none of them. */
-  #runsAll(calls: ToolCall[], request: ModelRequest): boolean {
-    const offered = new Set(request.tools?.map((t) => t.function.name));
-    return calls.length > 0 && calls.every((c) => this.#tools.has(c.name) && !offered.has(c.name));
-  }
+/** The gateway runs a step's calls only when it has every tool and the client offered none of them. */
+function runsAll(tools: ToolRegistry, calls: ToolCall[], request: ModelRequest): boolean {
+  const offered = new Set(request.tools?.map((t) => t.function.name));
+  return calls.length > 0 && calls.every((c) => tools.has(c.name) && !offered.has(c.name));
+}
 
-  /** The call's result: the one in the log when a takeover has it, else the tool's. */
-  async #result(call: ToolCall, request: ModelRequest): Promise<ToolResult> {
-    const logged = request.sent?.toolResults.get(call.id);
-    const outcome = logged ?? (await this.#tools.run(call.name, call.input, request.signal));
-    return {
-      type: 'tool-result',
-      id: call.id,
-      name: call.name,
-      output: outcome.output,
-      isError: outcome.isError,
-    };
-  }
+/** The call's result: the one in the log when a takeover has it, else the tool's. */
+async function resultOf(tools: ToolRegistry, call: ToolCall, request: ModelRequest): Promise<ToolResult> {
+  const logged = request.sent?.toolResults.get(call.id);
+  const outcome = logged ?? (await tools.run(call.name, call.input, request.signal));
+  return {
+    type: 'tool-result',
+    id: call.id,
+    name: call.name,
+    output: outcome.output,
+    isError: outcome.isError,
+  };
 }
 
 const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
@@ -107,9 +102,8 @@ const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: unde
  */
 class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   readonly #model: ModelProvider;
+  readonly #tools: ToolRegistry;
   readonly #request: ModelRequest;
-  readonly #runsAll: (calls: ToolCall[]) => boolean;
-  readonly #result: (call: ToolCall) => Promise<ToolResult>;
   readonly #skip: SkipSent | undefined;
   #messages: ChatMessage[];
   #step = 1;
@@ -123,16 +117,10 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   #finish: Finish | undefined;
   #ended = false;
 
-  constructor(
-    model: ModelProvider,
-    request: ModelRequest,
-    runsAll: (calls: ToolCall[]) => boolean,
-    result: (call: ToolCall) => Promise<ToolResult>,
-  ) {
+  constructor(model: ModelProvider, tools: ToolRegistry, request: ModelRequest) {
     this.#model = model;
+    this.#tools = tools;
     this.#request = request;
-    this.#runsAll = runsAll;
-    this.#result = result;
     this.#skip = request.sent ? new SkipSent(request.sent) : undefined;
     this.#messages = request.messages;
     this.#parts = this.#ask();
@@ -187,7 +175,7 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
     if (
       finish.reason !== 'tool_calls' ||
       calls.length === 0 ||
-      !this.#runsAll(calls) ||
+      !runsAll(this.#tools, calls, this.#request) ||
       this.#step === MAX_STEPS
     ) {
       this.#ended = true;
@@ -199,7 +187,7 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   /** The next tool's result (each run only when the one before was handed over), then the next step. */
   async #nextResult(): Promise<IteratorResult<ModelBatch>> {
     while (this.#ran < this.#calls.length) {
-      const result = await this.#result(this.#calls[this.#ran++]!);
+      const result = await resultOf(this.#tools, this.#calls[this.#ran++]!, this.#request);
       this.#results.push(result);
       const unsent = this.#skip ? this.#skip.unsent(result) : result;
       if (unsent) return { done: false, value: [unsent] };
