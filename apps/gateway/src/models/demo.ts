@@ -58,7 +58,10 @@ class Pacer {
 
   /** Calls `wake` at the next token's turn (unpaced: once I/O has run). */
   wait(wake: () => void): void {
-    if (this.#intervalMs === 0) return yieldToEventLoop(wake);
+    if (this.#intervalMs === 0) {
+      yieldToEventLoop(wake);
+      return;
+    }
     this.#waitAt = this.#began + this.count * this.#intervalMs;
     this.#waker = wake;
     wakeAt(this.#waitAt, wake);
