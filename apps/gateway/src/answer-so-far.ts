@@ -16,18 +16,51 @@ export type StoredPart =
   | { type: 'source'; id: string; url: string; title?: string }
   | { type: 'file'; id: string; media_type: string; url: string };
 
+export interface ToolCallSoFar {
+  name: string;
+  input: unknown;
+}
+
+export interface ToolResultSoFar {
+  name: string;
+  output: unknown;
+  isError: boolean;
+}
+
+/** What an answer without tool parts or attachments reads: empty, shared, never written. */
+const NO_ENTRIES: ReadonlyMap<string, never> = new Map<string, never>();
+const NO_IDS: ReadonlySet<string> = new Set();
+
 export class AnswerSoFar {
   text = '';
   reasoning = '';
   /** How long the model thought, once its first reasoning ended. */
   thoughtMs: number | undefined;
   readonly parts: StoredPart[] = [];
+  // Made on an answer's first tool part or attachment: most answers are text only, and every
+  // open stream holds one of these.
+  #toolInputs: Map<string, string> | undefined;
+  #toolCalls: Map<string, ToolCallSoFar> | undefined;
+  #toolResults: Map<string, ToolResultSoFar> | undefined;
+  #attachments: Set<string> | undefined;
+
   /** The streamed JSON arguments of each tool call, by call id. */
-  readonly toolInputs = new Map<string, string>();
-  readonly toolCalls = new Map<string, { name: string; input: unknown }>();
-  readonly toolResults = new Map<string, { name: string; output: unknown; isError: boolean }>();
+  get toolInputs(): ReadonlyMap<string, string> {
+    return this.#toolInputs ?? NO_ENTRIES;
+  }
+
+  get toolCalls(): ReadonlyMap<string, ToolCallSoFar> {
+    return this.#toolCalls ?? NO_ENTRIES;
+  }
+
+  get toolResults(): ReadonlyMap<string, ToolResultSoFar> {
+    return this.#toolResults ?? NO_ENTRIES;
+  }
+
   /** Ids of the sources and files sent. */
-  readonly attachments = new Set<string>();
+  get attachments(): ReadonlySet<string> {
+    return this.#attachments ?? NO_IDS;
+  }
 
   static of(parts: Iterable<AnswerPart>): AnswerSoFar {
     const answer = new AnswerSoFar();
@@ -57,17 +90,21 @@ export class AnswerSoFar {
         return;
       }
       case 'tool-input-delta':
-        this.toolInputs.set(part.id, (this.toolInputs.get(part.id) ?? '') + part.text);
+        this.#toolInputs ??= new Map();
+        this.#toolInputs.set(part.id, (this.#toolInputs.get(part.id) ?? '') + part.text);
         return;
       case 'tool-call':
-        this.toolCalls.set(part.id, { name: part.name, input: part.input });
+        this.#toolCalls ??= new Map();
+        this.#toolCalls.set(part.id, { name: part.name, input: part.input });
         break;
       case 'tool-result':
-        this.toolResults.set(part.id, { name: part.name, output: part.output, isError: part.isError });
+        this.#toolResults ??= new Map();
+        this.#toolResults.set(part.id, { name: part.name, output: part.output, isError: part.isError });
         break;
       case 'source':
       case 'file':
-        this.attachments.add(part.id);
+        this.#attachments ??= new Set();
+        this.#attachments.add(part.id);
         break;
     }
     // Stored as its event: the contract's name and fields.

@@ -58,13 +58,13 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
   let tokens = 0;
   let outputTokens: number | undefined;
   let reason: FinishReason = 'stop';
-  // One signal for the model call: aborted by a cancel of the stream or by the first-token
-  // timeout (AbortSignal.any is missing on some edge runtimes).
-  const abort = new AbortController();
-  const onCancel = () => abort.abort(stream.signal.reason);
-  stream.signal.addEventListener('abort', onCancel, { once: true });
-  const timer = setTimeout(() => abort.abort(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
-  const signal = abort.signal;
+  // The model reads the stream's own signal: aborted by a cancel, and by the first-token
+  // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(
+    () => stream.interrupt(new FirstTokenTimeout()),
+    request.firstTokenTimeoutMs,
+  );
+  const signal = stream.signal;
   const timedOut = () => signal.reason instanceof FirstTokenTimeout;
   const thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
   const send = (part: AnswerPart | undefined) => {
@@ -92,6 +92,7 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
         if (part.type !== 'finish') {
           if (tokens++ === 0) {
             clearTimeout(timer);
+            timer = undefined; // not held, with its callback, for the rest of the answer
             request.onFirstToken?.(performance.now() - began);
           }
           send(thinking.before(part));
@@ -125,7 +126,6 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
     }
   } finally {
     clearTimeout(timer);
-    stream.signal.removeEventListener('abort', onCancel);
   }
 }
 

@@ -7,14 +7,13 @@
 export class PendingWork {
   readonly #running = new Set<Promise<unknown>>();
 
-  /** Follows `work` until it settles. */
+  /** Follows `work` until it settles (one reaction per work: every open stream has one). */
   track(work: Promise<unknown>): void {
-    const settled = work.then(
-      () => {},
-      () => {},
-    );
-    this.#running.add(settled);
-    void settled.then(() => this.#running.delete(settled));
+    const forget = () => {
+      this.#running.delete(work);
+    };
+    this.#running.add(work);
+    void work.then(forget, forget);
   }
 
   get size(): number {
@@ -27,7 +26,7 @@ export class PendingWork {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.all([...this.#running]), timeout]);
+    await Promise.race([Promise.allSettled([...this.#running]), timeout]);
     clearTimeout(timer);
   }
 }

@@ -148,7 +148,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
         return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal, headers: streamId });
       }
-      res.once('close', onClose);
+      res.on('close', onClose); // a response closes once (`once` would wrap the listener)
       writeSSE(reader, res, {
         ...sinkOptions,
         // Honour a client's `Connection: close` (or HTTP/1.0): the stream's own keep-alive must not override it.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { wakeAt } from '../src/models/pace-wheel.ts';
+import { cancelWake, wakeAt } from '../src/models/pace-wheel.ts';
 
 test('the pace wheel wakes waiters in the order of their times, each once, never before its time', async () => {
   const now = performance.now();
@@ -25,11 +25,12 @@ test('the pace wheel wakes waiters in the order of their times, each once, never
 test('a wait taken off the wheel never wakes, and the others still do', async () => {
   const now = performance.now();
   let cancelledWoke = false;
-  const off = wakeAt(now + 10, () => {
+  const cancelled = () => {
     cancelledWoke = true;
-  });
+  };
+  wakeAt(now + 10, cancelled);
   const kept = new Promise<void>((resolve) => wakeAt(now + 20, resolve));
-  off();
+  cancelWake(now + 10, cancelled);
   await kept;
   assert.equal(cancelledWoke, false);
 });

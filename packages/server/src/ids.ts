@@ -12,7 +12,21 @@ const RANDOM_BYTES = 10;
 const pool = new Uint8Array(IDS_PER_REFILL * RANDOM_BYTES);
 let offset = pool.length;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CODES = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
+const DASH = '-'.charCodeAt(0);
+
+/**
+ * The id's 36 characters, written in place and read out as one flat string: a template of
+ * pieces would be a rope of a dozen strings, which every stream holds for its life.
+ */
+const chars = new Uint8Array(36);
+chars[8] = chars[13] = chars[18] = chars[23] = DASH;
+
+/** Writes `byte` as two hex digits at `at`. */
+function putByte(at: number, byte: number): void {
+  chars[at] = HEX_CODES[byte >> 4]!;
+  chars[at + 1] = HEX_CODES[byte & 0x0f]!;
+}
 
 export function newId(now = Date.now()): string {
   if (offset === pool.length) {
@@ -21,11 +35,14 @@ export function newId(now = Date.now()): string {
   }
   const r = offset;
   offset += RANDOM_BYTES;
-  // 48-bit big-endian millisecond timestamp: 12 hex digits.
+  // 48-bit big-endian millisecond timestamp: 12 hex digits (8, a dash, 4).
   const ms = now.toString(16).padStart(12, '0').slice(-12);
-  const randA = `7${HEX[pool[r]! & 0x0f]!.slice(1)}${HEX[pool[r + 1]!]!}`;
-  const randB = `${HEX[(pool[r + 2]! & 0x3f) | 0x80]!}${HEX[pool[r + 3]!]!}`;
-  let tail = '';
-  for (let i = r + 4; i < r + RANDOM_BYTES; i++) tail += HEX[pool[i]!]!;
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-${randA}-${randB}-${tail}`;
+  for (let i = 0; i < 12; i++) chars[i < 8 ? i : i + 1] = ms.charCodeAt(i);
+  chars[14] = HEX_CODES[7]!; // version 7, then 12 bits of rand_a
+  chars[15] = HEX_CODES[pool[r]! & 0x0f]!;
+  putByte(16, pool[r + 1]!);
+  putByte(19, (pool[r + 2]! & 0x3f) | 0x80); // variant 10, then rand_b
+  putByte(21, pool[r + 3]!);
+  for (let i = 0; i < 6; i++) putByte(24 + 2 * i, pool[r + 4 + i]!);
+  return String.fromCharCode(...chars);
 }

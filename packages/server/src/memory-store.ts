@@ -28,8 +28,8 @@ interface MemoryLog {
   /** The writer of the last frame (see `LogWriter`). */
   lastWriter?: string;
   readers: Set<LogReader>;
-  /** The stream's artifacts by number; freed with the log. */
-  artifacts: Map<number, Artifact>;
+  /** The stream's artifacts by number (made with the first: most streams have none); freed with the log. */
+  artifacts?: Map<number, Artifact>;
   expiry?: ReturnType<typeof setTimeout>;
 }
 
@@ -66,7 +66,6 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
       ended: false,
       bytes: 0,
       readers: new Set(),
-      artifacts: new Map(),
     });
   }
 
@@ -131,12 +130,13 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
   async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
     const log = this.#logs.get(streamId);
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for artifacts`);
+    log.artifacts ??= new Map();
     if (log.artifacts.has(n)) throw new Error(`stream ${streamId} already has artifact ${n}`);
     log.artifacts.set(n, { type: artifact.type, bytes: artifact.bytes.slice() });
   }
 
   async getArtifact(streamId: string, n: number): Promise<Artifact | undefined> {
-    return this.#logs.get(streamId)?.artifacts.get(n);
+    return this.#logs.get(streamId)?.artifacts?.get(n);
   }
 
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void {

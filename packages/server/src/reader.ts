@@ -9,7 +9,7 @@ import { encodeEvent } from '@tidewire/protocol';
 import type { Heartbeat } from './heartbeat.ts';
 import type { EngineObserver } from './observer.ts';
 import type { SSESink } from './sink.ts';
-import type { StreamInfo, StreamStore } from './store.ts';
+import type { LogReader, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 
 /** What a reader gets when the store fails under it: `error` then `done`, both without id. */
@@ -65,39 +65,62 @@ export class StreamReader<M = unknown> {
   pipe(sink: SSESink): void {
     if (this.#piped) throw new Error('a StreamReader pipes to one sink only');
     this.#piped = true;
-    const { store, heartbeat, observer, sinks } = this.#context;
-    const context = this.#context;
-    const info = this.info as StreamInfo;
-    let detach: (() => void) | undefined;
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      detach?.();
-      heartbeat.delete(sink);
-      sinks.delete(sink);
-      observer.onConnectionClose?.(info);
-    };
-    sink.onClose(close);
+    new Piping(this.info as StreamInfo, this.afterSeq, this.#context, sink);
+  }
+}
+
+/**
+ * One reader's log followed into its sink, replay then live, until either ends. A class with
+ * its methods on the prototype (the store's `LogReader`), not an object of closures: every
+ * open connection holds one.
+ */
+class Piping implements LogReader {
+  readonly #info: StreamInfo;
+  readonly #context: ReaderContext;
+  readonly #sink: SSESink;
+  #detach: (() => void) | undefined;
+  #closed = false;
+
+  constructor(info: StreamInfo, afterSeq: number, context: ReaderContext, sink: SSESink) {
+    this.#info = info;
+    this.#context = context;
+    this.#sink = sink;
+    const { store, heartbeat, observer, sinks } = context;
+    sink.onClose(this.#close);
     sinks.add(sink);
     heartbeat.add(sink);
-    observer.onConnectionOpen?.(info, this.afterSeq > 0);
-    detach = store.follow(info.streamId, this.afterSeq, {
-      onFrames(frames) {
-        for (const group of groups(frames)) {
-          if (closed) return;
-          const text = group.length === 1 ? group[0]! : group.join('');
-          if (sink.write(text)) observer.onFramesSent?.(group.length, utf8Length(text));
-        }
-      },
-      onEnd: () => sink.end(),
-      onError: (error) => {
-        // The log cannot be read (store down): say so, without ids, so the sequence stays intact.
-        observer.onError?.(error, info);
-        sink.write(context.failureFrames);
-        sink.end();
-      },
-    });
-    if (closed) detach();
+    observer.onConnectionOpen?.(info, afterSeq > 0);
+    this.#detach = store.follow(info.streamId, afterSeq, this);
+    if (this.#closed) this.#detach();
   }
+
+  onFrames(frames: string[]): void {
+    const { observer } = this.#context;
+    for (const group of groups(frames)) {
+      if (this.#closed) return;
+      const text = group.length === 1 ? group[0]! : group.join('');
+      if (this.#sink.write(text)) observer.onFramesSent?.(group.length, utf8Length(text));
+    }
+  }
+
+  onEnd(): void {
+    this.#sink.end();
+  }
+
+  onError(error: Error): void {
+    // The log cannot be read (store down): say so, without ids, so the sequence stays intact.
+    this.#context.observer.onError?.(error, this.#info);
+    this.#sink.write(this.#context.failureFrames);
+    this.#sink.end();
+  }
+
+  readonly #close = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detach?.();
+    const { heartbeat, sinks, observer } = this.#context;
+    heartbeat.delete(this.#sink);
+    sinks.delete(this.#sink);
+    observer.onConnectionClose?.(this.#info);
+  };
 }

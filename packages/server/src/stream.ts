@@ -235,6 +235,15 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   }
 
   /**
+   * Aborts `signal` with `reason` without ending the stream: the work that feeds it stops, and
+   * ends the stream itself (a first-token timeout that fails it with its own error, after
+   * storing what it has). One signal per stream serves both a cancel and the work's own stop.
+   */
+  interrupt(reason: Error): void {
+    if (!this.#ended) this.#abort.abort(reason);
+  }
+
+  /**
    * Stops writing without ending the log: another owner continues this stream (this one
    * lost its lease, or hands it to its next start), so it must not append anything more.
    */

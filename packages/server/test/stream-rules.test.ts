@@ -62,6 +62,29 @@ test('the log bound counts UTF-8 bytes: Chinese text weighs 3 bytes a character'
   await engine.close();
 });
 
+test('interrupt stops the work (its signal, with the reason) and leaves the stream open for the work to end', async () => {
+  const engine = createEngine<JobEvents, JobMeta>({ events: jobEvents, heartbeatMs: 0 });
+  const stream = await engine.start({ meta });
+  const reason = new Error('no first token in time');
+  stream.interrupt(reason);
+  assert.ok(stream.signal.aborted, 'the work is told to stop');
+  assert.equal(stream.signal.reason, reason);
+  assert.equal(stream.ended, false);
+  stream.emit('progress', { pct: 10 });
+  await stream.fail('upstream_timeout', 'no first token in time');
+  assert.equal(stream.signal.reason, reason, 'the first reason stays');
+  const frames = (await engine.read(stream.id))!.frames;
+  assert.deepEqual(
+    frames.map((frame) => /^event: (\w+)/m.exec(frame)?.[1]),
+    ['hello', 'progress', 'error', 'done'],
+  );
+  const ended = await engine.start({ meta });
+  await ended.end();
+  ended.interrupt(new Error('too late'));
+  assert.equal(ended.signal.aborted, false, 'an ended stream is not interrupted');
+  await engine.close();
+});
+
 /** A memory store whose appends fail after the first event, thrown or rejected. */
 class FailingStore extends MemoryStreamStore {
   readonly failure: Error;

@@ -115,12 +115,17 @@ export function tokenize(text: string): string[] {
 
 /**
  * The tokens of `text` from character `offset` on, one at a time, without building an array
- * (a paced stream holds only its position, not 300 strings).
+ * (a paced stream holds only its position, not 300 strings, nor a RegExp of its own: the
+ * shared one is set to the position before each match).
  */
 export function* tokensFrom(text: string, offset = 0): Generator<string> {
-  const token = new RegExp(TOKEN.source, 'g');
-  token.lastIndex = offset;
-  for (let match = token.exec(text); match; match = token.exec(text)) yield match[0];
+  for (let at = offset; ; ) {
+    TOKEN.lastIndex = at;
+    const match = TOKEN.exec(text);
+    if (!match) return;
+    at = TOKEN.lastIndex;
+    yield match[0];
+  }
 }
 
 const recent = new Map<string, string>();

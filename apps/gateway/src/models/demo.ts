@@ -14,7 +14,7 @@ import {
   demoToolAnswer,
   demoToolCall,
 } from './demo-tools.ts';
-import { wakeAt } from './pace-wheel.ts';
+import { cancelWake, wakeAt } from './pace-wheel.ts';
 import {
   type ChatMessage,
   type ModelBatch,
@@ -36,14 +36,18 @@ const UNPACED_BATCH = 64;
 /** Spaces tokens at a steady rate from the first paced one, waiting on the shared pace wheel. */
 class Pacer {
   readonly #intervalMs: number;
-  readonly #signal: AbortSignal;
   readonly #began = performance.now();
-  #wake: (() => void) | undefined;
+  /** The pending wait on the wheel: its time and who it wakes. */
+  #waitAt = 0;
+  #waker: (() => void) | undefined;
   count = 0;
 
-  constructor(tokensPerSec: number, signal: AbortSignal) {
+  constructor(tokensPerSec: number) {
     this.#intervalMs = tokensPerSec > 0 ? 1000 / tokensPerSec : 0;
-    this.#signal = signal;
+  }
+
+  get paced(): boolean {
+    return this.#intervalMs > 0;
   }
 
   /** Whether the next token may go now, in the batch being built. */
@@ -52,25 +56,138 @@ class Pacer {
     return this.count % UNPACED_BATCH !== UNPACED_BATCH - 1;
   }
 
-  /** Waits for the next token's turn; false when the call was cancelled. */
-  async wait(): Promise<boolean> {
-    if (this.#intervalMs > 0 && this.#wake === undefined) {
-      // One abort listener per call (not per token) ends the current wait at once.
-      this.#signal.addEventListener('abort', () => this.#wake?.(), { once: true });
+  /** Calls `wake` at the next token's turn (unpaced: once I/O has run). */
+  wait(wake: () => void): void {
+    if (this.#intervalMs === 0) {
+      yieldToEventLoop(wake);
+      return;
     }
-    await new Promise<void>((resolve) => {
-      if (this.#intervalMs === 0) {
-        this.#wake = resolve;
-        yieldToEventLoop(resolve);
-        return;
+    this.#waitAt = this.#began + this.count * this.#intervalMs;
+    this.#waker = wake;
+    wakeAt(this.#waitAt, wake);
+  }
+
+  /** Ends the pending wait early (its `wake` is not called by the wheel). */
+  stop(): void {
+    if (this.#waker) cancelWake(this.#waitAt, this.#waker);
+    this.#waker = undefined;
+  }
+}
+
+const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The demo's parts as batches, the tokens due at once in one. Written by hand rather than as an
+ * async generator: an idle paced answer holds one wake-up on the pace wheel and one pending
+ * promise, not a suspended generator with its queue of requests and promises.
+ */
+class DemoBatches implements AsyncIterableIterator<ModelBatch> {
+  readonly #steps: Iterator<Step>;
+  readonly #pacer: Pacer;
+  readonly #signal: AbortSignal;
+  /** A paced step whose turn had not come when the last batch was cut. */
+  #held: Step | undefined;
+  #ended = false;
+  /** Settles the pending `next()` while a turn is awaited (a rejected promise rejects it). */
+  #settle: ((result: IteratorResult<ModelBatch> | Promise<never>) => void) | undefined;
+  #listening = false;
+
+  constructor(steps: (pacer: Pacer) => Iterator<Step>, tokensPerSec: number, signal: AbortSignal) {
+    this.#pacer = new Pacer(tokensPerSec);
+    this.#steps = steps(this.#pacer);
+    this.#signal = signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ModelBatch>> {
+    if (this.#ended) return Promise.resolve(DONE);
+    try {
+      const batch = this.#take(false);
+      if (batch) return Promise.resolve({ done: false, value: batch });
+    } catch (error) {
+      this.#ended = true;
+      return Promise.reject(error);
+    }
+    if (this.#ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.#settle = resolve;
+      if (this.#pacer.paced && !this.#listening) {
+        // One abort listener per answer (not per token) ends the current wait at once.
+        this.#listening = true;
+        this.#signal.addEventListener('abort', this.#wake, { once: true });
       }
-      const off = wakeAt(this.#began + this.count * this.#intervalMs, resolve);
-      this.#wake = () => {
-        off();
-        resolve();
-      };
+      this.#pacer.wait(this.#wake);
     });
-    return !this.#signal.aborted;
+  }
+
+  return(): Promise<IteratorResult<ModelBatch>> {
+    this.#ended = true;
+    this.#pacer.stop();
+    this.#settle?.(DONE);
+    this.#settle = undefined;
+    return Promise.resolve(DONE);
+  }
+
+  /** The held step's turn came (or the call was cancelled): the pending `next()` settles. */
+  readonly #wake = (): void => {
+    const settle = this.#settle;
+    if (!settle) return;
+    this.#settle = undefined;
+    this.#pacer.stop();
+    if (this.#signal.aborted) {
+      this.#ended = true;
+      settle(DONE);
+      return;
+    }
+    try {
+      const batch = this.#take(true);
+      settle(batch ? { done: false, value: batch } : DONE);
+    } catch (error) {
+      this.#ended = true;
+      settle(Promise.reject(error));
+    }
+  };
+
+  /**
+   * The next batch: the parts due now (with the held step first when its turn came). Undefined
+   * when there is none: the answer ended (`#ended`), or the held step must wait for its turn.
+   */
+  #take(turnCame: boolean): ModelPart[] | undefined {
+    const batch: ModelPart[] = [];
+    let step = this.#held;
+    this.#held = undefined;
+    if (step && turnCame) {
+      this.#pacer.count++;
+      batch.push(step.part);
+      step = undefined;
+    }
+    for (;;) {
+      if (!step) {
+        const next = this.#steps.next();
+        if (next.done) {
+          this.#ended = true;
+          break;
+        }
+        step = next.value;
+      }
+      if (step.paced) {
+        if (this.#signal.aborted) {
+          this.#ended = true;
+          break;
+        }
+        if (!this.#pacer.due()) {
+          this.#held = step;
+          break;
+        }
+        this.#pacer.count++;
+      }
+      batch.push(step.part);
+      step = undefined;
+    }
+    return batch.length > 0 ? batch : undefined;
   }
 }
 
@@ -122,22 +239,8 @@ export class DemoModel implements ModelProvider {
   }
 
   /** The parts due at once: all of them between event-loop yields unpaced, the tokens of one wheel tick paced. */
-  async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
-    const pacer = new Pacer(this.#tokensPerSec, request.signal);
-    let batch: ModelPart[] = [];
-    for (const { part, paced } of this.#steps(request, pacer)) {
-      if (paced) {
-        if (request.signal.aborted) break;
-        if (!pacer.due()) {
-          if (batch.length > 0) yield batch;
-          batch = [];
-          if (!(await pacer.wait())) return;
-        }
-        pacer.count++;
-      }
-      batch.push(part);
-    }
-    if (batch.length > 0) yield batch;
+  batches(request: ModelRequest): AsyncIterable<ModelBatch> {
+    return new DemoBatches((pacer) => this.#steps(request, pacer), this.#tokensPerSec, request.signal);
   }
 
   /** The demo's parts in order, made as they are taken (a finish reads the count so far). */

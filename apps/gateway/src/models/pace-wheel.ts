@@ -38,10 +38,10 @@ function run(): void {
 }
 
 /**
- * Calls `wake` on the first tick at or after `at` (a `performance.now()` time); the returned
- * function takes it off the wheel (a cancelled wait holds no timer).
+ * Calls `wake` on the first tick at or after `at` (a `performance.now()` time). No handle is
+ * made per wait (every idle paced answer holds one): `cancelWake(at, wake)` takes it off.
  */
-export function wakeAt(at: number, wake: () => void): () => void {
+export function wakeAt(at: number, wake: () => void): void {
   const key = tickOf(at);
   const bucket = buckets.get(key);
   if (bucket) bucket.push(wake);
@@ -52,7 +52,11 @@ export function wakeAt(at: number, wake: () => void): () => void {
     keys.splice(i, 0, key);
     schedule();
   }
-  return () => remove(key, wake);
+}
+
+/** Takes `wake`, waiting for `at`, off the wheel (a cancelled wait holds no timer). */
+export function cancelWake(at: number, wake: () => void): void {
+  remove(tickOf(at), wake);
 }
 
 function remove(key: number, wake: () => void): void {

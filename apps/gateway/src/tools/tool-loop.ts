@@ -68,60 +68,143 @@ export class ToolLoop implements ModelProvider {
   }
 
   /** The model's parts a chunk at a time, with the results of the tools the gateway runs. */
-  async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
-    const skip = request.sent ? new SkipSent(request.sent) : undefined;
-    let messages = request.messages;
-    let outputTokens = 0;
-    for (let step = 1; ; step++) {
-      const calls: ToolCall[] = [];
-      let finish: Finish | undefined;
-      for await (const batch of batchesOf(this.#model, { ...request, messages })) {
-        const out: ModelPart[] = [];
-        for (const part of batch) {
-          if (part.type === 'finish') finish = part;
-          else {
-            if (part.type === 'tool-call') calls.push(part);
-            const unsent = skip ? skip.unsent(part) : part;
-            if (unsent) out.push(unsent);
-          }
-        }
-        if (out.length > 0) yield out;
+  batches(request: ModelRequest): AsyncIterable<ModelBatch> {
+    return new ToolSteps(this.#model, this.#tools, request);
+  }
+}
+
+/** The gateway runs a step's calls only when it has every tool and the client offered none of them. */
+function runsAll(tools: ToolRegistry, calls: ToolCall[], request: ModelRequest): boolean {
+  const offered = new Set(request.tools?.map((t) => t.function.name));
+  return calls.length > 0 && calls.every((c) => tools.has(c.name) && !offered.has(c.name));
+}
+
+/** The call's result: the one in the log when a takeover has it, else the tool's. */
+async function resultOf(tools: ToolRegistry, call: ToolCall, request: ModelRequest): Promise<ToolResult> {
+  const logged = request.sent?.toolResults.get(call.id);
+  const outcome = logged ?? (await tools.run(call.name, call.input, request.signal));
+  return {
+    type: 'tool-result',
+    id: call.id,
+    name: call.name,
+    output: outcome.output,
+    isError: outcome.isError,
+  };
+}
+
+const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The steps of one answer as batches: the model's (minus what a takeover's reader has), then
+ * each result of the tools the gateway runs, then the model again with them. Written by hand
+ * rather than as an async generator: while the model is quiet it holds one pending promise
+ * on the model's own `next()`, not a suspended generator with its queue of requests.
+ */
+class ToolSteps implements AsyncIterableIterator<ModelBatch> {
+  readonly #model: ModelProvider;
+  readonly #tools: ToolRegistry;
+  readonly #request: ModelRequest;
+  readonly #skip: SkipSent | undefined;
+  #messages: ChatMessage[];
+  #step = 1;
+  #outputTokens = 0;
+  /** The step's model call; undefined while its tool calls run. */
+  #parts: AsyncIterator<ModelBatch> | undefined;
+  #calls: ToolCall[] = [];
+  /** How many of the step's calls have their results. */
+  #ran = 0;
+  #results: ToolResult[] = [];
+  #finish: Finish | undefined;
+  #ended = false;
+
+  constructor(model: ModelProvider, tools: ToolRegistry, request: ModelRequest) {
+    this.#model = model;
+    this.#tools = tools;
+    this.#request = request;
+    this.#skip = request.sent ? new SkipSent(request.sent) : undefined;
+    this.#messages = request.messages;
+    this.#parts = this.#ask();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ModelBatch>> {
+    if (this.#ended) return Promise.resolve(DONE);
+    if (this.#parts) return this.#parts.next().then(this.#onParts);
+    return this.#nextResult();
+  }
+
+  async return(): Promise<IteratorResult<ModelBatch>> {
+    this.#ended = true;
+    await this.#parts?.return?.();
+    return DONE;
+  }
+
+  #ask(): AsyncIterator<ModelBatch> {
+    const request = { ...this.#request, messages: this.#messages };
+    return batchesOf(this.#model, request)[Symbol.asyncIterator]();
+  }
+
+  /** A batch of the model: what the reader lacks of it, else on to the next. */
+  readonly #onParts = (
+    chunk: IteratorResult<ModelBatch>,
+  ): IteratorResult<ModelBatch> | Promise<IteratorResult<ModelBatch>> => {
+    if (chunk.done) return this.#endStep();
+    const out: ModelPart[] = [];
+    for (const part of chunk.value) {
+      if (part.type === 'finish') this.#finish = part;
+      else {
+        if (part.type === 'tool-call') this.#calls.push(part);
+        const unsent = this.#skip ? this.#skip.unsent(part) : part;
+        if (unsent) out.push(unsent);
       }
-      if (!finish || request.signal.aborted) return;
-      outputTokens += finish.usage?.outputTokens ?? 0;
-      const usage = { ...finish.usage, outputTokens };
-      if (finish.reason !== 'tool_calls' || !this.#runsAll(calls, request) || step === MAX_STEPS) {
-        yield [{ ...finish, usage }];
-        return;
-      }
-      const results: ToolResult[] = [];
-      for (const call of calls) {
-        const result = await this.#result(call, request);
-        results.push(result);
-        const unsent = skip ? skip.unsent(result) : result;
-        if (unsent) yield [unsent];
-      }
-      if (request.signal.aborted) return;
-      messages = [...messages, ...stepMessages(calls, results)];
     }
+    return out.length > 0 ? { done: false, value: out } : this.next();
+  };
+
+  /** The model's step ended: the answer's finish, or on to the gateway's tools. */
+  #endStep(): IteratorResult<ModelBatch> | Promise<IteratorResult<ModelBatch>> {
+    this.#parts = undefined;
+    const finish = this.#finish;
+    if (!finish || this.#request.signal.aborted) return this.#end();
+    this.#outputTokens += finish.usage?.outputTokens ?? 0;
+    const usage = { ...finish.usage, outputTokens: this.#outputTokens };
+    const calls = this.#calls;
+    if (
+      finish.reason !== 'tool_calls' ||
+      calls.length === 0 ||
+      !runsAll(this.#tools, calls, this.#request) ||
+      this.#step === MAX_STEPS
+    ) {
+      this.#ended = true;
+      return { done: false, value: [{ ...finish, usage }] };
+    }
+    return this.#nextResult();
   }
 
-  /** The gateway runs a step's calls only when it has every tool and the client offered none of them. */
-  #runsAll(calls: ToolCall[], request: ModelRequest): boolean {
-    const offered = new Set(request.tools?.map((t) => t.function.name));
-    return calls.length > 0 && calls.every((c) => this.#tools.has(c.name) && !offered.has(c.name));
+  /** The next tool's result (each run only when the one before was handed over), then the next step. */
+  async #nextResult(): Promise<IteratorResult<ModelBatch>> {
+    while (this.#ran < this.#calls.length) {
+      const result = await resultOf(this.#tools, this.#calls[this.#ran++]!, this.#request);
+      this.#results.push(result);
+      const unsent = this.#skip ? this.#skip.unsent(result) : result;
+      if (unsent) return { done: false, value: [unsent] };
+    }
+    if (this.#request.signal.aborted) return this.#end();
+    this.#messages = [...this.#messages, ...stepMessages(this.#calls, this.#results)];
+    this.#step++;
+    this.#calls = [];
+    this.#results = [];
+    this.#ran = 0;
+    this.#finish = undefined;
+    this.#parts = this.#ask();
+    return this.next();
   }
 
-  /** The call's result: the one in the log when a takeover has it, else the tool's. */
-  async #result(call: ToolCall, request: ModelRequest): Promise<ToolResult> {
-    const logged = request.sent?.toolResults.get(call.id);
-    const outcome = logged ?? (await this.#tools.run(call.name, call.input, request.signal));
-    return {
-      type: 'tool-result',
-      id: call.id,
-      name: call.name,
-      output: outcome.output,
-      isError: outcome.isError,
-    };
+  #end(): IteratorResult<ModelBatch> {
+    this.#ended = true;
+    return DONE;
   }
 }

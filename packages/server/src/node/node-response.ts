@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { sseHeaders } from '../headers.ts';
-import { PacedQueue } from '../paced-queue.ts';
+import { PacedQueue, type PacedTransport } from '../paced-queue.ts';
 import type { StreamReader } from '../reader.ts';
 import type { SinkObserver, SSESink } from '../sink.ts';
 import { DEFAULT_MAX_UNSENT_BYTES } from '../web-response.ts';
@@ -25,54 +25,84 @@ export function writeSSE(reader: StreamReader, res: ServerResponse, options: Nod
   res.writeHead(200, { ...sseHeaders(true), ...options.headers });
   res.flushHeaders();
   res.socket?.setTimeout(0);
-  let open = !res.destroyed;
-  let ending = false;
-  let scheduled = false;
-  const queue = new PacedQueue(
-    {
-      buffered: () => res.writableLength,
-      room: () => !res.writableNeedDrain,
-      send: (text) => res.write(text),
-      slow: () => {
-        open = false;
-        options.onSlowClient?.();
-        res.destroy();
-      },
-    },
-    options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES,
-  );
-  const flush = () => {
-    scheduled = false;
-    if (!open) return;
-    queue.flush();
-    if (ending && queue.empty) {
-      open = false;
-      res.end();
+  reader.pipe(new NodeSink(res, options));
+}
+
+/**
+ * One response as a sink and as its queue's transport. A class with its methods on the
+ * prototype, not an object of closures: every open connection holds one.
+ */
+class NodeSink implements SSESink, PacedTransport {
+  readonly #res: ServerResponse;
+  readonly #onSlowClient: (() => void) | undefined;
+  readonly #queue: PacedQueue;
+  #open: boolean;
+  #ending = false;
+  #scheduled = false;
+
+  constructor(res: ServerResponse, options: NodeSSEOptions) {
+    this.#res = res;
+    this.#onSlowClient = options.onSlowClient;
+    this.#open = !res.destroyed;
+    this.#queue = new PacedQueue(this, options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
+    res.on('drain', this.#flush);
+    // `on`, not `once`: a response closes once, and `once` wraps each listener in two objects.
+    res.on('close', this.#closed);
+  }
+
+  write(text: string): boolean {
+    if (!this.#open || this.#ending) return false;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+    return this.#queue.push(text);
+  }
+
+  end(): void {
+    this.#ending = true;
+    this.#flush();
+  }
+
+  onClose(callback: () => void): void {
+    if (this.#res.destroyed) callback();
+    else this.#res.on('close', callback);
+  }
+
+  beat(): boolean {
+    return this.#open && this.#queue.beat();
+  }
+
+  buffered(): number {
+    return this.#res.writableLength;
+  }
+
+  room(): boolean {
+    return !this.#res.writableNeedDrain;
+  }
+
+  send(text: string): void {
+    this.#res.write(text);
+  }
+
+  slow(): void {
+    this.#open = false;
+    this.#onSlowClient?.();
+    this.#res.destroy();
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (!this.#open) return;
+    this.#queue.flush();
+    if (this.#ending && this.#queue.empty) {
+      this.#open = false;
+      this.#res.end();
     }
   };
-  const sink: SSESink = {
-    write(text) {
-      if (!open || ending) return false;
-      if (!scheduled) {
-        scheduled = true;
-        process.nextTick(flush);
-      }
-      return queue.push(text);
-    },
-    end() {
-      ending = true;
-      flush();
-    },
-    onClose(callback) {
-      if (res.destroyed) callback();
-      else res.once('close', callback);
-    },
-    beat: () => open && queue.beat(),
+
+  readonly #closed = (): void => {
+    this.#open = false;
+    this.#queue.close();
   };
-  res.on('drain', flush);
-  res.once('close', () => {
-    open = false;
-    queue.close();
-  });
-  reader.pipe(sink);
 }
