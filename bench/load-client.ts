@@ -17,6 +17,7 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { createParser } from '@tidewire/protocol';
 import {
   type Connection,
+  LOCAL_ADDRESS,
   percentiles,
   recordMs,
   runLoadMain,
@@ -24,7 +25,11 @@ import {
   type StreamResult,
 } from './load-modes.ts';
 
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+const agent = new Agent({
+  keepAlive: true,
+  maxSockets: Number.POSITIVE_INFINITY,
+  localAddress: LOCAL_ADDRESS,
+});
 const LF = 0x0a;
 
 const numbered = (url: string, n: number) => `${url}${url.includes('?') ? '&' : '?'}n=${n}`;

@@ -46,6 +46,17 @@ export interface LoadTransport {
 
 type Histogram = ReturnType<typeof createHistogram>;
 /** A histogram's percentile `p`, in milliseconds (values are recorded in microseconds). */
+/**
+ * A loopback address of its own for each load-client process to connect from (127.0.0.1 is
+ * where the servers listen; all of 127/8 is loopback on Linux). A run opens and closes tens of
+ * thousands of connections, more than the ephemeral ports of one address, and a new connection
+ * on a port whose old one is still in TIME_WAIT can be reset; a fresh source address has all
+ * its ports free.
+ */
+export const LOCAL_ADDRESS = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${
+  2 + Math.floor(Math.random() * 253)
+}`;
+
 export const ms = (h: Histogram, p: number) => h.percentile(p) / 1000;
 export const recordMs = (h: Histogram, value: number) => h.record(Math.max(1, Math.round(value * 1000)));
 export const percentiles = (h: Histogram) => ({ p50: ms(h, 50), p99: ms(h, 99) });

@@ -12,7 +12,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { type Connection, runLoadMain, type StreamOptions, type StreamResult } from './load-modes.ts';
+import {
+  type Connection,
+  LOCAL_ADDRESS,
+  runLoadMain,
+  type StreamOptions,
+  type StreamResult,
+} from './load-modes.ts';
 
 /** Starts one stream on `socket` and resolves when the server says it ended. */
 function runStream(socket: WebSocket, q: string, options: StreamOptions = {}): Promise<StreamResult> {
@@ -41,7 +47,7 @@ function runStream(socket: WebSocket, q: string, options: StreamOptions = {}): P
 
 function connect(url: string): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
+    const socket = new WebSocket(url, { perMessageDeflate: false, localAddress: LOCAL_ADDRESS });
     socket.once('open', () =>
       resolve({
         stream: (n, options) => runStream(socket, `Hello ${n}`, options),
