@@ -104,17 +104,26 @@ async function latency(transport: LoadTransport, url: string, count: number) {
  * Opens `count` streams, each on its own connection; once each has `minEvents` events,
  * prints `{"ready":count}` and holds them until stdin closes.
  */
-async function idle(transport: LoadTransport, url: string, count: number, minEvents: number) {
-  const connections = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const connection = await transport.connect(url);
-      await new Promise<void>((resolve, reject) => {
-        const onEvents = (n: number) => n >= minEvents && resolve();
-        connection.stream(i, { onEvents }).catch(reject);
-      });
-      return connection;
-    }),
-  );
+/**
+ * Opens `count` streams and holds them once each has `minEvents` events; `wave` streams are
+ * opened at a time (all at once by default; a wave keeps a very large count from overflowing
+ * the server's accept queue, where refused connections wait seconds to be tried again).
+ */
+async function idle(transport: LoadTransport, url: string, count: number, minEvents: number, wave = count) {
+  const connections: Connection[] = [];
+  for (let from = 0; from < count; from += wave) {
+    const opened = await Promise.all(
+      Array.from({ length: Math.min(wave, count - from) }, async (_, k) => {
+        const connection = await transport.connect(url);
+        await new Promise<void>((resolve, reject) => {
+          const onEvents = (n: number) => n >= minEvents && resolve();
+          connection.stream(from + k, { onEvents }).catch(reject);
+        });
+        return connection;
+      }),
+    );
+    connections.push(...opened);
+  }
   process.stdout.write(`${JSON.stringify({ ready: connections.length })}\n`);
   await new Promise((resolve) => process.stdin.once('close', resolve).resume());
   for (const connection of connections) connection.close();
@@ -122,10 +131,10 @@ async function idle(transport: LoadTransport, url: string, count: number, minEve
 
 /** Runs the mode `process.argv` names over `transport`, prints its JSON result and exits. */
 export async function runLoadMain(transport: LoadTransport): Promise<never> {
-  const [mode, url, a, b] = process.argv.slice(2);
-  if (!mode || !url) throw new Error('usage: MODE URL [A] [B]');
+  const [mode, url, a, b, c] = process.argv.slice(2);
+  if (!mode || !url) throw new Error('usage: MODE URL [A] [B] [C]');
   const extra = transport.extraModes?.[mode];
-  if (mode === 'idle') await idle(transport, url, Number(a), Number(b ?? 3));
+  if (mode === 'idle') await idle(transport, url, Number(a), Number(b ?? 3), c ? Number(c) : undefined);
   else {
     let out: unknown;
     if (mode === 'throughput') out = await throughput(transport, url, Number(a), Number(b));

@@ -59,11 +59,21 @@ export function holdIdleStreams(
   url: string,
   count: number,
   client = LOAD_CLIENT,
+  /** Streams opened at a time (default: all at once). */
+  wave?: number,
 ): Promise<{ release: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=tidewire-source', client, 'idle', url, String(count), '3'],
+      [
+        '--conditions=tidewire-source',
+        client,
+        'idle',
+        url,
+        String(count),
+        '3',
+        ...(wave ? [String(wave)] : []),
+      ],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },

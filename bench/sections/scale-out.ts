@@ -150,7 +150,7 @@ export async function scaleOutSection(options: ScaleOptions): Promise<string> {
       (r) => `| Redis | ${r.open < 0 ? 'failed' : f(r.open)} | ${f(r.perStream / 1024, 1)} KiB |`,
     ),
     '',
-    `The Redis store's live reading with many followed streams: one gateway (\`REDIS_URL\` set) answering new questions (a fake OpenAI-compatible upstream that answers at once; 50 one at a time, then ${options.concurrency} concurrent clients for ${options.seconds} s), before and while it follows ${f(options.redisIdle)} idle streams (every follower of this process is read through one blocking \`XREAD\`):`,
+    `The Redis store's live reading with many followed streams: one gateway (\`REDIS_URL\` set) answering new questions (a fake OpenAI-compatible upstream that answers at once; 50 one at a time, then ${options.concurrency} concurrent clients for ${options.seconds} s), before and while it follows ${f(options.redisIdle)} idle streams. These streams run on this gateway, so their readers are served from this process as Redis stores each frame (\`LocalFanout\`); the one blocking \`XREAD\` of a process carries only streams written by other instances, which this row does not exercise:`,
     '',
     '| followed idle streams | first delta p50 / p99 (ms) | answers/s |',
     '|---|---|---|',

@@ -58,11 +58,13 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
     start: (pace, tps) =>
       spawnGateway({
         ...NEVER_REFUSE,
-        DATABASE_URL: `sqlite:${join(dataDir, `tw-${run++}.db`)}`,
+        DATABASE_URL: `sqlite:${join(dataDir, `tw-${redisUrl ? 'redis' : 'memory'}-${++run}.db`)}`,
         LOG_LEVEL: 'info',
         METRICS_ENABLED: 'true',
         DEMO_TOKENS_PER_SEC: tokens(pace, tps),
-        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+        // A Redis database of its own per gateway: a stopped gateway hands its running streams
+        // to the next instance, which must not be the next phase's gateway.
+        ...(redisUrl ? { REDIS_URL: `${redisUrl}/${run}` } : {}),
       }),
     path: () => '/api/v1/stream/chat?q=Hello',
   };
@@ -159,7 +161,7 @@ async function holdMany(side: Side, count: number): Promise<number> {
   process.stderr.write(`bench: holding ${count} idle streams, ${side.name}\n`);
   return withServer(side, 'idle', 0, async (_server, url) => {
     try {
-      const held = await holdIdleStreams(`${url}&idle=1`, count);
+      const held = await holdIdleStreams(`${url}&idle=1`, count, undefined, 1000);
       await held.release();
       return count;
     } catch (error) {
