@@ -94,6 +94,13 @@ async function withServer<T>(
   const server = await side.start(pace, tps);
   try {
     return await body(server, `${server.url}${side.path(pace, tps)}`);
+  } catch (error) {
+    // What the server said last (a crash, a refusal) is the first thing to read.
+    const state = server.child.exitCode ?? server.child.signalCode ?? 'running';
+    process.stderr.write(
+      `bench: ${side.name}, ${pace}: server ${state}; its last output:\n${server.stderr().slice(-3000)}\n`,
+    );
+    throw error;
   } finally {
     await server.stop();
   }
