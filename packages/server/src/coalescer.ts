@@ -23,7 +23,16 @@ export class DeltaCoalescer {
   #held = '';
   #words = 0;
   #sentAny = false;
+  /** When the held text began to be held (`Date.now()`). */
+  #heldAt = 0;
+  /**
+   * The hold timer, made once and re-armed (`refresh()`), not made and cleared per event: a
+   * flush leaves it armed, and when it fires with nothing held it does nothing. It may fire
+   * early for newer text (then it waits the rest), never late.
+   */
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerMs = 0;
+  #armed = false;
 
   constructor(options: CoalescerOptions) {
     this.#options = options;
@@ -36,19 +45,18 @@ export class DeltaCoalescer {
       this.#options.emit(text);
       return;
     }
+    if (this.#held === '') this.#heldAt = Date.now();
     this.#held += text;
     this.#words += countWordBreaks(text);
     if (this.#words >= this.#options.maxWords || endsAtPunctuation(this.#held)) {
       this.flush();
-    } else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.flush(), this.#options.maxHoldMs);
+    } else if (!this.#armed) {
+      this.#arm(this.#options.maxHoldMs);
     }
   }
 
   /** Emits whatever is held. */
   flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
     if (this.#held === '') return;
     const text = this.#held;
     this.#held = '';
@@ -60,8 +68,27 @@ export class DeltaCoalescer {
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#armed = false;
     this.#held = '';
   }
+
+  #arm(ms: number): void {
+    this.#armed = true;
+    if (this.#timer && ms === this.#timerMs) {
+      this.#timer.refresh();
+    } else {
+      this.#timer = setTimeout(this.#fire, ms);
+      this.#timerMs = ms;
+    }
+  }
+
+  readonly #fire = (): void => {
+    this.#armed = false;
+    if (this.#held === '') return;
+    const left = this.#heldAt + this.#options.maxHoldMs - Date.now();
+    if (left > 0) this.#arm(left);
+    else this.flush();
+  };
 }
 
 function countWordBreaks(text: string): number {

@@ -95,12 +95,20 @@ class Piping implements LogReader {
   }
 
   onFrames(frames: string[]): void {
-    const { observer } = this.#context;
+    // The live case, one frame at a time, without a generator and its groups.
+    if (frames.length === 1) {
+      this.#send(frames[0]!, 1);
+      return;
+    }
     for (const group of groups(frames)) {
       if (this.#closed) return;
-      const text = group.length === 1 ? group[0]! : group.join('');
-      if (this.#sink.write(text)) observer.onFramesSent?.(group.length, utf8Length(text));
+      this.#send(group.length === 1 ? group[0]! : group.join(''), group.length);
     }
+  }
+
+  #send(text: string, count: number): void {
+    if (!this.#closed && this.#sink.write(text))
+      this.#context.observer.onFramesSent?.(count, utf8Length(text));
   }
 
   onEnd(): void {

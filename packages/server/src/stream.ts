@@ -71,9 +71,10 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = Promise.resolve();
-  /** This writer's id in the store's fence; `#wrote` once it has called the store. */
-  readonly #writerId = newId();
-  #wrote = false;
+  /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
+  #logWriter: LogWriter = { id: newId(), first: true };
+  /** The event `text()` wrote last: every other coalescer holds nothing. */
+  #textEvent: string | undefined;
   #failure: Error | undefined;
   /** Settles once the stream has ended and its last event is in the store. */
   readonly finished: Promise<void>;
@@ -155,7 +156,10 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     const name = event ?? this.#context.textEvent;
     if (!name)
       throw new TidewireError('invalid_event', 'text() needs an event, or the engine option `textEvent`');
-    for (const [other, entry] of this.#coalescers) if (other !== name) entry.coalescer.flush();
+    if (name !== this.#textEvent) {
+      for (const [other, entry] of this.#coalescers) if (other !== name) entry.coalescer.flush();
+      this.#textEvent = name;
+    }
     const entry = this.#coalescers.get(name) ?? this.#createCoalescer(name);
     entry.held++;
     entry.coalescer.push(piece);
@@ -331,8 +335,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   /** Who calls the store now: `first` only on this writer's first call. */
   #writer(): LogWriter {
-    const writer = { id: this.#writerId, first: !this.#wrote };
-    this.#wrote = true;
+    const writer = this.#logWriter;
+    if (writer.first) this.#logWriter = { id: writer.id, first: false };
     return writer;
   }
 

@@ -35,3 +35,35 @@ test('no text is held longer than the hold bound', async () => {
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(out, ['a', ' b']);
 });
+
+test('text held after a flush leaves at its own hold bound, neither earlier nor later', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { out, c } = coalescer(3, 50);
+  c.push('a');
+  c.push(' b'); // held at 0: the timer is armed for 50 ms
+  t.mock.timers.tick(20);
+  c.push(' c d.'); // punctuation: flushed at 20, the timer stays armed
+  assert.deepEqual(out, ['a', ' b c d.']);
+  t.mock.timers.tick(10);
+  c.push(' e'); // held at 30: must leave by 80
+  t.mock.timers.tick(20); // the timer fires at 50: too early for ' e', it waits the rest
+  assert.deepEqual(out, ['a', ' b c d.']);
+  t.mock.timers.tick(29);
+  assert.deepEqual(out, ['a', ' b c d.']);
+  t.mock.timers.tick(1);
+  assert.deepEqual(out, ['a', ' b c d.', ' e']);
+  c.push(' f');
+  t.mock.timers.tick(50);
+  assert.deepEqual(out, ['a', ' b c d.', ' e', ' f']);
+  c.dispose();
+});
+
+test('a disposed coalescer drops its text and never emits again', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { out, c } = coalescer(6, 10);
+  c.push('a');
+  c.push(' b');
+  c.dispose();
+  t.mock.timers.tick(100);
+  assert.deepEqual(out, ['a']);
+});

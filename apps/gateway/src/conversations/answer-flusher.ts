@@ -1,7 +1,8 @@
 /**
  * Writes the answers being recorded together, off the per-token path: one timer for all of
  * them, and on each tick one write holding every answer that changed since the last (its text
- * and parts, and its conversation's `updated_at`). An answer's last write (at its end) is not
+ * and parts). An answer's last write (at its end) also moves its conversation's `updated_at`
+ * (the question moved it when the answer began, so a list sorted by it is right between), and is not
  * held for the tick; the group commit puts the writes of one event-loop turn in one
  * transaction, in the order they were asked for, so a tick's write of an answer never lands
  * after its last. Between writes the stream's log holds what was sent: a crash loses nothing a
@@ -11,6 +12,7 @@
 import type { Transaction } from 'kysely';
 import type { GroupCommit } from '../db/group-commit.ts';
 import type { Schema } from '../db/schema.ts';
+import type { HotStatements } from './store.ts';
 
 /** An answer being recorded, as the flusher writes it. */
 export interface PendingAnswer {
@@ -27,13 +29,20 @@ interface Write {
 
 export class AnswerFlusher {
   readonly #writes: GroupCommit<Schema>;
+  readonly #statements: HotStatements;
   readonly #flushMs: number;
   readonly #onWriteError: (error: unknown) => void;
   readonly #dirty = new Set<PendingAnswer>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(writes: GroupCommit<Schema>, flushMs: number, onWriteError: (error: unknown) => void) {
+  constructor(
+    writes: GroupCommit<Schema>,
+    statements: HotStatements,
+    flushMs: number,
+    onWriteError: (error: unknown) => void,
+  ) {
     this.#writes = writes;
+    this.#statements = statements;
     this.#flushMs = flushMs;
     this.#onWriteError = onWriteError;
   }
@@ -54,23 +63,24 @@ export class AnswerFlusher {
     this.#timer = undefined;
     const batch = [...this.#dirty].map((answer): Write => ({ answer, complete: 0 }));
     this.#dirty.clear();
-    void this.#write(batch);
+    void this.#write(batch, false);
   };
 
-  #write(batch: Write[]): Promise<void> {
+  #write(batch: Write[], last = true): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
     // The snapshot is taken when the write runs, so it holds the answer as it stands then.
-    return this.#writes.run((tx) => writeAnswers(tx, batch)).catch(this.#onWriteError);
+    return this.#writes.run((tx) => this.#writeAnswers(tx, batch, last)).catch(this.#onWriteError);
   }
-}
 
-async function writeAnswers(tx: Transaction<Schema>, batch: Write[]): Promise<void> {
-  const now = Date.now();
-  for (const { answer, complete } of batch) {
-    const { content, parts } = answer.snapshot();
-    await tx.updateTable('messages').set({ content, complete, parts }).where('id', '=', answer.id).execute();
-  }
-  for (const conversationId of new Set(batch.map((w) => w.answer.conversationId))) {
-    await tx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+  async #writeAnswers(tx: Transaction<Schema>, batch: Write[], last: boolean): Promise<void> {
+    const { updateAnswer, touchConversation } = this.#statements;
+    for (const { answer, complete } of batch) {
+      const { content, parts } = answer.snapshot();
+      await tx.executeQuery(updateAnswer(content, complete, parts, answer.id));
+    }
+    if (!last) return;
+    const now = Date.now();
+    for (const conversationId of new Set(batch.map((w) => w.answer.conversationId)))
+      await tx.executeQuery(touchConversation(now, conversationId));
   }
 }

@@ -7,11 +7,12 @@
  * @module
  */
 import { newId } from '@tidewire/server/internal';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { AnswerPart } from '../answer-parts.ts';
 import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
 import { GroupCommit } from '../db/group-commit.ts';
+import { precompile } from '../db/precompiled.ts';
 import type { Schema } from '../db/schema.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
@@ -87,16 +88,91 @@ export interface ConversationStoreOptions {
   onWriteError?: (error: unknown) => void;
 }
 
+/** The statements every answer runs, compiled once (`precompile`). */
+function hotStatements(db: Database) {
+  return {
+    insertConversation: precompile(
+      6,
+      (
+        id: string,
+        user_id: string | null,
+        title: string,
+        model: string | null,
+        created_at: number,
+        updated_at: number,
+      ) => db.insertInto('conversations').values({ id, user_id, title, model, created_at, updated_at }),
+    ),
+    insertMessage: precompile(
+      10,
+      (
+        id: string,
+        conversation_id: string,
+        position: number,
+        parent_id: string | null,
+        role: 'user' | 'assistant',
+        content: string,
+        complete: 0 | 1,
+        created_at: number,
+        stream_id: string | null,
+        parts: string | null,
+      ) =>
+        db.insertInto('messages').values({
+          id,
+          conversation_id,
+          position,
+          parent_id,
+          role,
+          content,
+          complete,
+          created_at,
+          stream_id,
+          parts,
+        }),
+    ),
+    updateAnswer: precompile(4, (content: string, complete: 0 | 1, parts: string | null, id: string) =>
+      db.updateTable('messages').set({ content, complete, parts }).where('id', '=', id),
+    ),
+    touchConversation: precompile(2, (updated_at: number, id: string) =>
+      db.updateTable('conversations').set({ updated_at }).where('id', '=', id),
+    ),
+  };
+}
+
+export type HotStatements = ReturnType<typeof hotStatements>;
+
+type MessageRow = ReturnType<typeof messageRows>[number];
+
+/** Inserts message rows one statement each (the statement compiled once; rows of one transaction). */
+async function insertMessages(tx: Transaction<Schema>, statements: HotStatements, rows: MessageRow[]) {
+  for (const r of rows)
+    await tx.executeQuery(
+      statements.insertMessage(
+        r.id,
+        r.conversation_id,
+        r.position,
+        r.parent_id,
+        r.role,
+        r.content,
+        r.complete,
+        r.created_at,
+        r.stream_id,
+        r.parts,
+      ),
+    );
+}
+
 export class ConversationStore {
   readonly #db: Database;
+  readonly #statements: HotStatements;
   /** The hot path's writes (questions, answer rows, answer text): one commit per event-loop turn. */
   readonly #writes: GroupCommit<Schema>;
   readonly #flusher: AnswerFlusher;
 
   constructor(db: Database, { flushMs = 1000, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
+    this.#statements = hotStatements(db);
     this.#writes = new GroupCommit(db);
-    this.#flusher = new AnswerFlusher(this.#writes, flushMs, onWriteError);
+    this.#flusher = new AnswerFlusher(this.#writes, this.#statements, flushMs, onWriteError);
   }
 
   /** The conversation if it exists and belongs to `userId`. */
@@ -178,16 +254,14 @@ export class ConversationStore {
     const conversationId = newId();
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
+    const now = Date.now();
+    const title = titleOf(question);
+    const rows = messageRows(conversationId, kept, ids, 0, null, null, now);
     await this.#writes.run(async (tx) => {
-      await tx
-        .insertInto('conversations')
-        .values(newConversation(conversationId, userId, question, model))
-        .execute();
-      if (kept.length > 0)
-        await tx
-          .insertInto('messages')
-          .values(messageRows(conversationId, kept, ids, 0, null, null))
-          .execute();
+      await tx.executeQuery(
+        this.#statements.insertConversation(conversationId, userId, title, model, now, now),
+      );
+      await insertMessages(tx, this.#statements, rows);
     });
     if (results.length > 0) await this.#addToolResults(conversationId, results);
     return { conversationId, ids, next: kept.length };
@@ -296,7 +370,7 @@ export class ConversationStore {
         place.parentId ?? null,
         streamId,
       );
-      await this.#writes.run((tx) => tx.insertInto('messages').values(row).execute());
+      await this.#writes.run((tx) => insertMessages(tx, this.#statements, row));
     }
     return new BatchedAnswer(this.#flusher, id, conversationId);
   }
@@ -462,7 +536,7 @@ function messageRows(
     parent_id: i === 0 ? parentId : ids[i - 1]!,
     role: m.role,
     content: m.content,
-    complete: streamId ? 0 : 1,
+    complete: (streamId ? 0 : 1) as 0 | 1,
     created_at: now,
     stream_id: streamId,
     parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
