@@ -3,16 +3,46 @@
  * order they streamed) to and from the `messages.parts` JSON column, and back into model
  * messages for a follow-up: an answer that called tools becomes the assistant's calls, the
  * tool results, then its text, as the model saw them.
+ *
+ * The answer's text is in the `content` column already; the column's text parts hold only
+ * their length (`{"type":"text","chars":N}`, in UTF-16 code units) and are read back as the
+ * next N characters of `content`. An answer's row is rewritten every second while it streams,
+ * and with its text twice in it each write cost twice as much. Text parts written with their
+ * `text` (rows from before) read as they are.
  * @module
  */
 import { toolResultContent } from '../answer-parts.ts';
 import type { StoredPart } from '../answer-so-far.ts';
 import type { ChatMessage } from '../models/provider.ts';
 
-export function readParts(column: string | null): StoredPart[] | undefined {
+/** A text part as the column holds it: its length in `content`, not its text. */
+interface TextByLength {
+  type: 'text';
+  chars: number;
+}
+
+/** The parts column of an answer whose text parts, joined, are its `content` (null: no parts). */
+export function partsColumn(parts: readonly StoredPart[] | undefined): string | null {
+  if (!parts?.length) return null;
+  return JSON.stringify(
+    parts.map((p): StoredPart | TextByLength =>
+      p.type === 'text' ? { type: 'text', chars: p.text.length } : p,
+    ),
+  );
+}
+
+/** The parts of a row: text parts by length take their text from `content`, in order. */
+export function readParts(column: string | null, content: string): StoredPart[] | undefined {
   if (column === null) return undefined;
   const parts = JSON.parse(column) as unknown;
-  return Array.isArray(parts) ? (parts as StoredPart[]) : undefined;
+  if (!Array.isArray(parts)) return undefined;
+  let at = 0;
+  return parts.map((p: StoredPart | TextByLength): StoredPart => {
+    if (p.type !== 'text') return p;
+    const text = 'chars' in p ? content.slice(at, at + p.chars) : p.text;
+    at += text.length;
+    return { type: 'text', text };
+  });
 }
 
 /** The parts of an assistant message a client sent with `tool_calls`. */

@@ -17,7 +17,7 @@ import type { Schema } from '../db/schema.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
 import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
-import { answerMessages, partsOfToolCalls, readParts } from './message-parts.ts';
+import { answerMessages, partsColumn, partsOfToolCalls, readParts } from './message-parts.ts';
 import { branchTo } from './tree.ts';
 
 export interface ConversationSummary {
@@ -221,7 +221,7 @@ export class ConversationStore {
       messages: path.flatMap((r): ChatMessage[] =>
         r.role === 'user'
           ? [{ role: 'user', content: r.content }]
-          : answerMessages(r.content, readParts(r.parts)),
+          : answerMessages(r.content, readParts(r.parts, r.content)),
       ),
     };
   }
@@ -322,13 +322,13 @@ export class ConversationStore {
   async #addToolResults(conversationId: string, results: ChatMessage[]): Promise<void> {
     const rows = await this.#db
       .selectFrom('messages')
-      .select(['id', 'parts'])
+      .select(['id', 'content', 'parts'])
       .where('conversation_id', '=', conversationId)
       .where('parts', 'is not', null)
       .orderBy('position', 'desc')
       .execute();
     for (const row of rows) {
-      const parts = readParts(row.parts) ?? [];
+      const parts = readParts(row.parts, row.content) ?? [];
       const calls = new Map(parts.flatMap((p) => (p.type === 'tool_call' ? [[p.id, p.name] as const] : [])));
       const mine = results.filter((r) => calls.has(r.tool_call_id ?? ''));
       if (mine.length === 0) continue;
@@ -338,7 +338,7 @@ export class ConversationStore {
       }
       await this.#db
         .updateTable('messages')
-        .set({ parts: toJson(parts) })
+        .set({ parts: partsColumn(parts) })
         .where('id', '=', row.id)
         .execute();
       return;
@@ -458,7 +458,7 @@ export class ConversationStore {
         created_at: iso(m.created_at),
         complete: m.complete === 1,
         stream_id: m.stream_id,
-        ...(m.parts === null ? {} : { parts: readParts(m.parts) }),
+        ...(m.parts === null ? {} : { parts: readParts(m.parts, m.content) }),
       })),
     };
   }
@@ -539,13 +539,8 @@ function messageRows(
     complete: (streamId ? 0 : 1) as 0 | 1,
     created_at: now,
     stream_id: streamId,
-    parts: m.role === 'assistant' ? toJson(partsOfToolCalls(m)) : null,
+    parts: m.role === 'assistant' ? partsColumn(partsOfToolCalls(m)) : null,
   }));
-}
-
-/** Parts as the JSON column holds them (null when there are none). */
-function toJson(parts: StoredPart[] | undefined): string | null {
-  return parts?.length ? JSON.stringify(parts) : null;
 }
 
 /** A streaming answer: its parts so far, written by the shared flusher on its tick and at the end. */
@@ -576,6 +571,6 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   }
 
   snapshot(): { content: string; parts: string | null } {
-    return { content: this.#answer.text, parts: this.#answer.rich ? toJson(this.#answer.parts) : null };
+    return { content: this.#answer.text, parts: this.#answer.rich ? partsColumn(this.#answer.parts) : null };
   }
 }
