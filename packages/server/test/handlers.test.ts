@@ -222,3 +222,29 @@ test("a start the app refuses, or a body that is not JSON, is the contract's JSO
   assert.equal(app.engine.runningCount, 0);
   await app.engine.close();
 });
+
+test('Node handlers: a resume at the live end gets its headers before the stream has anything to send', async (t) => {
+  const app = jobApp();
+  const stream = await app.engine.start({ meta: { user: 'ada' } });
+  const job = runJob(stream, app.halfway.opened); // hello + progress 0–40 (seq 1–6), then waits
+  const handlers = createNodeHandlers(app.engine, app.options);
+  const server = createServer((req, res) => void handlers.resume(req, res, stream.id));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The headers (the fetch resolving) must not wait for the next event: none comes until the gate opens.
+  const answer = await fetch(`${base}/jobs/${stream.id}`, {
+    headers: { ...ada, 'Last-Event-ID': `${stream.id}:6` },
+    signal: AbortSignal.timeout(5000),
+  });
+  assert.equal(answer.status, 200);
+  assert.match(answer.headers.get('content-type') ?? '', /^text\/event-stream/);
+  app.halfway.open();
+  await job;
+  await stream.end();
+  assert.deepEqual(
+    eventsOf(await answer.text()).map(([event]) => event),
+    ['progress', 'progress', 'progress', 'progress', 'progress', 'progress', 'result', 'done'],
+  );
+  await app.engine.close();
+});

@@ -23,9 +23,16 @@ export interface NodeSSEOptions extends SinkObserver {
 /** Streams `reader`'s events as SSE straight to `res`, paced to the socket. */
 export function writeSSE(reader: StreamReader, res: ServerResponse, options: NodeSSEOptions = {}): void {
   res.writeHead(200, { ...sseHeaders(true), ...options.headers });
-  res.flushHeaders();
   res.socket?.setTimeout(0);
-  reader.pipe(new NodeSink(res, options));
+  const sink = new NodeSink(res, options);
+  reader.pipe(sink);
+  // The headers go out with the first frames when the log has some now (one write, not two);
+  // a reader with nothing to send yet (a resume at the live end) gets them on their own.
+  process.nextTick(sendHeaders, sink);
+}
+
+function sendHeaders(sink: NodeSink): void {
+  sink.sendHeaders();
 }
 
 /**
@@ -39,6 +46,8 @@ class NodeSink implements SSESink, PacedTransport {
   #open: boolean;
   #ending = false;
   #scheduled = false;
+  /** Something was written (the headers with it). */
+  #sent = false;
 
   constructor(res: ServerResponse, options: NodeSSEOptions) {
     this.#res = res;
@@ -82,7 +91,13 @@ class NodeSink implements SSESink, PacedTransport {
   }
 
   send(text: string): void {
+    this.#sent = true;
     this.#res.write(text);
+  }
+
+  /** Sends the headers unless a frame took them along already. */
+  sendHeaders(): void {
+    if (!this.#sent && this.#open) this.#res.flushHeaders();
   }
 
   slow(): void {
