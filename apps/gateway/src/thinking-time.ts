@@ -7,6 +7,9 @@
  */
 import type { AnswerPart, ReasoningEnd } from './answer-parts.ts';
 
+/** The default clock, one for all (a closure per answer would be held as long as its stream). */
+const performanceNow = () => performance.now();
+
 export class ThinkingTime {
   readonly #now: () => number;
   #since: number | undefined;
@@ -14,7 +17,7 @@ export class ThinkingTime {
 
   /** `ended`: the reader already has the end of the reasoning (a takeover of a later part). */
   constructor(options: { now?: () => number; ended?: boolean } = {}) {
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? performanceNow;
     this.#ended = options.ended ?? false;
   }
 

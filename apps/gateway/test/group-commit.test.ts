@@ -1,5 +1,6 @@
 /**
- * Group commit on SQLite: the writes of one event-loop turn share one transaction, a write that
+ * Group commit on SQLite: the writes of one event-loop turn share one transaction, up to the
+ * batch bound (the write that fills a batch commits it in its own turn), a write that
  * fails is rolled back alone (its caller gets its error, the others are stored), and a write's
  * promise resolves only once its transaction committed (another connection sees it).
  */
@@ -99,6 +100,31 @@ test(
         [1, 3],
       );
     } finally {
+      await db.destroy();
+    }
+  }),
+);
+
+test(
+  'a batch holds at most its bound: the write that fills it commits it at once, before the turn ends',
+  withDir(async (dir) => {
+    const path = join(dir, 'db.sqlite');
+    const { db, counts } = openCounted(path);
+    const other = new DatabaseSync(path);
+    const count = () => (other.prepare('SELECT count(*) AS c FROM t').get() as { c: number }).c;
+    try {
+      const writes = new GroupCommit(db, 4);
+      const begun = counts.begin;
+      const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => writes.run(insert(n)));
+      // Without waiting for the turn to end: the two full batches commit.
+      const full = await Promise.all(all.slice(0, 8));
+      assert.equal(full.length, 8);
+      assert.equal(count(), 8, 'two full batches are stored before the turn ended');
+      await Promise.all(all);
+      assert.equal(count(), 10, 'the rest is stored when the turn ends');
+      assert.equal(counts.begin - begun, 3, 'ten writes with a bound of four: three transactions');
+    } finally {
+      other.close();
       await db.destroy();
     }
   }),

@@ -27,11 +27,17 @@ interface MemoryLog {
   bytes: number;
   /** The writer of the last frame (see `LogWriter`). */
   lastWriter?: string;
-  readers: Set<LogReader>;
+  /**
+   * Replaced, never changed in place: an append goes to the readers there were when it began.
+   * A stream has one or two: an array of that length, not a hash table per open stream.
+   */
+  readers: readonly LogReader[];
   /** The stream's artifacts by number (made with the first: most streams have none); freed with the log. */
   artifacts?: Map<number, Artifact>;
   expiry?: ReturnType<typeof setTimeout>;
 }
+
+const NO_READERS: readonly LogReader[] = Object.freeze([]);
 
 export interface MemoryStoreOptions {
   /** Bytes (UTF-8) all logs may hold together. Default 256 MiB. */
@@ -65,7 +71,7 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
       frames: [],
       ended: false,
       bytes: 0,
-      readers: new Set(),
+      readers: NO_READERS,
     });
   }
 
@@ -87,8 +93,9 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     if (!log || log.ended) return;
     fenceWriter(streamId, log, writer);
     log.ended = true;
-    for (const reader of log.readers) reader.onEnd();
-    log.readers.clear();
+    const readers = log.readers;
+    log.readers = NO_READERS;
+    for (const reader of readers) reader.onEnd();
     this.#finished.add(streamId);
     log.expiry = setTimeout(() => this.#free(streamId), retentionMs);
     log.expiry.unref?.();
@@ -155,8 +162,12 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
       reader.onEnd();
       return () => {};
     }
-    log.readers.add(reader);
-    return () => log.readers.delete(reader);
+    // `concat` makes an array exactly as long (a spread or a push leaves room for 16 more).
+    log.readers = log.readers.concat(reader);
+    return () => {
+      const left = log.readers.filter((each) => each !== reader);
+      log.readers = left.length === 0 ? NO_READERS : left;
+    };
   }
 
   /** Number of streams held (for tests and metrics). */

@@ -53,12 +53,24 @@ export interface StreamContext {
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
 
+/** A text event's coalescer, the pieces it holds, and the next event's (see `Stream.text`). */
+interface TextEntry {
+  readonly event: string;
+  readonly coalescer: DeltaCoalescer;
+  held: number;
+  next: TextEntry | undefined;
+}
+
 export class Stream<E extends EventMap = EventMap, M = unknown> {
   readonly info: StreamInfo<M>;
   readonly #context: StreamContext;
   readonly #abort = new AbortController();
-  /** The coalescer of each text event `text()` wrote, and the pieces it holds (not yet in the log). */
-  readonly #coalescers = new Map<string, { coalescer: DeltaCoalescer; held: number }>();
+  /**
+   * The coalescer of each text event `text()` wrote, and the pieces it holds (not yet in the
+   * log), in the order they were made: a list, since a stream has one or two (a Map would hold
+   * a hash table per open stream).
+   */
+  #texts: TextEntry | undefined;
   #sentText = false;
   /** Pieces of text in the log. */
   #textPieces = 0;
@@ -73,8 +85,6 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #pending: Promise<void> = Promise.resolve();
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
   #logWriter: LogWriter = { id: newId(), first: true };
-  /** The event `text()` wrote last: every other coalescer holds nothing. */
-  #textEvent: string | undefined;
   #failure: Error | undefined;
   /** Settles once the stream has ended and its last event is in the store. */
   readonly finished: Promise<void>;
@@ -156,11 +166,12 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     const name = event ?? this.#context.textEvent;
     if (!name)
       throw new TidewireError('invalid_event', 'text() needs an event, or the engine option `textEvent`');
-    if (name !== this.#textEvent) {
-      for (const [other, entry] of this.#coalescers) if (other !== name) entry.coalescer.flush();
-      this.#textEvent = name;
+    let entry: TextEntry | undefined;
+    for (let each = this.#texts; each; each = each.next) {
+      if (each.event === name) entry = each;
+      else each.coalescer.flush();
     }
-    const entry = this.#coalescers.get(name) ?? this.#createCoalescer(name);
+    entry ??= this.#createCoalescer(name);
     entry.held++;
     entry.coalescer.push(piece);
   }
@@ -271,9 +282,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append(event, data);
   }
 
-  #createCoalescer(event: string): { coalescer: DeltaCoalescer; held: number } {
+  #createCoalescer(event: string): TextEntry {
     const { limits } = this.#context;
-    const entry = {
+    const entry: TextEntry = {
+      event,
+      next: undefined,
       held: 0,
       coalescer: new DeltaCoalescer({
         maxWords: limits.coalesceWords,
@@ -286,17 +299,20 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
         },
       }),
     };
-    this.#coalescers.set(event, entry);
+    let last = this.#texts;
+    while (last?.next) last = last.next;
+    if (last) last.next = entry;
+    else this.#texts = entry;
     return entry;
   }
 
   /** Writes the text every coalescer holds. */
   #flushText(): void {
-    for (const { coalescer } of this.#coalescers.values()) coalescer.flush();
+    for (let each = this.#texts; each; each = each.next) each.coalescer.flush();
   }
 
   #disposeText(): void {
-    for (const { coalescer } of this.#coalescers.values()) coalescer.dispose();
+    for (let each = this.#texts; each; each = each.next) each.coalescer.dispose();
   }
 
   /** Appends an event; false when it was refused (the stream ended, or the size bound). */

@@ -1,8 +1,10 @@
 /**
- * A request's (and its stream's) logger without a pino child per request: the child is made
- * on the first line at a level the root writes, never at `silent`; and a child of it is one
- * level below the root with all the bindings, not a child of a child (pino builds a new
- * prototype per level of nesting, per request).
+ * A request's (and its stream's) logger without a pino child per request: each line is written
+ * by the root with the bindings first in its fields, which is the line a pino child writes. No
+ * child is made, not even for the first line: an open stream would hold it (a pino child with
+ * its serialized bindings, about 0.5 KiB per idle stream) for hours to write two more lines.
+ * A child of it carries all the bindings, not a chain of children. Nothing is built at a level
+ * the root does not write.
  * @module
  */
 import type { Log } from '../services.ts';
@@ -17,7 +19,6 @@ export function lazyChild(root: Log, bindings: object): Log {
 class LazyChild implements Log {
   readonly #root: Log;
   readonly #bindings: object;
-  #made: Log | undefined;
 
   constructor(root: Log, bindings: object) {
     this.#root = root;
@@ -42,7 +43,10 @@ class LazyChild implements Log {
 
   #line(level: Level, fields: object, message: string | undefined): void {
     if (this.#root.isLevelEnabled?.(level) === false) return;
-    this.#made ??= this.#root.child(this.#bindings);
-    this.#made[level](fields, message);
+    // An error given as the fields is logged as pino logs one (spread, its message and stack,
+    // which are not enumerable, would be lost).
+    if (fields instanceof Error)
+      this.#root[level]({ ...this.#bindings, err: fields }, message ?? fields.message);
+    else this.#root[level]({ ...this.#bindings, ...fields }, message);
   }
 }
