@@ -13,7 +13,7 @@ import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import type { Schema } from '../db/schema.ts';
-import type { AnswerRecorder } from '../generation.ts';
+import { type AnswerRecorder, NotStoredError } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
 import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
 import { answerMessages, partsOfToolCalls, readParts } from './message-parts.ts';
@@ -176,9 +176,22 @@ export class ConversationStore {
     messages: ChatMessage[],
   ): Promise<{ conversationId: string; ids: string[]; next: number }> {
     const conversationId = newId();
+    const { ids, next, stored } = this.#queueStart(conversationId, userId, question, model, messages);
+    await stored;
+    return { conversationId, ids, next };
+  }
+
+  /** `start`'s write, queued now (the ids at once); `stored` settles once it is committed. */
+  #queueStart(
+    conversationId: string,
+    userId: string | null,
+    question: string,
+    model: string | null,
+    messages: ChatMessage[],
+  ): Queued & { next: number } {
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
-    await this.#writes.run(async (tx) => {
+    const written = this.#writes.run(async (tx) => {
       await tx
         .insertInto('conversations')
         .values(newConversation(conversationId, userId, question, model))
@@ -189,8 +202,14 @@ export class ConversationStore {
           .values(messageRows(conversationId, kept, ids, 0, null, null))
           .execute();
     });
-    if (results.length > 0) await this.#addToolResults(conversationId, results);
-    return { conversationId, ids, next: kept.length };
+    return { ids, next: kept.length, stored: this.#thenToolResults(written, conversationId, results) };
+  }
+
+  /** `written`, then the client-run tool results among the messages added to their answers. */
+  #thenToolResults(written: Promise<unknown>, conversationId: string, results: ChatMessage[]) {
+    return written.then(() =>
+      results.length > 0 ? this.#addToolResults(conversationId, results) : undefined,
+    );
   }
 
   /** Remembers the model a conversation asked last. */
@@ -212,12 +231,23 @@ export class ConversationStore {
     messages: ChatMessage[],
     placement: Placement & { streamId?: string } = {},
   ): Promise<string[]> {
+    const { ids, stored } = this.#queueAdd(conversationId, messages, placement);
+    await stored;
+    return ids;
+  }
+
+  /** `add`'s write, queued now (the ids at once); `stored` settles once it is committed. */
+  #queueAdd(
+    conversationId: string,
+    messages: ChatMessage[],
+    placement: Placement & { streamId?: string },
+  ): Queued {
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
-    if (kept.length === 0 && results.length === 0) return ids;
+    if (kept.length === 0 && results.length === 0) return { ids, stored: Promise.resolve() };
     const now = Date.now();
     const streamId = placement.streamId ?? null;
-    await this.#writes.run(async (tx) => {
+    const written = this.#writes.run(async (tx) => {
       // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
       // to one conversation queue here and each reads the positions the others committed.
       await tx
@@ -240,8 +270,7 @@ export class ConversationStore {
         .values(messageRows(conversationId, kept, ids, first, parentId, streamId, now))
         .execute();
     });
-    if (results.length > 0) await this.#addToolResults(conversationId, results);
-    return ids;
+    return { ids, stored: this.#thenToolResults(written, conversationId, results) };
   }
 
   /** Adds client-run tool results to the parts of the latest answer that called those tools. */
@@ -281,24 +310,60 @@ export class ConversationStore {
     streamId: string,
     placement: Placement & { position?: number } = {},
   ): Promise<AnswerRecorder> {
-    const { position, ...place } = placement;
+    const { id, stored } = this.#queueAnswerRow(conversationId, streamId, placement);
+    await stored;
+    return new BatchedAnswer(this.#flusher, id, conversationId, stored);
+  }
+
+  /** `recordAnswer`'s write, queued now (the answer's id at once); `stored` settles once committed. */
+  #queueAnswerRow(
+    conversationId: string,
+    streamId: string,
+    { position, ...place }: Placement & { position?: number },
+  ): { id: string; stored: Promise<unknown> } {
     const answer: ChatMessage[] = [{ role: 'assistant', content: '' }];
-    let id: string;
     if (position === undefined) {
-      [id] = (await this.add(conversationId, answer, { ...place, streamId })) as [string];
-    } else {
-      id = newId();
-      const row = messageRows(
-        conversationId,
-        answer as Kept[],
-        [id],
-        position,
-        place.parentId ?? null,
-        streamId,
-      );
-      await this.#writes.run((tx) => tx.insertInto('messages').values(row).execute());
+      const { ids, stored } = this.#queueAdd(conversationId, answer, { ...place, streamId });
+      return { id: ids[0]!, stored };
     }
-    return new BatchedAnswer(this.#flusher, id, conversationId);
+    const id = newId();
+    const row = messageRows(
+      conversationId,
+      answer as Kept[],
+      [id],
+      position,
+      place.parentId ?? null,
+      streamId,
+    );
+    return { id, stored: this.#writes.run((tx) => tx.insertInto('messages').values(row).execute()) };
+  }
+
+  /**
+   * A chat turn's writes, queued at once without waiting for them, so the answer can stream
+   * while they commit: a new conversation (`create`) or the model it now uses (`model`); the
+   * messages (the question; none for a regenerate), placed like `add` after `parentId`; and
+   * the answer's empty, incomplete row after them. They join one group commit. The answer's
+   * recorder is given at once: its writes queue behind the row's insert, and its end waits for
+   * `stored` (rejected with the write's error when a row could not be stored).
+   */
+  beginTurn(turn: TurnRows): { recorder: AnswerRecorder; stored: Promise<void> } {
+    const { conversationId, create, messages } = turn;
+    const writes: Promise<unknown>[] = [];
+    let answerAt: Placement & { position?: number };
+    if (create) {
+      const q = this.#queueStart(conversationId, create.userId, create.question, create.model, messages);
+      writes.push(q.stored);
+      answerAt = { parentId: q.ids.at(-1) ?? null, position: q.next };
+    } else {
+      if (turn.model !== undefined) writes.push(this.setModel(conversationId, turn.model));
+      const q = this.#queueAdd(conversationId, messages, { parentId: turn.parentId });
+      writes.push(q.stored);
+      answerAt = { parentId: q.ids.at(-1) ?? turn.parentId };
+    }
+    const answer = this.#queueAnswerRow(conversationId, turn.streamId, answerAt);
+    writes.push(answer.stored);
+    const stored = Promise.all(writes).then(() => {});
+    return { recorder: new BatchedAnswer(this.#flusher, answer.id, conversationId, stored), stored };
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
@@ -309,7 +374,7 @@ export class ConversationStore {
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    return new BatchedAnswer(this.#flusher, row.id, row.conversation_id, soFar);
+    return new BatchedAnswer(this.#flusher, row.id, row.conversation_id, Promise.resolve(), soFar);
   }
 
   /**
@@ -432,6 +497,27 @@ export class ConversationStore {
 
 type Kept = ChatMessage & { role: 'user' | 'assistant' };
 
+/** A write queued in the group commit: the new messages' ids, and its commit. */
+interface Queued {
+  ids: string[];
+  stored: Promise<unknown>;
+}
+
+/** What `beginTurn` writes. */
+export interface TurnRows {
+  conversationId: string;
+  /** The stream that writes the answer. */
+  streamId: string;
+  /** The new messages (the question; none for a regenerate). */
+  messages: ChatMessage[];
+  /** A new conversation: its owner, its first question (the title) and model. */
+  create?: { userId: string | null; question: string; model: string };
+  /** An existing conversation now asking this model. */
+  model?: string;
+  /** The message the new ones follow (null: a new first question); for an existing conversation. */
+  parentId?: string | null;
+}
+
 /** The messages stored as rows (questions and answers) and the tool results added to answers' parts. */
 function splitMessages(messages: ChatMessage[]): { kept: Kept[]; results: ChatMessage[] } {
   return {
@@ -480,11 +566,20 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   readonly id: string;
   readonly conversationId: string;
   readonly #answer: AnswerSoFar;
+  /** The row's insert: the last write waits for it (a row never stored is not reported complete). */
+  readonly #row: Promise<unknown>;
 
-  constructor(flusher: AnswerFlusher, id: string, conversationId: string, soFar = new AnswerSoFar()) {
+  constructor(
+    flusher: AnswerFlusher,
+    id: string,
+    conversationId: string,
+    row: Promise<unknown>,
+    soFar = new AnswerSoFar(),
+  ) {
     this.#flusher = flusher;
     this.id = id;
     this.conversationId = conversationId;
+    this.#row = row;
     this.#answer = soFar;
   }
 
@@ -498,7 +593,12 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   }
 
   end(complete: boolean): Promise<void> {
-    return this.#flusher.finish(this, complete);
+    return this.#row.then(
+      () => this.#flusher.finish(this, complete),
+      () => {
+        throw new NotStoredError();
+      },
+    );
   }
 
   snapshot(): { content: string; parts: string | null } {
