@@ -17,6 +17,7 @@ import {
   type ToolDefinition,
   UpstreamError,
 } from './models/provider.ts';
+import { nextTurn } from './next-turn.ts';
 import { ThinkingTime } from './thinking-time.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
@@ -60,9 +61,6 @@ export interface GenerationRequest {
 }
 
 class FirstTokenTimeout extends Error {}
-
-/** Resolves once the event loop has run its pending I/O and immediates (the sink's write among them). */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runGeneration(request: GenerationRequest): Promise<void> {
   const { stream, model, recorder } = request;

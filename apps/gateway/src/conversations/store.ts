@@ -241,9 +241,10 @@ export class ConversationStore {
     conversationId: string,
     messages: ChatMessage[],
     placement: Placement & { streamId?: string },
+    ids?: string[],
   ): Queued {
     const { kept, results } = splitMessages(messages);
-    const ids = kept.map(() => newId());
+    ids ??= kept.map(() => newId());
     if (kept.length === 0 && results.length === 0) return { ids, stored: Promise.resolve() };
     const now = Date.now();
     const streamId = placement.streamId ?? null;
@@ -320,13 +321,13 @@ export class ConversationStore {
     conversationId: string,
     streamId: string,
     { position, ...place }: Placement & { position?: number },
+    id = newId(),
   ): { id: string; stored: Promise<unknown> } {
     const answer: ChatMessage[] = [{ role: 'assistant', content: '' }];
     if (position === undefined) {
-      const { ids, stored } = this.#queueAdd(conversationId, answer, { ...place, streamId });
-      return { id: ids[0]!, stored };
+      const { stored } = this.#queueAdd(conversationId, answer, { ...place, streamId }, [id]);
+      return { id, stored };
     }
-    const id = newId();
     const row = messageRows(
       conversationId,
       answer as Kept[],
@@ -344,9 +345,20 @@ export class ConversationStore {
    * messages (the question; none for a regenerate), placed like `add` after `parentId`; and
    * the answer's empty, incomplete row after them. They join one group commit. The answer's
    * recorder is given at once: its writes queue behind the row's insert, and its end waits for
-   * `stored` (rejected with the write's error when a row could not be stored).
+   * `stored` (rejected with the write's error when a row could not be stored). The writes are
+   * queued once `after` settles (what is more urgent goes first: the model's request).
    */
-  beginTurn(turn: TurnRows): { recorder: AnswerRecorder; stored: Promise<void> } {
+  beginTurn(
+    turn: TurnRows,
+    after: Promise<unknown> = Promise.resolve(),
+  ): { recorder: AnswerRecorder; stored: Promise<void> } {
+    const answerId = newId();
+    const stored = after.then(() => Promise.all(this.#queueTurn(turn, answerId))).then(() => {});
+    return { recorder: new BatchedAnswer(this.#flusher, answerId, turn.conversationId, stored), stored };
+  }
+
+  /** `beginTurn`'s writes, queued now; their commits. */
+  #queueTurn(turn: TurnRows, answerId: string): Promise<unknown>[] {
     const { conversationId, create, messages } = turn;
     const writes: Promise<unknown>[] = [];
     let answerAt: Placement & { position?: number };
@@ -360,10 +372,8 @@ export class ConversationStore {
       writes.push(q.stored);
       answerAt = { parentId: q.ids.at(-1) ?? turn.parentId };
     }
-    const answer = this.#queueAnswerRow(conversationId, turn.streamId, answerAt);
-    writes.push(answer.stored);
-    const stored = Promise.all(writes).then(() => {});
-    return { recorder: new BatchedAnswer(this.#flusher, answer.id, conversationId, stored), stored };
+    writes.push(this.#queueAnswerRow(conversationId, turn.streamId, answerAt, answerId).stored);
+    return writes;
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */

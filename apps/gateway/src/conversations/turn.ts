@@ -27,10 +27,10 @@ export interface OpenedTurn {
   /** What the model reads: the branch from the root to the new question. */
   messages: ChatMessage[];
   /**
-   * Queues the question (none for a regenerate) and the answer's row, in one write, and returns
-   * the answer's recorder at once; `stored` settles once both are committed.
+   * Queues the question (none for a regenerate) and the answer's row, in one write, once `after`
+   * settles, and returns the answer's recorder at once; `stored` settles once both are committed.
    */
-  store(streamId: string): { recorder: AnswerRecorder; stored: Promise<void> };
+  store(streamId: string, after?: Promise<unknown>): { recorder: AnswerRecorder; stored: Promise<void> };
 }
 
 type Parent = NonNullable<Awaited<ReturnType<Conversations['findMessage']>>>;
@@ -101,13 +101,16 @@ function startConversation(
   return {
     conversationId,
     messages: input.messages,
-    store: (streamId) =>
-      conversations.beginTurn({
-        conversationId,
-        streamId,
-        messages: input.messages,
-        create: { userId: user, question: input.question, model },
-      }),
+    store: (streamId, after) =>
+      conversations.beginTurn(
+        {
+          conversationId,
+          streamId,
+          messages: input.messages,
+          create: { userId: user, question: input.question, model },
+        },
+        after,
+      ),
   };
 }
 
@@ -125,13 +128,16 @@ async function continueConversation(
   return {
     conversationId,
     messages: [...earlier.messages, ...input.messages],
-    store: (streamId) =>
-      conversations.beginTurn({
-        conversationId,
-        streamId,
-        messages: input.messages,
-        model,
-        parentId: earlier.leafId,
-      }),
+    store: (streamId, after) =>
+      conversations.beginTurn(
+        {
+          conversationId,
+          streamId,
+          messages: input.messages,
+          model,
+          parentId: earlier.leafId,
+        },
+        after,
+      ),
   };
 }

@@ -14,6 +14,7 @@ import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
 import { ApiError } from '../errors.ts';
 import { NotStoredError, runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
+import { nextTurn } from '../next-turn.ts';
 import type { AppEnv, Log, StreamServices } from '../services.ts';
 import type { ChatInput } from './chat-input.ts';
 
@@ -139,8 +140,9 @@ export function createChatStarter(services: StreamServices) {
       id: streamId,
     });
     // The question and the answer's row are written while the model is asked: the upstream call
-    // starts at once. The caller gets the stream only once they are stored, as before.
-    const { recorder, stored } = store(stream.id);
+    // starts first (the HTTP client writes the request in the next turn of the event loop, and
+    // the rows are queued after it). The caller gets the stream only once they are stored, as before.
+    const { recorder, stored } = store(stream.id, nextTurn());
     const log = caller.log.child({ stream: stream.id });
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
     const generation = runGeneration({
