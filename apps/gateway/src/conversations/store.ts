@@ -7,7 +7,7 @@
  * @module
  */
 import { newId } from '@tidewire/server/internal';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { AnswerPart } from '../answer-parts.ts';
 import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
 import type { Database } from '../db/database.ts';
@@ -176,40 +176,11 @@ export class ConversationStore {
     messages: ChatMessage[],
   ): Promise<{ conversationId: string; ids: string[]; next: number }> {
     const conversationId = newId();
-    const { ids, next, stored } = this.#queueStart(conversationId, userId, question, model, messages);
-    await stored;
-    return { conversationId, ids, next };
-  }
-
-  /** `start`'s write, queued now (the ids at once); `stored` settles once it is committed. */
-  #queueStart(
-    conversationId: string,
-    userId: string | null,
-    question: string,
-    model: string | null,
-    messages: ChatMessage[],
-  ): Queued & { next: number } {
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
-    const written = this.#writes.run(async (tx) => {
-      await tx
-        .insertInto('conversations')
-        .values(newConversation(conversationId, userId, question, model))
-        .execute();
-      if (kept.length > 0)
-        await tx
-          .insertInto('messages')
-          .values(messageRows(conversationId, kept, ids, 0, null, null))
-          .execute();
-    });
-    return { ids, next: kept.length, stored: this.#thenToolResults(written, conversationId, results) };
-  }
-
-  /** `written`, then the client-run tool results among the messages added to their answers. */
-  #thenToolResults(written: Promise<unknown>, conversationId: string, results: ChatMessage[]) {
-    return written.then(() =>
-      results.length > 0 ? this.#addToolResults(conversationId, results) : undefined,
-    );
+    await this.#writes.run((tx) => writeStart(tx, { conversationId, userId, question, model }, kept, ids));
+    if (results.length > 0) await this.#addToolResults(conversationId, results);
+    return { conversationId, ids, next: kept.length };
   }
 
   /** Remembers the model a conversation asked last. */
@@ -231,47 +202,13 @@ export class ConversationStore {
     messages: ChatMessage[],
     placement: Placement & { streamId?: string } = {},
   ): Promise<string[]> {
-    const { ids, stored } = this.#queueAdd(conversationId, messages, placement);
-    await stored;
-    return ids;
-  }
-
-  /** `add`'s write, queued now (the ids at once); `stored` settles once it is committed. */
-  #queueAdd(
-    conversationId: string,
-    messages: ChatMessage[],
-    placement: Placement & { streamId?: string },
-    ids?: string[],
-  ): Queued {
     const { kept, results } = splitMessages(messages);
-    ids ??= kept.map(() => newId());
-    if (kept.length === 0 && results.length === 0) return { ids, stored: Promise.resolve() };
+    const ids = kept.map(() => newId());
+    if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
-    const streamId = placement.streamId ?? null;
-    const written = this.#writes.run(async (tx) => {
-      // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
-      // to one conversation queue here and each reads the positions the others committed.
-      await tx
-        .updateTable('conversations')
-        .set({ updated_at: now })
-        .where('id', '=', conversationId)
-        .execute();
-      const newest = await tx
-        .selectFrom('messages')
-        .select(['id', 'position'])
-        .where('conversation_id', '=', conversationId)
-        .orderBy('position', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (kept.length === 0) return;
-      const first = newest ? newest.position + 1 : 0;
-      const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
-      await tx
-        .insertInto('messages')
-        .values(messageRows(conversationId, kept, ids, first, parentId, streamId, now))
-        .execute();
-    });
-    return { ids, stored: this.#thenToolResults(written, conversationId, results) };
+    await this.#writes.run((tx) => writeAdd(tx, conversationId, kept, ids, placement, now));
+    if (results.length > 0) await this.#addToolResults(conversationId, results);
+    return ids;
   }
 
   /** Adds client-run tool results to the parts of the latest answer that called those tools. */
@@ -311,69 +248,47 @@ export class ConversationStore {
     streamId: string,
     placement: Placement & { position?: number } = {},
   ): Promise<AnswerRecorder> {
-    const { id, stored } = this.#queueAnswerRow(conversationId, streamId, placement);
-    await stored;
-    return new BatchedAnswer(this.#flusher, id, conversationId, stored);
-  }
-
-  /** `recordAnswer`'s write, queued now (the answer's id at once); `stored` settles once committed. */
-  #queueAnswerRow(
-    conversationId: string,
-    streamId: string,
-    { position, ...place }: Placement & { position?: number },
-    id = newId(),
-  ): { id: string; stored: Promise<unknown> } {
+    const { position, ...place } = placement;
     const answer: ChatMessage[] = [{ role: 'assistant', content: '' }];
+    let id: string;
     if (position === undefined) {
-      const { stored } = this.#queueAdd(conversationId, answer, { ...place, streamId }, [id]);
-      return { id, stored };
+      [id] = (await this.add(conversationId, answer, { ...place, streamId })) as [string];
+    } else {
+      id = newId();
+      const row = messageRows(
+        conversationId,
+        answer as Kept[],
+        [id],
+        position,
+        place.parentId ?? null,
+        streamId,
+      );
+      await this.#writes.run((tx) => tx.insertInto('messages').values(row).execute());
     }
-    const row = messageRows(
-      conversationId,
-      answer as Kept[],
-      [id],
-      position,
-      place.parentId ?? null,
-      streamId,
-    );
-    return { id, stored: this.#writes.run((tx) => tx.insertInto('messages').values(row).execute()) };
+    return new BatchedAnswer(this.#flusher, id, conversationId, Promise.resolve());
   }
 
   /**
-   * A chat turn's writes, queued at once without waiting for them, so the answer can stream
-   * while they commit: a new conversation (`create`) or the model it now uses (`model`); the
-   * messages (the question; none for a regenerate), placed like `add` after `parentId`; and
-   * the answer's empty, incomplete row after them. They join one group commit. The answer's
-   * recorder is given at once: its writes queue behind the row's insert, and its end waits for
-   * `stored` (rejected with the write's error when a row could not be stored). The writes are
-   * queued once `after` settles (what is more urgent goes first: the model's request).
+   * A chat turn's rows in one transaction, written while the answer may already stream: a new
+   * conversation (`create`) or the model it now uses (`model`); the messages (the question;
+   * none for a regenerate), placed like `add` after `parentId`; and the answer's empty,
+   * incomplete row after them. The write is queued once `after` settles (what is more urgent
+   * goes first: the model's request); `stored` settles once it is committed, with the client's
+   * tool results added. The answer's recorder is given at once: its writes queue behind the
+   * row's, and its end waits for `stored` (a `NotStoredError` when the rows could not be stored).
    */
   beginTurn(
     turn: TurnRows,
     after: Promise<unknown> = Promise.resolve(),
   ): { recorder: AnswerRecorder; stored: Promise<void> } {
+    const { conversationId } = turn;
+    const { kept, results } = splitMessages(turn.messages);
+    const ids = kept.map(() => newId());
     const answerId = newId();
-    const stored = after.then(() => Promise.all(this.#queueTurn(turn, answerId))).then(() => {});
-    return { recorder: new BatchedAnswer(this.#flusher, answerId, turn.conversationId, stored), stored };
-  }
-
-  /** `beginTurn`'s writes, queued now; their commits. */
-  #queueTurn(turn: TurnRows, answerId: string): Promise<unknown>[] {
-    const { conversationId, create, messages } = turn;
-    const writes: Promise<unknown>[] = [];
-    let answerAt: Placement & { position?: number };
-    if (create) {
-      const q = this.#queueStart(conversationId, create.userId, create.question, create.model, messages);
-      writes.push(q.stored);
-      answerAt = { parentId: q.ids.at(-1) ?? null, position: q.next };
-    } else {
-      if (turn.model !== undefined) writes.push(this.setModel(conversationId, turn.model));
-      const q = this.#queueAdd(conversationId, messages, { parentId: turn.parentId });
-      writes.push(q.stored);
-      answerAt = { parentId: q.ids.at(-1) ?? turn.parentId };
-    }
-    writes.push(this.#queueAnswerRow(conversationId, turn.streamId, answerAt, answerId).stored);
-    return writes;
+    const stored = after
+      .then(() => this.#writes.run((tx) => writeTurn(tx, turn, kept, ids, answerId)))
+      .then(() => (results.length > 0 ? this.#addToolResults(conversationId, results) : undefined));
+    return { recorder: new BatchedAnswer(this.#flusher, answerId, conversationId, stored), stored };
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
@@ -507,12 +422,6 @@ export class ConversationStore {
 
 type Kept = ChatMessage & { role: 'user' | 'assistant' };
 
-/** A write queued in the group commit: the new messages' ids, and its commit. */
-interface Queued {
-  ids: string[];
-  stored: Promise<unknown>;
-}
-
 /** What `beginTurn` writes. */
 export interface TurnRows {
   conversationId: string;
@@ -526,6 +435,78 @@ export interface TurnRows {
   model?: string;
   /** The message the new ones follow (null: a new first question); for an existing conversation. */
   parentId?: string | null;
+}
+
+type Tx = Transaction<Schema>;
+
+/** A new conversation with its first messages, from position 0 (`start`). */
+async function writeStart(
+  tx: Tx,
+  c: { conversationId: string; userId: string | null; question: string; model: string | null },
+  kept: Kept[],
+  ids: string[],
+): Promise<void> {
+  await tx
+    .insertInto('conversations')
+    .values(newConversation(c.conversationId, c.userId, c.question, c.model))
+    .execute();
+  if (kept.length > 0)
+    await tx
+      .insertInto('messages')
+      .values(messageRows(c.conversationId, kept, ids, 0, null, null))
+      .execute();
+}
+
+/** Messages after `placement.parentId` (by default the newest), at the next positions (`add`). */
+async function writeAdd(
+  tx: Tx,
+  conversationId: string,
+  kept: Kept[],
+  ids: string[],
+  placement: Placement & { streamId?: string },
+  now: number,
+): Promise<void> {
+  // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
+  // to one conversation queue here and each reads the positions the others committed.
+  await tx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+  const newest = await tx
+    .selectFrom('messages')
+    .select(['id', 'position'])
+    .where('conversation_id', '=', conversationId)
+    .orderBy('position', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (kept.length === 0) return;
+  const first = newest ? newest.position + 1 : 0;
+  const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
+  const streamId = placement.streamId ?? null;
+  await tx
+    .insertInto('messages')
+    .values(messageRows(conversationId, kept, ids, first, parentId, streamId, now))
+    .execute();
+}
+
+/** `beginTurn`'s rows: the question after its parent (or a new conversation), the answer after it. */
+async function writeTurn(tx: Tx, turn: TurnRows, kept: Kept[], ids: string[], answerId: string) {
+  const answer: Kept[] = [{ role: 'assistant', content: '' }];
+  const { conversationId, create, streamId } = turn;
+  if (create) {
+    // Nobody else knows the conversation yet: the answer follows its messages without a read.
+    await writeStart(tx, { conversationId, ...create }, kept, ids);
+    const row = messageRows(conversationId, answer, [answerId], kept.length, ids.at(-1) ?? null, streamId);
+    await tx.insertInto('messages').values(row).execute();
+    return;
+  }
+  if (turn.model !== undefined)
+    await tx
+      .updateTable('conversations')
+      .set({ model: turn.model })
+      .where('id', '=', conversationId)
+      .execute();
+  const now = Date.now();
+  await writeAdd(tx, conversationId, kept, ids, { parentId: turn.parentId }, now);
+  const answerAt = { parentId: ids.at(-1) ?? turn.parentId, streamId };
+  await writeAdd(tx, conversationId, answer, [answerId], answerAt, now);
 }
 
 /** The messages stored as rows (questions and answers) and the tool results added to answers' parts. */
@@ -576,7 +557,7 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   readonly id: string;
   readonly conversationId: string;
   readonly #answer: AnswerSoFar;
-  /** The row's insert: the last write waits for it (a row never stored is not reported complete). */
+  /** The row's write: the last write waits for it (a row never stored is never reported complete). */
   readonly #row: Promise<unknown>;
 
   constructor(
