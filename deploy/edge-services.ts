@@ -7,7 +7,6 @@
  * @module
  */
 import { MemoryStreamStore, sseResponse } from '@tidewire/server';
-import { newId } from '@tidewire/server/internal';
 import { createChatEngine } from '../apps/gateway/src/chat-engine.ts';
 import { loadConfig } from '../apps/gateway/src/config.ts';
 import { waitUntilOf } from '../apps/gateway/src/execution-context.ts';
@@ -18,18 +17,10 @@ import type { Conversations, Log, StreamServices } from '../apps/gateway/src/ser
 
 /** Conversations are not kept at the edge: each stream stands alone. */
 const noConversations: Conversations = {
-  create: async () => newId(),
-  start: async (_user, _question, _model, messages) => ({
-    conversationId: newId(),
-    ids: messages.map(() => newId()),
-    next: messages.length,
-  }),
-  add: async (_id, messages) => messages.map(() => newId()),
   find: async () => undefined,
   findMessage: async () => undefined,
   branch: async () => ({ leafId: null, messages: [] }),
-  setModel: async () => {},
-  recordAnswer: async () => ({ text() {}, part() {}, end: async () => {} }),
+  beginTurn: () => ({ recorder: { text() {}, part() {}, end: async () => {} }, stored: Promise.resolve() }),
 };
 
 function consoleLog(fields: object = {}): Log {

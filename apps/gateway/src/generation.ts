@@ -17,6 +17,7 @@ import {
   type ToolDefinition,
   UpstreamError,
 } from './models/provider.ts';
+import { nextTurn } from './next-turn.ts';
 import { ThinkingTime } from './thinking-time.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
@@ -24,8 +25,19 @@ export interface AnswerRecorder {
   text(text: string): void;
   /** Any part of the answer (text included). */
   part(part: AnswerPart): void;
-  /** The answer ended; `complete` is false when it was cancelled or failed. */
+  /**
+   * The answer ended; `complete` is false when it was cancelled or failed. Rejects with a
+   * `NotStoredError` when the turn's question or answer row could not be stored.
+   */
   end(complete: boolean): Promise<void>;
+}
+
+/** The turn's rows could not be stored: its stream fails with `internal_error`, never a complete `done`. */
+export class NotStoredError extends Error {
+  readonly type = 'internal_error';
+  constructor() {
+    super('the question could not be stored');
+  }
 }
 
 export interface GenerationRequest {
@@ -85,18 +97,26 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
       sent: request.sent,
     });
     // A chunk's parts are handled in one step: no promise or event-loop hop per token.
+    let textSent = false;
     chunks: for await (const batch of batches) {
-      for (const part of batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const part = batch[i]!;
         // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
         if (stream.ended || (tokens === 0 && timedOut())) break chunks;
         if (part.type !== 'finish') {
-          if (tokens++ === 0) {
+          const first = tokens++ === 0;
+          if (first) {
             clearTimeout(timer);
             timer = undefined; // not held, with its callback, for the rest of the answer
             request.onFirstToken?.(performance.now() - began);
           }
           send(thinking.before(part));
           send(part);
+          // What the user sees first (the first token, the answer's first text) goes out at once:
+          // the rest of a batch waits one turn of the event loop, in which it is written.
+          const firstText: boolean = !textSent && part.type === 'text';
+          textSent ||= firstText;
+          if ((first || firstText) && i < batch.length - 1) await nextTurn();
         } else {
           reason = part.reason;
           outputTokens = part.usage?.outputTokens;
@@ -133,6 +153,7 @@ function describeFailure(error: unknown, timeoutMs: number): { type: string; mes
   if (error instanceof FirstTokenTimeout) {
     return { type: 'upstream_timeout', message: `the model sent no first token within ${timeoutMs} ms` };
   }
-  if (error instanceof UpstreamError) return { type: error.type, message: error.message };
+  if (error instanceof UpstreamError || error instanceof NotStoredError)
+    return { type: error.type, message: error.message };
   return { type: 'upstream_error', message: 'the model failed mid-answer' };
 }

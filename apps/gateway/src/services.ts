@@ -37,10 +37,7 @@ export interface StreamServices {
 }
 
 /** Where streams keep their conversations (the part of `ConversationStore` they use). */
-export type Conversations = Pick<
-  ConversationStore,
-  'create' | 'start' | 'add' | 'find' | 'findMessage' | 'branch' | 'setModel' | 'recordAnswer'
->;
+export type Conversations = Pick<ConversationStore, 'find' | 'findMessage' | 'branch' | 'beginTurn'>;
 
 /** Everything the full app (Node) is built from. */
 export interface Services extends StreamServices {

@@ -93,6 +93,68 @@ export function conversationStoreContract(
     await db.destroy();
   });
 
+  test("a turn's question and answer row are one write; its answer may stream before the write commits", async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    const conversationId = 'turn-conversation';
+    const first = store.beginTurn({
+      conversationId,
+      streamId: 'turn-1',
+      messages: [{ role: 'user', content: 'What is a tide?' }],
+      create: { userId: 'erin', question: 'What is a tide?', model: 'demo' },
+    });
+    first.recorder.text('The rise of the sea.');
+    await first.recorder.end(true);
+    await first.stored;
+    const leaf = (await store.get('erin', conversationId))!.messages.at(-1)!;
+    const second = store.beginTurn({
+      conversationId,
+      streamId: 'turn-2',
+      messages: [{ role: 'user', content: 'And a wave?' }],
+      model: 'other',
+      parentId: leaf.id,
+    });
+    second.recorder.text('A ripple.');
+    await second.recorder.end(true);
+    const got = await store.get('erin', conversationId);
+    assert.equal(got?.model, 'other');
+    const messages = got!.messages;
+    assert.deepEqual(
+      messages.map((m) => [m.role, m.content, m.complete, m.stream_id]),
+      [
+        ['user', 'What is a tide?', true, null],
+        ['assistant', 'The rise of the sea.', true, 'turn-1'],
+        ['user', 'And a wave?', true, null],
+        ['assistant', 'A ripple.', true, 'turn-2'],
+      ],
+    );
+    assert.deepEqual(
+      messages.map((m) => m.parent_id),
+      [null, messages[0]!.id, messages[1]!.id, messages[2]!.id],
+    );
+    await db.destroy();
+  });
+
+  test("a turn whose rows cannot be stored: `stored` rejects, and so does its answer's end", async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    // No such conversation: its messages break the foreign key.
+    const turn = store.beginTurn({
+      conversationId: 'no-such-conversation',
+      streamId: 'turn-lost',
+      messages: [{ role: 'user', content: 'Hello?' }],
+      parentId: null,
+    });
+    turn.recorder.text('An answer with nowhere to go.');
+    await assert.rejects(turn.stored);
+    await assert.rejects(turn.recorder.end(true), {
+      name: 'Error',
+      message: 'the question could not be stored',
+    });
+    assert.deepEqual(await store.unfinishedStreams('no-such-conversation'), []);
+    await db.destroy();
+  });
+
   test('answers streaming at once are written together on the flush tick, each complete at its end', async () => {
     const db = await open();
     const store = new ConversationStore(db, { flushMs: 10 });

@@ -14,7 +14,7 @@ import type { Database } from '../db/database.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { precompile } from '../db/precompiled.ts';
 import type { Schema } from '../db/schema.ts';
-import type { AnswerRecorder } from '../generation.ts';
+import { type AnswerRecorder, NotStoredError } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
 import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
 import { answerMessages, partsColumn, partsOfToolCalls, readParts } from './message-parts.ts';
@@ -135,6 +135,18 @@ function hotStatements(db: Database) {
     touchConversation: precompile(2, (updated_at: number, id: string) =>
       db.updateTable('conversations').set({ updated_at }).where('id', '=', id),
     ),
+    setModel: precompile(2, (model: string, id: string) =>
+      db.updateTable('conversations').set({ model }).where('id', '=', id),
+    ),
+    /** The newest message of a conversation (`one` is 1: a limit is a value too). */
+    newestMessage: precompile(2, (conversationId: string, one: number) =>
+      db
+        .selectFrom('messages')
+        .select(['id', 'position'])
+        .where('conversation_id', '=', conversationId)
+        .orderBy('position', 'desc')
+        .limit(one),
+    ),
   };
 }
 
@@ -254,15 +266,9 @@ export class ConversationStore {
     const conversationId = newId();
     const { kept, results } = splitMessages(messages);
     const ids = kept.map(() => newId());
-    const now = Date.now();
-    const title = titleOf(question);
-    const rows = messageRows(conversationId, kept, ids, 0, null, null, now);
-    await this.#writes.run(async (tx) => {
-      await tx.executeQuery(
-        this.#statements.insertConversation(conversationId, userId, title, model, now, now),
-      );
-      await insertMessages(tx, this.#statements, rows);
-    });
+    await this.#writes.run((tx) =>
+      writeStart(tx, this.#statements, { conversationId, userId, question, model }, kept, ids),
+    );
     if (results.length > 0) await this.#addToolResults(conversationId, results);
     return { conversationId, ids, next: kept.length };
   }
@@ -290,30 +296,7 @@ export class ConversationStore {
     const ids = kept.map(() => newId());
     if (kept.length === 0 && results.length === 0) return ids;
     const now = Date.now();
-    const streamId = placement.streamId ?? null;
-    await this.#writes.run(async (tx) => {
-      // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
-      // to one conversation queue here and each reads the positions the others committed.
-      await tx
-        .updateTable('conversations')
-        .set({ updated_at: now })
-        .where('id', '=', conversationId)
-        .execute();
-      const newest = await tx
-        .selectFrom('messages')
-        .select(['id', 'position'])
-        .where('conversation_id', '=', conversationId)
-        .orderBy('position', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (kept.length === 0) return;
-      const first = newest ? newest.position + 1 : 0;
-      const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
-      await tx
-        .insertInto('messages')
-        .values(messageRows(conversationId, kept, ids, first, parentId, streamId, now))
-        .execute();
-    });
+    await this.#writes.run((tx) => writeAdd(tx, this.#statements, conversationId, kept, ids, placement, now));
     if (results.length > 0) await this.#addToolResults(conversationId, results);
     return ids;
   }
@@ -372,7 +355,30 @@ export class ConversationStore {
       );
       await this.#writes.run((tx) => insertMessages(tx, this.#statements, row));
     }
-    return new BatchedAnswer(this.#flusher, id, conversationId);
+    return new BatchedAnswer(this.#flusher, id, conversationId, Promise.resolve());
+  }
+
+  /**
+   * A chat turn's rows in one transaction, written while the answer may already stream: a new
+   * conversation (`create`) or the model it now uses (`model`); the messages (the question;
+   * none for a regenerate), placed like `add` after `parentId`; and the answer's empty,
+   * incomplete row after them. The write is queued once `after` settles (what is more urgent
+   * goes first: the model's request); `stored` settles once it is committed, with the client's
+   * tool results added. The answer's recorder is given at once: its writes queue behind the
+   * row's, and its end waits for `stored` (a `NotStoredError` when the rows could not be stored).
+   */
+  beginTurn(
+    turn: TurnRows,
+    after: Promise<unknown> = Promise.resolve(),
+  ): { recorder: AnswerRecorder; stored: Promise<void> } {
+    const { conversationId } = turn;
+    const { kept, results } = splitMessages(turn.messages);
+    const ids = kept.map(() => newId());
+    const answerId = newId();
+    const stored = after
+      .then(() => this.#writes.run((tx) => writeTurn(tx, this.#statements, turn, kept, ids, answerId)))
+      .then(() => (results.length > 0 ? this.#addToolResults(conversationId, results) : undefined));
+    return { recorder: new BatchedAnswer(this.#flusher, answerId, conversationId, stored), stored };
   }
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
@@ -383,7 +389,7 @@ export class ConversationStore {
       .where('stream_id', '=', streamId)
       .executeTakeFirst();
     if (!row) return undefined;
-    return new BatchedAnswer(this.#flusher, row.id, row.conversation_id, soFar);
+    return new BatchedAnswer(this.#flusher, row.id, row.conversation_id, Promise.resolve(), soFar);
   }
 
   /**
@@ -506,6 +512,84 @@ export class ConversationStore {
 
 type Kept = ChatMessage & { role: 'user' | 'assistant' };
 
+/** What `beginTurn` writes. */
+export interface TurnRows {
+  conversationId: string;
+  /** The stream that writes the answer. */
+  streamId: string;
+  /** The new messages (the question; none for a regenerate). */
+  messages: ChatMessage[];
+  /** A new conversation: its owner, its first question (the title) and model. */
+  create?: { userId: string | null; question: string; model: string };
+  /** An existing conversation now asking this model. */
+  model?: string;
+  /** The message the new ones follow (null: a new first question); for an existing conversation. */
+  parentId?: string | null;
+}
+
+type Tx = Transaction<Schema>;
+
+/** A new conversation with its first messages, from position 0 (`start`). */
+async function writeStart(
+  tx: Tx,
+  s: HotStatements,
+  c: { conversationId: string; userId: string | null; question: string; model: string | null },
+  kept: Kept[],
+  ids: string[],
+): Promise<void> {
+  const now = Date.now();
+  const title = titleOf(c.question);
+  await tx.executeQuery(s.insertConversation(c.conversationId, c.userId, title, c.model, now, now));
+  await insertMessages(tx, s, messageRows(c.conversationId, kept, ids, 0, null, null, now));
+}
+
+/** Messages after `placement.parentId` (by default the newest), at the next positions (`add`). */
+async function writeAdd(
+  tx: Tx,
+  s: HotStatements,
+  conversationId: string,
+  kept: Kept[],
+  ids: string[],
+  placement: Placement & { streamId?: string },
+  now: number,
+): Promise<void> {
+  // Touching the conversation first takes its row lock (PostgreSQL), so concurrent adds
+  // to one conversation queue here and each reads the positions the others committed.
+  await tx.executeQuery(s.touchConversation(now, conversationId));
+  const { rows } = await tx.executeQuery(s.newestMessage(conversationId, 1));
+  const newest = rows[0] as { id: string; position: number } | undefined;
+  if (kept.length === 0) return;
+  const first = newest ? newest.position + 1 : 0;
+  const parentId = placement.parentId === undefined ? (newest?.id ?? null) : placement.parentId;
+  const streamId = placement.streamId ?? null;
+  await insertMessages(tx, s, messageRows(conversationId, kept, ids, first, parentId, streamId, now));
+}
+
+/** `beginTurn`'s rows: the question after its parent (or a new conversation), the answer after it. */
+async function writeTurn(
+  tx: Tx,
+  s: HotStatements,
+  turn: TurnRows,
+  kept: Kept[],
+  ids: string[],
+  answerId: string,
+) {
+  const answer: Kept[] = [{ role: 'assistant', content: '' }];
+  const { conversationId, create, streamId } = turn;
+  if (create) {
+    // Nobody else knows the conversation yet: the answer follows its messages without a read.
+    await writeStart(tx, s, { conversationId, ...create }, kept, ids);
+    const row = messageRows(conversationId, answer, [answerId], kept.length, ids.at(-1) ?? null, streamId);
+    await insertMessages(tx, s, row);
+    return;
+  }
+  if (turn.model !== undefined) await tx.executeQuery(s.setModel(turn.model, conversationId));
+  const now = Date.now();
+  await writeAdd(tx, s, conversationId, kept, ids, { parentId: turn.parentId }, now);
+  const answerAt = { parentId: ids.at(-1) ?? turn.parentId, streamId };
+  await writeAdd(tx, s, conversationId, answer, [answerId], answerAt, now);
+}
+
 /** The messages stored as rows (questions and answers) and the tool results added to answers' parts. */
 function splitMessages(messages: ChatMessage[]): { kept: Kept[]; results: ChatMessage[] } {
   return {
@@ -549,11 +633,20 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   readonly id: string;
   readonly conversationId: string;
   readonly #answer: AnswerSoFar;
+  /** The row's write: the last write waits for it (a row never stored is never reported complete). */
+  readonly #row: Promise<unknown>;
 
-  constructor(flusher: AnswerFlusher, id: string, conversationId: string, soFar = new AnswerSoFar()) {
+  constructor(
+    flusher: AnswerFlusher,
+    id: string,
+    conversationId: string,
+    row: Promise<unknown>,
+    soFar = new AnswerSoFar(),
+  ) {
     this.#flusher = flusher;
     this.id = id;
     this.conversationId = conversationId;
+    this.#row = row;
     this.#answer = soFar;
   }
 
@@ -567,7 +660,12 @@ class BatchedAnswer implements AnswerRecorder, PendingAnswer {
   }
 
   end(complete: boolean): Promise<void> {
-    return this.#flusher.finish(this, complete);
+    return this.#row.then(
+      () => this.#flusher.finish(this, complete),
+      () => {
+        throw new NotStoredError();
+      },
+    );
   }
 
   snapshot(): { content: string; parts: string | null } {

@@ -1,11 +1,12 @@
 /**
  * A chat turn's place in its conversation, decided before the stream is admitted and written
- * after: which conversation (named, found through the parent message, or new), which message
+ * after (while the model is already asked: the rows need not hold up the upstream call): which conversation (named, found through the parent message, or new), which message
  * the turn follows (a branch when it is not the newest), what the model reads (that branch,
  * from the root to the new question), and which model answers (the one asked for, else the
  * one the conversation used last). A regenerate adds no question: a new answer to the named one.
  * @module
  */
+import { newId } from '@tidewire/server/internal';
 import { badRequest, notFound } from '../errors.ts';
 import type { AnswerRecorder } from '../generation.ts';
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/provider.ts';
@@ -17,7 +18,7 @@ export interface PlannedTurn {
   model: ModelProvider;
   /** Tools the client offered the model. */
   tools?: ToolDefinition[];
-  /** Stores the question (none for a regenerate); call once the stream is admitted. */
+  /** Reads what the model needs (the branch); call once the stream is admitted. */
   open(): Promise<OpenedTurn>;
 }
 
@@ -25,8 +26,11 @@ export interface OpenedTurn {
   conversationId: string;
   /** What the model reads: the branch from the root to the new question. */
   messages: ChatMessage[];
-  /** Starts the stored answer, following the question. */
-  recordAnswer(streamId: string): Promise<AnswerRecorder>;
+  /**
+   * Queues the question (none for a regenerate) and the answer's row, in one write, once `after`
+   * settles, and returns the answer's recorder at once; `stored` settles once both are committed.
+   */
+  store(streamId: string, after?: Promise<unknown>): { recorder: AnswerRecorder; stored: Promise<void> };
 }
 
 type Parent = NonNullable<Awaited<ReturnType<Conversations['findMessage']>>>;
@@ -79,32 +83,34 @@ export async function planTurn(
     tools: input.tools,
     async open() {
       if (!found) return startConversation(conversations, user, input, model.name);
-      if (found.model !== model.name) await conversations.setModel(found.id, model.name);
-      return continueConversation(conversations, found.id, input, parent);
+      const modelChanged = found.model !== model.name ? model.name : undefined;
+      return continueConversation(conversations, found.id, input, parent, modelChanged);
     },
   };
 }
 
-async function startConversation(
+function startConversation(
   conversations: Conversations,
   user: string | null,
   input: ChatInput,
   model: string,
-): Promise<OpenedTurn> {
-  // One transaction for the conversation and its question; nobody else knows the conversation
-  // yet, so the answer goes right after the question without reading the newest message.
-  const { conversationId, ids, next } = await conversations.start(
-    user,
-    input.question,
-    model,
-    input.messages,
-  );
-  const answerParent = ids.at(-1) ?? null;
+): OpenedTurn {
+  // One transaction for the conversation, its question and the answer's row; nobody else knows
+  // the conversation yet, so the answer goes right after the question without reading the newest.
+  const conversationId = newId();
   return {
     conversationId,
     messages: input.messages,
-    recordAnswer: (streamId) =>
-      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent, position: next }),
+    store: (streamId, after) =>
+      conversations.beginTurn(
+        {
+          conversationId,
+          streamId,
+          messages: input.messages,
+          create: { userId: user, question: input.question, model },
+        },
+        after,
+      ),
   };
 }
 
@@ -113,17 +119,25 @@ async function continueConversation(
   conversationId: string,
   input: ChatInput,
   parent: Parent | undefined,
+  model: string | undefined,
 ): Promise<OpenedTurn> {
   const earlier =
     input.parentMessageId === null
       ? { leafId: null, messages: [] }
       : await conversations.branch(conversationId, parent?.id);
-  const ids = await conversations.add(conversationId, input.messages, { parentId: earlier.leafId });
-  const answerParent = ids.at(-1) ?? earlier.leafId;
   return {
     conversationId,
     messages: [...earlier.messages, ...input.messages],
-    recordAnswer: (streamId) =>
-      conversations.recordAnswer(conversationId, streamId, { parentId: answerParent }),
+    store: (streamId, after) =>
+      conversations.beginTurn(
+        {
+          conversationId,
+          streamId,
+          messages: input.messages,
+          model,
+          parentId: earlier.leafId,
+        },
+        after,
+      ),
   };
 }

@@ -6,6 +6,8 @@
  * It continues a partial answer deterministically, so a takeover is seamless.
  * @module
  */
+
+import { yieldToEventLoop } from '../next-turn.ts';
 import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
 import {
   argumentPieces,
@@ -23,12 +25,6 @@ import {
   type ModelRequest,
   partsOf,
 } from './provider.ts';
-
-/** Lets I/O run between batches (setImmediate where the runtime has it: no timer clamp). */
-const yieldToEventLoop: (callback: () => void) => void =
-  typeof setImmediate === 'function'
-    ? (callback) => setImmediate(callback)
-    : (callback) => setTimeout(callback, 0);
 
 /** Tokens produced between event-loop yields when unpaced. */
 const UNPACED_BATCH = 64;

@@ -9,11 +9,12 @@
 import { type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
 import { openOrThrow } from '@tidewire/server/internal';
 import type { Context } from 'hono';
-import { type ChatMeta, ownedBy } from '../chat-engine.ts';
+import { type ChatMeta, type ChatStream, ownedBy } from '../chat-engine.ts';
 import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
 import { ApiError } from '../errors.ts';
-import { runGeneration } from '../generation.ts';
+import { NotStoredError, runGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
+import { nextTurn } from '../next-turn.ts';
 import type { AppEnv, Log, StreamServices } from '../services.ts';
 import type { ChatInput } from './chat-input.ts';
 
@@ -133,12 +134,15 @@ export function createChatStarter(services: StreamServices) {
     leave: () => void,
     streamId: string | undefined,
   ): Promise<Opened> {
-    const { conversationId, messages, recordAnswer } = await open();
+    const { conversationId, messages, store } = await open();
     const stream = await engine.start({
       meta: { model: model.name, conversationId, userId: caller.user, request: { messages, tools } },
       id: streamId,
     });
-    const recorder = await recordAnswer(stream.id);
+    // The question and the answer's row are written while the model is asked: the upstream call
+    // starts first (the HTTP client writes the request in the next turn of the event loop, and
+    // the rows are queued after it). The caller gets the stream only once they are stored, as before.
+    const { recorder, stored } = store(stream.id, nextTurn());
     const log = caller.log.child({ stream: stream.id });
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
     const generation = runGeneration({
@@ -153,11 +157,27 @@ export function createChatStarter(services: StreamServices) {
       log,
     });
     services.generations?.track(generation);
+    await storedOrFail(stream, stored);
     void stream.finished.then(() => {
       release();
       log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
     });
     return { reader: stream.reader(), streamId: stream.id, leave, log };
+  }
+
+  /**
+   * Waits for the turn's rows. When they could not be stored the start fails as it always has
+   * (the write's error), and the stream fails too: its model call stops, and a start sent again
+   * with its id reads `error` (`internal_error`), never an answer that was not stored.
+   */
+  async function storedOrFail(stream: ChatStream, stored: Promise<void>): Promise<void> {
+    try {
+      await stored;
+    } catch (error) {
+      const { type, message } = new NotStoredError();
+      await stream.fail(type, message);
+      throw error;
+    }
   }
 
   return { start, resume, enterConnection, admit };

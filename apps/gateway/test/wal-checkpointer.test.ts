@@ -1,0 +1,71 @@
+/**
+ * A file database's write-ahead log is checkpointed by a worker thread, never inside a commit
+ * on the event loop: the server's connection has SQLite's automatic checkpoint off, and the
+ * worker copies the log into the database file on its own. A worker that fails is reported.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openNodeSqlite } from '../src/db/node-sqlite.ts';
+import { WalCheckpointer } from '../src/db/wal-checkpointer.ts';
+
+function withDir(body: (dir: string) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-checkpoint-'));
+    try {
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Waits (at most 10 s) until `done()` holds. */
+async function eventually(done: () => boolean, what: string) {
+  for (let i = 0; i < 1000 && !done(); i++) await sleep(10);
+  assert.ok(done(), what);
+}
+
+test(
+  'commits leave the log to the worker, which copies it into the database file',
+  withDir(async (dir) => {
+    const path = join(dir, 'db.sqlite');
+    const db = openNodeSqlite(path, { checkpointEveryMs: 10 });
+    try {
+      assert.deepEqual(
+        { ...(db.prepare('PRAGMA wal_autocheckpoint').all([])[0] as object) },
+        { wal_autocheckpoint: 0 },
+      );
+      db.prepare('CREATE TABLE t (s TEXT)').run([]);
+      const insert = db.prepare('INSERT INTO t (s) VALUES (?)');
+      for (let i = 0; i < 100; i++) insert.run(['x'.repeat(1000)]);
+      // 100 KB of rows: only a checkpoint puts them in the database file (the commits wrote the log).
+      await eventually(() => statSync(path).size > 100_000, 'the worker checkpointed the log');
+    } finally {
+      db.close();
+    }
+  }),
+);
+
+test(
+  'a worker that cannot checkpoint is reported',
+  withDir(async (dir) => {
+    // A folder is no database: the worker's connection fails.
+    const failed = await new Promise<Error>((resolve) => {
+      new WalCheckpointer(dir, { everyMs: 10, onFailure: resolve });
+    });
+    assert.match(failed.message, /database/);
+  }),
+);
+
+test("an in-memory database has no log to checkpoint and keeps SQLite's default", () => {
+  const db = openNodeSqlite(':memory:');
+  assert.deepEqual(
+    { ...(db.prepare('PRAGMA wal_autocheckpoint').all([])[0] as object) },
+    { wal_autocheckpoint: 1000 },
+  );
+  db.close();
+});
