@@ -166,3 +166,117 @@ test('when another instance takes the stream over, the old writer’s readers go
     await b.close();
   }
 });
+
+/** How many times Redis has run `command` (lower case) so far. */
+async function calls(store: RedisStreamStore, command: string): Promise<number> {
+  const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+}
+
+/** Appends `from`…`to` of `streamId` in one event-loop turn; what each append settled as. */
+function appendRange(store: RedisStreamStore, streamId: string, from: number, to: number, id: string) {
+  return Promise.all(
+    Array.from({ length: to - from + 1 }, (_, k) =>
+      store.append(streamId, from + k, `${id}${from + k}`, { id, first: k === 0 }).then(
+        () => 'stored',
+        (error: { type?: string }) => error.type ?? 'failed',
+      ),
+    ),
+  );
+}
+
+describe('appends queued in one event-loop turn', () => {
+  test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      const before = await calls(store, 'evalsha');
+      assert.deepEqual(await appendRange(store, streamId, 1, 50, 'w'), Array(50).fill('stored'));
+      assert.equal((await calls(store, 'evalsha')) - before, 1, 'one script call for the 50 appends');
+      const frames = (await store.read(streamId))!.frames;
+      assert.deepEqual(
+        frames,
+        Array.from({ length: 50 }, (_, k) => `w${k + 1}`),
+      );
+      const ids = (await store.client.sendCommand(['XRANGE', `tw:{${streamId}}:log`, '-', '+'])) as [
+        string,
+      ][];
+      assert.deepEqual(
+        ids.map(([id]) => id),
+        frames.map((_, k) => `0-${k + 1}`),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a fenced writer's batch is refused as a whole: nothing of it is stored", async () => {
+    const [a, b] = [
+      await RedisStreamStore.connect({ url: redis.url }),
+      await RedisStreamStore.connect({ url: redis.url }),
+    ];
+    try {
+      const streamId = newId();
+      await a.create({ streamId, meta: {}, createdAt: 1 });
+      assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
+      await b.append(streamId, 4, 'b4', { id: 'b', first: true });
+      const late = await Promise.all(
+        Array.from({ length: 10 }, (_, k) =>
+          a.append(streamId, 4 + k, `a${4 + k}`, { id: 'a', first: false }).then(
+            () => 'stored',
+            (error: { type?: string }) => error.type,
+          ),
+        ),
+      );
+      assert.deepEqual(late, Array(10).fill('writer_fenced'));
+      assert.deepEqual((await a.read(streamId))!.frames, ['a1', 'a2', 'a3', 'b4']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a batch that does not start right after the last entry is refused whole; appends after a gap are refused', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      assert.deepEqual(await appendRange(store, streamId, 1, 2, 'w'), ['stored', 'stored']);
+      assert.deepEqual(await appendRange(store, streamId, 4, 6, 'x'), Array(3).fill('writer_fenced'));
+      // In one turn: 3 and 4 follow the log, 6 leaves a gap; the gap's side is refused alone.
+      const mixed = Promise.all(
+        [3, 4, 6].map((seq) =>
+          store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }).then(
+            () => 'stored',
+            (error: { type?: string }) => error.type,
+          ),
+        ),
+      );
+      assert.deepEqual(await mixed, ['stored', 'stored', 'writer_fenced']);
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('appends of several streams in one turn each reach their own log, in order', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streams = [newId(), newId(), newId()];
+      for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+      const appends: Promise<void>[] = [];
+      for (let seq = 1; seq <= 5; seq++)
+        for (const streamId of streams)
+          appends.push(store.append(streamId, seq, `${streamId}:${seq}`, { id: 'w', first: seq === 1 }));
+      await Promise.all(appends);
+      for (const streamId of streams)
+        assert.deepEqual(
+          (await store.read(streamId))!.frames,
+          [1, 2, 3, 4, 5].map((seq) => `${streamId}:${seq}`),
+        );
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -3,7 +3,8 @@
  * the entry id is the contract's sequence number.
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
- * its own entry, so a takeover and a late old owner never interleave their text.
+ * its own entry, so a takeover and a late old owner never interleave their text. The appends
+ * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
  * Replay is `XRANGE`; live reading of a stream this process writes is local (`LocalFanout`:
  * each stored frame goes straight to this process's readers), and of the others one multiplexed
  * blocking `XREAD` per process for all of them, never one connection per client. An entry with
@@ -23,6 +24,7 @@ import type {
   StreamInfo,
   StreamStore,
 } from '../store.ts';
+import { type AppendBatch, AppendBatches } from './append-batches.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
@@ -34,6 +36,7 @@ export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>;
 
 /** How long a running stream's keys live without an end (a crashed writer's leftovers). */
 const RUNNING_TTL_MS = 24 * 60 * 60 * 1000;
+const RUNNING_TTL_ARG = String(RUNNING_TTL_MS);
 const REPLAY_BATCH = 1000;
 
 export interface RedisStoreOptions {
@@ -46,6 +49,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly client: RedisClient;
   readonly #live: LiveReader;
   readonly #local = new LocalFanout();
+  readonly #batches = new AppendBatches((batch) => this.#appendBatch(batch));
   readonly #onStatus: RedisStoreOptions['onStatus'];
 
   private constructor(client: RedisClient, live: LiveReader, onStatus: RedisStoreOptions['onStatus']) {
@@ -77,18 +81,24 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#local.writing(info.streamId, 0);
   }
 
-  async append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
-    const by = writer ?? { id: newId(), first: true };
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
     // A first append of a stream created elsewhere: this process takes its writing over.
     if (writer?.first) this.#local.writing(streamId, seq - 1);
-    const args = [String(seq), frame, by.id, by.first ? '1' : '0', String(RUNNING_TTL_MS)];
+    return this.#batches.add(streamId, seq, frame, writer);
+  }
+
+  /** Stores a batch of appends with one fencing script call, then hands its frames to local readers. */
+  async #appendBatch({ streamId, writer, firstSeq, frames }: AppendBatch): Promise<void> {
+    const by = writer ?? { id: newId(), first: true };
+    const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
+    for (const frame of frames) args.push(frame);
     try {
       await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
     } catch (error) {
       this.#stopWriting(streamId);
       throw error;
     }
-    this.#local.stored(streamId, seq, frame);
+    for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
   }
 
   async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
@@ -148,12 +158,17 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
 
   /** `EVALSHA`, loading the script with `EVAL` when Redis does not know it (after a restart). */
   async #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
-    const tail = [String(scriptKeys.length), ...scriptKeys, ...args, ...(binary ? [binary] : [])];
+    const command: (string | Buffer)[] = ['EVALSHA', script.sha, String(scriptKeys.length)];
+    for (const key of scriptKeys) command.push(key);
+    for (const arg of args) command.push(arg);
+    if (binary) command.push(binary);
     try {
-      return await this.client.sendCommand(['EVALSHA', script.sha, ...tail]);
+      return await this.client.sendCommand(command);
     } catch (error) {
       if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return this.client.sendCommand(['EVAL', script.source, ...tail]);
+      command[0] = 'EVAL';
+      command[1] = script.source;
+      return this.client.sendCommand(command);
     }
   }
 

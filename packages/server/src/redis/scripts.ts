@@ -36,14 +36,20 @@ local function refused(first, by)
 end
 `;
 
-/** ARGV: seq, frame, writer id, first ('1'/'0'), running TTL (ms). Returns 'OK' or why not. */
+/**
+ * ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), then the frames, numbered from
+ * the first seq on. The fence is checked once, before anything is stored: a call stores every
+ * frame (each its own `0-SEQ` entry naming its writer) or none. Returns 'OK' or why not.
+ */
 export const FENCED_APPEND = script(`${LAST_ENTRY}
 local seq = tonumber(ARGV[1])
 if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq end
-local why = refused(ARGV[4], ARGV[3])
+local why = refused(ARGV[3], ARGV[2])
 if why then return why end
-redis.call('XADD', KEYS[1], '0-' .. seq, 'f', ARGV[2], 'w', ARGV[3])
-if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+for i = 5, #ARGV do
+  redis.call('XADD', KEYS[1], '0-' .. (seq + i - 5), 'f', ARGV[i], 'w', ARGV[2])
+end
+if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 'OK'`);
 
 /** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
