@@ -280,3 +280,108 @@ describe('appends queued in one event-loop turn', () => {
     }
   });
 });
+
+describe('streams written by another instance', () => {
+  test('are read on their announcements: every frame once, in order, for early and late followers alike', async () => {
+    const writer = await RedisStreamStore.connect({ url: redis.url });
+    const follower = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const before = await xreadCalls(follower);
+      const streams = Array.from({ length: 60 }, () => newId());
+      for (const streamId of streams) await writer.create({ streamId, meta: {}, createdAt: 1 });
+      const early = streams.map((streamId) => {
+        const r = recording();
+        follower.follow(streamId, 0, r.reader);
+        return r;
+      });
+      const late: ReturnType<typeof recording>[] = [];
+      for (let seq = 1; seq <= 20; seq++) {
+        await Promise.all(
+          streams.map((id) => writer.append(id, seq, `${id}:${seq}`, { id: 'w', first: seq === 1 })),
+        );
+        // Followers that join mid-stream, from where a client saw the log (replay, then live).
+        if (seq === 7 || seq === 13)
+          for (const streamId of streams.slice(0, 10)) {
+            const r = recording();
+            follower.follow(streamId, seq - 2, r.reader);
+            late.push(r);
+          }
+      }
+      for (const streamId of streams) await writer.end(streamId, 10_000, { id: 'w', first: false });
+      await Promise.all([...early, ...late].map((r) => r.ended));
+      for (const [i, streamId] of streams.entries()) {
+        const all = Array.from({ length: 20 }, (_, k) => `${streamId}:${k + 1}`);
+        assert.deepEqual(early[i]!.frames, all);
+        if (i < 10) {
+          assert.deepEqual(late[i]!.frames, all.slice(5), 'joined after seq 5');
+          assert.deepEqual(late[10 + i]!.frames, all.slice(11), 'joined after seq 11');
+        }
+      }
+      assert.equal(await xreadCalls(follower), before, 'no blocking read over every followed key');
+    } finally {
+      await writer.close();
+      await follower.close();
+    }
+  });
+
+  test('a follower of many streams costs one read of one key per announced append', async () => {
+    const writer = await RedisStreamStore.connect({ url: redis.url });
+    const follower = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streams = Array.from({ length: 200 }, () => newId());
+      for (const streamId of streams) await writer.create({ streamId, meta: {}, createdAt: 1 });
+      const readers = streams.map((streamId) => {
+        const r = recording();
+        follower.follow(streamId, 0, r.reader);
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // subscriptions in place
+      const before = await calls(follower, 'xrange');
+      const xreads = await xreadCalls(follower);
+      const quiet = streams[0]!;
+      await writer.append(quiet, 1, 'only', { id: 'w', first: true });
+      await writer.end(quiet, 10_000, { id: 'w', first: false });
+      await readers[0]!.ended;
+      const reads = (await calls(follower, 'xrange')) - before;
+      assert.ok(
+        reads <= 2,
+        `one stream's two announcements read ${reads} times, not once per followed stream`,
+      );
+      assert.deepEqual(readers[0]!.frames, ['only']);
+      assert.equal(await xreadCalls(follower), xreads, 'no blocking read over the 200 followed keys');
+    } finally {
+      await writer.close();
+      await follower.close();
+    }
+  });
+
+  test('when the announcements connection fails, every follower is told (its client resumes)', async () => {
+    const writer = await RedisStreamStore.connect({ url: redis.url });
+    const follower = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await writer.create({ streamId, meta: {}, createdAt: 1 });
+      const errors: Error[] = [];
+      follower.follow(streamId, 0, {
+        onFrames: () => {},
+        onEnd: assert.fail,
+        onError: (e) => errors.push(e),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await writer.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(errors.length, 1);
+      // A new follower after the failure is served by a new connection.
+      const again = recording();
+      follower.follow(streamId, 0, again.reader);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await writer.append(streamId, 1, 'after', { id: 'w', first: true });
+      await writer.end(streamId, 10_000, { id: 'w', first: false });
+      await again.ended;
+      assert.deepEqual(again.frames, ['after']);
+    } finally {
+      await writer.close();
+      await follower.close();
+    }
+  });
+});

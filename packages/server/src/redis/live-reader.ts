@@ -1,15 +1,21 @@
 /**
- * `LiveReader`: one dedicated connection that blocks in `XREAD` on every stream this process
- * follows, and fans each new entry out to that stream's readers. When the set of streams
- * changes, the blocked read is interrupted with `CLIENT UNBLOCK` so a new follower waits for
- * nothing. Reading by entry id means nothing appended in between is ever missed.
+ * `LiveReader`: follows the streams other processes write. The fencing scripts announce each
+ * append and each end on the stream's channel (`keys.live`, the last sequence number stored);
+ * this process subscribes, on one connection, to the channels of the streams it follows, and
+ * on an announcement reads that one log (`XRANGE`) from where its slowest follower stands.
+ * An event costs one read of one key, however many streams are followed (a blocking `XREAD`
+ * over every followed key cost work in proportion to all of them, for each event).
+ * Nothing is missed: a stream's log is read once its subscription is in place, and every read
+ * is by entry id from a follower's position, so an announcement lost or late costs nothing but
+ * the wait for the next. When the subscription connection fails, every follower is told (its
+ * client resumes).
  * @module
  */
 import type { LogReader } from '../store.ts';
+import { keys } from './keys.ts';
 import type { RedisClient } from './redis-store.ts';
 import { toEntry } from './redis-store.ts';
 
-const BLOCK_MS = 5000;
 const COUNT = 500;
 
 interface Follower {
@@ -17,104 +23,135 @@ interface Follower {
   lastSeq: number;
 }
 
-export class LiveReader {
-  readonly #client: RedisClient;
-  readonly #control: RedisClient;
-  readonly #clientId: number;
-  readonly #streams = new Map<string, Set<Follower>>();
-  #running = true;
-  #blocked = false;
-  /** Wakes the loop waiting for a first stream to follow (it waits on nothing else while none is followed). */
-  #wakeIdle: (() => void) | undefined;
-  #loop: Promise<void> = Promise.resolve();
+/** One followed stream: its followers and whether its log is being read. */
+interface Followed {
+  readonly streamId: string;
+  readonly followers: Set<Follower>;
+  /** Subscribed (the log may be read: nothing appended from now on goes unannounced). */
+  subscribed: boolean;
+  reading: boolean;
+  /** An announcement came while reading: read once more after. */
+  again: boolean;
+}
 
-  private constructor(client: RedisClient, control: RedisClient, clientId: number) {
-    this.#client = client;
+export class LiveReader {
+  readonly #control: RedisClient;
+  readonly #streams = new Map<string, Followed>();
+  /** The subscription connection, made on the first follow and again after one failed. */
+  #subscriber: Promise<RedisClient> | undefined;
+  #closed = false;
+
+  private constructor(control: RedisClient) {
     this.#control = control;
-    this.#clientId = clientId;
   }
 
   static async start(control: RedisClient): Promise<LiveReader> {
-    const client = control.duplicate({ disableOfflineQueue: true });
-    client.on('error', () => {});
-    await client.connect();
-    const id = Number(await client.sendCommand(['CLIENT', 'ID']));
-    const live = new LiveReader(client, control, id);
-    live.#loop = live.#run();
-    return live;
+    return new LiveReader(control);
   }
 
-  /** Follows `key` from just after `afterSeq`. Returns a function that stops. */
-  follow(key: string, afterSeq: number, reader: LogReader): () => void {
+  /** Follows the stream from just after `afterSeq`. Returns a function that stops. */
+  follow(streamId: string, afterSeq: number, reader: LogReader): () => void {
     const follower: Follower = { reader, lastSeq: afterSeq };
-    const set = this.#streams.get(key) ?? new Set();
-    this.#streams.set(key, set);
-    set.add(follower);
-    this.#interrupt();
-    return () => this.#remove(key, follower);
+    let followed = this.#streams.get(streamId);
+    if (!followed) {
+      followed = { streamId, followers: new Set(), subscribed: false, reading: false, again: false };
+      this.#streams.set(streamId, followed);
+      this.#subscribe(followed);
+    }
+    followed.followers.add(follower);
+    // Entries appended since this follower's replay: read them now (a subscribed stream is not
+    // announced again for them).
+    if (followed.subscribed) this.#read(followed);
+    return () => this.#remove(followed, follower);
   }
 
   async close(): Promise<void> {
-    this.#running = false;
-    this.#interrupt();
-    await this.#loop.catch(() => {});
-    this.#client.destroy();
+    this.#closed = true;
+    this.#streams.clear();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    (await subscriber?.catch(() => undefined))?.destroy();
   }
 
-  #remove(key: string, follower: Follower): void {
-    const set = this.#streams.get(key);
-    if (!set?.delete(follower)) return;
-    if (set.size === 0) this.#streams.delete(key);
+  #connect(): Promise<RedisClient> {
+    if (this.#subscriber) return this.#subscriber;
+    const subscriber = this.#control.duplicate({ disableOfflineQueue: true });
+    const connecting = subscriber.connect().then(() => subscriber as RedisClient);
+    this.#subscriber = connecting;
+    // A failed connection is dropped whole (its subscriptions with it): the next follow makes another.
+    subscriber.on('error', (error: Error) => {
+      if (this.#subscriber !== connecting) return;
+      this.#subscriber = undefined;
+      subscriber.destroy();
+      this.#failAll(error);
+    });
+    connecting.catch(() => {});
+    return connecting;
   }
 
-  #interrupt(): void {
-    this.#wakeIdle?.();
-    if (this.#blocked && this.#control.isReady) {
-      this.#control.sendCommand(['CLIENT', 'UNBLOCK', String(this.#clientId)]).catch(() => {});
+  #subscribe(followed: Followed): void {
+    const channel = keys.live(followed.streamId);
+    this.#connect()
+      .then((subscriber) => subscriber.subscribe(channel, (last) => this.#announced(followed, Number(last))))
+      .then(() => {
+        followed.subscribed = true;
+        this.#read(followed);
+      })
+      .catch((error: Error) => this.#fail(followed, error));
+  }
+
+  #announced(followed: Followed, lastSeq: number): void {
+    for (const follower of followed.followers) if (follower.lastSeq < lastSeq) return this.#read(followed);
+  }
+
+  #remove(followed: Followed, follower: Follower): void {
+    if (!followed.followers.delete(follower) || followed.followers.size > 0) return;
+    if (this.#streams.get(followed.streamId) !== followed) return;
+    this.#streams.delete(followed.streamId);
+    this.#unsubscribe(followed.streamId);
+  }
+
+  #unsubscribe(streamId: string): void {
+    this.#subscriber
+      ?.then((subscriber) => (subscriber.isReady ? subscriber.unsubscribe(keys.live(streamId)) : undefined))
+      .catch(() => {});
+  }
+
+  /** Reads the log from the slowest follower on, until nothing new is announced meanwhile. */
+  #read(followed: Followed): void {
+    if (followed.reading) {
+      followed.again = true;
+      return;
+    }
+    followed.reading = true;
+    this.#readLoop(followed)
+      .catch((error: Error) => this.#fail(followed, error))
+      .finally(() => {
+        followed.reading = false;
+      });
+  }
+
+  async #readLoop(followed: Followed): Promise<void> {
+    for (;;) {
+      followed.again = false;
+      if (followed.followers.size === 0) return;
+      let from = Number.POSITIVE_INFINITY;
+      for (const f of followed.followers) from = Math.min(from, f.lastSeq);
+      const raw = (await this.#control.sendCommand([
+        'XRANGE',
+        keys.log(followed.streamId),
+        `(0-${from}`,
+        '+',
+        'COUNT',
+        String(COUNT),
+      ])) as unknown as [string, string[]][];
+      this.#deliver(followed, raw.map(toEntry));
+      if (raw.length < COUNT && !followed.again) return;
     }
   }
 
-  async #run(): Promise<void> {
-    while (this.#running) {
-      if (this.#streams.size === 0) {
-        await new Promise<void>((resolve) => {
-          this.#wakeIdle = resolve;
-        });
-        this.#wakeIdle = undefined;
-        continue;
-      }
-      const streamKeys = [...this.#streams.keys()];
-      const ids = streamKeys.map(
-        (key) => `0-${Math.min(...[...this.#streams.get(key)!].map((f) => f.lastSeq))}`,
-      );
-      let reply: [string, [string, string[]][]][] | null;
-      try {
-        this.#blocked = true;
-        reply = (await this.#client.sendCommand([
-          'XREAD',
-          'COUNT',
-          String(COUNT),
-          'BLOCK',
-          String(BLOCK_MS),
-          'STREAMS',
-          ...streamKeys,
-          ...ids,
-        ])) as unknown as typeof reply;
-      } catch (error) {
-        this.#blocked = false;
-        if (!this.#running) return;
-        this.#failAll(error as Error);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      } finally {
-        this.#blocked = false;
-      }
-      for (const [key, raw] of reply ?? []) this.#deliver(key, raw.map(toEntry));
-    }
-  }
-
-  #deliver(key: string, entries: ReturnType<typeof toEntry>[]): void {
-    for (const follower of [...(this.#streams.get(key) ?? [])]) {
+  #deliver(followed: Followed, entries: ReturnType<typeof toEntry>[]): void {
+    for (const follower of [...followed.followers]) {
       const fresh = entries.filter((e) => e.seq > follower.lastSeq);
       const frames = fresh.filter((e) => !e.end).map((e) => e.frame);
       if (frames.length > 0) {
@@ -122,16 +159,27 @@ export class LiveReader {
         follower.reader.onFrames(frames, follower.lastSeq);
       }
       if (fresh.some((e) => e.end)) {
-        this.#remove(key, follower);
+        this.#remove(followed, follower);
         follower.reader.onEnd();
       }
     }
   }
 
-  /** The connection failed: every follower is told (its connection ends, the client resumes). */
+  /** A stream's subscription or read failed: its followers are told (their clients resume). */
+  #fail(followed: Followed, error: Error): void {
+    if (this.#streams.get(followed.streamId) === followed) {
+      this.#streams.delete(followed.streamId);
+      this.#unsubscribe(followed.streamId);
+    }
+    const followers = [...followed.followers];
+    followed.followers.clear();
+    if (!this.#closed) for (const f of followers) f.reader.onError(error);
+  }
+
+  /** The subscription connection failed: every follower is told (its connection ends, the client resumes). */
   #failAll(error: Error): void {
-    const all = [...this.#streams.entries()];
+    const all = [...this.#streams.values()];
     this.#streams.clear();
-    for (const [, set] of all) for (const f of set) f.reader.onError(error);
+    for (const followed of all) this.#fail(followed, error);
   }
 }

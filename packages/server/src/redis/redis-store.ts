@@ -6,8 +6,9 @@
  * its own entry, so a takeover and a late old owner never interleave their text. The appends
  * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
  * Replay is `XRANGE`; live reading of a stream this process writes is local (`LocalFanout`:
- * each stored frame goes straight to this process's readers), and of the others one multiplexed
- * blocking `XREAD` per process for all of them, never one connection per client. An entry with
+ * each stored frame goes straight to this process's readers), and of the others by their
+ * announcements on pub/sub (`LiveReader`: one subscription connection per process, one
+ * `XRANGE` of one key per announced append), never one connection per client. An entry with
  * the field `end` marks the end; at the end the keys get the retention TTL.
  * @module
  */
@@ -121,7 +122,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** This process no longer writes `streamId` (fenced, or Redis failed): its readers go to `XREAD`. */
   #stopWriting(streamId: string): void {
     for (const follower of this.#local.lost(streamId)) {
-      follower.stop = this.#live.follow(keys.log(streamId), follower.lastSeq, follower.reader);
+      follower.stop = this.#live.follow(streamId, follower.lastSeq, follower.reader);
     }
   }
 
@@ -227,7 +228,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       }
       if (detached) return;
       const local = this.#local.follow(streamId, seq, reader);
-      unfollow = local ? () => local.stop() : this.#live.follow(keys.log(streamId), seq, reader);
+      unfollow = local ? () => local.stop() : this.#live.follow(streamId, seq, reader);
     };
     replay().catch((error) => {
       if (!detached) reader.onError(error);

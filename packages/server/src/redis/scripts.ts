@@ -29,6 +29,10 @@ if #top > 0 then
     if fields[i] == 'end' then ended = true end
   end
 end
+-- The stream's live channel (keys.ts): KEYS[1] is 'tw:{ID}:log', the channel 'tw:{ID}:live'.
+local function announce(seq)
+  redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', seq)
+end
 local function refused(first, by)
   if ended then return 'the log has ended' end
   if first ~= '1' and writer and writer ~= by then return 'another writer continues this stream' end
@@ -39,7 +43,8 @@ end
 /**
  * ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), then the frames, numbered from
  * the first seq on. The fence is checked once, before anything is stored: a call stores every
- * frame (each its own `0-SEQ` entry naming its writer) or none. Returns 'OK' or why not.
+ * frame (each its own `0-SEQ` entry naming its writer) or none, and announces the last one on
+ * the stream's live channel. Returns 'OK' or why not.
  */
 export const FENCED_APPEND = script(`${LAST_ENTRY}
 local seq = tonumber(ARGV[1])
@@ -50,6 +55,7 @@ for i = 5, #ARGV do
   redis.call('XADD', KEYS[1], '0-' .. (seq + i - 5), 'f', ARGV[i], 'w', ARGV[2])
 end
 if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+announce(seq + #ARGV - 5)
 return 'OK'`);
 
 /** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
@@ -58,6 +64,7 @@ if ended then return 'OK' end
 local why = refused(ARGV[2], ARGV[1])
 if why then return why end
 redis.call('XADD', KEYS[1], '0-' .. (last + 1), 'end', '1', 'w', ARGV[1])
+announce(last + 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
