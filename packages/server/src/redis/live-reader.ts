@@ -101,7 +101,12 @@ export class LiveReader {
   }
 
   #announced(followed: Followed, lastSeq: number): void {
-    for (const follower of followed.followers) if (follower.lastSeq < lastSeq) return this.#read(followed);
+    for (const follower of followed.followers) {
+      if (follower.lastSeq < lastSeq) {
+        this.#read(followed);
+        return;
+      }
+    }
   }
 
   #remove(followed: Followed, follower: Follower): void {
