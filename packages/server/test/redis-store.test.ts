@@ -8,6 +8,7 @@ import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
+import { SCRIPTS } from '../src/redis/scripts.ts';
 import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
 let redis: TestRedis;
@@ -184,6 +185,21 @@ function appendRange(store: RedisStreamStore, streamId: string, from: number, to
     ),
   );
 }
+
+test('the scripts are loaded again as soon as the store reconnects to a restarted Redis, before any append', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const known = async () =>
+      (await store.client.sendCommand(['SCRIPT', 'EXISTS', ...SCRIPTS.map((s) => s.sha)])) as number[];
+    assert.deepEqual(await known(), [1, 1, 1]);
+    await redis.kill();
+    await redis.start();
+    for (let i = 0; i < 100 && !store.client.isReady; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await known(), [1, 1, 1]);
+  } finally {
+    await store.close();
+  }
+});
 
 describe('appends queued in one event-loop turn', () => {
   test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {

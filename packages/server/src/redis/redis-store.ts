@@ -28,7 +28,7 @@ import { type AppendBatch, AppendBatches } from './append-batches.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
-import { FENCED_APPEND, FENCED_END, PUT_ARTIFACT, type Script, scriptReply } from './scripts.ts';
+import { FENCED_APPEND, FENCED_END, PUT_ARTIFACT, SCRIPTS, type Script, scriptReply } from './scripts.ts';
 
 /** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
 // biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
@@ -67,7 +67,10 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
     });
     client.on('error', (error: Error) => options.onStatus?.('error', error));
-    client.on('ready', () => options.onStatus?.('ready'));
+    client.on('ready', () => {
+      options.onStatus?.('ready');
+      loadScripts(client).catch((error: Error) => options.onStatus?.('error', error));
+    });
     await client.connect();
     const live = await LiveReader.start(client);
     return new RedisStreamStore(client, live, options.onStatus);
@@ -156,7 +159,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
   }
 
-  /** `EVALSHA`, loading the script with `EVAL` when Redis does not know it (after a restart). */
+  /** `EVALSHA`, or `EVAL` when Redis does not know the script (its script cache was flushed). */
   async #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
     const command: (string | Buffer)[] = ['EVALSHA', script.sha, String(scriptKeys.length)];
     for (const key of scriptKeys) command.push(key);
@@ -268,6 +271,15 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       throw error;
     }
   }
+}
+
+/**
+ * Loads the scripts; called as a connection becomes ready, so it goes before any command on it.
+ * (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent again as `EVAL` a
+ * round trip later, while appends pipelined behind them overtake them and are refused.)
+ */
+function loadScripts(client: RedisClient): Promise<unknown> {
+  return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
 }
 
 export interface LogEntry {

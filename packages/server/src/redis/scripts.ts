@@ -76,6 +76,9 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[3], ARGV[1] .. ':type', ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
+/** Every script the store runs, loaded on each connection before anything else is sent. */
+export const SCRIPTS: readonly Script[] = [FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
+
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {
   return reply === 'OK' ? undefined : String(reply);
