@@ -5,7 +5,8 @@
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. The appends
  * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
- * Replay is `XRANGE`; live reading of a stream this process writes is local (`LocalFanout`:
+ * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
+ * stored frames cover, such as the start response's reader); live reading of a stream this process writes is local (`LocalFanout`:
  * each stored frame goes straight to this process's readers), and of the others one multiplexed
  * blocking `XREAD` per process for all of them, never one connection per client. An entry with
  * the field `end` marks the end; at the end the keys get the retention TTL.
@@ -215,6 +216,10 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   }
 
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void {
+    // A stream written here, from a point its recent frames cover (the start response's
+    // reader): every frame after `afterSeq` comes from here, no replay from Redis is needed.
+    const here = this.#local.follow(streamId, afterSeq, reader);
+    if (here) return () => here.stop();
     let detached = false;
     let unfollow: (() => void) | undefined;
     const replay = async () => {
