@@ -9,6 +9,11 @@
  *   arrivals URL COUNT SPREAD_MS        opens COUNT streams evenly over SPREAD_MS and reads them to
  *                                       the end; time to each stream's first output event (`delta` or
  *                                       `reasoning`) and the gaps between output events
+ *   follow URL COUNT OTHER_BASE         starts COUNT streams at URL (one instance), leaves each once
+ *                                       its id is known (the generation goes on), and follows each
+ *                                       from another instance (OTHER_BASE/api/v1/streams/ID); once
+ *                                       each has 3 frames there, prints `{"ready":COUNT}` and holds
+ *                                       them until stdin closes (instances sharing one Redis)
  * Prints one JSON line with the result. `n` (the stream's number) makes each URL unique.
  * @module
  */
@@ -121,8 +126,47 @@ async function arrivals(url: string, count: number, spreadMs: number) {
   };
 }
 
+/** Starts a stream at `url` and leaves it once its id is known (the `X-Stream-Id` header). */
+function startAndLeave(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      const id = res.headers['x-stream-id'];
+      req.destroy();
+      if (res.statusCode === 200 && typeof id === 'string') resolve(id);
+      else reject(new Error(`start answered ${res.statusCode}`));
+    });
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    req.end();
+  });
+}
+
+/** Streams started at `url`, each followed from `otherBase`; held as `idle` holds its streams. */
+async function follow(url: string, count: number, otherBase: string, wave = 500) {
+  const held: Connection[] = [];
+  for (let from = 0; from < count; from += wave) {
+    const opened = await Promise.all(
+      Array.from({ length: Math.min(wave, count - from) }, async (_, k) => {
+        const id = await startAndLeave(numbered(url, from + k));
+        const connection = await connect(`${otherBase}/api/v1/streams/${id}?after=0`);
+        await new Promise<void>((resolve, reject) => {
+          connection.stream(from + k, { onEvents: (n) => n >= 3 && resolve() }).catch(reject);
+        });
+        return connection;
+      }),
+    );
+    held.push(...opened);
+  }
+  process.stdout.write(`${JSON.stringify({ ready: held.length })}\n`);
+  await new Promise((resolve) => process.stdin.once('close', resolve).resume());
+  for (const connection of held) connection.close();
+  return { followed: held.length };
+}
+
 await runLoadMain({
   connect,
-  extraModes: { arrivals: (url, a, b) => arrivals(url, Number(a), Number(b)) },
+  extraModes: {
+    arrivals: (url, a, b) => arrivals(url, Number(a), Number(b)),
+    follow: (url, a, b) => follow(url, Number(a), b!),
+  },
   finish: () => agent.destroy(),
 });

@@ -62,25 +62,30 @@ export function holdIdleStreams(
   /** Streams opened at a time (default: all at once). */
   wave?: number,
 ): Promise<{ release: () => Promise<void> }> {
+  return holdLoad(client, ['idle', url, String(count), '3', ...(wave ? [String(wave)] : [])], count);
+}
+
+/**
+ * Starts `count` streams at `startUrl` (one instance) and follows each from `otherBase`
+ * (another instance on the same Redis), held like `holdIdleStreams`.
+ */
+export function holdFollowedStreams(
+  startUrl: string,
+  count: number,
+  otherBase: string,
+): Promise<{ release: () => Promise<void> }> {
+  return holdLoad(LOAD_CLIENT, ['follow', startUrl, String(count), otherBase], count);
+}
+
+/** Runs a load client whose mode holds streams: resolves at its first line (ready), `release()` ends it. */
+function holdLoad(client: string, args: string[], count: number): Promise<{ release: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=tidewire-source',
-        client,
-        'idle',
-        url,
-        String(count),
-        '3',
-        ...(wave ? [String(wave)] : []),
-      ],
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, ['--conditions=tidewire-source', client, ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${count} idle streams not open within ${IDLE_OPEN_TIMEOUT_MS / 1000} s`));
+      reject(new Error(`${count} streams not open within ${IDLE_OPEN_TIMEOUT_MS / 1000} s`));
     }, IDLE_OPEN_TIMEOUT_MS);
     child.stdout.once('data', () => {
       clearTimeout(timer);
@@ -95,7 +100,7 @@ export function holdIdleStreams(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`idle client exited ${code}`));
+      if (code !== 0) reject(new Error(`${args[0]} client exited ${code}`));
     });
   });
 }

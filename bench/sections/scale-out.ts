@@ -10,7 +10,7 @@ import { startFakeOpenAI } from '../../testing/fake-openai.ts';
 import { type SpawnedServer, spawnGateway } from '../../testing/gateway.ts';
 import { startRedis } from '../../testing/redis.ts';
 import { collectSSE } from '../../testing/sse-client.ts';
-import { holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
+import { cpuSeconds, holdFollowedStreams, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f } from './format.ts';
 
 export interface ScaleOptions {
@@ -105,6 +105,57 @@ async function idleMemory(
   return { rows, live: before && { before, held: whileHeld } };
 }
 
+/** Pace of the streams another instance writes while they are followed: tokens/s per stream. */
+const FOLLOWED_PACE = 0.1;
+const CPU_WINDOW_MS = 5000;
+
+/**
+ * Two gateways on one Redis: A runs `count` streams (paced at `FOLLOWED_PACE`, so their events
+ * flow), B follows every one of them for a client; B's live reading before and while it does,
+ * and B's CPU while it only follows.
+ */
+async function crossInstance(redisUrl: string, count: number, options: ScaleOptions) {
+  const fake = await startFakeOpenAI();
+  const upstream = {
+    LLM_PROVIDER: 'openai',
+    LLM_BASE_URL: `${fake.url}/v1`,
+    LLM_MODEL: 'fake-model',
+    LLM_API_KEY: 'k',
+  };
+  const writer = await spawnGateway({
+    REDIS_URL: redisUrl,
+    ...upstream,
+    DEMO_TOKENS_PER_SEC: String(FOLLOWED_PACE),
+  });
+  const follower = await spawnGateway({ REDIS_URL: redisUrl, ...upstream });
+  try {
+    await liveReading(follower, options); // warm-up
+    const before = await liveReading(follower, options);
+    const held = await holdFollowedStreams(
+      `${writer.url}/api/v1/stream/chat?q=follow&model=demo`,
+      count,
+      follower.url,
+    );
+    try {
+      await sleep(1000);
+      const c0 = cpuSeconds(follower.child.pid!);
+      await sleep(CPU_WINDOW_MS);
+      const cpuShare = (cpuSeconds(follower.child.pid!) - c0) / (CPU_WINDOW_MS / 1000);
+      const whileFollowing = await liveReading(follower, options);
+      return { before, whileFollowing, cpuShare };
+    } finally {
+      await held.release();
+    }
+  } catch (error) {
+    process.stderr.write(`bench: cross-instance following failed: ${(error as Error).message}\n`);
+    return undefined;
+  } finally {
+    await follower.stop();
+    await writer.stop();
+    await fake.close();
+  }
+}
+
 export async function scaleOutSection(options: ScaleOptions): Promise<string> {
   const redis = await startRedis();
   const stores = [
@@ -126,6 +177,8 @@ export async function scaleOutSection(options: ScaleOptions): Promise<string> {
   const idle = (await idleMemory({}, options.idleSteps)).rows;
   process.stderr.write('bench: idle streams, Redis store\n');
   const { rows: idleRedis, live } = await idleMemory({ REDIS_URL: redis.url }, [options.redisIdle], options);
+  process.stderr.write('bench: streams followed from another instance\n');
+  const cross = await crossInstance(`${redis.url}/1`, options.redisIdle, options);
   await redis.close();
   const liveRow = (what: string, r?: LiveReading) =>
     r
@@ -150,12 +203,18 @@ export async function scaleOutSection(options: ScaleOptions): Promise<string> {
       (r) => `| Redis | ${r.open < 0 ? 'failed' : f(r.open)} | ${f(r.perStream / 1024, 1)} KiB |`,
     ),
     '',
-    `The Redis store's live reading with many followed streams: one gateway (\`REDIS_URL\` set) answering new questions (a fake OpenAI-compatible upstream that answers at once; 50 one at a time, then ${options.concurrency} concurrent clients for ${options.seconds} s), before and while it follows ${f(options.redisIdle)} idle streams. These streams run on this gateway, so their readers are served from this process as Redis stores each frame (\`LocalFanout\`); the one blocking \`XREAD\` of a process carries only streams written by other instances, which this row does not exercise:`,
+    `The Redis store's live reading with many followed streams: one gateway (\`REDIS_URL\` set) answering new questions (a fake OpenAI-compatible upstream that answers at once; 50 one at a time, then ${options.concurrency} concurrent clients for ${options.seconds} s), before and while it follows ${f(options.redisIdle)} streams. First, streams that run on this gateway (idle ones): their readers are served from this process as Redis stores each frame (\`LocalFanout\`). Then streams that another gateway on the same Redis runs, each paced at ${FOLLOWED_PACE} tokens/s (about ${f(options.redisIdle * FOLLOWED_PACE)} events/s in all), each followed by a client of this gateway: this gateway reads them on their announcements (pub/sub, one \`XRANGE\` of one key per announced append):`,
     '',
-    '| followed idle streams | first delta p50 / p99 (ms) | answers/s |',
+    '| followed streams | first delta p50 / p99 (ms) | answers/s |',
     '|---|---|---|',
     liveRow('0', live?.before),
-    liveRow(f(options.redisIdle), live?.held),
+    liveRow(`${f(options.redisIdle)} idle, written here`, live?.held),
+    liveRow('0 (second pair of gateways)', cross?.before),
+    liveRow(`${f(options.redisIdle)} written by another gateway`, cross?.whileFollowing),
+    '',
+    cross
+      ? `While it only followed the ${f(options.redisIdle)} streams of the other gateway, this gateway used ${f(cross.cpuShare * 100, 1)}% of one core (measured over ${CPU_WINDOW_MS / 1000} s).`
+      : 'Following the streams of another gateway failed in this run (see the bench output).',
     '',
   ].join('\n');
 }

@@ -343,7 +343,17 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#failure) return;
     try {
       const result = this.#context.store.append(this.id, seq, frame, this.#writer());
-      if (result) this.#pending = this.#pending.then(() => result).catch((error) => this.#storeFailed(error));
+      if (!result) return;
+      // Its outcome is taken now: a later append refused while an earlier one is still on its
+      // way (a pipelined store) would otherwise be a rejection nobody handles yet.
+      const failed = result.then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      this.#pending = this.#pending.then(async () => {
+        const error = await failed;
+        if (error) this.#storeFailed(error);
+      });
     } catch (error) {
       this.#storeFailed(error as Error);
     }

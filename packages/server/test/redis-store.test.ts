@@ -8,6 +8,7 @@ import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
+import { SCRIPTS } from '../src/redis/scripts.ts';
 import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
 let redis: TestRedis;
@@ -184,6 +185,48 @@ function appendRange(store: RedisStreamStore, streamId: string, from: number, to
     ),
   );
 }
+
+test('the scripts are loaded again as soon as the store reconnects to a restarted Redis, before any append', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const known = async () =>
+      (await store.client.sendCommand(['SCRIPT', 'EXISTS', ...SCRIPTS.map((s) => s.sha)])) as number[];
+    assert.deepEqual(await known(), [1, 1, 1]);
+    await redis.kill();
+    await redis.start();
+    for (let i = 0; i < 100 && !store.client.isReady; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await known(), [1, 1, 1]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a reader of a stream written here costs no Redis read from a recent point, and a replay from an older one', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const streamId = newId();
+    await store.create({ streamId, meta: {}, createdAt: 1 });
+    const before = await calls(store, 'xrange');
+    const fromStart = recording();
+    store.follow(streamId, 0, fromStart.reader);
+    for (let seq = 1; seq <= 100; seq++)
+      await store.append(streamId, seq, `f${seq}`, { id: 'w', first: seq === 1 });
+    const recent = recording();
+    store.follow(streamId, 90, recent.reader);
+    assert.equal(await calls(store, 'xrange'), before, 'no XRANGE for readers the recent frames serve');
+    const older = recording();
+    store.follow(streamId, 10, older.reader);
+    await store.end(streamId, 10_000, { id: 'w', first: false });
+    await Promise.all([fromStart.ended, recent.ended, older.ended]);
+    const all = Array.from({ length: 100 }, (_, k) => `f${k + 1}`);
+    assert.deepEqual(fromStart.frames, all);
+    assert.deepEqual(recent.frames, all.slice(90));
+    assert.deepEqual(older.frames, all.slice(10));
+    assert.ok((await calls(store, 'xrange')) > before, 'the older point was replayed from Redis');
+  } finally {
+    await store.close();
+  }
+});
 
 describe('appends queued in one event-loop turn', () => {
   test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {

@@ -139,3 +139,45 @@ test('TidewireError.isInstance recognises an error built in another realm', asyn
   assert.deepEqual(await answer.json(), { error: { type: 'stream_not_found', message: 'gone' } });
   assert.equal(TidewireError.isInstance(vm.runInNewContext(`new Error('x')`)), false);
 });
+
+/** A memory store whose append 2 waits for `release`, while every later one is refused at once. */
+class OutOfOrderStore extends MemoryStreamStore {
+  readonly failure = new Error('refused: expected seq 2');
+  release!: () => void;
+  override append(streamId: string, seq: number, frame: string): void | Promise<void> {
+    if (seq >= 3) return Promise.reject(this.failure);
+    if (seq !== 2) return super.append(streamId, seq, frame);
+    return new Promise<void>((resolve) => {
+      this.release = () => resolve(super.append(streamId, seq, frame));
+    });
+  }
+}
+
+test('an append refused while an earlier one is still on its way is reported, never left unhandled', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const store = new OutOfOrderStore();
+    const reported: Error[] = [];
+    const engine = createEngine<JobEvents, JobMeta>({
+      events: jobEvents,
+      heartbeatMs: 0,
+      store,
+      observer: { onError: (error) => reported.push(error) },
+    });
+    const stream = await engine.start({ meta });
+    stream.emit('progress', { pct: 10 });
+    stream.emit('progress', { pct: 20 });
+    // Append 3's refusal settles now; append 2 is still on its way for a few turns.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+    store.release();
+    await stream.end();
+    assert.ok(reported.length > 0 && reported.every((error) => error === store.failure));
+    assert.ok(stream.abandoned, 'a writer that lost an append does not end the log');
+    await engine.close();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

@@ -5,10 +5,12 @@
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. The appends
  * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
- * Replay is `XRANGE`; live reading of a stream this process writes is local (`LocalFanout`:
- * each stored frame goes straight to this process's readers), and of the others by their
- * announcements on pub/sub (`LiveReader`: one subscription connection per process, one
- * `XRANGE` of one key per announced append), never one connection per client. An entry with
+ * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
+ * stored frames cover, such as the start response's reader); live reading of a stream this
+ * process writes is local (`LocalFanout`: each stored frame goes straight to this process's
+ * readers), and of the others by their announcements on pub/sub (`LiveReader`: one
+ * subscription connection per process, one `XRANGE` of one key per announced append), never
+ * one connection per client. An entry with
  * the field `end` marks the end; at the end the keys get the retention TTL.
  * @module
  */
@@ -29,7 +31,15 @@ import { type AppendBatch, AppendBatches } from './append-batches.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
-import { FENCED_APPEND, FENCED_END, PUT_ARTIFACT, type Script, scriptReply } from './scripts.ts';
+import {
+  FENCED_APPEND,
+  FENCED_END,
+  PUT_ARTIFACT,
+  runScript,
+  SCRIPTS,
+  type Script,
+  scriptReply,
+} from './scripts.ts';
 
 /** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
 // biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
@@ -68,7 +78,10 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
     });
     client.on('error', (error: Error) => options.onStatus?.('error', error));
-    client.on('ready', () => options.onStatus?.('ready'));
+    client.on('ready', () => {
+      options.onStatus?.('ready');
+      loadScripts(client).catch((error: Error) => options.onStatus?.('error', error));
+    });
     await client.connect();
     const live = await LiveReader.start(client);
     return new RedisStreamStore(client, live, options.onStatus);
@@ -130,7 +143,8 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
     const tail = [String(n), artifact.type];
     const reply = await this.#run(() =>
-      this.#script(
+      runScript(
+        this.client,
         PUT_ARTIFACT,
         scriptKeys,
         tail,
@@ -152,25 +166,9 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
 
   /** Runs a fencing script; its refusal becomes a `WriterFencedError`. */
   async #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
-    const reply = await this.#run(() => this.#script(script, scriptKeys, args));
+    const reply = await this.#run(() => runScript(this.client, script, scriptKeys, args));
     const refusal = scriptReply(reply);
     if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
-  }
-
-  /** `EVALSHA`, loading the script with `EVAL` when Redis does not know it (after a restart). */
-  async #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
-    const command: (string | Buffer)[] = ['EVALSHA', script.sha, String(scriptKeys.length)];
-    for (const key of scriptKeys) command.push(key);
-    for (const arg of args) command.push(arg);
-    if (binary) command.push(binary);
-    try {
-      return await this.client.sendCommand(command);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      command[0] = 'EVAL';
-      command[1] = script.source;
-      return this.client.sendCommand(command);
-    }
   }
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
@@ -213,6 +211,10 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   }
 
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void {
+    // A stream written here, from a point its recent frames cover (the start response's
+    // reader): every frame after `afterSeq` comes from here, no replay from Redis is needed.
+    const here = this.#local.follow(streamId, afterSeq, reader);
+    if (here) return () => here.stop();
     let detached = false;
     let unfollow: (() => void) | undefined;
     const replay = async () => {
@@ -269,6 +271,15 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       throw error;
     }
   }
+}
+
+/**
+ * Loads the scripts; called as a connection becomes ready, so it goes before any command on it.
+ * (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent again as `EVAL` a
+ * round trip later, while appends pipelined behind them overtake them and are refused.)
+ */
+function loadScripts(client: RedisClient): Promise<unknown> {
+  return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
 }
 
 export interface LogEntry {

@@ -7,13 +7,14 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import type { RedisClient } from './redis-store.ts';
 
 export interface Script {
   source: string;
   sha: string;
 }
 
-function script(source: string): Script {
+export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -83,7 +84,32 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[3], ARGV[1] .. ':type', ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
+/** Every script the store runs, loaded on each connection before anything else is sent. */
+export const SCRIPTS: readonly Script[] = [FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
+
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {
   return reply === 'OK' ? undefined : String(reply);
+}
+
+/** `EVALSHA`, or `EVAL` when Redis does not know the script (its script cache was flushed). */
+export async function runScript(
+  client: RedisClient,
+  script: Script,
+  scriptKeys: string[],
+  args: string[],
+  binary?: Buffer,
+): Promise<unknown> {
+  const command: (string | Buffer)[] = ['EVALSHA', script.sha, String(scriptKeys.length)];
+  for (const key of scriptKeys) command.push(key);
+  for (const arg of args) command.push(arg);
+  if (binary) command.push(binary);
+  try {
+    return await client.sendCommand(command);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    command[0] = 'EVAL';
+    command[1] = script.source;
+    return client.sendCommand(command);
+  }
 }
