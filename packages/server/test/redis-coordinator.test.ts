@@ -5,8 +5,8 @@
  * instance takes its streams over, each exactly once.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { newId } from '../src/internal.ts';
 import { RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
