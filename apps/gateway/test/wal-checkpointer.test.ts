@@ -1,7 +1,8 @@
 /**
  * A file database's write-ahead log is checkpointed by a worker thread, never inside a commit
  * on the event loop: the server's connection has SQLite's automatic checkpoint off, and the
- * worker copies the log into the database file on its own. A worker that fails is reported.
+ * worker copies the log into the database file on its own. A worker that fails is reported,
+ * and commits checkpoint again as SQLite does by default.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -58,6 +59,25 @@ test(
       new WalCheckpointer(dir, { everyMs: 10, onFailure: resolve });
     });
     assert.match(failed.message, /database/);
+  }),
+);
+
+test(
+  "when the worker fails, commits checkpoint again (SQLite's default) and a warning says why",
+  withDir(async (dir) => {
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    const db = openNodeSqlite(join(dir, 'db.sqlite'), {
+      checkpointEveryMs: 10,
+      checkpointPath: join(dir, 'no-such-folder', 'db.sqlite'),
+    });
+    try {
+      const warning = await warned;
+      assert.equal((warning as Error & { code?: string }).code, 'SQLITE_CHECKPOINTER_FAILED');
+      const pragma = db.prepare('PRAGMA wal_autocheckpoint').all([])[0] as object;
+      assert.deepEqual({ ...pragma }, { wal_autocheckpoint: 1000 });
+    } finally {
+      db.close();
+    }
   }),
 );
 

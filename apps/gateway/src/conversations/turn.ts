@@ -1,9 +1,10 @@
 /**
  * A chat turn's place in its conversation, decided before the stream is admitted and written
- * after (while the model is already asked: the rows need not hold up the upstream call): which conversation (named, found through the parent message, or new), which message
- * the turn follows (a branch when it is not the newest), what the model reads (that branch,
- * from the root to the new question), and which model answers (the one asked for, else the
- * one the conversation used last). A regenerate adds no question: a new answer to the named one.
+ * after, while the model is already asked (the rows do not hold up the upstream call): which
+ * conversation (named, found through the parent message, or new), which message the turn
+ * follows (a branch when it is not the newest), what the model reads (that branch, from the
+ * root to the new question), and which model answers (the one asked for, else the one the
+ * conversation used last). A regenerate adds no question: a new answer to the named one.
  * @module
  */
 import { newId } from '@tidewire/server/internal';

@@ -20,6 +20,8 @@ const AUTO_CHECKPOINT_PAGES = 1000;
 export interface NodeSqliteOptions {
   /** How often the WAL is checkpointed off the event loop (file databases). */
   checkpointEveryMs?: number;
+  /** The file the worker opens (default: `path`; a test names one it cannot open). */
+  checkpointPath?: string;
 }
 
 export function openNodeSqlite(path: string, options: NodeSqliteOptions = {}): SqliteDatabase {
@@ -51,7 +53,7 @@ export function openNodeSqlite(path: string, options: NodeSqliteOptions = {}): S
 /** Turns the automatic checkpoint off and starts the worker that checkpoints instead. */
 function checkpointOffTheLoop(db: DatabaseSync, path: string, options: NodeSqliteOptions) {
   db.exec('PRAGMA wal_autocheckpoint = 0');
-  return new WalCheckpointer(path, {
+  return new WalCheckpointer(options.checkpointPath ?? path, {
     everyMs: options.checkpointEveryMs,
     onFailure(error) {
       if (db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
