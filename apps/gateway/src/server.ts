@@ -148,9 +148,9 @@ export async function createServices(config: Config, log: Log): Promise<Services
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
         return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal, headers: streamId });
       }
-      res.on('close', onClose); // a response closes once (`once` would wrap the listener)
       writeSSE(reader, res, {
         ...sinkOptions,
+        onClose, // called by the sink's own `close` listener: no listener more per connection
         // Honour a client's `Connection: close` (or HTTP/1.0): the stream's own keep-alive must not override it.
         headers: {
           'X-Request-Id': c.var.requestId,

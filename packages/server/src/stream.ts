@@ -53,6 +53,9 @@ export interface StreamContext {
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
 
+/** The settled promise every new stream starts from (not one each: every open stream held two). */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** A text event's coalescer, the pieces it holds, and the next event's (see `Stream.text`). */
 interface TextEntry {
   readonly event: string;
@@ -82,7 +85,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #countingArtifacts: Promise<void> | undefined;
   #ended = false;
   #abandoned = false;
-  #pending: Promise<void> = Promise.resolve();
+  #pending: Promise<void> = SETTLED;
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
   #logWriter: LogWriter = { id: newId(), first: true };
   #failure: Error | undefined;
@@ -104,7 +107,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#seq = resume?.seq ?? 0;
     this.#bytes = resume?.bytes ?? 0;
     this.#textPieces = resume?.textPieces ?? 0;
-    this.#countingArtifacts = resume ? undefined : Promise.resolve();
+    this.#countingArtifacts = resume ? undefined : SETTLED;
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
