@@ -32,8 +32,10 @@ const NO_ENTRIES: ReadonlyMap<string, never> = new Map<string, never>();
 const NO_IDS: ReadonlySet<string> = new Set();
 
 export class AnswerSoFar {
-  text = '';
-  reasoning = '';
+  // The text and reasoning are their runs in `parts`, joined when asked for (a flush, a
+  // takeover) and kept until the next piece: not a second string built up token by token.
+  #text: string | undefined = '';
+  #reasoning: string | undefined = '';
   /** How long the model thought, once its first reasoning ended. */
   thoughtMs: number | undefined;
   readonly parts: StoredPart[] = [];
@@ -43,6 +45,16 @@ export class AnswerSoFar {
   #toolCalls: Map<string, ToolCallSoFar> | undefined;
   #toolResults: Map<string, ToolResultSoFar> | undefined;
   #attachments: Set<string> | undefined;
+
+  get text(): string {
+    this.#text ??= this.#joined('text');
+    return this.#text;
+  }
+
+  get reasoning(): string {
+    this.#reasoning ??= this.#joined('reasoning');
+    return this.#reasoning;
+  }
 
   /** The streamed JSON arguments of each tool call, by call id. */
   get toolInputs(): ReadonlyMap<string, string> {
@@ -76,11 +88,11 @@ export class AnswerSoFar {
   add(part: AnswerPart): void {
     switch (part.type) {
       case 'text':
-        this.text += part.text;
+        this.#text = undefined;
         this.#appendRun('text', part.text);
         return;
       case 'reasoning':
-        this.reasoning += part.text;
+        this.#reasoning = undefined;
         this.#appendRun('reasoning', part.text);
         return;
       case 'reasoning-end': {
@@ -110,6 +122,12 @@ export class AnswerSoFar {
     // Stored as its event: the contract's name and fields.
     const [type, data] = eventOfPart(part);
     this.parts.push({ type, ...data } as StoredPart);
+  }
+
+  #joined(type: 'text' | 'reasoning'): string {
+    let joined = '';
+    for (const part of this.parts) if (part.type === type) joined += part.text;
+    return joined;
   }
 
   #appendRun(type: 'text' | 'reasoning', text: string): void {

@@ -193,16 +193,6 @@ interface Step {
   paced: boolean;
 }
 
-/** Where the continuation of `text` starts: after the last whole token of `sent`. */
-function offsetAfter(text: string, sent: string): number {
-  let offset = 0;
-  for (const token of tokensFrom(text)) {
-    if (offset >= sent.length) break;
-    offset += token.length;
-  }
-  return offset;
-}
-
 /** The tool message answering the last question, and the name of the tool it answers. */
 function toolResultOf(messages: ChatMessage[]): { name: string; output: string } | undefined {
   const lastQuestion = messages.findLastIndex((m) => m.role === 'user');
@@ -272,10 +262,34 @@ export class DemoModel implements ModelProvider {
   }
 
   *#text(answer: string, continueFrom: string): Generator<Step> {
-    for (const token of tokensFrom(answer, offsetAfter(answer, continueFrom))) {
-      yield { part: { type: 'text', text: token }, paced: true };
-    }
+    const steps = textSteps(answer);
+    // A continuation starts after the last whole token of what was sent.
+    let at = 0;
+    for (let offset = 0; at < steps.length && offset < continueFrom.length; at++)
+      offset += (steps[at]!.part as { text: string }).text.length;
+    for (; at < steps.length; at++) yield steps[at]!;
   }
+}
+
+const recentSteps = new Map<string, readonly Step[]>();
+const RECENT_STEPS = 256;
+
+/**
+ * The text steps of an answer, made once and shared (frozen) by every stream of it: streams of
+ * one question are the common case, and a token per stream was an allocation per token.
+ */
+function textSteps(answer: string): readonly Step[] {
+  let steps = recentSteps.get(answer);
+  if (steps === undefined) {
+    steps = Object.freeze(
+      [...tokensFrom(answer)].map((text) =>
+        Object.freeze({ part: Object.freeze({ type: 'text' as const, text }), paced: true }),
+      ),
+    );
+    if (recentSteps.size >= RECENT_STEPS) recentSteps.delete(recentSteps.keys().next().value!);
+    recentSteps.set(answer, steps);
+  }
+  return steps;
 }
 
 const unpaced = (part: ModelPart): Step => ({ part, paced: false });
