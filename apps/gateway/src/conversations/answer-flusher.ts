@@ -9,8 +9,7 @@
  * takeover cannot rebuild from it.
  * @module
  */
-import type { Transaction } from 'kysely';
-import type { GroupCommit } from '../db/group-commit.ts';
+import type { GroupCommit, StatementRunner } from '../db/group-commit.ts';
 import type { Schema } from '../db/schema.ts';
 import type { HotStatements } from './store.ts';
 
@@ -72,7 +71,7 @@ export class AnswerFlusher {
     return this.#writes.run((tx) => this.#writeAnswers(tx, batch, last)).catch(this.#onWriteError);
   }
 
-  async #writeAnswers(tx: Transaction<Schema>, batch: Write[], last: boolean): Promise<void> {
+  async #writeAnswers(tx: StatementRunner, batch: Write[], last: boolean): Promise<void> {
     const { updateAnswer, touchConversation } = this.#statements;
     for (const { answer, complete } of batch) {
       const { content, parts } = answer.snapshot();

@@ -7,11 +7,11 @@
  * @module
  */
 import { newId } from '@tidewire/server/internal';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { AnswerPart } from '../answer-parts.ts';
 import { AnswerSoFar, type StoredPart } from '../answer-so-far.ts';
-import type { Database } from '../db/database.ts';
-import { GroupCommit } from '../db/group-commit.ts';
+import { type Database, sqliteOf } from '../db/database.ts';
+import { GroupCommit, type StatementRunner } from '../db/group-commit.ts';
 import { precompile } from '../db/precompiled.ts';
 import type { Schema } from '../db/schema.ts';
 import { type AnswerRecorder, NotStoredError } from '../generation.ts';
@@ -155,7 +155,7 @@ export type HotStatements = ReturnType<typeof hotStatements>;
 type MessageRow = ReturnType<typeof messageRows>[number];
 
 /** Inserts message rows one statement each (the statement compiled once; rows of one transaction). */
-async function insertMessages(tx: Transaction<Schema>, statements: HotStatements, rows: MessageRow[]) {
+async function insertMessages(tx: StatementRunner, statements: HotStatements, rows: MessageRow[]) {
   for (const r of rows)
     await tx.executeQuery(
       statements.insertMessage(
@@ -183,7 +183,7 @@ export class ConversationStore {
   constructor(db: Database, { flushMs = 1000, onWriteError = () => {} }: ConversationStoreOptions = {}) {
     this.#db = db;
     this.#statements = hotStatements(db);
-    this.#writes = new GroupCommit(db);
+    this.#writes = new GroupCommit(db, { sqlite: sqliteOf(db) });
     this.#flusher = new AnswerFlusher(this.#writes, this.#statements, flushMs, onWriteError);
   }
 
@@ -275,9 +275,7 @@ export class ConversationStore {
 
   /** Remembers the model a conversation asked last. */
   async setModel(conversationId: string, model: string): Promise<void> {
-    await this.#writes.run((tx) =>
-      tx.updateTable('conversations').set({ model }).where('id', '=', conversationId).execute(),
-    );
+    await this.#writes.run((tx) => tx.executeQuery(this.#statements.setModel(model, conversationId)));
   }
 
   /**
@@ -527,7 +525,7 @@ export interface TurnRows {
   parentId?: string | null;
 }
 
-type Tx = Transaction<Schema>;
+type Tx = StatementRunner;
 
 /** A new conversation with its first messages, from position 0 (`start`). */
 async function writeStart(

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type Dialect, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { ConfigError } from '../config.ts';
 import { migrations } from './migrations.ts';
@@ -15,13 +15,22 @@ import type { Schema } from './schema.ts';
 
 export type Database = Kysely<Schema>;
 
-async function dialectFor(url: string) {
+/** The SQLite connection under each SQLite database (for the group commit's direct writes). */
+const sqliteConnections = new WeakMap<Database, SqliteDatabase>();
+
+/** The SQLite connection under `db`; undefined for PostgreSQL. */
+export function sqliteOf(db: Database): SqliteDatabase | undefined {
+  return sqliteConnections.get(db);
+}
+
+async function dialectFor(url: string): Promise<{ dialect: Dialect; sqlite?: SqliteDatabase }> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '')
       throw new ConfigError('DATABASE_URL=sqlite: needs a file path (sqlite:./data/tidewire.db) or :memory:');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    return new SqliteDialect({ database: openNodeSqlite(path) });
+    const sqlite = openNodeSqlite(path);
+    return { dialect: new SqliteDialect({ database: sqlite }), sqlite };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: pg } = await import('pg');
@@ -38,14 +47,17 @@ async function dialectFor(url: string) {
     // An idle connection the server drops (a restart, an admin) must not crash the process:
     // the pool replaces it on the next query, and queries in flight fail on their own.
     pool.on('error', () => {});
-    return new PostgresDialect({ pool });
+    return { dialect: new PostgresDialect({ pool }) };
   }
   throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(':')[0]}:…"`);
 }
 
 /** Connects to the database without touching its schema (see `migrateDatabase`). */
 export async function connectDatabase(url: string): Promise<Database> {
-  return new Kysely<Schema>({ dialect: await dialectFor(url) });
+  const { dialect, sqlite } = await dialectFor(url);
+  const db = new Kysely<Schema>({ dialect });
+  if (sqlite) sqliteConnections.set(db, sqlite);
+  return db;
 }
 
 /** Applies the migrations not applied yet, all of them or up to and including `upTo`. */
