@@ -74,8 +74,10 @@ export class DeltaCoalescer {
 
   #arm(ms: number): void {
     this.#armed = true;
-    if (this.#timer && ms === this.#timerMs) {
-      this.#timer.refresh();
+    // `refresh()` re-arms Node's timer without making another; edge runtimes' timers are numbers.
+    const timer = this.#timer as { refresh?: () => unknown } | undefined;
+    if (typeof timer?.refresh === 'function' && ms === this.#timerMs) {
+      timer.refresh();
     } else {
       this.#timer = setTimeout(this.#fire, ms);
       this.#timerMs = ms;

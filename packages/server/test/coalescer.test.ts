@@ -67,3 +67,34 @@ test('a disposed coalescer drops its text and never emits again', (t) => {
   t.mock.timers.tick(100);
   assert.deepEqual(out, ['a']);
 });
+
+test('on a runtime whose timers are numbers (workers, edge), the hold bound holds too', (t) => {
+  // A scheduler like an edge runtime's: setTimeout returns a number, with no refresh().
+  const due = new Map<number, { at: number; run: () => void }>();
+  let now = 0;
+  let next = 1;
+  t.mock.method(globalThis, 'setTimeout', ((run: () => void, ms: number) => {
+    due.set(next, { at: now + ms, run });
+    return next++;
+  }) as unknown as typeof setTimeout);
+  t.mock.method(globalThis, 'clearTimeout', ((id: number) =>
+    due.delete(id)) as unknown as typeof clearTimeout);
+  t.mock.method(Date, 'now', () => now);
+  const advance = (ms: number) => {
+    for (const end = now + ms; now < end; ) {
+      now++;
+      for (const [id, timer] of [...due]) if (timer.at <= now && due.delete(id)) timer.run();
+    }
+  };
+  const { out, c } = coalescer(6, 30);
+  c.push('a');
+  c.push(' b');
+  advance(30);
+  assert.deepEqual(out, ['a', ' b']);
+  c.push(' c'); // held again after the timer fired: armed anew
+  advance(29);
+  assert.deepEqual(out, ['a', ' b']);
+  advance(1);
+  assert.deepEqual(out, ['a', ' b', ' c']);
+  c.dispose();
+});
