@@ -228,6 +228,33 @@ test('a reader of a stream written here costs no Redis read from a recent point,
   }
 });
 
+test('readers here of a stream this process stops writing (its lease lost) follow the new owner’s appends', {
+  timeout: 10_000,
+}, async () => {
+  const [a, b] = [
+    await RedisStreamStore.connect({ url: redis.url }),
+    await RedisStreamStore.connect({ url: redis.url }),
+  ];
+  try {
+    const streamId = newId();
+    await a.create({ streamId, meta: {}, createdAt: 1 });
+    const onA = recording();
+    a.follow(streamId, 0, onA.reader);
+    for (let seq = 1; seq <= 3; seq++)
+      await a.append(streamId, seq, `a${seq}`, { id: 'a', first: seq === 1 });
+    // a's writer is abandoned without any append of it refused: b continues the log.
+    a.stopWriting(streamId);
+    for (let seq = 4; seq <= 5; seq++)
+      await b.append(streamId, seq, `b${seq}`, { id: 'b', first: seq === 4 });
+    await b.end(streamId, 10_000, { id: 'b', first: false });
+    await onA.ended;
+    assert.deepEqual(onA.frames, ['a1', 'a2', 'a3', 'b4', 'b5']);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 describe('appends queued in one event-loop turn', () => {
   test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });

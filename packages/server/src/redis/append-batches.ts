@@ -26,7 +26,8 @@ export interface AppendBatch {
 interface OpenBatch extends AppendBatch {
   /** Settles once Redis has stored every frame, or refused the batch. */
   readonly stored: Promise<void>;
-  settle: (sent: Promise<void>) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 export class AppendBatches {
@@ -59,7 +60,7 @@ export class AppendBatches {
     const queue = this.#queue;
     this.#queue = [];
     this.#open.clear();
-    for (const batch of queue) batch.settle(this.#send(batch));
+    for (const batch of queue) this.#send(batch).then(batch.resolve, batch.reject);
   }
 }
 
@@ -70,9 +71,6 @@ function joins(batch: OpenBatch, seq: number, writer: LogWriter | undefined): bo
 }
 
 function openBatch(streamId: string, seq: number, frame: string, writer: LogWriter | undefined): OpenBatch {
-  let settle!: (sent: Promise<void>) => void;
-  const stored = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  return { streamId, writer, firstSeq: seq, frames: [frame], stored, settle };
+  const { promise: stored, resolve, reject } = Promise.withResolvers<void>();
+  return { streamId, writer, firstSeq: seq, frames: [frame], stored, resolve, reject };
 }

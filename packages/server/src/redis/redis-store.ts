@@ -99,7 +99,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     try {
       await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
     } catch (error) {
-      this.#stopWriting(streamId);
+      this.stopWriting(streamId);
       throw error;
     }
     for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
@@ -116,14 +116,14 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
         args,
       );
     } catch (error) {
-      this.#stopWriting(streamId);
+      this.stopWriting(streamId);
       throw error;
     }
     this.#local.ended(streamId);
   }
 
-  /** This process no longer writes `streamId` (fenced, or Redis failed): its readers go to `XREAD`. */
-  #stopWriting(streamId: string): void {
+  /** This process no longer writes `streamId` (abandoned, fenced, or Redis failed): its readers go to `XREAD`. */
+  stopWriting(streamId: string): void {
     for (const follower of this.#local.lost(streamId)) {
       follower.stop = this.#live.follow(keys.log(streamId), follower.lastSeq, follower.reader);
     }
