@@ -330,6 +330,31 @@ describe('appends queued in one event-loop turn', () => {
     }
   });
 
+  test('appends queued over several turns while a call of their stream is on its way go together after it', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      const before = await calls(store, 'evalsha');
+      const appends = [store.append(streamId, 1, 'w1', { id: 'w', first: true })];
+      // The call for 1 leaves at the end of this turn; 2…3 and then 4…5 come in the next two
+      // turns, before its answer can have been read.
+      for (const seqs of [
+        [2, 3],
+        [4, 5],
+      ]) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const seq of seqs)
+          appends.push(store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }));
+      }
+      await Promise.all(appends);
+      assert.equal((await calls(store, 'evalsha')) - before, 2, 'one call for 1, one for 2…5');
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4', 'w5']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('appends of several streams in one turn each reach their own log, in order', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {

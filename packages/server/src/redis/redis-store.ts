@@ -3,8 +3,9 @@
  * the entry id is the contract's sequence number.
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
- * its own entry, so a takeover and a late old owner never interleave their text. The appends
- * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
+ * its own entry, so a takeover and a late old owner never interleave their text. A stream's
+ * appends go in as few script calls as can be: those of one event-loop turn together, and
+ * those queued while its previous call is on its way together after it (`AppendBatches`).
  * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
  * stored frames cover, such as the start response's reader); live reading of a stream this process writes is local (`LocalFanout`:
  * each stored frame goes straight to this process's readers), and of the others one multiplexed
