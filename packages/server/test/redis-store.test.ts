@@ -168,6 +168,19 @@ test('when another instance takes the stream over, the old writer’s readers go
   }
 });
 
+/** Two stores on the test Redis (as two instances would have), and a stream created by `a`. */
+async function twoInstances() {
+  const a = await RedisStreamStore.connect({ url: redis.url });
+  const b = await RedisStreamStore.connect({ url: redis.url });
+  const streamId = newId();
+  await a.create({ streamId, meta: {}, createdAt: 1 });
+  const close = async () => {
+    await a.close();
+    await b.close();
+  };
+  return { a, b, streamId, close };
+}
+
 /** How many times Redis has run `command` (lower case) so far. */
 async function calls(store: RedisStreamStore, command: string): Promise<number> {
   const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
@@ -231,27 +244,19 @@ test('a reader of a stream written here costs no Redis read from a recent point,
 test('readers here of a stream this process stops writing (its lease lost) follow the new owner’s appends', {
   timeout: 10_000,
 }, async () => {
-  const [a, b] = [
-    await RedisStreamStore.connect({ url: redis.url }),
-    await RedisStreamStore.connect({ url: redis.url }),
-  ];
+  const { a, b, streamId, close } = await twoInstances();
   try {
-    const streamId = newId();
-    await a.create({ streamId, meta: {}, createdAt: 1 });
     const onA = recording();
     a.follow(streamId, 0, onA.reader);
-    for (let seq = 1; seq <= 3; seq++)
-      await a.append(streamId, seq, `a${seq}`, { id: 'a', first: seq === 1 });
+    assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
     // a's writer is abandoned without any append of it refused: b continues the log.
     a.stopWriting(streamId);
-    for (let seq = 4; seq <= 5; seq++)
-      await b.append(streamId, seq, `b${seq}`, { id: 'b', first: seq === 4 });
+    assert.deepEqual(await appendRange(b, streamId, 4, 5, 'b'), ['stored', 'stored']);
     await b.end(streamId, 10_000, { id: 'b', first: false });
     await onA.ended;
     assert.deepEqual(onA.frames, ['a1', 'a2', 'a3', 'b4', 'b5']);
   } finally {
-    await a.close();
-    await b.close();
+    await close();
   }
 });
 
@@ -282,13 +287,8 @@ describe('appends queued in one event-loop turn', () => {
   });
 
   test("a fenced writer's batch is refused as a whole: nothing of it is stored", async () => {
-    const [a, b] = [
-      await RedisStreamStore.connect({ url: redis.url }),
-      await RedisStreamStore.connect({ url: redis.url }),
-    ];
+    const { a, b, streamId, close } = await twoInstances();
     try {
-      const streamId = newId();
-      await a.create({ streamId, meta: {}, createdAt: 1 });
       assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
       await b.append(streamId, 4, 'b4', { id: 'b', first: true });
       const late = await Promise.all(
@@ -302,8 +302,7 @@ describe('appends queued in one event-loop turn', () => {
       assert.deepEqual(late, Array(10).fill('writer_fenced'));
       assert.deepEqual((await a.read(streamId))!.frames, ['a1', 'a2', 'a3', 'b4']);
     } finally {
-      await a.close();
-      await b.close();
+      await close();
     }
   });
 
