@@ -1,8 +1,7 @@
 /**
  * The Redis `Coordinator`. A lease is `SET owner INSTANCE NX PX ttl`, renewed with a
- * compare-and-expire script (one call renews a few hundred of an instance's leases), and
- * mirrored in a sorted set scored by expiry so that every instance can find expired leases
- * cheaply. Cancels travel on a pub/sub channel.
+ * compare-and-expire script, and mirrored in a sorted set scored by expiry so that every
+ * instance can find expired leases cheaply. Cancels travel on a pub/sub channel.
  * @module
  */
 import type { Coordinator } from '../coordinator.ts';
@@ -17,24 +16,13 @@ const CLAIM = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return 0`;
 
-/**
- * Renews the leases of many streams in one call, each only while this instance still holds it.
- * KEYS: the running set, then each stream's owner key. ARGV: instance id, lease ms, new expiry,
- * then the stream ids (in the order of their owner keys). Returns the streams whose lease is lost.
- */
-const RENEW_MANY = `local lost = {}
-for i = 2, #KEYS do
-  if redis.call('get', KEYS[i]) == ARGV[1] then
-    redis.call('pexpire', KEYS[i], ARGV[2])
-    redis.call('zadd', KEYS[1], ARGV[3], ARGV[i + 2])
-  else
-    lost[#lost + 1] = ARGV[i + 2]
-  end
+/** Renews the lease only while this instance still holds it. */
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('pexpire', KEYS[1], ARGV[2])
+  redis.call('zadd', KEYS[2], ARGV[3], ARGV[4])
+  return 1
 end
-return lost`;
-
-/** The most leases one renewal call carries (bounds the time Redis spends in one script). */
-const RENEW_BATCH = 500;
+return 0`;
 
 /** Drops the lease only while this instance still holds it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
@@ -130,16 +118,13 @@ export class RedisCoordinator implements Coordinator {
     return true;
   }
 
-  /** Renews every lease this instance holds, a few hundred per call. */
   async #renewAll(): Promise<void> {
-    const owned = [...this.#owned];
-    for (let from = 0; from < owned.length; from += RENEW_BATCH) {
-      const streamIds = owned.slice(from, from + RENEW_BATCH);
-      const lost = (await this.#client.eval(RENEW_MANY, {
-        keys: [keys.running, ...streamIds.map((streamId) => keys.owner(streamId))],
-        arguments: [this.instanceId, String(this.#leaseMs), String(Date.now() + this.#leaseMs), ...streamIds],
-      })) as string[];
-      for (const streamId of lost) if (this.#owned.delete(streamId)) this.#handlers?.onLeaseLost(streamId);
+    for (const streamId of [...this.#owned]) {
+      const renewed = await this.#client.eval(RENEW, {
+        keys: [keys.owner(streamId), keys.running],
+        arguments: [this.instanceId, String(this.#leaseMs), String(Date.now() + this.#leaseMs), streamId],
+      });
+      if (renewed !== 1 && this.#owned.delete(streamId)) this.#handlers?.onLeaseLost(streamId);
     }
   }
 
