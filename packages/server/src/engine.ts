@@ -273,6 +273,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   #streamEnded(stream: Stream<E, M>): void {
     this.#running.delete(stream.id);
+    if (stream.abandoned) this.#store.stopWriting?.(stream.id);
     // An abandoned writer whose store refused it (fenced by a takeover, or the store failed)
     // may still hold the lease: hand it off, so whoever continues reads the log afresh. (A
     // writer that lost its lease hands off nothing: the lease is no longer its own.)

@@ -98,6 +98,12 @@ export interface StreamStore extends Partial<ArtifactStore> {
    * duplicate. Returns a function that detaches the reader.
    */
   follow(streamId: string, afterSeq: number, reader: LogReader): () => void;
+  /**
+   * This process stops writing `streamId` without ending it (another owner continues it: its
+   * lease was lost, or it was handed off). A store that serves this process's readers of the
+   * streams it writes from memory has them follow the log by other means from here on.
+   */
+  stopWriting?(streamId: string): void;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

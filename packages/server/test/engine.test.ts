@@ -200,3 +200,22 @@ test('stream ids are unique, sortable by time and safe inside an event id', asyn
   assert.ok(ids.every((id) => /^[0-9a-f-]{36}$/.test(id)));
   await engine.close();
 });
+
+/** A memory store that records which streams this process stopped writing without ending them. */
+class StopRecordingStore extends MemoryStreamStore {
+  readonly stopped: string[] = [];
+  stopWriting(streamId: string): void {
+    this.stopped.push(streamId);
+  }
+}
+
+test('a stream abandoned here (another owner continues it) is no longer written here, as its store is told; an ended one is not', async () => {
+  const store = new StopRecordingStore();
+  const engine = chatLikeEngine({ store });
+  const abandoned = await engine.start({ meta: null });
+  const ended = await engine.start({ meta: null });
+  abandoned.abandon();
+  await ended.end();
+  assert.deepEqual(store.stopped, [abandoned.id]);
+  await engine.close();
+});

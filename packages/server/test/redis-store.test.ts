@@ -168,6 +168,19 @@ test('when another instance takes the stream over, the old writer’s readers go
   }
 });
 
+/** Two stores on the test Redis (as two instances would have), and a stream created by `a`. */
+async function twoInstances() {
+  const a = await RedisStreamStore.connect({ url: redis.url });
+  const b = await RedisStreamStore.connect({ url: redis.url });
+  const streamId = newId();
+  await a.create({ streamId, meta: {}, createdAt: 1 });
+  const close = async () => {
+    await a.close();
+    await b.close();
+  };
+  return { a, b, streamId, close };
+}
+
 /** How many times Redis has run `command` (lower case) so far. */
 async function calls(store: RedisStreamStore, command: string): Promise<number> {
   const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
@@ -228,6 +241,25 @@ test('a reader of a stream written here costs no Redis read from a recent point,
   }
 });
 
+test('readers here of a stream this process stops writing (its lease lost) follow the new owner’s appends', {
+  timeout: 10_000,
+}, async () => {
+  const { a, b, streamId, close } = await twoInstances();
+  try {
+    const onA = recording();
+    a.follow(streamId, 0, onA.reader);
+    assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
+    // a's writer is abandoned without any append of it refused: b continues the log.
+    a.stopWriting(streamId);
+    assert.deepEqual(await appendRange(b, streamId, 4, 5, 'b'), ['stored', 'stored']);
+    await b.end(streamId, 10_000, { id: 'b', first: false });
+    await onA.ended;
+    assert.deepEqual(onA.frames, ['a1', 'a2', 'a3', 'b4', 'b5']);
+  } finally {
+    await close();
+  }
+});
+
 describe('appends queued in one event-loop turn', () => {
   test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
@@ -255,13 +287,8 @@ describe('appends queued in one event-loop turn', () => {
   });
 
   test("a fenced writer's batch is refused as a whole: nothing of it is stored", async () => {
-    const [a, b] = [
-      await RedisStreamStore.connect({ url: redis.url }),
-      await RedisStreamStore.connect({ url: redis.url }),
-    ];
+    const { a, b, streamId, close } = await twoInstances();
     try {
-      const streamId = newId();
-      await a.create({ streamId, meta: {}, createdAt: 1 });
       assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
       await b.append(streamId, 4, 'b4', { id: 'b', first: true });
       const late = await Promise.all(
@@ -275,8 +302,7 @@ describe('appends queued in one event-loop turn', () => {
       assert.deepEqual(late, Array(10).fill('writer_fenced'));
       assert.deepEqual((await a.read(streamId))!.frames, ['a1', 'a2', 'a3', 'b4']);
     } finally {
-      await a.close();
-      await b.close();
+      await close();
     }
   });
 
@@ -298,6 +324,31 @@ describe('appends queued in one event-loop turn', () => {
       );
       assert.deepEqual(await mixed, ['stored', 'stored', 'writer_fenced']);
       assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('appends queued over several turns while a call of their stream is on its way go together after it', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      const before = await calls(store, 'evalsha');
+      const appends = [store.append(streamId, 1, 'w1', { id: 'w', first: true })];
+      // The call for 1 leaves at the end of this turn; 2…3 and then 4…5 come in the next two
+      // turns, before its answer can have been read.
+      for (const seqs of [
+        [2, 3],
+        [4, 5],
+      ]) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const seq of seqs)
+          appends.push(store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }));
+      }
+      await Promise.all(appends);
+      assert.equal((await calls(store, 'evalsha')) - before, 2, 'one call for 1, one for 2…5');
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4', 'w5']);
     } finally {
       await store.close();
     }

@@ -1,11 +1,13 @@
 /**
- * `AppendBatches`: the appends of one stream queued in one event-loop turn leave as ONE call of
- * the fencing script, which stores each frame as its own `0-SEQ` entry. A model's tokens come
- * in bursts (a chunk of tokens, a coalesced word and the next), and node-redis costs a promise,
- * a command object and a RESP encode and decode per command: per batch instead of per event.
+ * `AppendBatches`: the appends of one stream leave as few calls of the fencing script as can
+ * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends queued in one
+ * event-loop turn go together, and while a stream's call is on its way its next appends wait
+ * and go together once it is answered (one call in flight per stream: the busier the process,
+ * the bigger the calls). node-redis costs a promise, a command object and a RESP encode and
+ * decode per command: per batch instead of per event.
  * A batch holds consecutive frames of one writer only; the script checks the fence once, before
- * storing any of them, so Redis stores a whole batch or refuses it whole. Batches are sent in
- * the order they were opened, on one connection, so Redis runs them in that order.
+ * storing any of them, so Redis stores a whole batch or refuses it whole. A stream's batches
+ * are sent one after another, in the order they were opened.
  * @module
  */
 import type { LogWriter } from '../store.ts';
@@ -26,15 +28,21 @@ export interface AppendBatch {
 interface OpenBatch extends AppendBatch {
   /** Settles once Redis has stored every frame, or refused the batch. */
   readonly stored: Promise<void>;
-  settle: (sent: Promise<void>) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** One stream's batches not sent yet, and whether one is on its way. */
+interface StreamBatches {
+  waiting: OpenBatch[];
+  sending: boolean;
 }
 
 export class AppendBatches {
   readonly #send: (batch: AppendBatch) => Promise<void>;
-  /** Batches not sent yet, in the order they were opened. */
-  #queue: OpenBatch[] = [];
-  /** The batch of each stream that the next append may join. */
-  readonly #open = new Map<string, OpenBatch>();
+  readonly #streams = new Map<string, StreamBatches>();
+  /** Streams whose next batch goes at the next flush. */
+  #ready: StreamBatches[] = [];
 
   /** `send` stores one batch (resolves) or refuses it (rejects). */
   constructor(send: (batch: AppendBatch) => Promise<void>) {
@@ -43,23 +51,52 @@ export class AppendBatches {
 
   /** Queues frame `seq` of `streamId`; resolves once it is stored, with the rest of its batch. */
   add(streamId: string, seq: number, frame: string, writer: LogWriter | undefined): Promise<void> {
-    const open = this.#open.get(streamId);
-    if (open && joins(open, seq, writer)) {
-      open.frames.push(frame);
-      return open.stored;
+    let stream = this.#streams.get(streamId);
+    const last = stream?.waiting.at(-1);
+    if (last && joins(last, seq, writer)) {
+      last.frames.push(frame);
+      return last.stored;
     }
     const batch = openBatch(streamId, seq, frame, writer);
-    this.#open.set(streamId, batch);
-    this.#queue.push(batch);
-    if (this.#queue.length === 1) setImmediate(() => this.#flush());
+    if (!stream) {
+      stream = { waiting: [], sending: false };
+      this.#streams.set(streamId, stream);
+    }
+    stream.waiting.push(batch);
+    if (!stream.sending && stream.waiting.length === 1) this.#readyToSend(stream);
     return batch.stored;
   }
 
+  #readyToSend(stream: StreamBatches): void {
+    this.#ready.push(stream);
+    if (this.#ready.length === 1) setImmediate(() => this.#flush());
+  }
+
   #flush(): void {
-    const queue = this.#queue;
-    this.#queue = [];
-    this.#open.clear();
-    for (const batch of queue) batch.settle(this.#send(batch));
+    const ready = this.#ready;
+    this.#ready = [];
+    for (const stream of ready) this.#sendNext(stream);
+  }
+
+  /** Sends the stream's oldest waiting batch; once it is answered, the next one is ready. */
+  #sendNext(stream: StreamBatches): void {
+    const batch = stream.waiting.shift()!;
+    stream.sending = true;
+    const answered = () => {
+      stream.sending = false;
+      if (stream.waiting.length > 0) this.#readyToSend(stream);
+      else this.#streams.delete(batch.streamId);
+    };
+    this.#send(batch).then(
+      () => {
+        answered();
+        batch.resolve();
+      },
+      (error) => {
+        answered();
+        batch.reject(error);
+      },
+    );
   }
 }
 
@@ -70,9 +107,6 @@ function joins(batch: OpenBatch, seq: number, writer: LogWriter | undefined): bo
 }
 
 function openBatch(streamId: string, seq: number, frame: string, writer: LogWriter | undefined): OpenBatch {
-  let settle!: (sent: Promise<void>) => void;
-  const stored = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-  return { streamId, writer, firstSeq: seq, frames: [frame], stored, settle };
+  const { promise: stored, resolve, reject } = Promise.withResolvers<void>();
+  return { streamId, writer, firstSeq: seq, frames: [frame], stored, resolve, reject };
 }

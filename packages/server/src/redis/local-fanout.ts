@@ -1,12 +1,12 @@
 /**
  * `LocalFanout`: the streams this process writes, and this process's readers of them. A frame
- * Redis has stored goes straight to those readers, without a round trip through `XREAD`: on the
+ * Redis has stored goes straight to those readers, without a round trip through Redis: on the
  * instance that runs a generation (where its client usually is) a reader costs no Redis
- * command per event, and the shared blocking read carries only streams written elsewhere.
+ * command per event, and the `LiveReader` follows only streams written elsewhere.
  * Redis answers commands of one connection in order, so frames are handed over in order; a
  * reader that would have to wait for a frame not seen here (it joined between a replay and
- * the frames stored meanwhile, older than the few kept) is left to `XREAD`. When this process
- * stops writing a stream (another writer took it over), its readers are handed back to `XREAD`
+ * the frames stored meanwhile, older than the few kept) is left to the `LiveReader`. When this process
+ * stops writing a stream (another writer took it over), its readers are handed to the `LiveReader`
  * from where each stood.
  * @module
  */
@@ -15,7 +15,7 @@ import type { LogReader } from '../store.ts';
 /** Frames kept per stream for a reader that joins just behind the newest stored one. */
 const RECENT = 64;
 
-/** A reader here: where it stands, and how it stops (changed when it moves to `XREAD`). */
+/** A reader here: where it stands, and how it stops (changed when it moves to the `LiveReader`). */
 export interface LocalFollower {
   reader: LogReader;
   lastSeq: number;

@@ -3,8 +3,9 @@
  * the entry id is the contract's sequence number.
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
- * its own entry, so a takeover and a late old owner never interleave their text. The appends
- * of one stream queued in one event-loop turn go as one script call (`AppendBatches`).
+ * its own entry, so a takeover and a late old owner never interleave their text. A stream's
+ * appends go in as few script calls as can be: those of one event-loop turn together, and
+ * those queued while its previous call is on its way together after it (`AppendBatches`).
  * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
  * stored frames cover, such as the start response's reader); live reading of a stream this
  * process writes is local (`LocalFanout`: each stored frame goes straight to this process's
@@ -41,7 +42,7 @@ import {
   scriptReply,
 } from './scripts.ts';
 
-/** A RESP2 client: raw replies of XRANGE / XREAD are plain nested arrays. */
+/** A RESP2 client: raw replies of XRANGE are plain nested arrays. */
 // biome-ignore lint/complexity/noBannedTypes: node-redis's own type parameters for "no modules"
 export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>;
 
@@ -109,7 +110,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     try {
       await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
     } catch (error) {
-      this.#stopWriting(streamId);
+      this.stopWriting(streamId);
       throw error;
     }
     for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
@@ -126,14 +127,14 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
         args,
       );
     } catch (error) {
-      this.#stopWriting(streamId);
+      this.stopWriting(streamId);
       throw error;
     }
     this.#local.ended(streamId);
   }
 
-  /** This process no longer writes `streamId` (fenced, or Redis failed): its readers go to `XREAD`. */
-  #stopWriting(streamId: string): void {
+  /** This process no longer writes `streamId` (abandoned, fenced, or Redis failed): its readers go to the `LiveReader`. */
+  stopWriting(streamId: string): void {
     for (const follower of this.#local.lost(streamId)) {
       follower.stop = this.#live.follow(streamId, follower.lastSeq, follower.reader);
     }
