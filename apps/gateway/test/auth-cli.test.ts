@@ -48,7 +48,9 @@ async function userAddInTerminal(
   name: string,
   keys: string,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn('script', ['-qec', `node apps/gateway/bin/tidewire.js user add ${name}`, '/dev/null'], {
+  // The Node running this test (not whichever `node` is first on PATH: the machine's may be older).
+  const command = `'${process.execPath}' apps/gateway/bin/tidewire.js user add ${name}`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL },
     stdio: ['pipe', 'pipe', 'pipe'],
