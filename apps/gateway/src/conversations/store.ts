@@ -246,10 +246,10 @@ export class ConversationStore {
   /** Creates a conversation titled after its first question. */
   async create(userId: string | null, question: string, model: string | null = null): Promise<string> {
     const id = newId();
-    await this.#db
-      .insertInto('conversations')
-      .values(newConversation(id, userId, question, model))
-      .execute();
+    const now = Date.now();
+    await this.#db.executeQuery(
+      this.#statements.insertConversation(id, userId, titleOf(question), model, now, now),
+    );
     return id;
   }
 
@@ -594,11 +594,6 @@ function splitMessages(messages: ChatMessage[]): { kept: Kept[]; results: ChatMe
     kept: messages.filter((m): m is Kept => m.role === 'user' || m.role === 'assistant'),
     results: messages.filter((m) => m.role === 'tool'),
   };
-}
-
-function newConversation(id: string, userId: string | null, question: string, model: string | null) {
-  const now = Date.now();
-  return { id, user_id: userId, title: titleOf(question), model, created_at: now, updated_at: now };
 }
 
 /** Rows of `kept`, each following the one before it, the first at `first` after `parentId`. */
