@@ -135,6 +135,37 @@ export function conversationStoreContract(
     await db.destroy();
   });
 
+  test('a read right after a turn began finds its rows: reads wait for the writes asked for before them', async () => {
+    const db = await open();
+    const store = new ConversationStore(db, { flushMs: 5 });
+    const conversationId = 'read-after-turn';
+    const asked = Promise.resolve();
+    const turn = store.beginTurn(
+      {
+        conversationId,
+        streamId: 'turn-read',
+        messages: [{ role: 'user', content: 'Is it there?' }],
+        create: { userId: 'fay', question: 'Is it there?', model: 'demo' },
+      },
+      asked,
+    );
+    await asked; // the rows' write is asked for now; `stored` is not awaited (a stream's response does not wait)
+    const [listed, got] = await Promise.all([store.list('fay', 10), store.get('fay', conversationId)]);
+    assert.deepEqual(
+      listed.data.map((c) => c.id),
+      [conversationId],
+    );
+    assert.deepEqual(
+      got?.messages.map((m) => [m.role, m.content, m.complete]),
+      [
+        ['user', 'Is it there?', true],
+        ['assistant', '', false],
+      ],
+    );
+    await turn.stored;
+    await db.destroy();
+  });
+
   test("a turn whose rows cannot be stored: `stored` rejects, and so does its answer's end", async () => {
     const db = await open();
     const store = new ConversationStore(db, { flushMs: 5 });

@@ -1,8 +1,9 @@
 /**
  * Group commit on SQLite: the writes of one event-loop turn share one transaction, up to the
  * batch bound (the write that fills a batch commits it in its own turn), a write that
- * fails is rolled back alone (its caller gets its error, the others are stored), and a write's
- * promise resolves only once its transaction committed (another connection sees it).
+ * fails is rolled back alone (its caller gets its error, the others are stored), a write's
+ * promise resolves only once its transaction committed (another connection sees it), and
+ * `settled()` waits for every write asked for before it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -113,6 +114,40 @@ for (const [way, direct] of [
           [1, 3],
         );
       } finally {
+        await db.destroy();
+      }
+    }),
+  );
+
+  test(
+    `${way}: settled() waits for the writes asked for before, committing queued ones at once, and never rejects`,
+    withDir(async (dir) => {
+      const path = join(dir, 'db.sqlite');
+      const { db, sqlite } = openCounted(path);
+      const other = new DatabaseSync(path);
+      try {
+        const writes = new GroupCommit(db, direct ? { sqlite } : {});
+        const failing = writes.run(async (tx) => {
+          await insert(1)(tx);
+          await insert(1)(tx); // violates UNIQUE: rolled back
+        });
+        const stored = writes.run(insert(2));
+        const order: string[] = [];
+        setImmediate(() => order.push('turn ended'));
+        await writes.settled();
+        order.push('settled');
+        const rows = other.prepare('SELECT n FROM t ORDER BY n').all() as { n: number }[];
+        assert.deepEqual(
+          rows.map((r) => r.n),
+          [2],
+          'the write asked for before is committed; the failed one is not',
+        );
+        assert.deepEqual(order, ['settled'], 'queued writes commit at once, not at the end of the turn');
+        await assert.rejects(failing, /UNIQUE/);
+        await stored;
+        await writes.settled(); // nothing pending: settles at once
+      } finally {
+        other.close();
         await db.destroy();
       }
     }),

@@ -3,9 +3,9 @@
  * them, and on each tick one write holding every answer that changed since the last (its text
  * and parts). An answer's last write (at its end) also moves its conversation's `updated_at`
  * (the question moved it when the answer began, so a list sorted by it is right between), and is not
- * held for the tick; the group commit puts the writes of one event-loop turn in one
- * transaction, in the order they were asked for, so a tick's write of an answer never lands
- * after its last. Between writes the stream's log holds what was sent: a crash loses nothing a
+ * held for the tick, but asked for only once the tick's write in flight has landed, so a tick's
+ * write of an answer never lands after its last (on PostgreSQL too, where writes run in
+ * parallel). Between writes the stream's log holds what was sent: a crash loses nothing a
  * takeover cannot rebuild from it.
  * @module
  */
@@ -33,6 +33,12 @@ export class AnswerFlusher {
   readonly #onWriteError: (error: unknown) => void;
   readonly #dirty = new Set<PendingAnswer>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The last tick's write: an answer's last write is asked for after it has landed. On SQLite the
+   * group commit keeps writes in order anyway; on PostgreSQL each is its own transaction, in
+   * parallel, and a tick's older snapshot could otherwise land after the last write.
+   */
+  #ticking: Promise<void> = Promise.resolve();
 
   constructor(
     writes: GroupCommit<Schema>,
@@ -55,14 +61,14 @@ export class AnswerFlusher {
   /** The answer's last write (`complete` once it ended well); resolves once it is stored. */
   finish(answer: PendingAnswer, complete: boolean): Promise<void> {
     this.#dirty.delete(answer);
-    return this.#write([{ answer, complete: complete ? 1 : 0 }]);
+    return this.#ticking.then(() => this.#write([{ answer, complete: complete ? 1 : 0 }]));
   }
 
   readonly #tick = () => {
     this.#timer = undefined;
     const batch = [...this.#dirty].map((answer): Write => ({ answer, complete: 0 }));
     this.#dirty.clear();
-    void this.#write(batch, false);
+    this.#ticking = this.#write(batch, false);
   };
 
   #write(batch: Write[], last = true): Promise<void> {

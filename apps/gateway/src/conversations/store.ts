@@ -173,6 +173,11 @@ async function insertMessages(tx: StatementRunner, statements: HotStatements, ro
     );
 }
 
+/**
+ * Reads wait for the writes asked for before them (`GroupCommit.settled`): a stream's response
+ * starts while its turn's rows are still being written, and a client that then lists or opens
+ * its conversations still finds them.
+ */
 export class ConversationStore {
   readonly #db: Database;
   readonly #statements: HotStatements;
@@ -189,6 +194,7 @@ export class ConversationStore {
 
   /** The conversation if it exists and belongs to `userId`. */
   async find(userId: string | null, id: string) {
+    await this.#writes.settled();
     const row = await this.#db
       .selectFrom('conversations')
       .selectAll()
@@ -199,6 +205,7 @@ export class ConversationStore {
 
   /** A message, if it exists and its conversation belongs to `userId`. */
   async findMessage(userId: string | null, id: string) {
+    await this.#writes.settled();
     const row = await this.#db
       .selectFrom('messages')
       .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
@@ -219,6 +226,7 @@ export class ConversationStore {
     conversationId: string,
     leafId?: string,
   ): Promise<{ leafId: string | null; messages: ChatMessage[] }> {
+    await this.#writes.settled();
     const rows = await this.#db
       .selectFrom('messages')
       .select(['id', 'parent_id', 'role', 'content', 'parts'])
@@ -381,6 +389,7 @@ export class ConversationStore {
 
   /** The recorder of an answer another instance started (a takeover), or undefined. */
   async continueAnswer(streamId: string, soFar: AnswerSoFar): Promise<AnswerRecorder | undefined> {
+    await this.#writes.settled();
     const row = await this.#db
       .selectFrom('messages')
       .select(['id', 'conversation_id'])
@@ -400,6 +409,7 @@ export class ConversationStore {
     cursor?: { updatedAt: number; id: string },
     words: string[] = [],
   ): Promise<Page<ConversationSummary>> {
+    await this.#writes.settled();
     let query = this.#db.selectFrom('conversations').select(['id', 'title', 'updated_at']);
     query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
     for (const word of words) {
@@ -440,6 +450,7 @@ export class ConversationStore {
 
   /** One conversation with its messages, oldest first. */
   async get(userId: string | null, id: string): Promise<Conversation | undefined> {
+    await this.#writes.settled();
     const conversation = await this.find(userId, id);
     if (!conversation) return undefined;
     const messages = await this.#db
@@ -469,6 +480,7 @@ export class ConversationStore {
 
   /** Renames a conversation of `userId`; its summary, or undefined when it is not theirs. */
   async rename(userId: string | null, id: string, title: string): Promise<ConversationSummary | undefined> {
+    await this.#writes.settled();
     const conversation = await this.find(userId, id);
     if (!conversation) return undefined;
     await this.#db.updateTable('conversations').set({ title }).where('id', '=', id).execute();
@@ -477,6 +489,7 @@ export class ConversationStore {
 
   /** The streams of a conversation's answers that are not complete (some may still run). */
   async unfinishedStreams(conversationId: string): Promise<string[]> {
+    await this.#writes.settled();
     const rows = await this.#db
       .selectFrom('messages')
       .select('stream_id')
@@ -489,6 +502,7 @@ export class ConversationStore {
 
   /** Deletes a conversation of `userId` with its messages; false when it is not theirs. */
   async remove(userId: string | null, id: string): Promise<boolean> {
+    await this.#writes.settled();
     if (!(await this.find(userId, id))) return false;
     await this.#db.transaction().execute(async (tx) => {
       await tx.deleteFrom('messages').where('conversation_id', '=', id).execute();
@@ -499,6 +513,7 @@ export class ConversationStore {
 
   /** Gives every conversation of `fromUser` to `toUser` (an anonymous visitor signing in). */
   async transfer(fromUser: string, toUser: string): Promise<number> {
+    await this.#writes.settled();
     const result = await this.#db
       .updateTable('conversations')
       .set({ user_id: toUser })

@@ -58,6 +58,8 @@ export class GroupCommit<S> {
   #scheduled = false;
   /** The batch being committed: the next one starts after it, so batches commit in order. */
   #committing: Promise<void> = Promise.resolve();
+  /** Writes in flight when each is its own transaction (PostgreSQL). */
+  readonly #unbatched = new Set<Promise<unknown>>();
 
   constructor(db: Kysely<S>, { maxBatch = MAX_BATCH, sqlite }: GroupCommitOptions = {}) {
     this.#db = db;
@@ -69,7 +71,7 @@ export class GroupCommit<S> {
 
   /** Runs `write` in a transaction; resolves with its result once that transaction committed. */
   run<T>(write: (tx: StatementRunner) => Promise<T>): Promise<T> {
-    if (!this.#grouped) return this.#db.transaction().execute(write);
+    if (!this.#grouped) return this.#alone(write);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (this.#queue.length >= this.#maxBatch) return this.#flush();
@@ -77,6 +79,24 @@ export class GroupCommit<S> {
       this.#scheduled = true;
       setImmediate(this.#flush);
     });
+  }
+
+  /**
+   * Settles once every write asked for before has committed or failed (it never rejects): a
+   * read that waits for it sees them. Queued writes are committed now, not at the turn's end.
+   */
+  settled(): Promise<void> {
+    if (!this.#grouped) return Promise.allSettled(this.#unbatched).then(() => {});
+    this.#flush();
+    return this.#committing;
+  }
+
+  #alone<T>(write: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    const running = this.#db.transaction().execute(write);
+    const done = (): void => void this.#unbatched.delete(running);
+    this.#unbatched.add(running);
+    running.then(done, done);
+    return running;
   }
 
   /** Commits the writes queued so far (after the batch before them); the turn's end comes here too. */

@@ -141,7 +141,7 @@ export function createChatStarter(services: StreamServices) {
     });
     // The question and the answer's row are written while the model is asked: the upstream call
     // starts first (the HTTP client writes the request in the next turn of the event loop, and
-    // the rows are queued after it). The caller gets the stream only once they are stored, as before.
+    // the rows are queued after it). The caller gets the stream at once (`failUnlessStored`).
     const { recorder, stored } = store(stream.id, nextTurn());
     const log = caller.log.child({ stream: stream.id });
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
@@ -157,7 +157,7 @@ export function createChatStarter(services: StreamServices) {
       log,
     });
     services.generations?.track(generation);
-    await storedOrFail(stream, stored);
+    failUnlessStored(stream, stored, log);
     void stream.finished.then(() => {
       release();
       log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
@@ -166,18 +166,19 @@ export function createChatStarter(services: StreamServices) {
   }
 
   /**
-   * Waits for the turn's rows. When they could not be stored the start fails as it always has
-   * (the write's error), and the stream fails too: its model call stops, and a start sent again
-   * with its id reads `error` (`internal_error`), never an answer that was not stored.
+   * The response does not wait for the turn's rows (the stream's log holds everything meanwhile,
+   * and the store's reads wait for its pending writes). When they cannot be stored, the stream
+   * fails at once: its model call stops, and it ends with `error` (`internal_error`), never with
+   * an answer that was not stored; a start sent again with its id reads the same.
    */
-  async function storedOrFail(stream: ChatStream, stored: Promise<void>): Promise<void> {
-    try {
-      await stored;
-    } catch (error) {
-      const { type, message } = new NotStoredError();
-      await stream.fail(type, message);
-      throw error;
-    }
+  function failUnlessStored(stream: ChatStream, stored: Promise<void>, log: Log): void {
+    stored
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'the question could not be stored');
+        const { type, message } = new NotStoredError();
+        return stream.fail(type, message);
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'the stream could not be failed'));
   }
 
   return { start, resume, enterConnection, admit };
