@@ -15,7 +15,8 @@ export function serveYardstick(handler: Handler): Server {
     url.searchParams.set('stream_id', `y${process.pid}-${next++}`);
     void handler(req, res, url);
   });
-  server.listen(0, '127.0.0.1', () => {
+  // The gateway's listen backlog, so opening many streams at once compares serving, not dropped SYNs.
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
     const { port } = server.address() as { port: number };
     process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
   });

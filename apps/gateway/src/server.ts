@@ -164,6 +164,14 @@ export async function createServices(config: Config, log: Log): Promise<Services
   return services;
 }
 
+/**
+ * Connections the kernel may hold for the gateway before it accepts them (it caps this at
+ * `net.core.somaxconn`, 4096 on current Linux). Node's default, 511, drops the rest of a burst of
+ * new connections (users arriving at once, clients reconnecting after a restart), and each
+ * dropped one waits a second or more for the client's SYN to be sent again.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startGateway(config: Config): Promise<Gateway> {
   const logger = createLogger(config.LOG_LEVEL);
   const services = await createServices(config, logger);
@@ -194,7 +202,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
   server.on('upgrade', webSockets.handleUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
+    server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => resolve());
   }).catch(async (error: NodeJS.ErrnoException) => {
     webSockets.close();
     await services.engine.close();
