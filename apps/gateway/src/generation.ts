@@ -13,6 +13,7 @@ import {
   batchesOf,
   type ChatMessage,
   type FinishReason,
+  type ModelPart,
   type ModelProvider,
   type ToolDefinition,
   UpstreamError,
@@ -61,6 +62,16 @@ export interface GenerationRequest {
 }
 
 class FirstTokenTimeout extends Error {}
+
+/** Parts after the first token within which the answer's first text joins it in the first write. */
+const TEXT_JOINS_FIRST_TOKEN = 16;
+
+/** Whether a text part is among the `count` parts of `batch` from `from` on. */
+function textWithin(batch: readonly ModelPart[], from: number, count: number): boolean {
+  const end = Math.min(batch.length, from + count);
+  for (let i = from; i < end; i++) if (batch[i]!.type === 'text') return true;
+  return false;
+}
 
 export async function runGeneration(request: GenerationRequest): Promise<void> {
   const { stream, model, recorder } = request;
@@ -113,10 +124,12 @@ export async function runGeneration(request: GenerationRequest): Promise<void> {
           send(thinking.before(part));
           send(part);
           // What the user sees first (the first token, the answer's first text) goes out at once:
-          // the rest of a batch waits one turn of the event loop, in which it is written.
+          // the rest of a batch waits one turn of the event loop, in which it is written. When the
+          // text begins a few parts after the first token, they go out together, in one write.
           const firstText: boolean = !textSent && part.type === 'text';
           textSent ||= firstText;
-          if ((first || firstText) && i < batch.length - 1) await nextTurn();
+          const firstAlone = first && !textSent && !textWithin(batch, i + 1, TEXT_JOINS_FIRST_TOKEN);
+          if ((firstAlone || firstText) && i < batch.length - 1) await nextTurn();
         } else {
           reason = part.reason;
           outputTokens = part.usage?.outputTokens;

@@ -2,7 +2,9 @@
  * What a user sees first goes out at once: when a model hands over many parts in one batch
  * (the demo unpaced, a provider's burst), the generation feeds the first token, and then the
  * answer's first text, each in an event-loop turn of its own, so the sink writes it before
- * the rest of the batch is made. The rest follows in the next turn; nothing is lost or reordered.
+ * the rest of the batch is made; when the text begins within a few parts of the first token,
+ * they go together in the first turn. The rest follows in the next turn; nothing is lost or
+ * reordered.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -27,17 +29,10 @@ function oneBatchModel(parts: ModelPart[]): ModelProvider {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-test('the first token and the first text of a batch are fed in turns of their own; the rest follows', async () => {
+/** Runs a one-batch answer; the text pieces fed by the end of each of the first three turns. */
+async function piecesByTurn(parts: ModelPart[]): Promise<number[]> {
   const engine = createChatEngine({ store: new MemoryStreamStore() });
   const stream = await engine.start({ meta: { model: 'one-batch', conversationId: null, userId: null } });
-  const model = oneBatchModel([
-    { type: 'reasoning', text: 'Thinking' },
-    { type: 'reasoning', text: ' on' },
-    { type: 'text', text: 'Hello' },
-    { type: 'text', text: ' world' },
-    { type: 'text', text: '.' },
-    { type: 'finish', reason: 'stop' },
-  ]);
   const fed: number[] = [];
   // Registered before the generation starts: each runs before the generation's next turn.
   const watched = (async () => {
@@ -48,13 +43,34 @@ test('the first token and the first text of a batch are fed in turns of their ow
   })();
   const generation = runGeneration({
     stream,
-    model,
+    model: oneBatchModel(parts),
     messages: [],
     conversationId: null,
     firstTokenTimeoutMs: 10_000,
   });
   await Promise.all([generation, watched]);
-  assert.deepEqual(fed, [1, 3, 5], 'the first token, then up to the first text, then the rest');
   assert.equal(stream.ended, true);
   await engine.close();
+  return fed;
+}
+
+const reasoning = (n: number): ModelPart[] =>
+  Array.from({ length: n }, (_, i) => ({ type: 'reasoning', text: ` step ${i}` }));
+const text: ModelPart[] = [
+  { type: 'text', text: 'Hello' },
+  { type: 'text', text: ' world' },
+  { type: 'text', text: '.' },
+  { type: 'finish', reason: 'stop' },
+];
+
+test('text that begins a few parts after the first token goes out with it, in the first turn; the rest follows', async () => {
+  assert.deepEqual(await piecesByTurn([...reasoning(2), ...text]), [3, 5, 5]);
+});
+
+test('text that begins long after the first token: the first token, then up to the first text, then the rest', async () => {
+  assert.deepEqual(await piecesByTurn([...reasoning(20), ...text]), [1, 21, 23]);
+});
+
+test('an answer that begins with text: its first token goes out alone, the rest follows', async () => {
+  assert.deepEqual(await piecesByTurn(text), [1, 3, 3]);
 });
