@@ -1,6 +1,6 @@
 /**
- * The in-memory `StreamStore`: each stream's log is an array of encoded frames, readers are
- * callbacks. Replay and the switch to live happen in one synchronous step, so an append can
+ * The in-memory `StreamStore`: each stream's log is an array of encoded frames (packed into
+ * one byte array once it has ended: `packed-frames.ts`), readers are callbacks. Replay and the switch to live happen in one synchronous step, so an append can
  * never fall between them. All logs together are bounded (`maxRetainedBytes`): past it the
  * oldest finished logs are freed before their retention time (running ones never are).
  * @module
@@ -15,6 +15,7 @@ import type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
+import { packedCount, packFrames, unpackFrames } from './packed-frames.ts';
 import { utf8Length } from './utf8.ts';
 import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
@@ -35,9 +36,21 @@ interface MemoryLog {
   /** The stream's artifacts by number (made with the first: most streams have none); freed with the log. */
   artifacts?: Map<number, Artifact>;
   expiry?: ReturnType<typeof setTimeout>;
+  /** A finished log's frames, packed (`packed-frames.ts`); `frames` is then empty. */
+  packed?: Uint8Array;
 }
 
+/** How many frames a log holds. */
+const countOf = (log: MemoryLog): number =>
+  log.packed ? packedCount(log.packed, log.bytes) : log.frames.length;
+
+/** A log's frames from index `from` on. */
+const framesOf = (log: MemoryLog, from = 0): string[] =>
+  log.packed ? unpackFrames(log.packed, log.bytes, from) : log.frames.slice(from);
+
 const NO_READERS: readonly LogReader[] = Object.freeze([]);
+/** A packed log's `frames`: never appended to (its log has ended). */
+const NO_FRAMES = Object.freeze([]) as unknown as string[];
 
 export interface MemoryStoreOptions {
   /** Bytes (UTF-8) all logs may hold together. Default 256 MiB. */
@@ -96,6 +109,8 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     const readers = log.readers;
     log.readers = NO_READERS;
     for (const reader of readers) reader.onEnd();
+    log.packed = packFrames(log.frames, log.bytes);
+    log.frames = NO_FRAMES;
     this.#finished.add(streamId);
     log.expiry = setTimeout(() => this.#free(streamId), retentionMs);
     log.expiry.unref?.();
@@ -126,12 +141,12 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
 
   async tail(streamId: string): Promise<LogTail | undefined> {
     const log = this.#logs.get(streamId);
-    return log && { lastSeq: log.frames.length, ended: log.ended };
+    return log && { lastSeq: countOf(log), ended: log.ended };
   }
 
   async read(streamId: string): Promise<StoredLog | undefined> {
     const log = this.#logs.get(streamId);
-    return log && { info: log.info, frames: [...log.frames], ended: log.ended };
+    return log && { info: log.info, frames: framesOf(log), ended: log.ended };
   }
 
   async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
@@ -153,9 +168,9 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
       return () => {};
     }
     // A reader may cause appends while it handles the replay; loop until it has caught up.
-    for (let next = afterSeq; next < log.frames.length; ) {
-      const batch = log.frames.slice(next);
-      next = log.frames.length;
+    for (let next = afterSeq; next < countOf(log); ) {
+      const batch = framesOf(log, next);
+      next += batch.length;
       reader.onFrames(batch, next);
     }
     if (log.ended) {

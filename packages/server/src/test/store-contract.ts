@@ -69,8 +69,14 @@ export function streamStoreContract(makeStore: () => Promise<StreamStore>): void
       frames: [1, 2, 3, 4, 5].map(frame),
       ended: false,
     });
+    const wide = `id: s:6\nevent: delta\ndata: {"text":"مرحبا 🌊 ✓"}\n\n`;
+    await store.append(i.streamId, 6, wide);
     await store.end(i.streamId, 60_000);
-    assert.equal((await store.read(i.streamId))?.ended, true);
+    assert.deepEqual(await store.read(i.streamId), {
+      info: i,
+      frames: [...[1, 2, 3, 4, 5].map(frame), wide],
+      ended: true,
+    });
     assert.equal(await store.read(newId()), undefined);
     await store.close();
   });
