@@ -229,7 +229,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
-      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server). Open: time for one client to open ${f(o.openCount)} streams and read their first events. ` +
+      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server). Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
