@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { eventsOf } from '../../../testing/transcript.ts';
 import { createWebHandlers, type Stream, TidewireError } from '../src/index.ts';
-import { createNodeHandlers } from '../src/node/index.ts';
+import { createNodeHandlers, writeSSE } from '../src/node/index.ts';
 import { type JobEvents, type JobMeta, jobApp, runJob } from './job-fixtures.ts';
 
 const BASE = 'http://app.test';
@@ -246,5 +246,37 @@ test('Node handlers: a resume at the live end gets its headers before the stream
     eventsOf(await answer.text()).map(([event]) => event),
     ['progress', 'progress', 'progress', 'progress', 'progress', 'progress', 'result', 'done'],
   );
+  await app.engine.close();
+});
+
+test('Node: what a reader holds when piped goes out as writeSSE is called, before the caller goes on; a live-end reader waits a tick for its headers', async (t) => {
+  const app = jobApp();
+  const stream = await app.engine.start({ meta: { user: 'ada' } });
+  const job = runJob(stream, app.halfway.opened); // hello + progress 0–40 (seq 1–6), then waits
+  const sentAtOnce: boolean[] = [];
+  const server = createServer(async (req, res) => {
+    const afterSeq = Number(new URL(req.url ?? '/', BASE).searchParams.get('after'));
+    const opened = await app.engine.open({ streamId: stream.id, afterSeq });
+    if (opened.status !== 'attached') return void res.writeHead(404).end();
+    writeSSE(opened.reader, res);
+    sentAtOnce.push((res.socket?.bytesWritten ?? 0) > 0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fromStart = await fetch(`${base}/?after=0`, { signal: AbortSignal.timeout(5000) });
+  const atLiveEnd = await fetch(`${base}/?after=6`, { signal: AbortSignal.timeout(5000) });
+  assert.deepEqual(
+    sentAtOnce,
+    [true, false],
+    'the replay went out with the headers at once; the live end had none',
+  );
+  assert.equal(atLiveEnd.status, 200);
+  app.halfway.open();
+  await job;
+  await stream.end();
+  const [all, rest] = [eventsOf(await fromStart.text()), eventsOf(await atLiveEnd.text())];
+  assert.ok(rest.length > 0 && all.length > rest.length);
+  assert.deepEqual(all.slice(-rest.length), rest, 'the same events after the live end');
   await app.engine.close();
 });

@@ -31,9 +31,7 @@ export function writeSSE(reader: StreamReader, res: ServerResponse, options: Nod
   res.socket?.setTimeout(0);
   const sink = new NodeSink(res, options);
   reader.pipe(sink);
-  // The headers go out with the first frames when the log has some now (one write, not two);
-  // a reader with nothing to send yet (a resume at the live end) gets them on their own.
-  process.nextTick(sendHeaders, sink);
+  sink.start();
 }
 
 function sendHeaders(sink: NodeSink): void {
@@ -107,6 +105,17 @@ class NodeSink implements SSESink, PacedTransport {
   send(text: string): void {
     this.#sent = true;
     this.#res.write(text);
+  }
+
+  /**
+   * What the reader handed over as it was piped (a start's first events, a resume's replay)
+   * goes out now, with the headers, in one write: not after the caller's remaining work in this
+   * tick (a framework's middleware, its log line). A reader with nothing to send yet (a resume
+   * at the live end) gets the headers on their own in the next tick, unless frames came first.
+   */
+  start(): void {
+    if (this.#queue.empty) process.nextTick(sendHeaders, this);
+    else this.#flush();
   }
 
   /** Sends the headers unless a frame took them along already. */
