@@ -66,12 +66,16 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
 
   async create(info: StreamInfo): Promise<void> {
     if (this.#logs.has(info.streamId)) throw new Error(`stream ${info.streamId} exists`);
+    // Every field from the start: one added later spills into a properties array of its own.
     this.#logs.set(info.streamId, {
       info,
       frames: [],
       ended: false,
       bytes: 0,
+      lastWriter: undefined,
       readers: NO_READERS,
+      artifacts: undefined,
+      expiry: undefined,
     });
   }
 
