@@ -39,6 +39,9 @@ interface MemoryLog {
 
 const NO_READERS: readonly LogReader[] = Object.freeze([]);
 
+/** Frames a log holds at most while its array is kept exactly as long (an idle stream has ~4). */
+const SHORT_LOG = 8;
+
 export interface MemoryStoreOptions {
   /** Bytes (UTF-8) all logs may hold together. Default 256 MiB. */
   maxRetainedBytes?: number;
@@ -84,7 +87,10 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
     fenceSeq(streamId, log.frames.length, seq);
     fenceWriter(streamId, log, writer);
-    log.frames.push(frame);
+    // The first frames go in by `concat` (exactly as long): a push would leave room for 16 more
+    // in every idle stream's log; past them, pushes (amortized growth).
+    if (log.frames.length < SHORT_LOG) log.frames = log.frames.concat(frame);
+    else log.frames.push(frame);
     const bytes = utf8Length(frame);
     log.bytes += bytes;
     this.#bytes += bytes;
