@@ -38,7 +38,7 @@ export class AnswerSoFar {
   #reasoning: string | undefined = '';
   /** How long the model thought, once its first reasoning ended. */
   thoughtMs: number | undefined;
-  readonly parts: StoredPart[] = [];
+  #parts: StoredPart[] = [];
   // Made on an answer's first tool part or attachment: most answers are text only, and every
   // open stream holds one of these.
   #toolInputs: Map<string, string> | undefined;
@@ -54,6 +54,11 @@ export class AnswerSoFar {
   get reasoning(): string {
     this.#reasoning ??= this.#joined('reasoning');
     return this.#reasoning;
+  }
+
+  /** The stored parts in streaming order. */
+  get parts(): readonly StoredPart[] {
+    return this.#parts;
   }
 
   /** The streamed JSON arguments of each tool call, by call id. */
@@ -82,7 +87,7 @@ export class AnswerSoFar {
 
   /** True when the answer has more than text (its stored parts are worth keeping). */
   get rich(): boolean {
-    return this.parts.some((p) => p.type !== 'text');
+    return this.#parts.some((p) => p.type !== 'text');
   }
 
   add(part: AnswerPart): void {
@@ -97,7 +102,7 @@ export class AnswerSoFar {
         return;
       case 'reasoning-end': {
         this.thoughtMs = part.thoughtMs;
-        const run = this.parts.findLast((p) => p.type === 'reasoning');
+        const run = this.#parts.findLast((p) => p.type === 'reasoning');
         if (run?.type === 'reasoning') run.thought_ms = part.thoughtMs;
         return;
       }
@@ -121,18 +126,27 @@ export class AnswerSoFar {
     }
     // Stored as its event: the contract's name and fields.
     const [type, data] = eventOfPart(part);
-    this.parts.push({ type, ...data } as StoredPart);
+    this.#push({ type, ...data } as StoredPart);
+  }
+
+  /**
+   * Appends a part. A short list grows by `concat`, exactly as long as it is: a push would
+   * leave room for 16 more, and most answers are one or two runs, held while their stream is open.
+   */
+  #push(part: StoredPart): void {
+    if (this.#parts.length < 8) this.#parts = this.#parts.concat(part);
+    else this.#parts.push(part);
   }
 
   #joined(type: 'text' | 'reasoning'): string {
     let joined = '';
-    for (const part of this.parts) if (part.type === type) joined += part.text;
+    for (const part of this.#parts) if (part.type === type) joined += part.text;
     return joined;
   }
 
   #appendRun(type: 'text' | 'reasoning', text: string): void {
-    const last = this.parts.at(-1);
+    const last = this.#parts.at(-1);
     if (last?.type === type) last.text += text;
-    else this.parts.push({ type, text });
+    else this.#push({ type, text });
   }
 }

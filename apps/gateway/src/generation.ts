@@ -13,6 +13,7 @@ import {
   batchesOf,
   type ChatMessage,
   type FinishReason,
+  type ModelBatch,
   type ModelPart,
   type ModelProvider,
   type ToolDefinition,
@@ -67,98 +68,166 @@ class FirstTokenTimeout extends Error {}
 const TEXT_JOINS_FIRST_TOKEN = 16;
 
 /** Whether a text part is among the `count` parts of `batch` from `from` on. */
-function textWithin(batch: readonly ModelPart[], from: number, count: number): boolean {
+function textWithin(batch: ModelBatch, from: number, count: number): boolean {
   const end = Math.min(batch.length, from + count);
   for (let i = from; i < end; i++) if (batch[i]!.type === 'text') return true;
   return false;
 }
 
-export async function runGeneration(request: GenerationRequest): Promise<void> {
-  const { stream, model, recorder } = request;
-  const began = performance.now();
-  // Tokens sent before this generation began (a takeover continues another's answer).
-  const before = stream.textPieces;
-  let tokens = 0;
-  let outputTokens: number | undefined;
-  let reason: FinishReason = 'stop';
-  // The model reads the stream's own signal: aborted by a cancel, and by the first-token
-  // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
-  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(
-    () => stream.interrupt(new FirstTokenTimeout()),
-    request.firstTokenTimeoutMs,
-  );
-  const signal = stream.signal;
-  const timedOut = () => signal.reason instanceof FirstTokenTimeout;
-  const thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
-  const send = (part: AnswerPart | undefined) => {
-    if (!part) return;
-    emitPart(stream, part);
-    recorder?.part(part);
-  };
-  try {
-    if (!request.continueFrom && !request.sent) {
-      stream.emit('start', { status: 'processing' });
-      if (request.conversationId) stream.emit('conversation', { id: request.conversationId });
+export function runGeneration(request: GenerationRequest): Promise<void> {
+  return new Generation(request).run();
+}
+
+/** What `Generation.#take` says the loop does next. */
+const GO = 0;
+const STOP = 1;
+const TURN = 2;
+
+/**
+ * One generation's state, kept in fields: while the model is quiet, the suspended loop of `run`
+ * holds little more than `this` (one async function with every local of the generation held
+ * a 46-register frame and two closures per open stream).
+ */
+class Generation {
+  readonly #stream: ChatStream;
+  readonly #model: ModelProvider;
+  readonly #recorder: AnswerRecorder | undefined;
+  readonly #log: GenerationRequest['log'];
+  /** Called once, then let go (an idle answer does not hold it). */
+  #onFirstToken: ((ms: number) => void) | undefined;
+  readonly #timeoutMs: number;
+  /** The request until the model is asked (then only the model's request holds what it needs). */
+  #request: GenerationRequest | undefined;
+  readonly #began = performance.now();
+  /** Tokens sent before this generation began (a takeover continues another's answer). */
+  readonly #before: number;
+  #tokens = 0;
+  #outputTokens: number | undefined;
+  #reason: FinishReason = 'stop';
+  #textSent = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #thinking: ThinkingTime;
+
+  constructor(request: GenerationRequest) {
+    const stream = request.stream;
+    this.#stream = stream;
+    this.#model = request.model;
+    this.#recorder = request.recorder;
+    this.#log = request.log;
+    this.#onFirstToken = request.onFirstToken;
+    this.#timeoutMs = request.firstTokenTimeoutMs;
+    this.#request = request;
+    this.#before = stream.textPieces;
+    // The model reads the stream's own signal: aborted by a cancel, and by the first-token
+    // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
+    this.#timer = setTimeout(() => stream.interrupt(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
+    this.#thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
+  }
+
+  async run(): Promise<void> {
+    try {
+      // A chunk's parts are handled in one step: no promise or event-loop hop per token.
+      chunks: for await (const batch of this.#ask()) {
+        for (let i = 0; i < batch.length; i++) {
+          const next = this.#take(batch, i);
+          if (next === STOP) break chunks;
+          // What the user sees first goes out at once: the rest of its batch waits one turn
+          // of the event loop, in which it is written (`#take`).
+          if (next === TURN) await nextTurn();
+        }
+      }
+      await this.#finish();
+    } catch (error) {
+      await this.#failed(error);
+    } finally {
+      clearTimeout(this.#timer);
     }
-    const batches = batchesOf(model, {
+  }
+
+  #timedOut(): boolean {
+    return this.#stream.signal.reason instanceof FirstTokenTimeout;
+  }
+
+  #send(part: AnswerPart | undefined): void {
+    if (!part) return;
+    emitPart(this.#stream, part);
+    this.#recorder?.part(part);
+  }
+
+  /** Emits the answer's first events and asks the model. */
+  #ask(): AsyncIterable<ModelBatch> {
+    const request = this.#request!;
+    this.#request = undefined;
+    if (!request.continueFrom && !request.sent) {
+      this.#stream.emit('start', { status: 'processing' });
+      if (request.conversationId) this.#stream.emit('conversation', { id: request.conversationId });
+    }
+    return batchesOf(this.#model, {
       messages: request.messages,
       tools: request.tools,
-      signal,
+      signal: this.#stream.signal,
       continueFrom: request.continueFrom,
       sent: request.sent,
     });
-    // A chunk's parts are handled in one step: no promise or event-loop hop per token.
-    let textSent = false;
-    chunks: for await (const batch of batches) {
-      for (let i = 0; i < batch.length; i++) {
-        const part = batch[i]!;
-        // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
-        if (stream.ended || (tokens === 0 && timedOut())) break chunks;
-        if (part.type !== 'finish') {
-          const first = tokens++ === 0;
-          if (first) {
-            clearTimeout(timer);
-            timer = undefined; // not held, with its callback, for the rest of the answer
-            request.onFirstToken?.(performance.now() - began);
-          }
-          send(thinking.before(part));
-          send(part);
-          // What the user sees first (the first token, the answer's first text) goes out at once:
-          // the rest of a batch waits one turn of the event loop, in which it is written. When the
-          // text begins a few parts after the first token, they go out together, in one write.
-          const firstText: boolean = !textSent && part.type === 'text';
-          textSent ||= firstText;
-          const firstAlone = first && !textSent && !textWithin(batch, i + 1, TEXT_JOINS_FIRST_TOKEN);
-          if ((firstAlone || firstText) && i < batch.length - 1) await nextTurn();
-        } else {
-          reason = part.reason;
-          outputTokens = part.usage?.outputTokens;
-        }
-      }
+  }
+
+  /** Sends part `i` of a batch; says whether the loop goes on, and whether it waits a turn first. */
+  #take(batch: ModelBatch, i: number): typeof GO | typeof STOP | typeof TURN {
+    const part = batch[i]!;
+    // `stream.ended` is the cheap check on the hot path; the timeout only matters before the first token.
+    if (this.#stream.ended || (this.#tokens === 0 && this.#timedOut())) return STOP;
+    if (part.type === 'finish') {
+      this.#reason = part.reason;
+      this.#outputTokens = part.usage?.outputTokens;
+      return GO;
     }
-    if (timedOut()) throw signal.reason;
-    if (stream.ended) return await recorder?.end(false);
-    send(thinking.end());
-    const used = before + (outputTokens ?? tokens);
+    const first = this.#tokens++ === 0;
+    if (first) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined; // not held, with its callback, for the rest of the answer
+      this.#onFirstToken?.(performance.now() - this.#began);
+      this.#onFirstToken = undefined;
+    }
+    this.#send(this.#thinking.before(part));
+    this.#send(part);
+    // The first token, and the answer's first text, go out before the rest of their batch; when
+    // the text begins a few parts after the first token, they go out together, in one write.
+    const firstText = !this.#textSent && part.type === 'text';
+    if (firstText) this.#textSent = true;
+    const firstAlone = first && !this.#textSent && !textWithin(batch, i + 1, TEXT_JOINS_FIRST_TOKEN);
+    return (firstAlone || firstText) && i < batch.length - 1 ? TURN : GO;
+  }
+
+  /** The model's answer ended: `metadata`, the stored answer, then `done`. */
+  async #finish(): Promise<void> {
+    const stream = this.#stream;
+    if (this.#timedOut()) throw stream.signal.reason;
+    if (stream.ended) return await this.#recorder?.end(false);
+    this.#send(this.#thinking.end());
+    const used = this.#before + (this.#outputTokens ?? this.#tokens);
     stream.emit('metadata', {
-      model_used: model.name,
+      model_used: this.#model.name,
       tokens_used: used,
-      elapsed_seconds: Math.round(performance.now() - began) / 1000,
+      elapsed_seconds: Math.round(performance.now() - this.#began) / 1000,
     });
     // Stored before `done` goes out: a client that reads `done` and then fetches the
     // conversation finds the whole answer.
-    await recorder?.end(true);
-    await stream.end(reason, { tokens: used });
-  } catch (error) {
-    await recorder?.end(false).catch(() => {});
-    if (!stream.ended) {
-      const cause = timedOut() ? signal.reason : error;
-      const { type, message } = describeFailure(cause, request.firstTokenTimeoutMs);
-      request.log?.warn({ stream: stream.id, model: model.name, type, error: message }, 'generation failed');
-      await stream.fail(type, message); // done.tokens: the engine counts, after flushing held text
-    }
-  } finally {
-    clearTimeout(timer);
+    await this.#recorder?.end(true);
+    await stream.end(this.#reason, { tokens: used });
+  }
+
+  /** The generation failed (the model, the store, the first-token timeout): the stream fails. */
+  async #failed(error: unknown): Promise<void> {
+    const stream = this.#stream;
+    await this.#recorder?.end(false).catch(() => {});
+    if (stream.ended) return;
+    const cause = this.#timedOut() ? stream.signal.reason : error;
+    const { type, message } = describeFailure(cause, this.#timeoutMs);
+    this.#log?.warn(
+      { stream: stream.id, model: this.#model.name, type, error: message },
+      'generation failed',
+    );
+    await stream.fail(type, message); // done.tokens: the engine counts, after flushing held text
   }
 }
 

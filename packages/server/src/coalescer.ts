@@ -6,11 +6,14 @@
  * @module
  */
 
-export interface CoalescerOptions {
+export interface CoalescerBounds {
   /** Flush once the held text has this many word breaks. */
   maxWords: number;
   /** Never hold text longer than this. */
   maxHoldMs: number;
+}
+
+export interface CoalescerOptions extends CoalescerBounds {
   /** Receives each coalesced piece of text. */
   emit: (text: string) => void;
 }
@@ -18,8 +21,14 @@ export interface CoalescerOptions {
 /** Characters after which the held text goes out at once (sentence ends, clause ends, line ends). */
 const FLUSH_AFTER = new Set(['.', '!', '?', ',', ';', ':', '\n', '؟', '،', '。']);
 
-export class DeltaCoalescer {
-  readonly #options: CoalescerOptions;
+/**
+ * The coalescing; a subclass takes each coalesced piece in `emit` (a stream's text coalescer is
+ * one object per text event, with no callback, options object or timer callback of its own
+ * until it holds text).
+ */
+export abstract class Coalescer {
+  readonly #maxWords: number;
+  readonly #maxHoldMs: number;
   #held = '';
   #words = 0;
   #sentAny = false;
@@ -33,25 +42,31 @@ export class DeltaCoalescer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerMs = 0;
   #armed = false;
+  /** The timer's callback, made the first time text is held (most idle streams never hold any). */
+  #fire: (() => void) | undefined;
 
-  constructor(options: CoalescerOptions) {
-    this.#options = options;
+  constructor(bounds: CoalescerBounds) {
+    this.#maxWords = bounds.maxWords;
+    this.#maxHoldMs = bounds.maxHoldMs;
   }
+
+  /** Receives each coalesced piece of text. */
+  protected abstract emit(text: string): void;
 
   push(text: string): void {
     if (text === '') return;
     if (!this.#sentAny) {
       this.#sentAny = true;
-      this.#options.emit(text);
+      this.emit(text);
       return;
     }
     if (this.#held === '') this.#heldAt = Date.now();
     this.#held += text;
     this.#words += countWordBreaks(text);
-    if (this.#words >= this.#options.maxWords || endsAtPunctuation(this.#held)) {
+    if (this.#words >= this.#maxWords || endsAtPunctuation(this.#held)) {
       this.flush();
     } else if (!this.#armed) {
-      this.#arm(this.#options.maxHoldMs);
+      this.#arm(this.#maxHoldMs);
     }
   }
 
@@ -61,7 +76,7 @@ export class DeltaCoalescer {
     const text = this.#held;
     this.#held = '';
     this.#words = 0;
-    this.#options.emit(text);
+    this.emit(text);
   }
 
   /** Drops held text and the timer (the stream ended some other way). */
@@ -79,18 +94,33 @@ export class DeltaCoalescer {
     if (typeof timer?.refresh === 'function' && ms === this.#timerMs) {
       timer.refresh();
     } else {
+      this.#fire ??= () => this.#onTimer();
       this.#timer = setTimeout(this.#fire, ms);
       this.#timerMs = ms;
     }
   }
 
-  readonly #fire = (): void => {
+  #onTimer(): void {
     this.#armed = false;
     if (this.#held === '') return;
-    const left = this.#heldAt + this.#options.maxHoldMs - Date.now();
+    const left = this.#heldAt + this.#maxHoldMs - Date.now();
     if (left > 0) this.#arm(left);
     else this.flush();
-  };
+  }
+}
+
+/** A coalescer that hands each piece to the `emit` callback of its options. */
+export class DeltaCoalescer extends Coalescer {
+  readonly #emit: (text: string) => void;
+
+  constructor(options: CoalescerOptions) {
+    super(options);
+    this.#emit = options.emit;
+  }
+
+  protected emit(text: string): void {
+    this.#emit(text);
+  }
 }
 
 function countWordBreaks(text: string): number {

@@ -11,7 +11,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { newId } from './ids.ts';
 import { MemoryStreamStore } from './memory-store.ts';
 import type { EngineObserver } from './observer.ts';
-import { StreamReader, storeFailureFrames } from './reader.ts';
+import { type ReaderContext, StreamReader, storeFailureFrames } from './reader.ts';
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
 import type { Artifact, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
@@ -78,7 +78,8 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
   readonly #coordinator: Coordinator | undefined;
   readonly #hello: (stream: { streamId: string; meta: M; ts: number }) => unknown;
   readonly #streamContext: StreamContext;
-  readonly #failureFrames: string;
+  /** What every reader shares (one object, not one per open connection). */
+  readonly #readerContext: ReaderContext;
   #closing = false;
 
   constructor(options: EngineOptions<E, M> = {}) {
@@ -89,7 +90,13 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     this.#coordinator = options.coordinator;
     this.#hello = options.hello ?? (({ streamId, ts }) => ({ stream_id: streamId, ts }));
     const events = options.events;
-    this.#failureFrames = storeFailureFrames(options.doneData?.(undefined) ?? {});
+    this.#readerContext = {
+      store: this.#store,
+      heartbeat: this.#heartbeat,
+      observer: this.#observer,
+      sinks: this.#sinks,
+      failureFrames: storeFailureFrames(options.doneData?.(undefined) ?? {}),
+    };
     this.#streamContext = {
       store: this.#store,
       limits: this.limits,
@@ -209,13 +216,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   /** A reader of a stream whose info the caller holds (a stream it just started). */
   reader(info: StreamInfo<M>, afterSeq = 0): StreamReader<M> {
-    return new StreamReader(info, afterSeq, {
-      store: this.#store,
-      heartbeat: this.#heartbeat,
-      observer: this.#observer,
-      sinks: this.#sinks,
-      failureFrames: this.#failureFrames,
-    });
+    return new StreamReader(info, afterSeq, this.#readerContext);
   }
 
   /**

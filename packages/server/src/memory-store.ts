@@ -1,6 +1,7 @@
 /**
  * The in-memory `StreamStore`: each stream's log is an array of encoded frames (packed into
- * one byte array once it has ended: `packed-frames.ts`), readers are callbacks. Replay and the switch to live happen in one synchronous step, so an append can
+ * one byte array once it has ended: `packed-frames.ts`), readers are callbacks. Replay and the
+ * switch to live happen in one synchronous step, so an append can
  * never fall between them. All logs together are bounded (`maxRetainedBytes`): past it the
  * oldest finished logs are freed before their retention time (running ones never are).
  * @module
@@ -52,6 +53,9 @@ const NO_READERS: readonly LogReader[] = Object.freeze([]);
 /** A packed log's `frames`: never appended to (its log has ended). */
 const NO_FRAMES = Object.freeze([]) as unknown as string[];
 
+/** Frames a log holds at most while its array is kept exactly as long (an idle stream has ~4). */
+const SHORT_LOG = 8;
+
 export interface MemoryStoreOptions {
   /** Bytes (UTF-8) all logs may hold together. Default 256 MiB. */
   maxRetainedBytes?: number;
@@ -79,12 +83,17 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
 
   async create(info: StreamInfo): Promise<void> {
     if (this.#logs.has(info.streamId)) throw new Error(`stream ${info.streamId} exists`);
+    // Every field from the start: one added later spills into a properties array of its own.
     this.#logs.set(info.streamId, {
       info,
       frames: [],
       ended: false,
       bytes: 0,
+      lastWriter: undefined,
       readers: NO_READERS,
+      artifacts: undefined,
+      expiry: undefined,
+      packed: undefined,
     });
   }
 
@@ -93,7 +102,10 @@ export class MemoryStreamStore implements StreamStore, ArtifactStore {
     if (!log || log.ended) throw new Error(`stream ${streamId} is not open for appends`);
     fenceSeq(streamId, log.frames.length, seq);
     fenceWriter(streamId, log, writer);
-    log.frames.push(frame);
+    // The first frames go in by `concat` (exactly as long): a push would leave room for 16 more
+    // in every idle stream's log; past them, pushes (amortized growth).
+    if (log.frames.length < SHORT_LOG) log.frames = log.frames.concat(frame);
+    else log.frames.push(frame);
     const bytes = utf8Length(frame);
     log.bytes += bytes;
     this.#bytes += bytes;

@@ -6,7 +6,7 @@
  * @module
  */
 import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
-import { DeltaCoalescer } from './coalescer.ts';
+import { Coalescer, type CoalescerBounds } from './coalescer.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
@@ -56,12 +56,33 @@ export interface StreamContext {
 /** The settled promise every new stream starts from (not one each: every open stream held two). */
 const SETTLED: Promise<void> = Promise.resolve();
 
-/** A text event's coalescer, the pieces it holds, and the next event's (see `Stream.text`). */
-interface TextEntry {
+/** A stream's method that appends coalesced text: keyed by a symbol no other module has. */
+const appendText = Symbol('appendText');
+
+/** What a text coalescer writes to (its stream). */
+interface TextTarget {
+  [appendText](event: string, text: string, pieces: number): void;
+}
+
+/** A text event's coalescer, the pieces it holds (not yet in the log), and the next event's (see `Stream.text`). */
+class TextEntry extends Coalescer {
   readonly event: string;
-  readonly coalescer: DeltaCoalescer;
-  held: number;
-  next: TextEntry | undefined;
+  readonly #target: TextTarget;
+  held = 0;
+  next: TextEntry | undefined = undefined;
+
+  constructor(event: string, bounds: CoalescerBounds, target: TextTarget) {
+    super(bounds);
+    this.event = event;
+    this.#target = target;
+  }
+
+  protected emit(text: string): void {
+    // The coalescer emits everything it holds: every piece given so far is in `text`.
+    const pieces = this.held;
+    this.held = 0;
+    this.#target[appendText](this.event, text, pieces);
+  }
 }
 
 export class Stream<E extends EventMap = EventMap, M = unknown> {
@@ -172,11 +193,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     let entry: TextEntry | undefined;
     for (let each = this.#texts; each; each = each.next) {
       if (each.event === name) entry = each;
-      else each.coalescer.flush();
+      else each.flush();
     }
     entry ??= this.#createCoalescer(name);
     entry.held++;
-    entry.coalescer.push(piece);
+    entry.push(piece);
   }
 
   /**
@@ -287,21 +308,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
 
   #createCoalescer(event: string): TextEntry {
     const { limits } = this.#context;
-    const entry: TextEntry = {
+    const entry = new TextEntry(
       event,
-      next: undefined,
-      held: 0,
-      coalescer: new DeltaCoalescer({
-        maxWords: limits.coalesceWords,
-        maxHoldMs: limits.coalesceHoldMs,
-        emit: (text) => {
-          // The coalescer emits everything it holds: every piece given so far is in `text`.
-          const pieces = entry.held;
-          entry.held = 0;
-          if (this.#append(event, { text })) this.#textPieces += pieces;
-        },
-      }),
-    };
+      { maxWords: limits.coalesceWords, maxHoldMs: limits.coalesceHoldMs },
+      this,
+    );
     let last = this.#texts;
     while (last?.next) last = last.next;
     if (last) last.next = entry;
@@ -309,13 +320,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return entry;
   }
 
+  /** Appends what a text coalescer emits, counting its pieces when the log took it. */
+  [appendText](event: string, text: string, pieces: number): void {
+    if (this.#append(event, { text })) this.#textPieces += pieces;
+  }
+
   /** Writes the text every coalescer holds. */
   #flushText(): void {
-    for (let each = this.#texts; each; each = each.next) each.coalescer.flush();
+    for (let each = this.#texts; each; each = each.next) each.flush();
   }
 
   #disposeText(): void {
-    for (let each = this.#texts; each; each = each.next) each.coalescer.dispose();
+    for (let each = this.#texts; each; each = each.next) each.dispose();
   }
 
   /** Appends an event; false when it was refused (the stream ended, or the size bound). */

@@ -1,9 +1,11 @@
 /**
  * The built-in `demo` model: streams a short reasoning, then `demoAnswer(question)` token by
  * token at `DEMO_TOKENS_PER_SEC` (0 = as fast as possible, yielding to the event loop now and
- * then), the tokens due at once handed over as one batch. A question that asks for the time or a calculation gets a real tool call instead
- * (its arguments streamed in pieces); given the tool's result, the demo answers with it.
- * It continues a partial answer deterministically, so a takeover is seamless.
+ * then), the tokens due at once handed over as one batch. A question that asks for the time or
+ * a calculation gets a real tool call instead (its arguments streamed in pieces); given the
+ * tool's result, the demo answers with it. It continues a partial answer deterministically, so
+ * a takeover is seamless. An answer's steps are read by position from token steps shared by
+ * every stream of the same text: an idle answer holds a plan and two numbers.
  * @module
  */
 
@@ -78,7 +80,7 @@ const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: unde
  * promise, not a suspended generator with its queue of requests and promises.
  */
 class DemoBatches implements AsyncIterableIterator<ModelBatch> {
-  readonly #steps: Iterator<Step>;
+  readonly #steps: DemoSteps;
   readonly #pacer: Pacer;
   readonly #signal: AbortSignal;
   /** A paced step whose turn had not come when the last batch was cut. */
@@ -88,10 +90,10 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
   #settle: ((result: IteratorResult<ModelBatch> | Promise<never>) => void) | undefined;
   #listening = false;
 
-  constructor(steps: (pacer: Pacer) => Iterator<Step>, tokensPerSec: number, signal: AbortSignal) {
+  constructor(request: ModelRequest, tokensPerSec: number) {
     this.#pacer = new Pacer(tokensPerSec);
-    this.#steps = steps(this.#pacer);
-    this.#signal = signal;
+    this.#signal = request.signal;
+    this.#steps = new DemoSteps(planOf(request), this.#pacer, request.signal);
   }
 
   [Symbol.asyncIterator](): this {
@@ -162,12 +164,11 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
     }
     for (;;) {
       if (!step) {
-        const next = this.#steps.next();
-        if (next.done) {
+        step = this.#steps.next();
+        if (!step) {
           this.#ended = true;
           break;
         }
-        step = next.value;
       }
       if (step.paced) {
         if (this.#signal.aborted) {
@@ -204,6 +205,121 @@ function toolResultOf(messages: ChatMessage[]): { name: string; output: string }
   return { name, output: result.content };
 }
 
+/** The steps of an answer: runs of steps, then its closing steps and `finish`. */
+interface StepPlan {
+  /** Runs of steps, in order (the shared token steps of a reasoning and of a text). */
+  runs: readonly (readonly Step[])[];
+  /** Steps of the first run before this index were sent before (a takeover): they go unpaced. */
+  replayed: number;
+  /** After the runs: these steps, then `finish` with `reason`. */
+  closing: readonly Step[];
+  reason: 'stop' | 'tool_calls';
+  /** A cancelled answer ends after its runs, without its closing steps and `finish`. */
+  closesUnlessAborted: boolean;
+}
+
+/** The demo's parts in order, for `question` and what came before. */
+function planOf({ messages, continueFrom = '', sent }: ModelRequest): StepPlan {
+  const result = toolResultOf(messages);
+  if (result) {
+    const text = continued(sharedSteps('text', demoToolAnswer(result.name, result.output)), continueFrom);
+    const closing = demoAttachments(result.name, result.output).map(unpaced);
+    return plan([text], 0, closing, 'stop', true);
+  }
+  const question = messages.findLast((m) => m.role === 'user')?.content ?? '';
+  const call = demoToolCall(question);
+  // The reasoning is replayed whole (a takeover drops what the reader has), paced past it.
+  const reasoning = sharedSteps('reasoning', demoReasoning(question, call));
+  const replayed = replayedSteps(reasoning, sent?.reasoning.length ?? 0);
+  if (call) {
+    const pieces = argumentPieces(call.arguments).map(
+      (text): Step => ({
+        part: { type: 'tool-input-delta', id: call.id, name: call.name, text },
+        paced: true,
+      }),
+    );
+    const toolCall = unpaced({
+      type: 'tool-call',
+      id: call.id,
+      name: call.name,
+      input: JSON.parse(call.arguments),
+    });
+    return plan([reasoning, pieces], replayed, [toolCall], 'tool_calls', false);
+  }
+  const text = continued(sharedSteps('text', cachedDemoAnswer(question)), continueFrom);
+  return plan([reasoning, text], replayed, [], 'stop', true);
+}
+
+function plan(
+  runs: readonly (readonly Step[])[],
+  replayed: number,
+  closing: readonly Step[],
+  reason: StepPlan['reason'],
+  closesUnlessAborted: boolean,
+): StepPlan {
+  return { runs, replayed, closing, reason, closesUnlessAborted };
+}
+
+/** How many of the first steps a reader with `sentLength` characters of their text has whole. */
+function replayedSteps(steps: readonly Step[], sentLength: number): number {
+  let n = 0;
+  for (let length = 0; n < steps.length; n++) {
+    length += (steps[n]!.part as { text: string }).text.length;
+    if (length > sentLength) break;
+  }
+  return n;
+}
+
+/** The steps of a continuation: after the last whole token of what was sent (all when none was). */
+function continued(steps: readonly Step[], continueFrom: string): readonly Step[] {
+  let at = 0;
+  for (let offset = 0; at < steps.length && offset < continueFrom.length; at++)
+    offset += (steps[at]!.part as { text: string }).text.length;
+  return at === 0 ? steps : steps.slice(at);
+}
+
+/**
+ * The demo's steps, taken one at a time by position in the plan's shared runs (a finish reads
+ * the count so far): an idle answer holds its plan and two numbers, not a suspended generator.
+ */
+class DemoSteps {
+  readonly #plan: StepPlan;
+  readonly #pacer: Pacer;
+  readonly #signal: AbortSignal;
+  #run = 0;
+  #at = 0;
+  /** Closing steps taken; past them, `finish`; past that, the end. */
+  #closed = -1;
+
+  constructor(plan: StepPlan, pacer: Pacer, signal: AbortSignal) {
+    this.#plan = plan;
+    this.#pacer = pacer;
+    this.#signal = signal;
+  }
+
+  /** The next step, or undefined once the answer has ended. */
+  next(): Step | undefined {
+    const { runs, replayed, closing } = this.#plan;
+    while (this.#run < runs.length) {
+      const run = runs[this.#run]!;
+      if (this.#at < run.length) {
+        const step = run[this.#at++]!;
+        return this.#run === 0 && this.#at <= replayed ? unpaced(step.part) : step;
+      }
+      this.#run++;
+      this.#at = 0;
+    }
+    if (this.#closed === -1) {
+      if (this.#plan.closesUnlessAborted && this.#signal.aborted) return undefined;
+      this.#closed = 0;
+    }
+    if (this.#closed < closing.length) return closing[this.#closed++];
+    if (this.#closed > closing.length) return undefined;
+    this.#closed++;
+    return unpaced({ type: 'finish', reason: this.#plan.reason, usage: { outputTokens: this.#pacer.count } });
+  }
+}
+
 export class DemoModel implements ModelProvider {
   readonly name = 'demo';
   readonly provider = 'demo';
@@ -226,68 +342,32 @@ export class DemoModel implements ModelProvider {
 
   /** The parts due at once: all of them between event-loop yields unpaced, the tokens of one wheel tick paced. */
   batches(request: ModelRequest): AsyncIterable<ModelBatch> {
-    return new DemoBatches((pacer) => this.#steps(request, pacer), this.#tokensPerSec, request.signal);
-  }
-
-  /** The demo's parts in order, made as they are taken (a finish reads the count so far). */
-  *#steps({ messages, signal, continueFrom = '', sent }: ModelRequest, pacer: Pacer): Generator<Step> {
-    const result = toolResultOf(messages);
-    if (result) {
-      yield* this.#text(demoToolAnswer(result.name, result.output), continueFrom);
-      if (signal.aborted) return;
-      for (const part of demoAttachments(result.name, result.output)) yield unpaced(part);
-      yield unpaced({ type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } });
-      return;
-    }
-    const question = messages.findLast((m) => m.role === 'user')?.content ?? '';
-    const call = demoToolCall(question);
-    // The reasoning is replayed whole (a takeover drops what the reader has), paced past it.
-    const reasoning = demoReasoning(question, call);
-    let replayed = 0;
-    for (const token of tokensFrom(reasoning)) {
-      replayed += token.length;
-      yield { part: { type: 'reasoning', text: token }, paced: replayed > (sent?.reasoning.length ?? 0) };
-    }
-    if (call) {
-      for (const text of argumentPieces(call.arguments)) {
-        yield { part: { type: 'tool-input-delta', id: call.id, name: call.name, text }, paced: true };
-      }
-      yield unpaced({ type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.arguments) });
-      yield unpaced({ type: 'finish', reason: 'tool_calls', usage: { outputTokens: pacer.count } });
-      return;
-    }
-    yield* this.#text(cachedDemoAnswer(question), continueFrom);
-    if (!signal.aborted)
-      yield unpaced({ type: 'finish', reason: 'stop', usage: { outputTokens: pacer.count } });
-  }
-
-  *#text(answer: string, continueFrom: string): Generator<Step> {
-    const steps = textSteps(answer);
-    // A continuation starts after the last whole token of what was sent.
-    let at = 0;
-    for (let offset = 0; at < steps.length && offset < continueFrom.length; at++)
-      offset += (steps[at]!.part as { text: string }).text.length;
-    for (; at < steps.length; at++) yield steps[at]!;
+    return new DemoBatches(request, this.#tokensPerSec);
   }
 }
 
-const recentSteps = new Map<string, readonly Step[]>();
+const recentSteps = {
+  text: new Map<string, readonly Step[]>(),
+  reasoning: new Map<string, readonly Step[]>(),
+};
 const RECENT_STEPS = 256;
 
 /**
- * The text steps of an answer, made once and shared (frozen) by every stream of it: streams of
- * one question are the common case, and a token per stream was an allocation per token.
+ * The paced token steps of a text or reasoning, made once and shared (frozen) by every stream
+ * of it: streams of one question are the common case, and a token per stream was an
+ * allocation per token.
  */
-function textSteps(answer: string): readonly Step[] {
-  let steps = recentSteps.get(answer);
+function sharedSteps(type: 'text' | 'reasoning', text: string): readonly Step[] {
+  const recent = recentSteps[type];
+  let steps = recent.get(text);
   if (steps === undefined) {
     steps = Object.freeze(
-      [...tokensFrom(answer)].map((text) =>
-        Object.freeze({ part: Object.freeze({ type: 'text' as const, text }), paced: true }),
+      [...tokensFrom(text)].map((token) =>
+        Object.freeze({ part: Object.freeze({ type, text: token }), paced: true }),
       ),
     );
-    if (recentSteps.size >= RECENT_STEPS) recentSteps.delete(recentSteps.keys().next().value!);
-    recentSteps.set(answer, steps);
+    if (recent.size >= RECENT_STEPS) recent.delete(recent.keys().next().value!);
+    recent.set(text, steps);
   }
   return steps;
 }

@@ -85,7 +85,9 @@ export function parseChatInput(raw: unknown, maxQuestionLength: number): ChatInp
   }
   const { q, messages = [], tools, conversation_id: conversationId, model } = parsed.data;
   const { parent_message_id: parentMessageId, stream_id: streamId } = parsed.data;
-  const all: ChatMessage[] = q === undefined ? messages : [...messages, { role: 'user', content: q }];
+  // `concat` makes an array exactly as long (a spread leaves room for a dozen more, held by
+  // the stream's meta for as long as it is open).
+  const all: ChatMessage[] = q === undefined ? messages : messages.concat({ role: 'user', content: q });
   const question = [...all].reverse().find((m) => m.role === 'user')?.content ?? '';
   const regenerate = all.length === 0 && typeof parentMessageId === 'string';
   // Tool results continue the answer to the question already asked (in the conversation).

@@ -27,7 +27,7 @@ type ToolResult = Extract<ModelPart, { type: 'tool-result' }>;
 /** Most model calls in one answer (a model that keeps calling tools is stopped there). */
 const MAX_STEPS = 5;
 
-function stepMessages(calls: ToolCall[], results: ToolResult[]): ChatMessage[] {
+function stepMessages(calls: readonly ToolCall[], results: readonly ToolResult[]): ChatMessage[] {
   return [
     {
       role: 'assistant',
@@ -74,7 +74,7 @@ export class ToolLoop implements ModelProvider {
 }
 
 /** The gateway runs a step's calls only when it has every tool and the client offered none of them. */
-function runsAll(tools: ToolRegistry, calls: ToolCall[], request: ModelRequest): boolean {
+function runsAll(tools: ToolRegistry, calls: readonly ToolCall[], request: ModelRequest): boolean {
   const offered = new Set(request.tools?.map((t) => t.function.name));
   return calls.length > 0 && calls.every((c) => tools.has(c.name) && !offered.has(c.name));
 }
@@ -94,6 +94,9 @@ async function resultOf(tools: ToolRegistry, call: ToolCall, request: ModelReque
 
 const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
 
+/** A step's calls or results before the first (most answers call no tool): shared, never written. */
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * The steps of one answer as batches: the model's (minus what a takeover's reader has), then
  * each result of the tools the gateway runs, then the model again with them. Written by hand
@@ -110,10 +113,10 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   #outputTokens = 0;
   /** The step's model call; undefined while its tool calls run. */
   #parts: AsyncIterator<ModelBatch> | undefined;
-  #calls: ToolCall[] = [];
+  #calls: readonly ToolCall[] = NONE;
   /** How many of the step's calls have their results. */
   #ran = 0;
-  #results: ToolResult[] = [];
+  #results: readonly ToolResult[] = NONE;
   #finish: Finish | undefined;
   #ended = false;
 
@@ -156,7 +159,7 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
     for (const part of chunk.value) {
       if (part.type === 'finish') this.#finish = part;
       else {
-        if (part.type === 'tool-call') this.#calls.push(part);
+        if (part.type === 'tool-call') this.#calls = this.#calls.concat(part);
         const unsent = this.#skip ? this.#skip.unsent(part) : part;
         if (unsent) out.push(unsent);
       }
@@ -188,15 +191,15 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   async #nextResult(): Promise<IteratorResult<ModelBatch>> {
     while (this.#ran < this.#calls.length) {
       const result = await resultOf(this.#tools, this.#calls[this.#ran++]!, this.#request);
-      this.#results.push(result);
+      this.#results = this.#results.concat(result);
       const unsent = this.#skip ? this.#skip.unsent(result) : result;
       if (unsent) return { done: false, value: [unsent] };
     }
     if (this.#request.signal.aborted) return this.#end();
     this.#messages = [...this.#messages, ...stepMessages(this.#calls, this.#results)];
     this.#step++;
-    this.#calls = [];
-    this.#results = [];
+    this.#calls = NONE;
+    this.#results = NONE;
     this.#ran = 0;
     this.#finish = undefined;
     this.#parts = this.#ask();

@@ -1,0 +1,80 @@
+/**
+ * The demo model's parts, in order: its reasoning, then its answer (or a tool call), then
+ * `finish` counting the tokens it paced. A takeover's continuation gets the reasoning again
+ * (unpaced where the reader has it) and the text after what was sent; a cancelled answer
+ * ends without `finish`.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AnswerSoFar } from '../src/answer-so-far.ts';
+import { DemoModel } from '../src/models/demo.ts';
+import { cachedDemoAnswer, tokenize } from '../src/models/demo-answer.ts';
+import { demoReasoning, demoToolCall } from '../src/models/demo-tools.ts';
+import type { ModelPart, ModelRequest } from '../src/models/provider.ts';
+
+const question = 'Hello there';
+const ask = (q: string) => [{ role: 'user' as const, content: q }];
+
+async function partsOf(request: Omit<ModelRequest, 'signal'>, signal = new AbortController().signal) {
+  const parts: ModelPart[] = [];
+  for await (const part of new DemoModel(0).stream({ ...request, signal })) parts.push(part);
+  return parts;
+}
+const textOf = (parts: ModelPart[], type: 'text' | 'reasoning') =>
+  parts.map((p) => (p.type === type ? p.text : '')).join('');
+
+test('an answer is its reasoning, then its text, then finish with every token counted', async () => {
+  const parts = await partsOf({ messages: ask(question) });
+  const reasoning = demoReasoning(question, undefined);
+  const answer = cachedDemoAnswer(question);
+  assert.equal(textOf(parts, 'reasoning'), reasoning);
+  assert.equal(textOf(parts, 'text'), answer);
+  const count = tokenize(reasoning).length + tokenize(answer).length;
+  assert.deepEqual(parts.at(-1), { type: 'finish', reason: 'stop', usage: { outputTokens: count } });
+  assert.equal(parts.length, count + 1);
+  // The reasoning comes first, whole.
+  assert.equal(
+    parts.findIndex((p) => p.type === 'text'),
+    tokenize(reasoning).length,
+  );
+});
+
+test('a continuation gives the reasoning again, the reader has unpaced, and the text after what was sent', async () => {
+  const reasoning = tokenize(demoReasoning(question, undefined));
+  const answer = tokenize(cachedDemoAnswer(question));
+  const sent = AnswerSoFar.of([
+    { type: 'reasoning', text: reasoning.join('') },
+    { type: 'text', text: answer.slice(0, 5).join('') },
+  ]);
+  const parts = await partsOf({ messages: ask(question), sent, continueFrom: sent.text });
+  assert.equal(textOf(parts, 'reasoning'), reasoning.join(''));
+  assert.equal(textOf(parts, 'text'), answer.slice(5).join(''));
+  const finish = parts.at(-1);
+  assert.deepEqual(finish, { type: 'finish', reason: 'stop', usage: { outputTokens: answer.length - 5 } });
+});
+
+test('a question for a tool streams the call’s arguments, then the call, then finish tool_calls', async () => {
+  const q = 'what is 12*7';
+  const call = demoToolCall(q)!;
+  const parts = await partsOf({ messages: ask(q) });
+  const pieces = parts.filter((p) => p.type === 'tool-input-delta');
+  assert.equal(pieces.map((p) => p.text).join(''), call.arguments);
+  assert.deepEqual(parts.at(-2), {
+    type: 'tool-call',
+    id: call.id,
+    name: 'calculate',
+    input: { expression: '12*7' },
+  });
+  assert.equal(parts.at(-1)?.type, 'finish');
+  assert.equal((parts.at(-1) as { reason: string }).reason, 'tool_calls');
+});
+
+test('a cancelled answer ends without finish', async () => {
+  const abort = new AbortController();
+  abort.abort();
+  const parts = await partsOf({ messages: ask(question) }, abort.signal);
+  assert.equal(
+    parts.some((p) => p.type === 'finish'),
+    false,
+  );
+});
