@@ -22,7 +22,6 @@ export interface AiSdkModelOptions {
   idleTimeoutMs: number;
   /** How this provider continues a partial answer; absent when it cannot. */
   continuation?: {
-    providerOptions?: Record<string, Record<string, string | boolean>>;
     /** The provider strips the prefill's trailing whitespace (Anthropic). */
     trimsPrefill?: boolean;
   };
@@ -88,7 +87,6 @@ export class AiSdkModel implements ModelProvider {
       abortSignal: signal,
       maxOutputTokens: this.#options.maxOutputTokens,
       tools: toTools(tools),
-      providerOptions: continuation?.providerOptions,
     });
     const join = trims ? skipRepeatedWhitespace(trailingWhitespace(continueFrom!)) : undefined;
     let finish: FinishPart | undefined;
