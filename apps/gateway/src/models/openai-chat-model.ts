@@ -79,8 +79,9 @@ async function failedResponse(response: Response): Promise<UpstreamError> {
  * reading: the parts before it still go out, as they came before it.
  */
 class ChatEvents {
-  parts: ModelPart[] = [];
+  /** The first failure, if any: reading stops there. */
   failure: unknown;
+  #parts: ModelPart[] = [];
   readonly #chunks = new ChatChunkReader();
   readonly #parser: SSEParser;
 
@@ -101,15 +102,15 @@ class ChatEvents {
   /** The parts of one network chunk (handed over: the next chunk's go in a new batch). */
   feed(chunk: Uint8Array): ModelPart[] {
     if (this.failure === undefined) this.#parser.feed(chunk);
-    const parts = this.parts;
-    if (parts.length > 0) this.parts = [];
+    const parts = this.#parts;
+    if (parts.length > 0) this.#parts = [];
     return parts;
   }
 
   /** The last parts once the body has ended (tool calls still open, the finish). */
   end(): ModelPart[] {
-    this.#chunks.end(this.parts);
-    return this.parts;
+    this.#chunks.end(this.#parts);
+    return this.#parts;
   }
 
   #event(data: string): void {
@@ -124,7 +125,7 @@ class ChatEvents {
       return;
     }
     try {
-      this.#chunks.read(parsed, this.parts);
+      this.#chunks.read(parsed, this.#parts);
     } catch (error) {
       this.failure = error;
     }
