@@ -15,8 +15,8 @@ import { ChatChunkReader } from './openai-chat-chunks.ts';
 import { chatRequestBody } from './openai-chat-request.ts';
 import type { ModelBatch, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { partsOf, UpstreamError } from './provider.ts';
-import { StallWatchdog } from './stall-watchdog.ts';
-import { statusError, toUpstreamError, unreachableError } from './upstream-errors.ts';
+import { UpstreamCall } from './upstream-call.ts';
+import { statusError, unreachableError } from './upstream-errors.ts';
 
 export interface OpenAIChatOptions {
   /** Such as `https://api.openai.com/v1`: requests go to `${baseUrl}/chat/completions`. */
@@ -155,33 +155,27 @@ export class OpenAIChatModel implements ModelProvider {
 
   async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
     if (request.signal.aborted) return;
-    // The upstream call has its own signal: the caller's cancel, or the stall watchdog.
-    const abort = new AbortController();
-    const forward = () => abort.abort(request.signal.reason);
-    request.signal.addEventListener('abort', forward, { once: true });
-    const watchdog = new StallWatchdog(abort, this.#options.idleTimeoutMs);
+    const call = new UpstreamCall(request.signal, this.#options.idleTimeoutMs);
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
-      reader = await this.#open(request, abort.signal);
+      reader = await this.#open(request, call.signal);
       const events = new ChatEvents();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         const parts = events.feed(value);
         if (parts.length > 0) {
-          watchdog.token();
+          call.watchdog.token();
           yield parts;
         }
         if (events.failure !== undefined) throw events.failure;
       }
       yield events.end();
     } catch (error) {
-      if (request.signal.aborted) return;
-      if (watchdog.fired) throw new UpstreamError('upstream_timeout', (abort.signal.reason as Error).message);
-      throw toUpstreamError(error);
+      const failure = call.failure(error);
+      if (failure) throw failure;
     } finally {
-      watchdog.stop();
-      request.signal.removeEventListener('abort', forward);
+      call.end();
       // Also when the caller stops early: cancelling the body closes the upstream request.
       if (reader) void reader.cancel().catch(() => {});
     }
