@@ -74,9 +74,9 @@ async function failedResponse(response: Response): Promise<UpstreamError> {
 }
 
 /**
- * An SSE parser that reads each event of the stream into `parts` with `chunks`; the first
- * failure (an error event, bad JSON, an event too large) is kept in `failure` and ends the
- * reading: the parts before it still go out, as they came before it.
+ * The stream's SSE parser and its `ChatChunkReader`: each network chunk's events become one
+ * batch of parts. The first failure (an error event, bad JSON, an event too large) is kept in
+ * `failure` and ends the reading; the parts before it still go out, as they came before it.
  */
 class ChatEvents {
   /** The first failure, if any: reading stops there. */
