@@ -58,6 +58,11 @@ class HandWrittenUpstream {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
+  /** How many requests arrived that no test took: a retry would be one. */
+  get unclaimed(): number {
+    return this.#arrived.length;
+  }
+
   close(): Promise<void> {
     this.#server.closeAllConnections();
     return new Promise((resolve) => this.#server.close(() => resolve()));
@@ -141,7 +146,7 @@ function assertUpstreamError(error: unknown, type: string, message?: RegExp): as
 }
 
 describe('the request', () => {
-  test('POST {base}/chat/completions with the key, the messages, tools, usage asked for, no retries', async () => {
+  test('POST {base}/chat/completions with the key, the messages, tools and usage asked for', async () => {
     const messages: ModelRequest['messages'] = [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Tides?' },
@@ -344,6 +349,19 @@ describe('failures', () => {
     assertUpstreamError(error, 'upstream_error', /ended before the answer finished/);
   });
 
+  test('a connection cut mid-answer: upstream_error, after the text it sent', async () => {
+    const { exchange, take } = await open();
+    startStream(exchange.res);
+    exchange.res.write(chunk({ content: 'Half' }));
+    assert.deepEqual(await take(), [{ type: 'text', text: 'Half' }]);
+    exchange.res.destroy();
+    const error = await take().then(
+      () => assert.fail('no error'),
+      (e: unknown) => e,
+    );
+    assertUpstreamError(error, 'upstream_error', /broke off mid-answer/);
+  });
+
   test('an error event mid-stream: upstream_error naming its type and message; the parts before it go out', async () => {
     const { batches, error } = await answer([
       `${chunk({ content: 'a' })}${event({ error: { message: 'overloaded', type: 'server_error' } })}${chunk({ content: 'never' })}`,
@@ -445,4 +463,8 @@ describe("the caller's abort", () => {
     const batches = model().batches({ messages: QUESTION, signal: stop.signal })[Symbol.asyncIterator]();
     assert.equal((await batches.next()).done, true);
   });
+});
+
+test("no request was ever sent twice (no retries, even after a 5xx or a cut): each one was a test's own", () => {
+  assert.equal(upstream.unclaimed, 0);
 });
