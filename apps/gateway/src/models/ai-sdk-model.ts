@@ -13,7 +13,8 @@ import { toPrompt, toTools } from './ai-sdk-prompt.ts';
 import { skipRepeatedWhitespace, trailingWhitespace } from './continuation.ts';
 import type { ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { UpstreamError } from './provider.ts';
-import { StallWatchdog } from './stall-watchdog.ts';
+import type { StallWatchdog } from './stall-watchdog.ts';
+import { UpstreamCall } from './upstream-call.ts';
 import { toUpstreamError } from './upstream-errors.ts';
 
 export interface AiSdkModelOptions {
@@ -22,7 +23,6 @@ export interface AiSdkModelOptions {
   idleTimeoutMs: number;
   /** How this provider continues a partial answer; absent when it cannot. */
   continuation?: {
-    providerOptions?: Record<string, Record<string, string | boolean>>;
     /** The provider strips the prefill's trailing whitespace (Anthropic). */
     trimsPrefill?: boolean;
   };
@@ -59,20 +59,14 @@ export class AiSdkModel implements ModelProvider {
 
   async *stream(request: ModelRequest): AsyncIterable<ModelPart> {
     if (request.signal.aborted) return;
-    // The upstream call has its own signal: the caller's cancel, or the stall watchdog.
-    const abort = new AbortController();
-    const forward = () => abort.abort(request.signal.reason);
-    request.signal.addEventListener('abort', forward, { once: true });
-    const watchdog = new StallWatchdog(abort, this.#options.idleTimeoutMs);
+    const call = new UpstreamCall(request.signal, this.#options.idleTimeoutMs);
     try {
-      yield* this.#parts(request, abort.signal, watchdog);
+      yield* this.#parts(request, call.signal, call.watchdog);
     } catch (error) {
-      if (request.signal.aborted) return;
-      if (watchdog.fired) throw new UpstreamError('upstream_timeout', (abort.signal.reason as Error).message);
-      throw toUpstreamError(error);
+      const failure = call.failure(error);
+      if (failure) throw failure;
     } finally {
-      watchdog.stop();
-      request.signal.removeEventListener('abort', forward);
+      call.end();
     }
   }
 
@@ -88,7 +82,6 @@ export class AiSdkModel implements ModelProvider {
       abortSignal: signal,
       maxOutputTokens: this.#options.maxOutputTokens,
       tools: toTools(tools),
-      providerOptions: continuation?.providerOptions,
     });
     const join = trims ? skipRepeatedWhitespace(trailingWhitespace(continueFrom!)) : undefined;
     let finish: FinishPart | undefined;

@@ -7,8 +7,8 @@
  * @module
  */
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
-import { parseToolInput } from './ai-sdk-prompt.ts';
 import type { ModelPart } from './provider.ts';
+import { parseToolInput } from './tool-input.ts';
 
 type Source = Extract<LanguageModelV4StreamPart, { type: 'source' }>;
 type FilePart = Extract<LanguageModelV4StreamPart, { type: 'file' }>;

@@ -10,16 +10,7 @@ import type {
   LanguageModelV4Prompt,
 } from '@ai-sdk/provider';
 import type { ChatMessage, ToolDefinition } from './provider.ts';
-
-/** A tool call's JSON arguments, parsed; text that is not JSON stays text. */
-export function parseToolInput(text: string): unknown {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+import { parseToolInput } from './tool-input.ts';
 
 function assistantMessage(m: ChatMessage): LanguageModelV4Message {
   const calls = (m.tool_calls ?? []).map((call) => ({

@@ -1,13 +1,15 @@
 /**
  * Maps whatever an upstream call throws (the AI SDK's `APICallError`, fetch failures, a cut
- * socket, an `error` part) to an `UpstreamError` whose `type` a client can branch on.
+ * socket, an `error` part or event) to an `UpstreamError` whose `type` a client can branch on;
+ * a client that calls the server itself maps an HTTP status with `statusError`.
  * Messages name the upstream's status, never its key.
  * @module
  */
 import { APICallError } from '@ai-sdk/provider';
 import { UpstreamError } from './provider.ts';
 
-function statusError(status: number, retryAfter: string | undefined, cause: unknown): UpstreamError {
+/** The error an upstream's HTTP status means (`retryAfter`: its `Retry-After` header, in seconds). */
+export function statusError(status: number, retryAfter: string | undefined, cause: unknown): UpstreamError {
   if (status === 401 || status === 403)
     return new UpstreamError('upstream_auth', `the model server refused our credentials (HTTP ${status})`, {
       cause,
@@ -37,17 +39,21 @@ function describeStreamError(error: unknown): string {
   return `the model server reported ${type}${message ? `: ${message.slice(0, 200)}` : ''}`;
 }
 
+/** The model server could not be reached: no response at all. */
+export function unreachableError(cause: unknown): UpstreamError {
+  return new UpstreamError('upstream_unavailable', 'cannot reach the model server', { cause });
+}
+
 export function toUpstreamError(error: unknown): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (APICallError.isInstance(error)) {
     if (error.statusCode !== undefined)
       return statusError(error.statusCode, error.responseHeaders?.['retry-after'], error);
-    return new UpstreamError('upstream_unavailable', 'cannot reach the model server', { cause: error });
+    return unreachableError(error);
   }
   const code = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
-    return new UpstreamError('upstream_unavailable', 'cannot reach the model server', { cause: error });
-  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH')
+    return unreachableError(error);
   if (error instanceof Error)
     return new UpstreamError('upstream_error', 'the model stream broke off mid-answer', { cause: error });
   return new UpstreamError('upstream_error', describeStreamError(error), { cause: error });

@@ -1,13 +1,14 @@
 /**
  * The upstream model chosen by `LLM_PROVIDER`: `openai` for any OpenAI-compatible server
- * (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter) and `anthropic`, through the AI
- * SDK's provider packages, with no silent retries (a retry would bill twice).
+ * (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter), through tidewire's own lean
+ * client (`OpenAIChatModel`), and `anthropic` through the AI SDK's provider package; neither
+ * retries silently (a retry would bill twice).
  * @module
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { type Config, ConfigError } from '../config.ts';
 import { AiSdkModel } from './ai-sdk-model.ts';
+import { OpenAIChatModel } from './openai-chat-model.ts';
 import type { ModelProvider } from './provider.ts';
 
 /** Anthropic requires a cap on the answer length; this one when `LLM_MAX_TOKENS` is unset. */
@@ -29,19 +30,13 @@ export function createUpstreamModel(config: Config): ModelProvider {
     throw new ConfigError(
       'LLM_PROVIDER=openai needs LLM_BASE_URL (for OpenAI itself: https://api.openai.com/v1)',
     );
-  const provider = createOpenAICompatible({
-    name: 'openai',
-    baseURL: config.LLM_BASE_URL,
+  return new OpenAIChatModel(name, {
+    baseUrl: config.LLM_BASE_URL,
     apiKey: config.LLM_API_KEY,
-    includeUsage: true,
-  });
-  return new AiSdkModel(name, provider.chatModel(name), {
-    maxOutputTokens: config.LLM_MAX_TOKENS,
+    maxTokens: config.LLM_MAX_TOKENS,
     idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
     // Only servers that know `continue_final_message` (vLLM) may get it: OpenAI itself
     // refuses unknown parameters.
-    continuation: config.LLM_CONTINUE_FINAL_MESSAGE
-      ? { providerOptions: { openai: { continue_final_message: true, add_generation_prompt: false } } }
-      : undefined,
+    continueFinalMessage: config.LLM_CONTINUE_FINAL_MESSAGE,
   });
 }

@@ -1,0 +1,207 @@
+/**
+ * `OpenAIChatModel`: a `ModelProvider` that speaks the OpenAI Chat Completions streaming API
+ * itself (`fetch`, the project's SSE parser, `JSON.parse` per event), for any
+ * OpenAI-compatible server. It replaced the AI SDK's provider on this path because that one
+ * validated every chunk with a schema and piped it through several web streams: about 400 KB
+ * of garbage per answer, and a young-generation GC pause every few dozen answers that showed
+ * as the gateway's first-token p99. Every part parsed from one network chunk is handed over in
+ * one batch (one async step per chunk, not per token). No retries: a retry would bill twice.
+ * A caller's abort ends the parts quietly and closes the upstream request; a stall mid-answer
+ * is `upstream_timeout` (`StallWatchdog`); the rest maps as `upstream-errors.ts` says.
+ * @module
+ */
+import { createParser, type SSEParser } from '@tidewire/protocol';
+import { ChatChunkReader } from './openai-chat-chunks.ts';
+import { chatRequestBody } from './openai-chat-request.ts';
+import type { ModelBatch, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
+import { partsOf, UpstreamError } from './provider.ts';
+import { UpstreamCall } from './upstream-call.ts';
+import { statusError, unreachableError } from './upstream-errors.ts';
+
+export interface OpenAIChatOptions {
+  /** Such as `https://api.openai.com/v1`: requests go to `${baseUrl}/chat/completions`. */
+  baseUrl: string;
+  apiKey?: string;
+  maxTokens?: number;
+  /** After the first token, the longest quiet before the call fails with `upstream_timeout`. */
+  idleTimeoutMs: number;
+  /** The server knows vLLM's `continue_final_message`: a partial answer can be continued. */
+  continueFinalMessage: boolean;
+}
+
+/** Bound on one upstream event: a server cannot make us buffer without limit. */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+/** How much of a failed response's body is kept (for the error's cause), in bytes. */
+const MAX_ERROR_BODY_BYTES = 4096;
+
+/** What a non-2xx response said, kept as the cause of its `UpstreamError` (never shown to clients). */
+export class UpstreamHttpError extends Error {
+  readonly status: number;
+  readonly body: string;
+
+  constructor(status: number, body: string) {
+    super(`HTTP ${status}: ${body}`);
+    this.name = 'UpstreamHttpError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The start of a body, at most `limit` bytes; the rest is not read (the connection is closed). */
+async function bodyStart(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
+  return text.slice(0, limit);
+}
+
+async function failedResponse(response: Response): Promise<UpstreamError> {
+  const body = await bodyStart(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+  const retryAfter = response.headers.get('retry-after') ?? undefined;
+  return statusError(response.status, retryAfter, new UpstreamHttpError(response.status, body));
+}
+
+/**
+ * The stream's SSE parser and its `ChatChunkReader`: each network chunk's events become one
+ * batch of parts. The first failure (an error event, bad JSON, an event too large) is kept in
+ * `failure` and ends the reading; the parts before it still go out, as they came before it.
+ */
+class ChatEvents {
+  /** The first failure, if any: reading stops there. */
+  failure: unknown;
+  #parts: ModelPart[] = [];
+  readonly #chunks = new ChatChunkReader();
+  readonly #parser: SSEParser;
+
+  constructor() {
+    this.#parser = createParser({
+      maxBufferSize: MAX_EVENT_CHARS,
+      onEvent: ({ data }) => this.#event(data),
+      // An unknown field or a bad `retry` is skipped, as the SSE standard says; only a bound stops us.
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded')
+          this.failure ??= new UpstreamError('upstream_error', `the model server sent ${error.message}`, {
+            cause: error,
+          });
+      },
+    });
+  }
+
+  /** The parts of one network chunk (handed over: the next chunk's go in a new batch). */
+  feed(chunk: Uint8Array): ModelPart[] {
+    if (this.failure === undefined) this.#parser.feed(chunk);
+    const parts = this.#parts;
+    if (parts.length > 0) this.#parts = [];
+    return parts;
+  }
+
+  /** The last parts once the body has ended (tool calls still open, the finish). */
+  end(): ModelPart[] {
+    this.#chunks.end(this.#parts);
+    return this.#parts;
+  }
+
+  #event(data: string): void {
+    if (this.failure !== undefined || data === '[DONE]') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch (error) {
+      this.failure = new UpstreamError('upstream_error', 'the model server sent an event that is not JSON', {
+        cause: error,
+      });
+      return;
+    }
+    try {
+      this.#chunks.read(parsed, this.#parts);
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+}
+
+export class OpenAIChatModel implements ModelProvider {
+  readonly name: string;
+  readonly provider = 'openai';
+  readonly canContinue: boolean;
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #options: OpenAIChatOptions;
+
+  constructor(name: string, options: OpenAIChatOptions) {
+    this.name = name;
+    this.canContinue = options.continueFinalMessage;
+    this.#options = options;
+    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.#headers = { 'content-type': 'application/json' };
+    if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
+  }
+
+  stream(request: ModelRequest): AsyncIterable<ModelPart> {
+    return partsOf(this.batches(request));
+  }
+
+  async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
+    if (request.signal.aborted) return;
+    const call = new UpstreamCall(request.signal, this.#options.idleTimeoutMs);
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      reader = await this.#open(request, call.signal);
+      const events = new ChatEvents();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const parts = events.feed(value);
+        if (parts.length > 0) {
+          call.watchdog.token();
+          yield parts;
+        }
+        if (events.failure !== undefined) throw events.failure;
+      }
+      yield events.end();
+    } catch (error) {
+      const failure = call.failure(error);
+      if (failure) throw failure;
+    } finally {
+      call.end();
+      // Also when the caller stops early: cancelling the body closes the upstream request.
+      if (reader) void reader.cancel().catch(() => {});
+    }
+  }
+
+  /** Sends the request; the reader of a 2xx response's body, else the error its status means. */
+  async #open(request: ModelRequest, signal: AbortSignal): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+    const continueFrom = this.canContinue ? request.continueFrom : undefined;
+    const body = chatRequestBody(request.messages, request.tools, {
+      model: this.name,
+      maxTokens: this.#options.maxTokens,
+      continueFrom,
+    });
+    let response: Response;
+    try {
+      response = await fetch(this.#url, {
+        method: 'POST',
+        headers: this.#headers,
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      throw signal.aborted ? error : unreachableError(error);
+    }
+    if (!response.ok) throw await failedResponse(response);
+    if (!response.body) throw new UpstreamError('upstream_error', 'the model server answered with no body');
+    return response.body.getReader();
+  }
+}
