@@ -4,10 +4,9 @@
  * the events of a streamed (SSE) answer as parsed JSON.
  * @module
  */
-import { APICallError } from '@ai-sdk/provider';
 import { createParser } from '@tidewire/protocol';
 import { UpstreamError } from '../models/provider.ts';
-import { toUpstreamError } from '../models/upstream-errors.ts';
+import { statusError, toUpstreamError } from '../models/upstream-errors.ts';
 
 export interface UpstreamTarget {
   baseUrl: string;
@@ -54,15 +53,10 @@ export async function postJson(
   }
   if (response.ok) return response;
   const responseBody = await response.text().catch(() => '');
-  throw toUpstreamError(
-    new APICallError({
-      message: `HTTP ${response.status}`,
-      url,
-      requestBodyValues: {},
-      statusCode: response.status,
-      responseHeaders: Object.fromEntries(response.headers),
-      responseBody: responseBody.slice(0, 500),
-    }),
+  throw statusError(
+    response.status,
+    response.headers.get('retry-after') ?? undefined,
+    responseBody.slice(0, 500),
   );
 }
 
