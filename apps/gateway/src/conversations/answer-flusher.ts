@@ -33,7 +33,7 @@ interface Write {
 }
 
 /** Answers a tick writes in one transaction; the next slice waits for a later turn of the loop. */
-export const SLICE = 32;
+export const SLICE = 64;
 
 export interface AnswerFlusherOptions {
   /** How long a changed answer waits for its write (at most; the tick writes all changed since the last). */
