@@ -6,14 +6,18 @@
  * The tick is run by the test (the flusher's injected timer), not waited for.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { startPostgres, type TestPostgres } from '../../../testing/postgres.ts';
 import { SLICE } from '../src/conversations/answer-flusher.ts';
 import { ConversationStore } from '../src/conversations/store.ts';
-import { openDatabase, sqliteOf } from '../src/db/database.ts';
+import { type Database, openDatabase, sqliteOf } from '../src/db/database.ts';
 
-/** A store on an in-memory database whose flush ticks are run by hand, and its stored answers. */
-async function openStore() {
-  const db = await openDatabase('sqlite::memory:');
+let postgres: TestPostgres | undefined;
+after(() => postgres?.close());
+
+/** A store (in-memory SQLite unless given a database) whose flush ticks are run by hand. */
+async function openStore(opened?: Database) {
+  const db = opened ?? (await openDatabase('sqlite::memory:'));
   const ticks: (() => Promise<void>)[] = [];
   const store = new ConversationStore(db, { flushAfter: (_ms, tick) => ticks.push(tick) });
   const rows = () =>
@@ -73,6 +77,29 @@ test('an answer that ends while its tick is being written is stored complete, no
   assert.equal([...rows().values()].filter((r) => r.content === 'so far').length, SLICE);
   await db.destroy();
 });
+
+// On PostgreSQL writes run in parallel, one transaction each: the end must wait for the slice.
+for (const where of ['SQLite', 'PostgreSQL'] as const) {
+  test(`an answer that ends while its slice is in flight is stored complete (${where})`, async () => {
+    postgres ??= where === 'PostgreSQL' ? await startPostgres() : undefined;
+    const db =
+      where === 'PostgreSQL'
+        ? await openDatabase(await postgres!.createDatabase('tw_flusher_slice'))
+        : undefined;
+    const { ticks, answers, store, db: opened } = await openStore(db);
+    const streaming = await answers(SLICE);
+    for (const { recorder } of streaming) recorder.text('so far');
+    const written = ticks[0]!();
+    // The last answer of the first slice: its write holds 'so far', the end's holds all of it.
+    const last = streaming.at(-1)!;
+    last.recorder.text(', the end');
+    await last.recorder.end(true);
+    await written;
+    const row = (await store.get(null, last.conversation))!.messages.at(-1)!;
+    assert.deepEqual([row.content, row.complete], ['so far, the end', true]);
+    await opened.destroy();
+  });
+}
 
 test('text that comes after its answer’s slice was taken is written on the next tick', async () => {
   const { db, ticks, rows, answers } = await openStore();

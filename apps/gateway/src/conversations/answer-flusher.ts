@@ -2,15 +2,15 @@
  * Writes the answers being recorded together, off the per-token path: one timer for all of
  * them, and on each tick every answer that changed since the last (its text and parts),
  * `SLICE` answers per write, each slice in a later turn of the event loop than the one before
- * (after it committed). One write for all of them was 1,000 UPDATEs in one synchronous run
- * at 1,000 streams (13-44 ms once a second), holding every stream's tokens and coalesced
- * deltas behind it; a slice is 2-3 ms. An answer due on a tick is written once by it, with
- * its text as it stands when its slice runs. An answer's last write (at its end) also moves
- * its conversation's `updated_at` (the question moved it when the answer began, so a list
- * sorted by it is right between), and is not held for the tick; the group commit puts the
- * writes of one event-loop turn in one transaction, in the order they were asked for, and an
- * answer that ends before its slice leaves the tick, so a tick's write of an answer never
- * lands after its last. Between writes the stream's log holds what was sent: a crash loses
+ * (after it landed). One write for all of them was 1,000 UPDATEs in one synchronous run at
+ * 1,000 streams (13-44 ms once a second), holding every stream's tokens and coalesced deltas
+ * behind it; a slice is 2-3 ms. An answer due on a tick is written once by it, with its text
+ * as it stands when its slice runs. An answer's last write (at its end) also moves its
+ * conversation's `updated_at` (the question moved it when the answer began, so a list sorted
+ * by it is right between), and is not held for the tick: an answer that ends before its slice
+ * leaves the tick, and its last write is asked for only once the slice in flight has landed,
+ * so a tick's write of an answer never lands after its last (on PostgreSQL too, where writes
+ * run in parallel). Between writes the stream's log holds what was sent: a crash loses
  * nothing a takeover cannot rebuild from it.
  * @module
  */
@@ -57,6 +57,8 @@ export class AnswerFlusher {
   #armed = false;
   /** The slices being written; settles once `#due` is empty. */
   #slicing: Promise<void> | undefined;
+  /** The slice in flight: an answer's last write is asked for after it has landed. */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(writes: GroupCommit<Schema>, statements: HotStatements, options: AnswerFlusherOptions) {
     this.#writes = writes;
@@ -79,7 +81,9 @@ export class AnswerFlusher {
   finish(answer: PendingAnswer, complete: boolean): Promise<void> {
     this.#dirty.delete(answer);
     this.#due.delete(answer);
-    return this.#write([{ answer, complete: complete ? 1 : 0 }]);
+    // On SQLite the group commit keeps writes in order anyway; on PostgreSQL each is its own
+    // transaction, in parallel, and the slice in flight may hold an older snapshot of it.
+    return this.#inFlight.then(() => this.#write([{ answer, complete: complete ? 1 : 0 }]));
   }
 
   readonly #tick = (): Promise<void> => {
@@ -101,7 +105,8 @@ export class AnswerFlusher {
         this.#due.delete(answer);
         slice.push({ answer, complete: 0 });
       }
-      await this.#write(slice, false);
+      this.#inFlight = this.#write(slice, false);
+      await this.#inFlight;
       if (this.#due.size > 0) await nextTurn();
     }
   }
