@@ -1,7 +1,8 @@
 /**
  * `ConversationStore`: conversations and their messages. A question is stored when its
- * stream starts; the answer is written while it streams (every answer that changed, together
- * in one transaction every `flushMs`, and at its end), marked incomplete until `done`, so a crash loses nothing already sent. Messages form
+ * stream starts; the answer is written while it streams (every answer that changed, every
+ * `flushMs`, a slice of answers per transaction, and at its end), marked incomplete until
+ * `done`, so a crash loses nothing already sent. Messages form
  * a tree (each names the message it follows): a regenerated answer or an edited question is a
  * new branch, and what a model reads is one branch, from the root to the new message.
  * @module
@@ -16,7 +17,7 @@ import { precompile } from '../db/precompiled.ts';
 import type { Schema } from '../db/schema.ts';
 import { type AnswerRecorder, NotStoredError } from '../generation.ts';
 import type { ChatMessage } from '../models/provider.ts';
-import { AnswerFlusher, type PendingAnswer } from './answer-flusher.ts';
+import { AnswerFlusher, type AnswerFlusherOptions, type PendingAnswer } from './answer-flusher.ts';
 import { answerMessages, partsColumn, partsOfToolCalls, readParts } from './message-parts.ts';
 import { branchTo } from './tree.ts';
 
@@ -82,10 +83,12 @@ export function decodeCursor(cursor: string): { updatedAt: number; id: string } 
 }
 
 export interface ConversationStoreOptions {
-  /** How often the streaming answers are written, all in one transaction (and each once more at its end). */
+  /** How often the streaming answers are written, a slice per transaction (and each once more at its end). */
   flushMs?: number;
   /** A write of a streaming answer failed (the stream goes on; the stored answer lags). */
   onWriteError?: (error: unknown) => void;
+  /** Runs the flush tick after `flushMs` (default `setTimeout`; a test runs it when it likes). */
+  flushAfter?: AnswerFlusherOptions['after'];
 }
 
 /** The statements every answer runs, compiled once (`precompile`). */
@@ -185,11 +188,18 @@ export class ConversationStore {
   readonly #writes: GroupCommit<Schema>;
   readonly #flusher: AnswerFlusher;
 
-  constructor(db: Database, { flushMs = 1000, onWriteError = () => {} }: ConversationStoreOptions = {}) {
+  constructor(
+    db: Database,
+    { flushMs = 1000, onWriteError = () => {}, flushAfter }: ConversationStoreOptions = {},
+  ) {
     this.#db = db;
     this.#statements = hotStatements(db);
     this.#writes = new GroupCommit(db, { sqlite: sqliteOf(db) });
-    this.#flusher = new AnswerFlusher(this.#writes, this.#statements, flushMs, onWriteError);
+    this.#flusher = new AnswerFlusher(this.#writes, this.#statements, {
+      flushMs,
+      onWriteError,
+      after: flushAfter,
+    });
   }
 
   /** The conversation if it exists and belongs to `userId`. */
