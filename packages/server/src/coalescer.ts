@@ -18,6 +18,12 @@ export interface CoalescerOptions extends CoalescerBounds {
   emit: (text: string) => void;
 }
 
+/**
+ * How early the hold timer is aimed: timers fire a millisecond or so after their time, and text
+ * held to the bound would go out past it (at 40 tokens/s a gap of one token plus the hold).
+ */
+const TIMER_SLACK_MS = 1;
+
 /** Characters after which the held text goes out at once (sentence ends, clause ends, line ends). */
 const FLUSH_AFTER = new Set(['.', '!', '?', ',', ';', ':', '\n', '؟', '،', '。']);
 
@@ -37,7 +43,7 @@ export abstract class Coalescer {
   /**
    * The hold timer, made once and re-armed (`refresh()`), not made and cleared per event: a
    * flush leaves it armed, and when it fires with nothing held it does nothing. It may fire
-   * early for newer text (then it waits the rest), never late.
+   * early for newer text (then it waits the rest), never late: it is aimed `TIMER_SLACK_MS` early.
    */
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerMs = 0;
@@ -66,7 +72,7 @@ export abstract class Coalescer {
     if (this.#words >= this.#maxWords || endsAtPunctuation(this.#held)) {
       this.flush();
     } else if (!this.#armed) {
-      this.#arm(this.#maxHoldMs);
+      this.#arm(Math.max(0, this.#maxHoldMs - TIMER_SLACK_MS));
     }
   }
 
@@ -104,7 +110,7 @@ export abstract class Coalescer {
     this.#armed = false;
     if (this.#held === '') return;
     const left = this.#heldAt + this.#maxHoldMs - Date.now();
-    if (left > 0) this.#arm(left);
+    if (left > TIMER_SLACK_MS) this.#arm(left - TIMER_SLACK_MS);
     else this.flush();
   }
 }
