@@ -112,11 +112,14 @@ class NodeSink implements SSESink, PacedTransport {
     // syscall): Node keeps the head it wrote (`_header`) for the life of the response, and a
     // head sent with data stays the tree of ~60 concatenated strings Node built it from
     // (1.8 KB per open connection); sent alone it is flattened, then held as ~300 flat bytes.
+    // The socket is corked, not the response: `res.uncork()` writes its pieces one syscall
+    // each (five for the head and one chunk).
     this.#sent = true;
-    res.cork();
+    const socket = res.socket;
+    socket?.cork();
     res.flushHeaders();
     res.write(text);
-    res.uncork();
+    socket?.uncork();
   }
 
   /**
