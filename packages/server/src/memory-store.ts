@@ -6,6 +6,8 @@
  * oldest finished logs are freed before their retention time (running ones never are).
  * @module
  */
+
+import { packedCount, packFrames, unpackFrames } from './packed-frames.ts';
 import type {
   Artifact,
   ArtifactStore,
@@ -16,7 +18,6 @@ import type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
-import { packedCount, packFrames, unpackFrames } from './packed-frames.ts';
 import { utf8Length } from './utf8.ts';
 import { fenceSeq, fenceWriter } from './writer-fence.ts';
 
