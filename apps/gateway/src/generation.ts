@@ -14,7 +14,6 @@ import {
   type ChatMessage,
   type FinishReason,
   type ModelBatch,
-  type ModelPart,
   type ModelProvider,
   type ToolDefinition,
   UpstreamError,
