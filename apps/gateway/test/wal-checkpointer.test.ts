@@ -5,7 +5,7 @@
  * and commits checkpoint again as SQLite does by default.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -78,6 +78,27 @@ test(
     } finally {
       db.close();
     }
+  }),
+);
+
+test(
+  'once closed, nothing of the database changes any more: no log file comes and goes after, the folder can be removed',
+  withDir(async (dir) => {
+    const path = join(dir, 'db.sqlite');
+    const db = openNodeSqlite(path, { checkpointEveryMs: 10 });
+    db.prepare('CREATE TABLE t (s TEXT)').run([]);
+    const insert = db.prepare('INSERT INTO t (s) VALUES (?)');
+    for (let i = 0; i < 100; i++) insert.run(['x'.repeat(1000)]);
+    // The worker's connection is open once it has checkpointed.
+    await eventually(() => statSync(path).size > 100_000, 'the worker checkpointed the log');
+    db.close();
+    // Watched for 300 ms: a worker closing its connection late would remove the log files then.
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      for (const name of readdirSync(dir)) seen.add(name);
+      await sleep(1);
+    }
+    assert.deepEqual([...seen], ['db.sqlite']);
   }),
 );
 

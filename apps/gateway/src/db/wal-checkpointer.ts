@@ -15,11 +15,13 @@ export const CHECKPOINT_EVERY_MS = 250;
 /**
  * The worker: its own connection, a PASSIVE checkpoint per tick. SQLITE_BUSY (another
  * checkpoint running, e.g. a CLI command's) is tried again on the next tick; any other error
- * ends the worker, which the server sees. Stops on any message.
+ * ends the worker, which the server sees. Stops on any message, and says so in `closed` once
+ * its connection is closed.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
+const closed = new Int32Array(workerData.closed);
 const db = new DatabaseSync(workerData.path);
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const timer = setInterval(() => {
@@ -32,9 +34,14 @@ const timer = setInterval(() => {
 parentPort.once('message', () => {
   clearInterval(timer);
   db.close();
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
   parentPort.close();
 });
 `;
+
+/** The longest `stop()` waits for the worker to close its connection. */
+const STOP_WAIT_MS = 2000;
 
 export interface WalCheckpointerOptions {
   everyMs?: number;
@@ -44,10 +51,15 @@ export interface WalCheckpointerOptions {
 
 export class WalCheckpointer {
   readonly #worker: Worker;
+  /** Set to 1 by the worker once its connection is closed. */
+  readonly #closed = new Int32Array(new SharedArrayBuffer(4));
   #stopped = false;
 
   constructor(path: string, { everyMs = CHECKPOINT_EVERY_MS, onFailure }: WalCheckpointerOptions) {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, everyMs } });
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, everyMs, closed: this.#closed.buffer },
+    });
     this.#worker.unref();
     this.#worker.once('error', (error) => {
       this.#stopped = true;
@@ -55,10 +67,16 @@ export class WalCheckpointer {
     });
   }
 
-  /** Stops the worker (it closes its connection first). */
+  /**
+   * Stops the worker, and waits (blocking, at most `STOP_WAIT_MS`) until it has closed its
+   * connection: the server's connection, closed next, is then the last, and SQLite removes the
+   * log files as it closes. Otherwise the worker's close would remove them later, while the
+   * caller may already be deleting the database's folder (a test's, a CLI run's).
+   */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#worker.postMessage('stop');
+    Atomics.wait(this.#closed, 0, 0, STOP_WAIT_MS);
   }
 }
