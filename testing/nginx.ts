@@ -131,7 +131,8 @@ ${servers}
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 5000;
+  // Generous: on a loaded 2-core machine (test files run in parallel) nginx once took over 5 s.
+  const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) {
       await close();
