@@ -11,6 +11,7 @@ import { startPostgres, type TestPostgres } from '../../../testing/postgres.ts';
 import { SLICE } from '../src/conversations/answer-flusher.ts';
 import { ConversationStore } from '../src/conversations/store.ts';
 import { type Database, openDatabase, sqliteOf } from '../src/db/database.ts';
+import type { AnswerRecorder } from '../src/generation.ts';
 
 let postgres: TestPostgres | undefined;
 after(() => postgres?.close());
@@ -37,7 +38,16 @@ async function openStore(opened?: Database) {
         return { recorder, conversation };
       }),
     );
-  return { db, store, ticks, rows, answers };
+  /** Runs the first tick and, while it is written, ends `last`; its stored row's content and completeness. */
+  const endDuringTick = async (last: { recorder: AnswerRecorder; conversation: string }) => {
+    const written = ticks[0]!();
+    last.recorder.text(', the end');
+    await last.recorder.end(true);
+    await written;
+    const row = (await store.get(null, last.conversation))!.messages.at(-1)!;
+    return [row.content, row.complete];
+  };
+  return { db, store, ticks, rows, answers, endDuringTick };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -63,17 +73,11 @@ test('a tick writes every answer that changed, one slice per turn of the event l
 });
 
 test('an answer that ends while its tick is being written is stored complete, not overwritten by the tick', async () => {
-  const { db, ticks, rows, answers, store } = await openStore();
+  const { db, rows, answers, endDuringTick } = await openStore();
   const streaming = await answers(SLICE + 1);
   for (const { recorder } of streaming) recorder.text('so far');
-  const written = ticks[0]!();
   // The last answer is in the second slice: it ends before that slice runs.
-  const last = streaming.at(-1)!;
-  last.recorder.text(', the end');
-  await last.recorder.end(true);
-  await written;
-  const row = (await store.get(null, last.conversation))!.messages.at(-1)!;
-  assert.deepEqual([row.content, row.complete], ['so far, the end', true]);
+  assert.deepEqual(await endDuringTick(streaming.at(-1)!), ['so far, the end', true]);
   assert.equal([...rows().values()].filter((r) => r.content === 'so far').length, SLICE);
   await db.destroy();
 });
@@ -86,17 +90,11 @@ for (const where of ['SQLite', 'PostgreSQL'] as const) {
       where === 'PostgreSQL'
         ? await openDatabase(await postgres!.createDatabase('tw_flusher_slice'))
         : undefined;
-    const { ticks, answers, store, db: opened } = await openStore(db);
+    const { answers, endDuringTick, db: opened } = await openStore(db);
     const streaming = await answers(SLICE);
     for (const { recorder } of streaming) recorder.text('so far');
-    const written = ticks[0]!();
     // The last answer of the first slice: its write holds 'so far', the end's holds all of it.
-    const last = streaming.at(-1)!;
-    last.recorder.text(', the end');
-    await last.recorder.end(true);
-    await written;
-    const row = (await store.get(null, last.conversation))!.messages.at(-1)!;
-    assert.deepEqual([row.content, row.complete], ['so far, the end', true]);
+    assert.deepEqual(await endDuringTick(streaming.at(-1)!), ['so far, the end', true]);
     await opened.destroy();
   });
 }
