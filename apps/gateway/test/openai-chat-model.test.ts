@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { OpenAIChatModel, UpstreamHttpError } from '../src/models/openai-chat-model.ts';
+import { OpenAIChatModel } from '../src/models/openai-chat-model.ts';
+import { UpstreamHttpError } from '../src/models/post-json.ts';
 import type { ModelBatch, ModelPart, ModelRequest } from '../src/models/provider.ts';
 import { UpstreamError } from '../src/models/provider.ts';
 

@@ -6,17 +6,10 @@
  * (`data[0].b64_json`): that is the final image, with no partials before it.
  * @module
  */
+import { postJson, type UpstreamTarget } from '../models/post-json.ts';
 import { UpstreamError } from '../models/provider.ts';
 import type { ImageProvider, ImageRequest, ImageStep } from './provider.ts';
-import {
-  base64Field,
-  isEventStream,
-  postJson,
-  sseEvents,
-  streamFailure,
-  UpstreamProvider,
-  type UpstreamTarget,
-} from './upstream-http.ts';
+import { base64Field, isEventStream, sseEvents, streamFailure, UpstreamProvider } from './upstream-http.ts';
 
 export interface OpenAIImageOptions extends UpstreamTarget {
   model: string;

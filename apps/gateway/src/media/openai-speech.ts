@@ -6,17 +6,10 @@
  * the raw audio, chunked. Either way the chunk is the upstream's bytes, concatenated untouched.
  * @module
  */
+import { postJson, type UpstreamTarget } from '../models/post-json.ts';
 import { UpstreamError } from '../models/provider.ts';
 import type { AudioChunk, SpeechProvider } from './provider.ts';
-import {
-  base64Field,
-  isEventStream,
-  postJson,
-  sseEvents,
-  streamFailure,
-  UpstreamProvider,
-  type UpstreamTarget,
-} from './upstream-http.ts';
+import { base64Field, isEventStream, sseEvents, streamFailure, UpstreamProvider } from './upstream-http.ts';
 
 export interface OpenAISpeechOptions extends UpstreamTarget {
   model: string;

@@ -1,17 +1,12 @@
 /**
- * Calling an OpenAI-compatible media server: one POST whose failures become the gateway's
- * `UpstreamError`s (the chat providers' mapping: auth, rate limit, timeout, unreachable), and
- * the events of a streamed (SSE) answer as parsed JSON.
+ * Calling an OpenAI-compatible media server (its POST is `postJson`, the chat client's): the
+ * providers' shared base, and the events of a streamed (SSE) answer as parsed JSON.
  * @module
  */
 import { createParser } from '@tidewire/protocol';
+import type { UpstreamTarget } from '../models/post-json.ts';
 import { UpstreamError } from '../models/provider.ts';
-import { statusError, toUpstreamError } from '../models/upstream-errors.ts';
-
-export interface UpstreamTarget {
-  baseUrl: string;
-  apiKey: string | undefined;
-}
+import { toUpstreamError } from '../models/upstream-errors.ts';
 
 /** A provider backed by an upstream server: its options, and its model as its name. */
 export abstract class UpstreamProvider<O extends UpstreamTarget & { model: string }> {
@@ -26,38 +21,6 @@ export abstract class UpstreamProvider<O extends UpstreamTarget & { model: strin
   get name(): string {
     return this.options.model;
   }
-}
-
-/** POSTs JSON; answers the response when it is 2xx, else throws the `UpstreamError` its status means. */
-export async function postJson(
-  target: UpstreamTarget,
-  path: string,
-  body: object,
-  signal: AbortSignal,
-): Promise<Response> {
-  const url = `${target.baseUrl.replace(/\/+$/, '')}${path}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(target.apiKey ? { Authorization: `Bearer ${target.apiKey}` } : {}),
-      },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw toUpstreamError(error);
-  }
-  if (response.ok) return response;
-  const responseBody = await response.text().catch(() => '');
-  throw statusError(
-    response.status,
-    response.headers.get('retry-after') ?? undefined,
-    responseBody.slice(0, 500),
-  );
 }
 
 /** Whether a response is an SSE stream (servers that ignore `stream` answer with the whole body). */

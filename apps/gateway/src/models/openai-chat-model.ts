@@ -13,10 +13,10 @@
 import { createParser, type SSEParser } from '@tidewire/protocol';
 import { ChatChunkReader } from './openai-chat-chunks.ts';
 import { chatRequestBody } from './openai-chat-request.ts';
+import { postJson, type UpstreamTarget } from './post-json.ts';
 import type { ModelBatch, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { partsOf, UpstreamError } from './provider.ts';
 import { UpstreamCall } from './upstream-call.ts';
-import { statusError, unreachableError } from './upstream-errors.ts';
 
 export interface OpenAIChatOptions {
   /** Such as `https://api.openai.com/v1`: requests go to `${baseUrl}/chat/completions`. */
@@ -31,48 +31,6 @@ export interface OpenAIChatOptions {
 
 /** Bound on one upstream event: a server cannot make us buffer without limit. */
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
-/** How much of a failed response's body is kept (for the error's cause), in bytes. */
-const MAX_ERROR_BODY_BYTES = 4096;
-
-/** What a non-2xx response said, kept as the cause of its `UpstreamError` (never shown to clients). */
-export class UpstreamHttpError extends Error {
-  readonly status: number;
-  readonly body: string;
-
-  constructor(status: number, body: string) {
-    super(`HTTP ${status}: ${body}`);
-    this.name = 'UpstreamHttpError';
-    this.status = status;
-    this.body = body;
-  }
-}
-
-/** The start of a body, at most `limit` bytes; the rest is not read (the connection is closed). */
-async function bodyStart(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
-  if (!body) return '';
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    void reader.cancel().catch(() => {});
-  }
-  return text.slice(0, limit);
-}
-
-async function failedResponse(response: Response): Promise<UpstreamError> {
-  const body = await bodyStart(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
-  const retryAfter = response.headers.get('retry-after') ?? undefined;
-  return statusError(response.status, retryAfter, new UpstreamHttpError(response.status, body));
-}
-
 /**
  * The stream's SSE parser and its `ChatChunkReader`: each network chunk's events become one
  * batch of parts. The first failure (an error event, bad JSON, an event too large) is kept in
@@ -136,17 +94,14 @@ export class OpenAIChatModel implements ModelProvider {
   readonly name: string;
   readonly provider = 'openai';
   readonly canContinue: boolean;
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
+  readonly #target: UpstreamTarget;
   readonly #options: OpenAIChatOptions;
 
   constructor(name: string, options: OpenAIChatOptions) {
     this.name = name;
     this.canContinue = options.continueFinalMessage;
     this.#options = options;
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    this.#headers = { 'content-type': 'application/json' };
-    if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
+    this.#target = { baseUrl: options.baseUrl, apiKey: options.apiKey };
   }
 
   stream(request: ModelRequest): AsyncIterable<ModelPart> {
@@ -189,18 +144,7 @@ export class OpenAIChatModel implements ModelProvider {
       maxTokens: this.#options.maxTokens,
       continueFrom,
     });
-    let response: Response;
-    try {
-      response = await fetch(this.#url, {
-        method: 'POST',
-        headers: this.#headers,
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      throw signal.aborted ? error : unreachableError(error);
-    }
-    if (!response.ok) throw await failedResponse(response);
+    const response = await postJson(this.#target, '/chat/completions', body, signal);
     if (!response.body) throw new UpstreamError('upstream_error', 'the model server answered with no body');
     return response.body.getReader();
   }
