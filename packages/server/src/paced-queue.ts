@@ -17,7 +17,8 @@ export interface PacedTransport {
   buffered(): number;
   /** Whether the transport takes more now (its own backpressure signal). */
   room(): boolean;
-  send(text: string): void;
+  /** Sends `text`, `bytes` long in UTF-8. */
+  send(text: string, bytes: number): void;
   /** The client is too slow: close the connection (it can resume). */
   slow(): void;
 }
@@ -60,7 +61,7 @@ export class PacedQueue {
       const bytes = utf8Length(text);
       this.#queuedBytes -= bytes;
       this.#sent += bytes;
-      this.#transport.send(text);
+      this.#transport.send(text, bytes);
     }
   }
 

@@ -2,6 +2,8 @@
  * Test fixtures for the engine: a recording sink and a scripted generation.
  * @module
  */
+
+import type { Socket } from 'node:net';
 import { createParser, decodeStreamEvent, type EventDataMap, type StreamEvent } from '@tidewire/protocol';
 import { type EngineOptions, MemoryStreamStore, type Stream, StreamEngine } from '../src/index.ts';
 import { RecordingSink as BaseRecordingSink } from '../src/test/index.ts';
@@ -45,3 +47,23 @@ export async function generate(stream: Stream<EventDataMap, null>, words: string
 }
 
 export const WORDS = 'Ein Satz, und noch einer. مرحبا بالعالم 👩🏽‍💻 done! '.repeat(8).split(/(?= )/);
+
+/** Counts the system-call-level writes (`_write`, `_writev`) of one socket from now on. */
+export function countWrites(socket: Socket): { count: number } {
+  const counted = { count: 0 };
+  const { _write: write, _writev: writev } = socket as unknown as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  Object.assign(socket, {
+    _write(...args: unknown[]) {
+      counted.count++;
+      return write!.apply(socket, args);
+    },
+    _writev(...args: unknown[]) {
+      counted.count++;
+      return writev!.apply(socket, args);
+    },
+  });
+  return counted;
+}

@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { eventsOf } from '../../../testing/transcript.ts';
 import { createWebHandlers, type Stream, TidewireError } from '../src/index.ts';
 import { createNodeHandlers, writeSSE } from '../src/node/index.ts';
+import { countWrites } from './fixtures.ts';
 import { type JobEvents, type JobMeta, jobApp, runJob } from './job-fixtures.ts';
 
 const BASE = 'http://app.test';
@@ -248,26 +249,6 @@ test('Node handlers: a resume at the live end gets its headers before the stream
   );
   await app.engine.close();
 });
-
-/** Counts the system-call-level writes (`_write`, `_writev`) of one socket from now on. */
-function countWrites(socket: Socket): { count: number } {
-  const counted = { count: 0 };
-  const { _write: write, _writev: writev } = socket as unknown as Record<
-    string,
-    (...args: unknown[]) => unknown
-  >;
-  Object.assign(socket, {
-    _write(...args: unknown[]) {
-      counted.count++;
-      return write!.apply(socket, args);
-    },
-    _writev(...args: unknown[]) {
-      counted.count++;
-      return writev!.apply(socket, args);
-    },
-  });
-  return counted;
-}
 
 test('Node: what a reader holds when piped goes out as writeSSE is called, with the headers, in one write; a live-end reader waits a tick for its headers', async (t) => {
   const app = jobApp();

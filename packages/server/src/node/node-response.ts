@@ -4,9 +4,15 @@
  * are joined into one write, and writes follow the socket's backpressure (`drain`), so a
  * long replay is paced to the client (`PacedQueue`). Unsent bytes are the queue plus
  * `res.writableLength`, the real count of bytes Node holds for this socket.
+ *
+ * Once the headers are out, each write is one chunk of the chunked body written to the socket
+ * as one string (`directSocket`): `res.write` sends a chunk as four socket writes (size, CRLF,
+ * data, CRLF), corked, then uncorked on the next tick into one `writev`, and a streaming answer
+ * makes a write per token or two.
  * @module
  */
-import type { ServerResponse } from 'node:http';
+import { ServerResponse as NodeServerResponse, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { sseHeaders } from '../headers.ts';
 import { PacedQueue, type PacedTransport } from '../paced-queue.ts';
 import type { StreamReader } from '../reader.ts';
@@ -38,6 +44,23 @@ function sendHeaders(sink: NodeSink): void {
   sink.sendHeaders();
 }
 
+/**
+ * The socket a response's body chunks may be written to directly, once its headers are out:
+ * when the body is chunked (not HTTP/1.0, not HEAD), the response is the one the socket carries
+ * now (a pipelined response waiting its turn has no socket yet), and nothing wraps `res.write`
+ * (a compression middleware must see every byte).
+ */
+function directSocket(res: ServerResponse): Socket | undefined {
+  const socket = res.socket;
+  if (!socket || !res.chunkedEncoding || res.write !== NodeServerResponse.prototype.write) return undefined;
+  return socket;
+}
+
+/** `text` as one chunk of a chunked body. */
+function chunkOf(text: string, bytes: number): string {
+  return `${bytes.toString(16)}\r\n${text}\r\n`;
+}
+
 const NO_CALLBACKS: readonly (() => void)[] = Object.freeze([]);
 
 /**
@@ -59,6 +82,10 @@ class NodeSink implements SSESink, PacedTransport {
   #scheduled = false;
   /** Something was written (the headers with it). */
   #sent = false;
+  /** Where body chunks go once the headers are out, when they may skip `res.write` (`directSocket`). */
+  #direct: Socket | undefined = undefined;
+  /** A `drain` listener of the direct socket is waiting. */
+  #awaitingDrain = false;
 
   constructor(res: ServerResponse, options: NodeSSEOptions) {
     this.#res = res;
@@ -82,7 +109,10 @@ class NodeSink implements SSESink, PacedTransport {
 
   end(): void {
     this.#ending = true;
+    // The last chunk and the body's end (`res.end()`, which uncorks) in one write.
+    this.#direct?.cork();
     this.#flush();
+    this.#direct?.uncork();
   }
 
   onClose(callback: () => void): void {
@@ -99,10 +129,22 @@ class NodeSink implements SSESink, PacedTransport {
   }
 
   room(): boolean {
-    return !this.#res.writableNeedDrain;
+    const socket = this.#direct;
+    if (!socket) return !this.#res.writableNeedDrain;
+    if (!socket.writableNeedDrain) return true;
+    // The response's own `drain` never comes for bytes it did not write: wait for the socket's.
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      socket.once('drain', this.#flush);
+    }
+    return false;
   }
 
-  send(text: string): void {
+  send(text: string, bytes: number): void {
+    if (this.#direct) {
+      this.#direct.write(chunkOf(text, bytes));
+      return;
+    }
     const res = this.#res;
     if (this.#sent) {
       res.write(text);
@@ -118,7 +160,9 @@ class NodeSink implements SSESink, PacedTransport {
     const socket = res.socket;
     socket?.cork();
     res.flushHeaders();
-    res.write(text);
+    this.#direct = directSocket(res);
+    if (this.#direct) this.#direct.write(chunkOf(text, bytes));
+    else res.write(text);
     socket?.uncork();
   }
 
@@ -138,6 +182,7 @@ class NodeSink implements SSESink, PacedTransport {
     if (this.#sent || !this.#open) return;
     this.#sent = true;
     this.#res.flushHeaders();
+    this.#direct = directSocket(this.#res);
   }
 
   slow(): void {
@@ -148,6 +193,7 @@ class NodeSink implements SSESink, PacedTransport {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
+    if (this.#awaitingDrain && !this.#direct?.writableNeedDrain) this.#awaitingDrain = false;
     if (!this.#open) return;
     this.#queue.flush();
     if (this.#ending && this.#queue.empty) {
