@@ -58,7 +58,8 @@ export class PacedQueue {
     while (!this.#closed && this.#items.length > 0 && this.#transport.room()) {
       let text = '';
       while (this.#items.length > 0 && text.length < CHUNK_BYTES) text += this.#items.shift();
-      const bytes = utf8Length(text);
+      // All of the queue (the common case: one tick's frames) is what push counted.
+      const bytes = this.#items.length === 0 ? this.#queuedBytes : utf8Length(text);
       this.#queuedBytes -= bytes;
       this.#sent += bytes;
       this.#transport.send(text, bytes);
