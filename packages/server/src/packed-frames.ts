@@ -15,8 +15,32 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Writes `frames` as UTF-8 into `target` from `offset`; the bytes written. */
+export type FramesWriter = (frames: readonly string[], target: Uint8Array, offset: number) => number;
+
+/** Web standards: the frames joined, then encoded at once. */
+export const encodeJoined: FramesWriter = (frames, target, offset) =>
+  encoder.encodeInto(frames.join(''), target.subarray(offset)).written;
+
+type Utf8Write = (this: Uint8Array, text: string, offset: number, length: number) => number;
+const utf8Write = (globalThis as { Buffer?: { prototype: { utf8Write?: Utf8Write } } }).Buffer?.prototype
+  .utf8Write;
+
+/** Node (and Bun): each frame written in place by the native encoder, with no joined copy of the log. */
+export const writeEach: FramesWriter | undefined = utf8Write
+  ? (frames, target, offset) => {
+      let at = offset;
+      for (const frame of frames) at += utf8Write.call(target, frame, at, target.length - at);
+      return at - offset;
+    }
+  : undefined;
+
 /** `frames` packed (see the header); `bytes` is their length in UTF-8, as the store counts it. */
-export function packFrames(frames: readonly string[], bytes: number): Uint8Array {
+export function packFrames(
+  frames: readonly string[],
+  bytes: number,
+  write: FramesWriter = writeEach ?? encodeJoined,
+): Uint8Array {
   const count = frames.length;
   const header = count * 4;
   const packed = new Uint8Array(header + bytes);
@@ -26,7 +50,7 @@ export function packFrames(frames: readonly string[], bytes: number): Uint8Array
     end += frames[i]!.length;
     ends[i] = end;
   }
-  const { written } = encoder.encodeInto(frames.join(''), packed.subarray(header));
+  const written = write(frames, packed, header);
   if (written !== bytes) throw new Error(`packed ${written} bytes of frames counted as ${bytes}`);
   return packed;
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { packedCount, packFrames, unpackFrames } from '../src/packed-frames.ts';
+import { encodeJoined, packedCount, packFrames, unpackFrames, writeEach } from '../src/packed-frames.ts';
 import { utf8Length } from '../src/utf8.ts';
 
 const bytesOf = (frames: string[]) => frames.reduce((sum, f) => sum + utf8Length(f), 0);
@@ -41,4 +41,15 @@ test('a lone surrogate comes back as U+FFFD, as it goes on the wire; the other f
 
 test('a byte count that is not the frames’ UTF-8 length is refused, not packed wrong', () => {
   assert.throws(() => packFrames(['✓'], 1), /counted as 1/);
+});
+
+test('on Node each frame is written in place, byte for byte what the Web path writes', () => {
+  assert.ok(writeEach, 'Node has the native writer');
+  const frames = ['id: s:1\nevent: delta\ndata: {"text":"مرحبا 🌊"}\n\n', 'a\ud800b', '', 'é✓'];
+  const bytes = bytesOf(frames);
+  assert.deepEqual(packFrames(frames, bytes, writeEach), packFrames(frames, bytes, encodeJoined));
+  for (const write of [writeEach, encodeJoined]) {
+    assert.throws(() => packFrames(['✓', 'x'], 2, write), /counted as 2/);
+    assert.throws(() => packFrames(['x'], 3, write), /packed 1 bytes of frames counted as 3/);
+  }
 });
