@@ -1,12 +1,13 @@
 /**
  * Structured JSON logs (pino) on stderr, so stdout carries only the `listening on` line.
  * Secrets are redacted wherever they might appear (`logging/redact.ts`, on every line's fields and every child's bindings). Lines are written in batches (up to
- * `BUFFER_BYTES`, and at least every `FLUSH_MS`), not one system call each: at three lines per
- * stream, a write per line cost about 6% of the server's CPU at a realistic pace. Whatever is
- * buffered is written when the process exits.
+ * `BUFFER_BYTES`, and at least every `FLUSH_MS`; `logging/line-batch.ts`), not one system call
+ * each: at three lines per stream, a write per line cost about 6% of the server's CPU at a
+ * realistic pace. Whatever is buffered is written when the process exits.
  * @module
  */
 import { pino } from 'pino';
+import { LineBatch } from './logging/line-batch.ts';
 import { redactSecrets } from './logging/redact.ts';
 
 export type Logger = pino.Logger;
@@ -31,8 +32,13 @@ export function createLogger(level: string, to?: pino.DestinationStream): Logger
 }
 
 function batchedStderr(): pino.DestinationStream {
-  const destination = pino.destination({ fd: 2, sync: false, minLength: BUFFER_BYTES });
-  setInterval(() => destination.flush(), FLUSH_MS).unref();
-  process.once('exit', () => destination.flushSync());
-  return destination;
+  // The destination writes each batch it is given at once (asynchronously, in order).
+  const destination = pino.destination({ fd: 2, sync: false, minLength: 0 });
+  const batch = new LineBatch(destination, BUFFER_BYTES);
+  setInterval(() => batch.flush(), FLUSH_MS).unref();
+  process.once('exit', () => {
+    batch.flush();
+    destination.flushSync();
+  });
+  return batch;
 }
