@@ -3,6 +3,7 @@
  * one process; the Redis store lets any instance serve any resume. Callers never know which.
  * @module
  */
+import type { CreationLease } from './coordinator.ts';
 
 /**
  * What is known about a stream besides its events. `meta` is the app's own per-stream data
@@ -72,9 +73,23 @@ export interface ArtifactStore {
   getArtifact(streamId: string, n: number): Promise<Artifact | undefined>;
 }
 
+/** A log's first frame (sequence number 1) and its writer, stored with the stream's creation. */
+export interface FirstFrame {
+  frame: string;
+  /** The writer's first call. */
+  writer: LogWriter;
+}
+
 export interface StreamStore extends Partial<ArtifactStore> {
   /** Registers a new, empty stream. */
   create(info: StreamInfo): Promise<void>;
+  /**
+   * Optional, for a shared store where each step is a round trip: `create` and the append of
+   * the first frame, and given `lease` the coordinator's lease on the stream, in one step.
+   * Refuses an existing stream as `create` does, storing nothing. Resolves true when it took
+   * the lease (false when there was none to take, or another instance holds it).
+   */
+  createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: CreationLease): Promise<boolean>;
   /**
    * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
    * that is not the next one, and (given `writer`) an append after another writer's entry

@@ -10,7 +10,7 @@ import { Coalescer, type CoalescerBounds } from './coalescer.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
-import type { Artifact, LogWriter, StreamInfo, StreamStore } from './store.ts';
+import type { Artifact, FirstFrame, LogWriter, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface StreamLimits {
@@ -58,6 +58,8 @@ const SETTLED: Promise<void> = Promise.resolve();
 
 /** A stream's method that appends coalesced text: keyed by a symbol no other module has. */
 const appendText = Symbol('appendText');
+/** How the engine gets a stream's first frame to store with its creation (not for apps). */
+export const firstFrame = Symbol('firstFrame');
 
 /** What a text coalescer writes to (its stream). */
 interface TextTarget {
@@ -304,6 +306,20 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Appends the first event (the engine's `hello`). */
   appendFirst(event: string, data: unknown): void {
     this.#append(event, data);
+  }
+
+  /**
+   * The first event (the engine's `hello`) encoded and counted as appended, with its writer's
+   * first call, for a store that stores it as it creates the stream (`createWithFirst`);
+   * undefined when it passes the size bound (`appendFirst` fails the stream then).
+   */
+  [firstFrame](event: string, data: unknown): FirstFrame | undefined {
+    const frame = encodeEvent(event, data, formatEventId(this.id, 1), RETRY_MS);
+    const size = utf8Length(frame);
+    if (this.#seq !== 0 || size > this.#context.limits.maxLogBytes) return undefined;
+    this.#seq = 1;
+    this.#bytes = size;
+    return { frame, writer: this.#writer() };
   }
 
   #createCoalescer(event: string): TextEntry {

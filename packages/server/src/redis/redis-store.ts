@@ -1,6 +1,7 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
- * the entry id is the contract's sequence number.
+ * the entry id is the contract's sequence number. A new stream's info, first frame and lease
+ * go in one script call (`createWithFirst`): a start waits for one round trip, not three.
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
@@ -16,11 +17,13 @@
  * @module
  */
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
+import type { CreationLease } from '../coordinator.ts';
 import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
   Artifact,
   ArtifactStore,
+  FirstFrame,
   LogReader,
   LogTail,
   LogWriter,
@@ -33,6 +36,7 @@ import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
 import {
+  CREATE,
   FENCED_APPEND,
   FENCED_END,
   PUT_ARTIFACT,
@@ -94,6 +98,20 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     );
     if (created !== 'OK') throw new Error(`stream ${info.streamId} exists`);
     this.#local.writing(info.streamId, 0);
+  }
+
+  /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
+  async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: CreationLease): Promise<boolean> {
+    const { streamId } = info;
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
+    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
+    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
+    const reply = await this.#run(() => runScript(this.client, CREATE, scriptKeys, args));
+    if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
+    if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
+    this.#local.writing(streamId, 0);
+    this.#local.stored(streamId, 1, first.frame);
+    return reply === 'LEASED';
   }
 
   append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {

@@ -59,6 +59,35 @@ if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 announce(seq + #ARGV - 5)
 return 'OK'`);
 
+/**
+ * Takes the lease of a stream if nobody holds it (`SET NX`) and lists it in the sorted set of
+ * running streams by its expiry: 1 when taken, else 0. The coordinator's claim, and part of
+ * `CREATE` (a new stream's lease taken as it is created).
+ */
+export const CLAIM_LEASE = `local function claim(owner, running, by, ms, expiry, streamId)
+  if not redis.call('SET', owner, by, 'NX', 'PX', ms) then return 0 end
+  redis.call('ZADD', running, expiry, streamId)
+  return 1
+end
+`;
+
+/**
+ * Creates a stream with its first frame, and its lease when given, at once. KEYS: log, info,
+ * owner, running. ARGV: info JSON, running TTL (ms), first frame, its writer id, then for the
+ * lease: owner, lease ms, expiry (ms since epoch), stream id. Refuses ('exists') a stream whose
+ * info or log is still there, storing nothing; else stores the info and frame 1 (naming its
+ * writer, as `FENCED_APPEND` does), announces it, and answers 'LEASED' when it took the lease,
+ * 'OK' when there was none to take (or another holds it).
+ */
+export const CREATE = script(`${CLAIM_LEASE}
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 'exists' end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('XADD', KEYS[1], '0-1', 'f', ARGV[3], 'w', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', 1)
+if ARGV[5] and claim(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 1 then return 'LEASED' end
+return 'OK'`);
+
 /** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
 export const FENCED_END = script(`${LAST_ENTRY}
 if ended then return 'OK' end
@@ -85,7 +114,7 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
 /** Every script the store runs, loaded on each connection before anything else is sent. */
-export const SCRIPTS: readonly Script[] = [FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
+export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
 
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {

@@ -1,0 +1,174 @@
+/**
+ * A stream started on Redis waits for one round trip: the store's create script stores the
+ * stream's info, its first frame and its lease in one call (`createWithFirst`). Against a real
+ * redis-server: what one call stores; an existing stream is refused with nothing stored or
+ * taken (a second writer of one id never gets in); a lease another instance holds is not
+ * taken; a script Redis has dropped (`SCRIPT FLUSH`) still runs; and through the engine, a
+ * started stream's lease is renewed like any other, and a second start of its id is
+ * `stream_exists`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedis, type TestRedis } from '../../../testing/redis.ts';
+import { createEngine, type LogReader, type StreamInfo } from '../src/index.ts';
+import { newId } from '../src/internal.ts';
+import { keys, RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
+
+let redis: TestRedis;
+let store: RedisStreamStore;
+before(async () => {
+  redis = await startRedis();
+  store = await RedisStreamStore.connect({ url: redis.url });
+});
+after(async () => {
+  await store.close();
+  await redis.close();
+});
+
+const info = (): StreamInfo => ({ streamId: newId(), createdAt: 1, meta: { owner: 'u1' } });
+const hello = (streamId: string) => `id: ${streamId}:1\nevent: hello\ndata: {}\n\n`;
+const LEASE = { owner: 'instance-a', ms: 60_000 };
+
+/** Calls of each command Redis ran (in scripts too), by name. */
+async function commandCalls(): Promise<Record<string, number>> {
+  const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
+  return Object.fromEntries(
+    [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map(([, name, calls]) => [name!, Number(calls)]),
+  );
+}
+
+/** What Redis holds of a stream: info, frames, lease holder, whether it is listed as running. */
+async function held(streamId: string) {
+  const raw = await store.client.get(keys.info(streamId));
+  const log = (await store.client.sendCommand(['XRANGE', keys.log(streamId), '-', '+'])) as [
+    string,
+    string[],
+  ][];
+  return {
+    info: raw ? JSON.parse(raw) : undefined,
+    frames: log.map(([id, fields]) => `${id} ${fields.join(' ')}`),
+    owner: await store.client.get(keys.owner(streamId)),
+    running: (await store.client.zScore(keys.running, streamId)) !== null,
+  };
+}
+
+test('one script call stores the info, frame 1 naming its writer, and the lease; the writer goes on from there', async () => {
+  const i = info();
+  const before = await commandCalls();
+  const leased = await store.createWithFirst(
+    i,
+    { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
+    LEASE,
+  );
+  const after = await commandCalls();
+  assert.equal(leased, true);
+  assert.equal((after.evalsha ?? 0) - (before.evalsha ?? 0), 1, 'one EVALSHA');
+  assert.equal(after.eval ?? 0, before.eval ?? 0, 'no script body sent');
+  assert.deepEqual(await held(i.streamId), {
+    info: i,
+    frames: [`0-1 f ${hello(i.streamId)} w w1`],
+    owner: 'instance-a',
+    running: true,
+  });
+  const got: string[] = [];
+  const reader: LogReader = { onFrames: (frames) => got.push(...frames), onEnd() {}, onError: assert.fail };
+  const stop = store.follow(i.streamId, 0, reader);
+  assert.deepEqual(got, [hello(i.streamId)], 'a reader here gets frame 1 at once, from memory');
+  await store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
+  assert.deepEqual(got, [hello(i.streamId), 'two']);
+  stop();
+  await assert.rejects(async () => store.append(i.streamId, 3, 'other', { id: 'w2', first: false }), {
+    type: 'writer_fenced',
+  });
+});
+
+test('an existing stream is refused and nothing is stored or taken: a second writer of one id never gets in', async () => {
+  const first = info();
+  await store.createWithFirst(
+    first,
+    { frame: hello(first.streamId), writer: { id: 'w1', first: true } },
+    LEASE,
+  );
+  const was = await held(first.streamId);
+  const again = { ...first, meta: { owner: 'u2' } };
+  const other = { owner: 'instance-b', ms: 60_000 };
+  await assert.rejects(
+    store.createWithFirst(again, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
+    /exists/,
+  );
+  assert.deepEqual(await held(first.streamId), was);
+
+  // Created (empty, no lease yet) by a plain create: still refused, its log stays empty.
+  const plain = info();
+  await store.create(plain);
+  await assert.rejects(
+    store.createWithFirst(plain, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
+    /exists/,
+  );
+  assert.deepEqual(await held(plain.streamId), { info: plain, frames: [], owner: null, running: false });
+});
+
+test('a lease another instance holds is not taken: the stream is created, unleased', async () => {
+  const i = info();
+  await store.client.set(keys.owner(i.streamId), 'instance-b', { PX: 60_000 });
+  const leased = await store.createWithFirst(
+    i,
+    { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
+    LEASE,
+  );
+  assert.equal(leased, false);
+  const now = await held(i.streamId);
+  assert.equal(now.owner, 'instance-b');
+  assert.equal(now.frames.length, 1);
+});
+
+test('after SCRIPT FLUSH the create script still runs', async () => {
+  await store.client.sendCommand(['SCRIPT', 'FLUSH']);
+  const i = info();
+  assert.equal(
+    await store.createWithFirst(i, { frame: hello(i.streamId), writer: { id: 'w1', first: true } }, LEASE),
+    true,
+  );
+  assert.equal((await held(i.streamId)).frames.length, 1);
+  await store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
+});
+
+test('through the engine: a started stream holds its lease, renewed past its length; a second start of its id is stream_exists', async () => {
+  const leaseMs = 300;
+  const instance = async () => {
+    const own = await RedisStreamStore.connect({ url: redis.url });
+    const coordinator = await RedisCoordinator.start(own.client, { leaseMs });
+    const orphans: string[] = [];
+    const engine = createEngine({
+      store: own,
+      coordinator,
+      heartbeatMs: 0,
+      onOrphan: async (id) => void orphans.push(id),
+    });
+    const close = async () => {
+      await coordinator.close();
+      await own.close();
+    };
+    return { engine, coordinator, orphans, close };
+  };
+  const a = await instance();
+  const b = await instance();
+  try {
+    const stream = await a.engine.start({ meta: { owner: 'u1' }, id: newId() });
+    const frames = (await held(stream.id)).frames;
+    assert.equal(frames.length, 1);
+    assert.match(frames[0]!, /event: hello/);
+    await sleep(leaseMs * 3);
+    assert.equal((await held(stream.id)).owner, a.coordinator.instanceId, 'renewed by its owner');
+    assert.deepEqual(b.orphans, [], 'nobody took a live stream over');
+    await assert.rejects(b.engine.start({ meta: { owner: 'u2' }, id: stream.id }), { type: 'stream_exists' });
+    assert.deepEqual((await held(stream.id)).frames, frames);
+    stream.emit('note', { text: 'hi' });
+    await stream.end();
+    assert.equal((await held(stream.id)).frames.length, 4, 'hello, note, done, end');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
