@@ -106,6 +106,8 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
       textEvent: options.textEvent,
       countedEvents: options.countedEvents && new Set(options.countedEvents),
       onEnd: (stream) => this.#streamEnded(stream as Stream<E, M>),
+      // A store that takes a stream's lease as it creates it drops it as it ends it.
+      lease: this.#store.createWithFirst ? this.#coordinator?.storeLease : undefined,
       reader: (info, afterSeq) => this.reader(info as StreamInfo<M>, afterSeq),
     };
     this.#coordinator?.listen({
@@ -137,7 +139,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     let leased = false;
     try {
       if (first && this.#store.createWithFirst)
-        leased = await this.#store.createWithFirst(info, first, this.#coordinator?.creationLease);
+        leased = await this.#store.createWithFirst(info, first, this.#coordinator?.storeLease);
       else await this.#store.create(info);
     } catch (error) {
       if (id && (await this.#store.info(id))) {
@@ -289,7 +291,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     // (`close` hands its streams off itself.)
     const coordinator = this.#coordinator;
     const letGo = !stream.abandoned
-      ? coordinator?.release(stream.id)
+      ? coordinator?.release(stream.id, this.#streamContext.lease !== undefined)
       : this.#closing
         ? undefined
         : coordinator?.handOff(stream.id);

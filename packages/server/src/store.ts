@@ -3,7 +3,7 @@
  * one process; the Redis store lets any instance serve any resume. Callers never know which.
  * @module
  */
-import type { CreationLease } from './coordinator.ts';
+import type { StoreLease } from './coordinator.ts';
 
 /**
  * What is known about a stream besides its events. `meta` is the app's own per-stream data
@@ -89,7 +89,7 @@ export interface StreamStore extends Partial<ArtifactStore> {
    * Refuses an existing stream as `create` does, storing nothing. Resolves true when it took
    * the lease (false when there was none to take, or another instance holds it).
    */
-  createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: CreationLease): Promise<boolean>;
+  createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean>;
   /**
    * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
    * that is not the next one, and (given `writer`) an append after another writer's entry
@@ -99,9 +99,10 @@ export interface StreamStore extends Partial<ArtifactStore> {
   append(streamId: string, seq: number, frame: string, writer?: LogWriter): void | Promise<void>;
   /**
    * Marks the stream ended (fenced like `append`); its log stays readable for `retentionMs`,
-   * then is freed.
+   * then is freed. A store with `createWithFirst` is given the coordinator's `lease` too, and
+   * drops it in the same step (when its owner still holds it).
    */
-  end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void>;
+  end(streamId: string, retentionMs: number, writer?: LogWriter, lease?: StoreLease): Promise<void>;
   /** The stream's info, or undefined when unknown or expired. */
   info(streamId: string): Promise<StreamInfo | undefined>;
   /** Where the log stands (cheap: no frame is read), or undefined when unknown or expired. */

@@ -7,6 +7,7 @@
  */
 import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
 import { Coalescer, type CoalescerBounds } from './coalescer.ts';
+import type { StoreLease } from './coordinator.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
@@ -49,6 +50,8 @@ export interface StreamContext {
   /** Events that count as one piece each in `textPieces` (a model's reasoning tokens…). */
   countedEvents?: ReadonlySet<string>;
   onEnd: (stream: Stream) => void;
+  /** The lease the store drops with the end (`Coordinator.storeLease`), if it does. */
+  lease?: StoreLease;
   /** A reader of this stream's log from `afterSeq` on. */
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
@@ -416,7 +419,12 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       // or the store is down) must not end a log it no longer writes: it steps aside as an
       // abandoned writer, and the stream's next owner continues from the log.
       if (!this.#failure)
-        await this.#context.store.end(this.id, this.#context.limits.retentionMs, this.#writer());
+        await this.#context.store.end(
+          this.id,
+          this.#context.limits.retentionMs,
+          this.#writer(),
+          this.#context.lease,
+        );
     } catch (error) {
       this.#storeFailed(error as Error);
     }

@@ -3,9 +3,9 @@
  * stream's info, its first frame and its lease in one call (`createWithFirst`). Against a real
  * redis-server: what one call stores; an existing stream is refused with nothing stored or
  * taken (a second writer of one id never gets in); a lease another instance holds is not
- * taken; a script Redis has dropped (`SCRIPT FLUSH`) still runs; and through the engine, a
- * started stream's lease is renewed like any other, and a second start of its id is
- * `stream_exists`.
+ * taken; the end script drops the lease as it ends the log; a script Redis has dropped
+ * (`SCRIPT FLUSH`) still runs; and through the engine, a started stream's lease is renewed like
+ * any other, a second start of its id is `stream_exists`, and its end lets its lease go.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -123,6 +123,27 @@ test('a lease another instance holds is not taken: the stream is created, unleas
   assert.equal(now.frames.length, 1);
 });
 
+test('the end drops the lease in the same call; a lease another instance holds by then is kept', async () => {
+  const mine = info();
+  const writer = { id: 'w1', first: true };
+  await store.createWithFirst(mine, { frame: hello(mine.streamId), writer }, LEASE);
+  const before = await commandCalls();
+  await store.end(mine.streamId, 60_000, { id: 'w1', first: false }, LEASE);
+  assert.equal((await commandCalls()).evalsha! - before.evalsha!, 1, 'one EVALSHA');
+  assert.deepEqual(await held(mine.streamId), {
+    info: mine,
+    frames: [`0-1 f ${hello(mine.streamId)} w w1`, '0-2 end 1 w w1'],
+    owner: null,
+    running: false,
+  });
+
+  const takenOver = info();
+  await store.createWithFirst(takenOver, { frame: hello(takenOver.streamId), writer }, LEASE);
+  await store.client.set(keys.owner(takenOver.streamId), 'instance-b', { PX: 60_000 });
+  await store.end(takenOver.streamId, 60_000, { id: 'w1', first: false }, LEASE);
+  assert.equal((await held(takenOver.streamId)).owner, 'instance-b');
+});
+
 test('after SCRIPT FLUSH the create script still runs', async () => {
   await store.client.sendCommand(['SCRIPT', 'FLUSH']);
   const i = info();
@@ -166,7 +187,9 @@ test('through the engine: a started stream holds its lease, renewed past its len
     assert.deepEqual((await held(stream.id)).frames, frames);
     stream.emit('note', { text: 'hi' });
     await stream.end();
-    assert.equal((await held(stream.id)).frames.length, 4, 'hello, note, done, end');
+    const ended = await held(stream.id);
+    assert.equal(ended.frames.length, 4, 'hello, note, done, end');
+    assert.deepEqual([ended.owner, ended.running], [null, false], 'the lease went with the end');
   } finally {
     await a.close();
     await b.close();

@@ -1,7 +1,8 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
  * the entry id is the contract's sequence number. A new stream's info, first frame and lease
- * go in one script call (`createWithFirst`): a start waits for one round trip, not three.
+ * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
+ * its end drops the lease in the same call as it ends the log.
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
@@ -17,7 +18,7 @@
  * @module
  */
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
-import type { CreationLease } from '../coordinator.ts';
+import type { StoreLease } from '../coordinator.ts';
 import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
@@ -101,7 +102,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   }
 
   /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
-  async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: CreationLease): Promise<boolean> {
+  async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
     const { streamId } = info;
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
     const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
@@ -134,16 +135,17 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
   }
 
-  async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
+  /** Ends the log, and drops `lease` with it, in one script call. */
+  async end(streamId: string, retentionMs: number, writer?: LogWriter, lease?: StoreLease): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
     const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
+    if (lease) {
+      scriptKeys.push(keys.owner(streamId), keys.running);
+      args.push(lease.owner, streamId);
+    }
     try {
-      await this.#fenced(
-        streamId,
-        FENCED_END,
-        [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)],
-        args,
-      );
+      await this.#fenced(streamId, FENCED_END, scriptKeys, args);
     } catch (error) {
       this.stopWriting(streamId);
       throw error;

@@ -88,9 +88,27 @@ redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', 1)
 if ARGV[5] and claim(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 1 then return 'LEASED' end
 return 'OK'`);
 
-/** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
-export const FENCED_END = script(`${LAST_ENTRY}
-if ended then return 'OK' end
+/**
+ * Drops the lease of a stream while `by` still holds it, and takes the stream off the sorted
+ * set of running streams. The coordinator's release, and part of `FENCED_END`.
+ */
+export const RELEASE_LEASE = `local function release(owner, running, by, streamId)
+  if redis.call('GET', owner) == by then redis.call('DEL', owner) end
+  redis.call('ZREM', running, streamId)
+end
+`;
+
+/**
+ * KEYS: log, info, artifacts, then for the lease: owner, running. ARGV: writer id, first
+ * ('1'/'0'), retention (ms), then for the lease: owner, stream id. Returns 'OK' (the log ends,
+ * or had ended; the lease is dropped) or why not (the lease is kept).
+ */
+export const FENCED_END = script(`${LAST_ENTRY}${RELEASE_LEASE}
+local function ok()
+  if ARGV[4] then release(KEYS[4], KEYS[5], ARGV[4], ARGV[5]) end
+  return 'OK'
+end
+if ended then return ok() end
 local why = refused(ARGV[2], ARGV[1])
 if why then return why end
 redis.call('XADD', KEYS[1], '0-' .. (last + 1), 'end', '1', 'w', ARGV[1])
@@ -98,7 +116,7 @@ announce(last + 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return 'OK'`);
+return ok()`);
 
 /**
  * KEYS: log, info, artifacts. ARGV: n, media type, bytes. Stores artifact n of a running stream
