@@ -2,11 +2,13 @@
  * The stream limits counted in Redis (`RedisCounts`), against a real redis-server: a start
  * takes its slot and its unit of rate together or neither (one refused for its slot spends no
  * rate; one refused for its rate holds no slot), in one `EVALSHA` per start, which still runs
- * after Redis has dropped its scripts; with Redis away it is a `StoreUnavailableError`.
+ * after Redis has dropped its scripts; a start naming a stream that exists (a repeated start)
+ * counts against neither; with Redis away it is a `StoreUnavailableError`.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { StoreUnavailableError } from '@tidewire/server';
+import { newId } from '@tidewire/server/internal';
 import { RedisStreamStore } from '@tidewire/server/redis';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { RedisCounts } from '../src/limits/redis-counts.ts';
@@ -94,7 +96,33 @@ test('each start is one EVALSHA, never the script body, and still runs after SCR
   }
 });
 
-test('with both limits off, a start costs no Redis command', async () => {
+test('a start naming a stream that exists counts against nothing; one naming a new stream counts as any', async () => {
+  const limits = counts(1, 5);
+  const off = counts(0, 0);
+  try {
+    const existing = newId();
+    await store.create({ streamId: existing, createdAt: 1, meta: {} });
+    assert.deepEqual(await limits.take('named', existing), { refused: 'exists' });
+    assert.deepEqual(
+      await off.take('named', existing),
+      { refused: 'exists' },
+      'looked for with the limits off too',
+    );
+    assert.deepEqual(await held('named'), { slots: 0, started: 0 });
+    released(await limits.take('named', newId()));
+    assert.deepEqual(await held('named'), { slots: 1, started: 1 });
+    assert.deepEqual(
+      await limits.take('named', existing),
+      { refused: 'exists' },
+      'before the slot is looked at',
+    );
+  } finally {
+    limits.close();
+    off.close();
+  }
+});
+
+test('with both limits off, a start naming no stream costs no Redis command', async () => {
   const limits = counts(0, 0);
   try {
     released(await limits.take('off'));

@@ -12,6 +12,7 @@ import type { Admission, LimitCounts, LimitShape } from './stream-limits.ts';
 const NO_SLOT = () => {};
 
 export class MemoryCounts implements LimitCounts {
+  readonly seesStreams = false;
   readonly #concurrent: number;
   readonly #held = new KeyedCounter();
   readonly #rate: RateLimiterMemory | undefined;

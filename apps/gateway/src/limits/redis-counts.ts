@@ -6,11 +6,13 @@
  * stop being renewed and lapse within a lease. New streams per minute: a counter per key that
  * expires a minute after its first start (the key and counting of rate-limiter-flexible's
  * `RateLimiterRedis`, which counted it before: instances of either version share the count).
+ * A start naming a stream that exists (a repeated start) is counted against neither: the
+ * script looks for the stream's info key first.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '@tidewire/server';
-import { type RedisClient, runScript, script } from '@tidewire/server/redis';
+import { keys, type RedisClient, runScript, script } from '@tidewire/server/redis';
 import type { Admission, LimitCounts, LimitShape } from './stream-limits.ts';
 
 /** Redis server time in ms, inlined in each script. */
@@ -19,13 +21,15 @@ const NOW = `local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t
 const RATE_WINDOW_S = 60;
 
 /**
- * KEYS: the key's slot set, its rate counter. ARGV: most slots (0: no bound), slot id, lease
- * ms, most starts per window (0: no bound), window s. Returns {1, 0} when admitted (the slot
- * taken, a start counted), {0, 0} when every slot is in use (nothing counted), {2, ms before
- * the window ends} when the rate is spent (the start is counted, as rate-limiter-flexible
- * counts it; no slot taken).
+ * KEYS: the key's slot set, its rate counter, and the info key of the stream the start names
+ * (when it names one). ARGV: most slots (0: no bound), slot id, lease ms, most starts per
+ * window (0: no bound), window s. Returns {1, 0} when admitted (the slot taken, a start
+ * counted), {3, 0} when the named stream exists and {0, 0} when every slot is in use (nothing
+ * counted), {2, ms before the window ends} when the rate is spent (the start is counted, as
+ * rate-limiter-flexible counts it; no slot taken).
  */
 const ADMIT = script(`local slots, rate = tonumber(ARGV[1]), tonumber(ARGV[4])
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return {3, 0} end
 ${NOW}
 if slots > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -55,6 +59,7 @@ const rateOf = (key: string) => `tw:rate:${key}`;
 const NO_SLOT = () => {};
 
 export class RedisCounts implements LimitCounts {
+  readonly seesStreams = true;
   readonly #client: RedisClient;
   readonly #leaseMs: number;
   readonly #bounds: string[];
@@ -70,22 +75,21 @@ export class RedisCounts implements LimitCounts {
     this.#timer.unref();
   }
 
-  async take(key: string): Promise<Admission> {
+  async take(key: string, streamId?: string): Promise<Admission> {
     const [slots, rate] = this.#bounds as [string, string];
-    if (slots === '0' && rate === '0') return { release: NO_SLOT };
+    if (slots === '0' && rate === '0' && streamId === undefined) return { release: NO_SLOT };
     const slot = randomUUID();
+    const scriptKeys = [slotsOf(key), rateOf(key)];
+    if (streamId !== undefined) scriptKeys.push(keys.info(streamId));
+    const args = [slots, slot, String(this.#leaseMs), rate, String(RATE_WINDOW_S)];
     let reply: [number, number];
     try {
-      reply = (await runScript(
-        this.#client,
-        ADMIT,
-        [slotsOf(key), rateOf(key)],
-        [slots, slot, String(this.#leaseMs), rate, String(RATE_WINDOW_S)],
-      )) as [number, number];
+      reply = (await runScript(this.#client, ADMIT, scriptKeys, args)) as [number, number];
     } catch (cause) {
       throw new StoreUnavailableError('cannot count new and running streams in Redis', { cause });
     }
     const [outcome, msBeforeNext] = reply;
+    if (outcome === 3) return { refused: 'exists' };
     if (outcome === 0) return { refused: 'streams' };
     if (outcome === 2) return { refused: 'rate', msBeforeNext };
     if (slots === '0') return { release: NO_SLOT };

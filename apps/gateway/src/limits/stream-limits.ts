@@ -4,9 +4,12 @@
  * counted on this instance (`MemoryCounts`) or, with Redis, across all of them (`RedisCounts`,
  * both limits in one round trip). A start takes a slot and a unit of rate together or neither:
  * one refused for its slot consumes no rate, one refused for its rate holds no slot. Resumes
- * count against neither. Refusals are 429 with `Retry-After`; Redis being away is 503.
+ * count against neither, nor does a start naming a stream that exists (a repeated start: with
+ * Redis the limits' script looks, so a start waits for no round trip more; else the starter
+ * looks first, for nothing). Refusals are 429 with `Retry-After`; Redis being away is 503.
  * @module
  */
+import { TidewireError } from '@tidewire/server';
 import { ApiError } from '../errors.ts';
 import { MemoryCounts } from './memory-counts.ts';
 
@@ -18,15 +21,22 @@ export interface LimitShape {
   concurrent: number;
 }
 
-/** A start's outcome: the release of its slot (call it once the stream ends), or which limit refused it. */
+/**
+ * A start's outcome: the release of its slot (call it once the stream ends), which limit
+ * refused it, or (`exists`) the stream it names exists, and it counted against nothing.
+ */
 export type Admission =
   | { release: () => void }
   | { refused: 'streams' }
-  | { refused: 'rate'; msBeforeNext: number };
+  | { refused: 'rate'; msBeforeNext: number }
+  | { refused: 'exists' };
 
 /** Where starts are counted. `take` throws `StoreUnavailableError` when it cannot count. */
 export interface LimitCounts {
-  take(key: string): Promise<Admission>;
+  /** Whether `take` answers `exists` for a `streamId` that exists (else it ignores it). */
+  readonly seesStreams: boolean;
+  /** Counts a start for `key`, of the stream `streamId` when it names one. */
+  take(key: string, streamId?: string): Promise<Admission>;
   /** Stops any background work (at shutdown). */
   close(): void;
 }
@@ -41,13 +51,21 @@ export class StreamLimits {
     this.#counts = counts;
   }
 
+  /** Whether `admit` finds out that the stream a start names exists (see `LimitCounts`). */
+  get seesStreams(): boolean {
+    return this.#counts.seesStreams;
+  }
+
   /**
-   * Admits a new stream for `key` or throws 429. Returns the function that frees its
-   * concurrency slot (call it when the stream ends).
+   * Admits a new stream for `key` (named `streamId`, when the start names it) or throws 429,
+   * or `stream_exists` (409) when it exists and `seesStreams`. Returns the function that frees
+   * its concurrency slot (call it when the stream ends).
    */
-  async admit(key: string): Promise<() => void> {
-    const admission = await this.#counts.take(key);
+  async admit(key: string, streamId?: string): Promise<() => void> {
+    const admission = await this.#counts.take(key, streamId);
     if ('release' in admission) return admission.release;
+    if (admission.refused === 'exists')
+      throw new TidewireError('stream_exists', `stream ${streamId} exists`, { status: 409 });
     if (admission.refused === 'streams') {
       throw new ApiError(
         429,
