@@ -6,34 +6,24 @@
  * counts against neither; with Redis away it is a `StoreUnavailableError`.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { StoreUnavailableError } from '@tidewire/server';
 import { newId } from '@tidewire/server/internal';
-import { RedisStreamStore } from '@tidewire/server/redis';
-import { startRedis, type TestRedis } from '../../../testing/redis.ts';
+import { redisWithStore } from '../../../testing/redis-store.ts';
 import { RedisCounts } from '../src/limits/redis-counts.ts';
 import type { Admission } from '../src/limits/stream-limits.ts';
 
-let redis: TestRedis;
-let store: RedisStreamStore;
-before(async () => {
-  redis = await startRedis();
-  store = await RedisStreamStore.connect({ url: redis.url });
-});
-after(async () => {
-  await store.close();
-  await redis.close();
-});
+const running = redisWithStore();
 
 const LEASE_MS = 60_000;
 const counts = (concurrent: number, perMinute: number) =>
-  new RedisCounts(store.client, { concurrent, perMinute }, LEASE_MS);
+  new RedisCounts(running.store.client, { concurrent, perMinute }, LEASE_MS);
 
 /** What Redis holds for `key`: slots in use, starts counted this minute. */
 async function held(key: string) {
-  await store.client.ping(); // after every command sent before it (a release's ZREM)
-  const slots = await store.client.zCard(`tw:slots:${key}`);
-  const started = Number((await store.client.get(`tw:rate:${key}`)) ?? 0);
+  await running.store.client.ping(); // after every command sent before it (a release's ZREM)
+  const slots = await running.store.client.zCard(`tw:slots:${key}`);
+  const started = Number((await running.store.client.get(`tw:rate:${key}`)) ?? 0);
   return { slots, started };
 }
 
@@ -74,7 +64,7 @@ test('a start refused for its rate holds no slot, and says when the minute ends'
 test('each start is one EVALSHA, never the script body, and still runs after SCRIPT FLUSH', async () => {
   const limits = counts(3, 10);
   const calls = async () => {
-    const stats = await store.client.info('commandstats');
+    const stats = await running.store.client.info('commandstats');
     const of = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     return { evalsha: of('evalsha'), eval: of('eval') };
   };
@@ -88,7 +78,7 @@ test('each start is one EVALSHA, never the script body, and still runs after SCR
       { evalsha: now.evalsha - before.evalsha, eval: now.eval - before.eval },
       { evalsha: 2, eval: 0 },
     );
-    await store.client.sendCommand(['SCRIPT', 'FLUSH']);
+    await running.store.client.sendCommand(['SCRIPT', 'FLUSH']);
     assert.deepEqual(await limits.take('scripts'), { refused: 'streams' }, 'counted as before the flush');
     assert.deepEqual(await held('scripts'), { slots: 3, started: 3 });
   } finally {
@@ -101,7 +91,7 @@ test('a start naming a stream that exists counts against nothing; one naming a n
   const off = counts(0, 0);
   try {
     const existing = newId();
-    await store.create({ streamId: existing, createdAt: 1, meta: {} });
+    await running.store.create({ streamId: existing, createdAt: 1, meta: {} });
     assert.deepEqual(await limits.take('named', existing), { refused: 'exists' });
     assert.deepEqual(
       await off.take('named', existing),
@@ -134,11 +124,11 @@ test('with both limits off, a start naming no stream costs no Redis command', as
 
 test('with Redis away, a start is a StoreUnavailableError', async () => {
   const limits = counts(2, 10);
-  await redis.kill();
+  await running.redis.kill();
   try {
     await assert.rejects(limits.take('down'), StoreUnavailableError);
   } finally {
     limits.close();
-    await redis.start();
+    await running.redis.start();
   }
 });

@@ -8,23 +8,14 @@
  * any other, a second start of its id is `stream_exists`, and its end lets its lease go.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedis, type TestRedis } from '../../../testing/redis.ts';
+import { redisWithStore } from '../../../testing/redis-store.ts';
 import { createEngine, type LogReader, type StreamInfo } from '../src/index.ts';
 import { newId } from '../src/internal.ts';
 import { keys, RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
 
-let redis: TestRedis;
-let store: RedisStreamStore;
-before(async () => {
-  redis = await startRedis();
-  store = await RedisStreamStore.connect({ url: redis.url });
-});
-after(async () => {
-  await store.close();
-  await redis.close();
-});
+const running = redisWithStore();
 
 const info = (): StreamInfo => ({ streamId: newId(), createdAt: 1, meta: { owner: 'u1' } });
 const hello = (streamId: string) => `id: ${streamId}:1\nevent: hello\ndata: {}\n\n`;
@@ -32,7 +23,7 @@ const LEASE = { owner: 'instance-a', ms: 60_000 };
 
 /** Calls of each command Redis ran (in scripts too), by name. */
 async function commandCalls(): Promise<Record<string, number>> {
-  const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
+  const stats = String(await running.store.client.sendCommand(['INFO', 'commandstats']));
   return Object.fromEntries(
     [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map(([, name, calls]) => [name!, Number(calls)]),
   );
@@ -40,23 +31,23 @@ async function commandCalls(): Promise<Record<string, number>> {
 
 /** What Redis holds of a stream: info, frames, lease holder, whether it is listed as running. */
 async function held(streamId: string) {
-  const raw = await store.client.get(keys.info(streamId));
-  const log = (await store.client.sendCommand(['XRANGE', keys.log(streamId), '-', '+'])) as [
+  const raw = await running.store.client.get(keys.info(streamId));
+  const log = (await running.store.client.sendCommand(['XRANGE', keys.log(streamId), '-', '+'])) as [
     string,
     string[],
   ][];
   return {
     info: raw ? JSON.parse(raw) : undefined,
     frames: log.map(([id, fields]) => `${id} ${fields.join(' ')}`),
-    owner: await store.client.get(keys.owner(streamId)),
-    running: (await store.client.zScore(keys.running, streamId)) !== null,
+    owner: await running.store.client.get(keys.owner(streamId)),
+    running: (await running.store.client.zScore(keys.running, streamId)) !== null,
   };
 }
 
 test('one script call stores the info, frame 1 naming its writer, and the lease; the writer goes on from there', async () => {
   const i = info();
   const before = await commandCalls();
-  const leased = await store.createWithFirst(
+  const leased = await running.store.createWithFirst(
     i,
     { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
     LEASE,
@@ -73,19 +64,19 @@ test('one script call stores the info, frame 1 naming its writer, and the lease;
   });
   const got: string[] = [];
   const reader: LogReader = { onFrames: (frames) => got.push(...frames), onEnd() {}, onError: assert.fail };
-  const stop = store.follow(i.streamId, 0, reader);
+  const stop = running.store.follow(i.streamId, 0, reader);
   assert.deepEqual(got, [hello(i.streamId)], 'a reader here gets frame 1 at once, from memory');
-  await store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
+  await running.store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
   assert.deepEqual(got, [hello(i.streamId), 'two']);
   stop();
-  await assert.rejects(async () => store.append(i.streamId, 3, 'other', { id: 'w2', first: false }), {
+  await assert.rejects(async () => running.store.append(i.streamId, 3, 'other', { id: 'w2', first: false }), {
     type: 'writer_fenced',
   });
 });
 
 test('an existing stream is refused and nothing is stored or taken: a second writer of one id never gets in', async () => {
   const first = info();
-  await store.createWithFirst(
+  await running.store.createWithFirst(
     first,
     { frame: hello(first.streamId), writer: { id: 'w1', first: true } },
     LEASE,
@@ -94,16 +85,16 @@ test('an existing stream is refused and nothing is stored or taken: a second wri
   const again = { ...first, meta: { owner: 'u2' } };
   const other = { owner: 'instance-b', ms: 60_000 };
   await assert.rejects(
-    store.createWithFirst(again, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
+    running.store.createWithFirst(again, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
     /exists/,
   );
   assert.deepEqual(await held(first.streamId), was);
 
   // Created (empty, no lease yet) by a plain create: still refused, its log stays empty.
   const plain = info();
-  await store.create(plain);
+  await running.store.create(plain);
   await assert.rejects(
-    store.createWithFirst(plain, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
+    running.store.createWithFirst(plain, { frame: 'not mine', writer: { id: 'w2', first: true } }, other),
     /exists/,
   );
   assert.deepEqual(await held(plain.streamId), { info: plain, frames: [], owner: null, running: false });
@@ -111,8 +102,8 @@ test('an existing stream is refused and nothing is stored or taken: a second wri
 
 test('a lease another instance holds is not taken: the stream is created, unleased', async () => {
   const i = info();
-  await store.client.set(keys.owner(i.streamId), 'instance-b', { PX: 60_000 });
-  const leased = await store.createWithFirst(
+  await running.store.client.set(keys.owner(i.streamId), 'instance-b', { PX: 60_000 });
+  const leased = await running.store.createWithFirst(
     i,
     { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
     LEASE,
@@ -126,9 +117,9 @@ test('a lease another instance holds is not taken: the stream is created, unleas
 test('the end drops the lease in the same call; a lease another instance holds by then is kept', async () => {
   const mine = info();
   const writer = { id: 'w1', first: true };
-  await store.createWithFirst(mine, { frame: hello(mine.streamId), writer }, LEASE);
+  await running.store.createWithFirst(mine, { frame: hello(mine.streamId), writer }, LEASE);
   const before = await commandCalls();
-  await store.end(mine.streamId, 60_000, { id: 'w1', first: false }, LEASE);
+  await running.store.end(mine.streamId, 60_000, { id: 'w1', first: false }, LEASE);
   assert.equal((await commandCalls()).evalsha! - before.evalsha!, 1, 'one EVALSHA');
   assert.deepEqual(await held(mine.streamId), {
     info: mine,
@@ -138,27 +129,31 @@ test('the end drops the lease in the same call; a lease another instance holds b
   });
 
   const takenOver = info();
-  await store.createWithFirst(takenOver, { frame: hello(takenOver.streamId), writer }, LEASE);
-  await store.client.set(keys.owner(takenOver.streamId), 'instance-b', { PX: 60_000 });
-  await store.end(takenOver.streamId, 60_000, { id: 'w1', first: false }, LEASE);
+  await running.store.createWithFirst(takenOver, { frame: hello(takenOver.streamId), writer }, LEASE);
+  await running.store.client.set(keys.owner(takenOver.streamId), 'instance-b', { PX: 60_000 });
+  await running.store.end(takenOver.streamId, 60_000, { id: 'w1', first: false }, LEASE);
   assert.equal((await held(takenOver.streamId)).owner, 'instance-b');
 });
 
 test('after SCRIPT FLUSH the create script still runs', async () => {
-  await store.client.sendCommand(['SCRIPT', 'FLUSH']);
+  await running.store.client.sendCommand(['SCRIPT', 'FLUSH']);
   const i = info();
   assert.equal(
-    await store.createWithFirst(i, { frame: hello(i.streamId), writer: { id: 'w1', first: true } }, LEASE),
+    await running.store.createWithFirst(
+      i,
+      { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
+      LEASE,
+    ),
     true,
   );
   assert.equal((await held(i.streamId)).frames.length, 1);
-  await store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
+  await running.store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
 });
 
 test('through the engine: a started stream holds its lease, renewed past its length; a second start of its id is stream_exists', async () => {
   const leaseMs = 300;
   const instance = async () => {
-    const own = await RedisStreamStore.connect({ url: redis.url });
+    const own = await RedisStreamStore.connect({ url: running.redis.url });
     const coordinator = await RedisCoordinator.start(own.client, { leaseMs });
     const orphans: string[] = [];
     const engine = createEngine({
