@@ -44,8 +44,8 @@ export interface Gateway {
 
 /**
  * The stream store and its coordinator: with Redis, of instances (and the stream limits'
- * counts, shared by the instances too); with the durable store, of this process and its next start, which continues the
- * generations this one leaves running.
+ * counts, which the instances share too); with the durable store, of this process and its
+ * next start, which continues the generations this one leaves running.
  */
 async function createStore(
   config: Config,
