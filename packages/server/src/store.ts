@@ -73,6 +73,13 @@ export interface ArtifactStore {
   getArtifact(streamId: string, n: number): Promise<Artifact | undefined>;
 }
 
+/** How a log ends with its last frame (`StreamStore.endsWithAppend`): as `end` would end it. */
+export interface LogEnd {
+  retentionMs: number;
+  /** The coordinator's lease, dropped with the end. */
+  lease?: StoreLease;
+}
+
 /** A log's first frame (sequence number 1) and its writer, stored with the stream's creation. */
 export interface FirstFrame {
   frame: string;
@@ -96,7 +103,19 @@ export interface StreamStore extends Partial<ArtifactStore> {
    * unless it is this writer's first: a fenced writer's append fails. Memory stores return
    * synchronously.
    */
-  append(streamId: string, seq: number, frame: string, writer?: LogWriter): void | Promise<void>;
+  append(
+    streamId: string,
+    seq: number,
+    frame: string,
+    writer?: LogWriter,
+    end?: LogEnd,
+  ): void | Promise<void>;
+  /**
+   * Optional, for a store where each call is a round trip: true when `append` takes `end` (the
+   * log's last frame, `done`) and then ends the log with that frame, in the same step: the frame
+   * and the end are stored together or refused together, and no `end` call follows.
+   */
+  readonly endsWithAppend?: boolean;
   /**
    * Marks the stream ended (fenced like `append`); its log stays readable for `retentionMs`,
    * then is freed. A store with `createWithFirst` is given the coordinator's `lease` too, and

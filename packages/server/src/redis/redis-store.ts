@@ -2,7 +2,7 @@
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
  * the entry id is the contract's sequence number. A new stream's info, first frame and lease
  * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
- * its end drops the lease in the same call as it ends the log.
+ * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
@@ -25,6 +25,7 @@ import type {
   Artifact,
   ArtifactStore,
   FirstFrame,
+  LogEnd,
   LogReader,
   LogTail,
   LogWriter,
@@ -115,37 +116,49 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return reply === 'LEASED';
   }
 
-  append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
+  /** The last frame (`end`) and the log's end go in one script call. */
+  readonly endsWithAppend = true;
+
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter, end?: LogEnd): Promise<void> {
     // A first append of a stream created elsewhere: this process takes its writing over.
     if (writer?.first) this.#local.writing(streamId, seq - 1);
-    return this.#batches.add(streamId, seq, frame, writer);
+    return this.#batches.add(streamId, seq, frame, writer, end);
   }
 
-  /** Stores a batch of appends with one fencing script call, then hands its frames to local readers. */
-  async #appendBatch({ streamId, writer, firstSeq, frames }: AppendBatch): Promise<void> {
+  /**
+   * Stores a batch of appends (and the end, when it ends the log) with one fencing script call,
+   * then hands its frames to local readers.
+   */
+  async #appendBatch({ streamId, writer, firstSeq, frames, end }: AppendBatch): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
+    const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
+    args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
     try {
-      await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
+      await this.#fenced(streamId, FENCED_APPEND, scriptKeys, args);
     } catch (error) {
       this.stopWriting(streamId);
       throw error;
     }
     for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
+    if (end) this.#local.ended(streamId);
+  }
+
+  /** The keys a script that ends the log touches: the stream's, and the lease's when it drops it. */
+  #endKeys(streamId: string, lease: StoreLease | undefined): string[] {
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
+    if (lease) scriptKeys.push(keys.owner(streamId), keys.running);
+    return scriptKeys;
   }
 
   /** Ends the log, and drops `lease` with it, in one script call. */
   async end(streamId: string, retentionMs: number, writer?: LogWriter, lease?: StoreLease): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
-    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
     const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
-    if (lease) {
-      scriptKeys.push(keys.owner(streamId), keys.running);
-      args.push(lease.owner, streamId);
-    }
+    if (lease) args.push(lease.owner, streamId);
     try {
-      await this.#fenced(streamId, FENCED_END, scriptKeys, args);
+      await this.#fenced(streamId, FENCED_END, this.#endKeys(streamId, lease), args);
     } catch (error) {
       this.stopWriting(streamId);
       throw error;

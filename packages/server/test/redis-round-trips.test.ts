@@ -1,11 +1,13 @@
 /**
- * A stream started on Redis waits for one round trip: the store's create script stores the
- * stream's info, its first frame and its lease in one call (`createWithFirst`). Against a real
- * redis-server: what one call stores; an existing stream is refused with nothing stored or
- * taken (a second writer of one id never gets in); a lease another instance holds is not
- * taken; the end script drops the lease as it ends the log; a script Redis has dropped
- * (`SCRIPT FLUSH`) still runs; and through the engine, a started stream's lease is renewed like
- * any other, a second start of its id is `stream_exists`, and its end lets its lease go.
+ * A stream's calls to Redis at its start and at its end. Its start waits for one round trip: the
+ * store's create script stores the stream's info, its first frame and its lease in one call
+ * (`createWithFirst`); its last frame goes with the log's end and the lease's release in one
+ * call (`endsWithAppend`). Against a real redis-server: what one call stores; an existing
+ * stream is refused with nothing stored or taken (a second writer of one id never gets in); a
+ * lease another instance holds is neither taken nor dropped; a last frame refused by the fence
+ * ends nothing; a script Redis has dropped (`SCRIPT FLUSH`) still runs; and through the engine,
+ * a started stream's lease is renewed like any other, a second start of its id is
+ * `stream_exists`, and its last events, its end and its lease's release are one call.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -135,6 +137,64 @@ test('the end drops the lease in the same call; a lease another instance holds b
   assert.equal((await held(takenOver.streamId)).owner, 'instance-b');
 });
 
+test('the last frame ends the log in the same call, and drops the lease; readers here get the end', async () => {
+  const i = info();
+  const writer = { id: 'w1', first: true };
+  await running.store.createWithFirst(i, { frame: hello(i.streamId), writer }, LEASE);
+  const ended = { value: false };
+  const reader: LogReader = { onFrames() {}, onEnd: () => void (ended.value = true), onError: assert.fail };
+  const stop = running.store.follow(i.streamId, 1, reader);
+  const before = await commandCalls();
+  await Promise.all([
+    running.store.append(i.streamId, 2, 'two', { id: 'w1', first: false }),
+    running.store.append(
+      i.streamId,
+      3,
+      'done',
+      { id: 'w1', first: false },
+      { retentionMs: 60_000, lease: LEASE },
+    ),
+  ]);
+  assert.equal((await commandCalls()).evalsha! - before.evalsha!, 1, 'one EVALSHA');
+  assert.deepEqual(await held(i.streamId), {
+    info: i,
+    frames: [`0-1 f ${hello(i.streamId)} w w1`, '0-2 f two w w1', '0-3 f done w w1', '0-4 end 1 w w1'],
+    owner: null,
+    running: false,
+  });
+  const ttl = await running.store.client.pTTL(keys.info(i.streamId));
+  assert.ok(ttl > 0 && ttl <= 60_000, 'the retention, not the running TTL');
+  assert.equal(ended.value, true);
+  stop();
+  await assert.rejects(async () => running.store.append(i.streamId, 5, 'late', { id: 'w1', first: false }), {
+    type: 'writer_fenced',
+  });
+});
+
+test('a last frame refused by the fence ends nothing and keeps the lease', async () => {
+  const i = info();
+  await running.store.createWithFirst(
+    i,
+    { frame: hello(i.streamId), writer: { id: 'w1', first: true } },
+    LEASE,
+  );
+  await running.store.append(i.streamId, 2, 'taker 2', { id: 'w2', first: true }); // a takeover
+  await assert.rejects(
+    async () =>
+      running.store.append(
+        i.streamId,
+        3,
+        'done',
+        { id: 'w1', first: false },
+        { retentionMs: 60_000, lease: LEASE },
+      ),
+    { type: 'writer_fenced' },
+  );
+  const now = await held(i.streamId);
+  assert.deepEqual(now.frames, [`0-1 f ${hello(i.streamId)} w w1`, '0-2 f taker 2 w w2']);
+  assert.equal(now.owner, 'instance-a');
+});
+
 test('after SCRIPT FLUSH the create script still runs', async () => {
   await running.store.client.sendCommand(['SCRIPT', 'FLUSH']);
   const i = info();
@@ -150,8 +210,8 @@ test('after SCRIPT FLUSH the create script still runs', async () => {
   await running.store.append(i.streamId, 2, 'two', { id: 'w1', first: false });
 });
 
-test('through the engine: a started stream holds its lease, renewed past its length; a second start of its id is stream_exists', async () => {
-  const leaseMs = 300;
+test('through the engine: a started stream holds its lease, renewed past its length; a second start of its id is stream_exists; its end is one call', async () => {
+  const leaseMs = 1000;
   const instance = async () => {
     const own = await RedisStreamStore.connect({ url: running.redis.url });
     const coordinator = await RedisCoordinator.start(own.client, { leaseMs });
@@ -175,13 +235,15 @@ test('through the engine: a started stream holds its lease, renewed past its len
     const frames = (await held(stream.id)).frames;
     assert.equal(frames.length, 1);
     assert.match(frames[0]!, /event: hello/);
-    await sleep(leaseMs * 3);
+    await sleep(leaseMs * 2.5);
     assert.equal((await held(stream.id)).owner, a.coordinator.instanceId, 'renewed by its owner');
     assert.deepEqual(b.orphans, [], 'nobody took a live stream over');
     await assert.rejects(b.engine.start({ meta: { owner: 'u2' }, id: stream.id }), { type: 'stream_exists' });
     assert.deepEqual((await held(stream.id)).frames, frames);
+    const fenced = (await commandCalls()).xrevrange ?? 0; // one per fencing script call
     stream.emit('note', { text: 'hi' });
     await stream.end();
+    assert.equal(((await commandCalls()).xrevrange ?? 0) - fenced, 1, 'note, done and the end: one call');
     const ended = await held(stream.id);
     assert.equal(ended.frames.length, 4, 'hello, note, done, end');
     assert.deepEqual([ended.owner, ended.running], [null, false], 'the lease went with the end');
