@@ -141,8 +141,14 @@ test('the last frame ends the log in the same call, and drops the lease; readers
   const i = info();
   const writer = { id: 'w1', first: true };
   await running.store.createWithFirst(i, { frame: hello(i.streamId), writer }, LEASE);
-  const ended = { value: false };
-  const reader: LogReader = { onFrames() {}, onEnd: () => void (ended.value = true), onError: assert.fail };
+  let ended = false;
+  const reader: LogReader = {
+    onFrames() {},
+    onEnd() {
+      ended = true;
+    },
+    onError: assert.fail,
+  };
   const stop = running.store.follow(i.streamId, 1, reader);
   const before = await commandCalls();
   await Promise.all([
@@ -164,7 +170,7 @@ test('the last frame ends the log in the same call, and drops the lease; readers
   });
   const ttl = await running.store.client.pTTL(keys.info(i.streamId));
   assert.ok(ttl > 0 && ttl <= 60_000, 'the retention, not the running TTL');
-  assert.equal(ended.value, true);
+  assert.equal(ended, true, 'readers here are told at once');
   stop();
   await assert.rejects(async () => running.store.append(i.streamId, 5, 'late', { id: 'w1', first: false }), {
     type: 'writer_fenced',
