@@ -10,7 +10,6 @@ import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Coordinator, MemoryStreamStore, type StreamStore, sseResponse } from '@tidewire/server';
 import { writeSSE } from '@tidewire/server/node';
-import type { RedisStreamStore } from '@tidewire/server/redis';
 import { createApp } from './app.ts';
 import { Auth } from './auth/auth.ts';
 import { BearerTokens } from './auth/tokens.ts';
@@ -20,8 +19,7 @@ import { type Config, ConfigError } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { ConnectionLimit } from './limits/connection-limit.ts';
-import { RedisSlots } from './limits/redis-slots.ts';
-import { StreamLimits } from './limits/stream-limits.ts';
+import { type LimitCounts, type LimitShape, StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMediaProviders } from './media/media-providers.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -45,15 +43,16 @@ export interface Gateway {
 }
 
 /**
- * The stream store and its coordinator: with Redis, of instances (and the client the limits
- * share); with the durable store, of this process and its next start, which continues the
- * generations this one leaves running.
+ * The stream store and its coordinator: with Redis, of instances (and the stream limits'
+ * counts, which the instances share too); with the durable store, of this process and its
+ * next start, which continues the generations this one leaves running.
  */
 async function createStore(
   config: Config,
   log: Log,
   onEvict: () => void,
-): Promise<{ store: StreamStore; coordinator?: Coordinator; redis?: RedisStreamStore['client'] }> {
+  limits: LimitShape,
+): Promise<{ store: StreamStore; coordinator?: Coordinator; counts?: LimitCounts }> {
   if (!config.REDIS_URL && config.STREAM_STORE === 'durable') return createDurableStore(config, log);
   if (!config.REDIS_URL) {
     return { store: new MemoryStreamStore({ maxRetainedBytes: config.STREAM_MAX_RETAINED_BYTES, onEvict }) };
@@ -63,7 +62,8 @@ async function createStore(
     throw new Error(`cannot connect to REDIS_URL: ${error.message}`);
   });
   const coordinator = await RedisCoordinator.start(store.client, { leaseMs: config.STREAM_LEASE_MS });
-  return { store, coordinator, redis: store.client };
+  const { RedisCounts } = await import('./limits/redis-counts.ts');
+  return { store, coordinator, counts: new RedisCounts(store.client, limits, config.STREAM_LEASE_MS) };
 }
 
 async function createDurableStore(config: Config, log: Log) {
@@ -102,7 +102,8 @@ async function createDurableStore(config: Config, log: Log) {
 export async function createServices(config: Config, log: Log): Promise<Services & { db: Database }> {
   const tokens = new BearerTokens(config.AUTH_TOKENS); // first: bad tokens stop the start before anything opens
   const metrics = createMetrics();
-  const { store, coordinator, redis } = await createStore(config, log, metrics.streamEvicted);
+  const limits = { perMinute: config.RATE_LIMIT_PER_MIN, concurrent: config.MAX_STREAMS_PER_USER };
+  const { store, coordinator, counts } = await createStore(config, log, metrics.streamEvicted, limits);
   const db = await openDatabase(config.DATABASE_URL);
   const engine = createChatEngine({
     store,
@@ -131,12 +132,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
     generations: new PendingWork(),
     metrics,
     log,
-    limits: new StreamLimits({
-      perMinute: config.RATE_LIMIT_PER_MIN,
-      concurrent: config.MAX_STREAMS_PER_USER,
-      redis,
-      slots: redis ? new RedisSlots(redis, config.STREAM_LEASE_MS) : undefined,
-    }),
+    limits: new StreamLimits(limits, counts),
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
     media: createMediaProviders(config),

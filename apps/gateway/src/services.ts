@@ -23,7 +23,11 @@ export interface StreamServices {
   engine: ChatEngine;
   models: ModelRegistry;
   conversations: Conversations;
-  limits: { admit(key: string): Promise<() => void> };
+  /**
+   * The stream limits. `seesStreams`: `admit` given the stream a start names throws
+   * `stream_exists` when it exists, counting nothing (so the starter need not look first).
+   */
+  limits: { admit(key: string, streamId?: string): Promise<() => void>; readonly seesStreams?: boolean };
   connections: ConnectionLimit;
   metrics: Pick<
     Metrics,

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 /** One user per test, so no test sees another's counts. */
-const USERS = ['rate', 'slots', 'dead', 'down'] as const;
+const USERS = ['rate', 'slots', 'dead', 'down', 'again', 'other'] as const;
 const AUTH_TOKENS = USERS.map((u) => `${u}:${u}-token-1`).join(',');
 const as = (user: (typeof USERS)[number]) => ({ headers: { authorization: `Bearer ${user}-token-1` } });
 
@@ -108,6 +108,32 @@ test('a killed instance holds no slots: they lapse within a lease', async () => 
   } finally {
     await doomed.stop();
   }
+});
+
+test('a repeated start (one Idempotency-Key) reads its stream on any instance and counts against no limit', async () => {
+  const env = { RATE_LIMIT_PER_MIN: '1', MAX_STREAMS_PER_USER: '1', DEMO_TOKENS_PER_SEC: '20' };
+  const [a, b] = [await gateway(env), await gateway(env)];
+  const key = crypto.randomUUID();
+  const again = (g: Gateway, user: (typeof USERS)[number]) =>
+    collectSSE(ask(g.url, 'once'), {
+      headers: { ...as(user).headers, 'idempotency-key': key },
+      until: (e) => e.event === 'start',
+    });
+  const first = await again(a, 'again');
+  assert.equal(first.status, 200);
+  for (const g of [a, b]) {
+    const repeated = await again(g, 'again');
+    assert.equal(repeated.status, 200, 'neither the rate (1 a minute) nor the slot (1) refuses it');
+    assert.equal(repeated.events[0]?.streamId, key);
+  }
+  const refused = await fetch(ask(b.url, 'a new start'), as('again'));
+  assert.equal(refused.status, 429, 'a new start is still limited');
+  await refused.body?.cancel();
+  const stranger = await fetch(ask(b.url, 'once'), {
+    headers: { ...as('other').headers, 'idempotency-key': key },
+  });
+  assert.equal(stranger.status, 409);
+  assert.equal(await errorOf(stranger), 'stream_exists');
 });
 
 test('with Redis away, starting a stream is 503 service_unavailable with Retry-After', async () => {

@@ -14,8 +14,8 @@ import type { EngineObserver } from './observer.ts';
 import { type ReaderContext, StreamReader, storeFailureFrames } from './reader.ts';
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
-import type { Artifact, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
-import { Stream, type StreamContext, type StreamLimits } from './stream.ts';
+import type { Artifact, FirstFrame, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import { firstFrame, Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
@@ -106,6 +106,8 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
       textEvent: options.textEvent,
       countedEvents: options.countedEvents && new Set(options.countedEvents),
       onEnd: (stream) => this.#streamEnded(stream as Stream<E, M>),
+      // A store that takes a stream's lease as it creates it drops it as it ends it.
+      lease: this.#store.createWithFirst ? this.#coordinator?.storeLease : undefined,
       reader: (info, afterSeq) => this.reader(info as StreamInfo<M>, afterSeq),
     };
     this.#coordinator?.listen({
@@ -121,23 +123,31 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
    */
   async start(init: { meta: M; id?: string }): Promise<Stream<E, M>> {
     const info: StreamInfo<M> = { streamId: init.id ?? newId(), createdAt: Date.now(), meta: init.meta };
+    const stream = new Stream<E, M>(info, this.#streamContext);
+    const hello = this.#hello({ streamId: info.streamId, meta: info.meta, ts: info.createdAt });
+    // A shared store stores the stream, its lease and its `hello` in one round trip.
+    const first = this.#store.createWithFirst && stream[firstFrame]('hello', hello);
+    await this.#create(info, init.id, first);
+    this.#running.set(info.streamId, stream);
+    this.#observer.onStreamStart?.(info);
+    if (!first) stream.appendFirst('hello', hello);
+    return stream;
+  }
+
+  /** Creates the stream in the store (with its first frame when given) and takes its lease. */
+  async #create(info: StreamInfo<M>, id: string | undefined, first: FirstFrame | undefined): Promise<void> {
+    let leased = false;
     try {
-      await this.#store.create(info);
+      if (first && this.#store.createWithFirst)
+        leased = await this.#store.createWithFirst(info, first, this.#coordinator?.storeLease);
+      else await this.#store.create(info);
     } catch (error) {
-      if (init.id && (await this.#store.info(init.id))) {
-        throw new TidewireError('stream_exists', `stream ${init.id} exists`, { status: 409, cause: error });
+      if (id && (await this.#store.info(id))) {
+        throw new TidewireError('stream_exists', `stream ${id} exists`, { status: 409, cause: error });
       }
       throw error;
     }
-    await this.#coordinator?.own(info.streamId);
-    const stream = new Stream<E, M>(info, this.#streamContext);
-    this.#running.set(info.streamId, stream);
-    this.#observer.onStreamStart?.(info);
-    stream.appendFirst(
-      'hello',
-      this.#hello({ streamId: info.streamId, meta: info.meta, ts: info.createdAt }),
-    );
-    return stream;
+    await this.#coordinator?.own(info.streamId, leased);
   }
 
   /** The whole log of a stream (what a takeover continues from), or undefined. */
@@ -281,7 +291,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     // (`close` hands its streams off itself.)
     const coordinator = this.#coordinator;
     const letGo = !stream.abandoned
-      ? coordinator?.release(stream.id)
+      ? coordinator?.release(stream.id, this.#streamContext.lease !== undefined)
       : this.#closing
         ? undefined
         : coordinator?.handOff(stream.id);

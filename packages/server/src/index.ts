@@ -5,7 +5,7 @@
  * @module
  */
 export { defineEvents, type EventMap, TidewireError, type Vocabulary } from '@tidewire/protocol';
-export type { Coordinator } from './coordinator.ts';
+export type { Coordinator, StoreLease } from './coordinator.ts';
 export {
   createEngine,
   type EngineOptions,
@@ -29,6 +29,8 @@ export type { SinkObserver, SSESink } from './sink.ts';
 export type {
   Artifact,
   ArtifactStore,
+  FirstFrame,
+  LogEnd,
   LogReader,
   LogWriter,
   StoredLog,

@@ -3,6 +3,7 @@
  * one process; the Redis store lets any instance serve any resume. Callers never know which.
  * @module
  */
+import type { StoreLease } from './coordinator.ts';
 
 /**
  * What is known about a stream besides its events. `meta` is the app's own per-stream data
@@ -72,21 +73,55 @@ export interface ArtifactStore {
   getArtifact(streamId: string, n: number): Promise<Artifact | undefined>;
 }
 
+/** How a log ends with its last frame (`StreamStore.endsWithAppend`): as `end` would end it. */
+export interface LogEnd {
+  retentionMs: number;
+  /** The coordinator's lease, dropped with the end. */
+  lease?: StoreLease;
+}
+
+/** A log's first frame (sequence number 1) and its writer, stored with the stream's creation. */
+export interface FirstFrame {
+  frame: string;
+  /** The writer's first call. */
+  writer: LogWriter;
+}
+
 export interface StreamStore extends Partial<ArtifactStore> {
   /** Registers a new, empty stream. */
   create(info: StreamInfo): Promise<void>;
+  /**
+   * Optional, for a shared store where each step is a round trip: `create` and the append of
+   * the first frame, and given `lease` the coordinator's lease on the stream, in one step.
+   * Refuses an existing stream as `create` does, storing nothing. Resolves true when it took
+   * the lease (false when there was none to take, or another instance holds it).
+   */
+  createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean>;
   /**
    * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
    * that is not the next one, and (given `writer`) an append after another writer's entry
    * unless it is this writer's first: a fenced writer's append fails. Memory stores return
    * synchronously.
    */
-  append(streamId: string, seq: number, frame: string, writer?: LogWriter): void | Promise<void>;
+  append(
+    streamId: string,
+    seq: number,
+    frame: string,
+    writer?: LogWriter,
+    end?: LogEnd,
+  ): void | Promise<void>;
+  /**
+   * Optional, for a store where each call is a round trip: true when `append` takes `end` (the
+   * log's last frame, `done`) and then ends the log with that frame, in the same step: the frame
+   * and the end are stored together or refused together, and no `end` call follows.
+   */
+  readonly endsWithAppend?: boolean;
   /**
    * Marks the stream ended (fenced like `append`); its log stays readable for `retentionMs`,
-   * then is freed.
+   * then is freed. A store with `createWithFirst` is given the coordinator's `lease` too, and
+   * drops it in the same step (when its owner still holds it).
    */
-  end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void>;
+  end(streamId: string, retentionMs: number, writer?: LogWriter, lease?: StoreLease): Promise<void>;
   /** The stream's info, or undefined when unknown or expired. */
   info(streamId: string): Promise<StreamInfo | undefined>;
   /** Where the log stands (cheap: no frame is read), or undefined when unknown or expired. */

@@ -7,10 +7,11 @@
  */
 import { type EventMap, encodeEvent, formatEventId, TidewireError } from '@tidewire/protocol';
 import { Coalescer, type CoalescerBounds } from './coalescer.ts';
+import type { StoreLease } from './coordinator.ts';
 import { newId } from './ids.ts';
 import type { EngineObserver } from './observer.ts';
 import type { StreamReader } from './reader.ts';
-import type { Artifact, LogWriter, StreamInfo, StreamStore } from './store.ts';
+import type { Artifact, FirstFrame, LogEnd, LogWriter, StreamInfo, StreamStore } from './store.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface StreamLimits {
@@ -49,6 +50,8 @@ export interface StreamContext {
   /** Events that count as one piece each in `textPieces` (a model's reasoning tokens…). */
   countedEvents?: ReadonlySet<string>;
   onEnd: (stream: Stream) => void;
+  /** The lease the store drops with the end (`Coordinator.storeLease`), if it does. */
+  lease?: StoreLease;
   /** A reader of this stream's log from `afterSeq` on. */
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
@@ -58,6 +61,8 @@ const SETTLED: Promise<void> = Promise.resolve();
 
 /** A stream's method that appends coalesced text: keyed by a symbol no other module has. */
 const appendText = Symbol('appendText');
+/** How the engine gets a stream's first frame to store with its creation (not for apps). */
+export const firstFrame = Symbol('firstFrame');
 
 /** What a text coalescer writes to (its stream). */
 interface TextTarget {
@@ -107,6 +112,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = SETTLED;
+  /** The log's end went with its last append (`StreamStore.endsWithAppend`). */
+  #endAppended = false;
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
   #logWriter: LogWriter = { id: newId(), first: true };
   #failure: Error | undefined;
@@ -242,7 +249,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   async end(reason: EndReason = 'stop', data?: object): Promise<void> {
     if (this.#ended) return this.finished;
     this.#flushText();
-    this.#append('done', { reason, ...(data ?? this.#context.doneData(this)) });
+    this.#append('done', { reason, ...(data ?? this.#context.doneData(this)) }, true);
     return this.#close();
   }
 
@@ -254,7 +261,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#ended) return this.finished;
     this.#flushText();
     this.#append('error', { type, message });
-    this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
+    this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) }, true);
     const closing = this.#close();
     this.#abort.abort(new TidewireError(type, message));
     return closing;
@@ -306,6 +313,20 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append(event, data);
   }
 
+  /**
+   * The first event (the engine's `hello`) encoded and counted as appended, with its writer's
+   * first call, for a store that stores it as it creates the stream (`createWithFirst`);
+   * undefined when it passes the size bound (`appendFirst` fails the stream then).
+   */
+  [firstFrame](event: string, data: unknown): FirstFrame | undefined {
+    const frame = encodeEvent(event, data, formatEventId(this.id, 1), RETRY_MS);
+    const size = utf8Length(frame);
+    if (this.#seq !== 0 || size > this.#context.limits.maxLogBytes) return undefined;
+    this.#seq = 1;
+    this.#bytes = size;
+    return { frame, writer: this.#writer() };
+  }
+
   #createCoalescer(event: string): TextEntry {
     const { limits } = this.#context;
     const entry = new TextEntry(
@@ -334,8 +355,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     for (let each = this.#texts; each; each = each.next) each.dispose();
   }
 
-  /** Appends an event; false when it was refused (the stream ended, or the size bound). */
-  #append(event: string, data: unknown): boolean {
+  /**
+   * Appends an event (`last`: the log's last, which `#close` ends); false when it was refused
+   * (the stream ended, or the size bound).
+   */
+  #append(event: string, data: unknown, last = false): boolean {
     if (this.#ended) return false;
     const seq = ++this.#seq;
     const frame = encodeEvent(event, data, formatEventId(this.id, seq), seq === 1 ? RETRY_MS : undefined);
@@ -348,7 +372,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       return false;
     }
     this.#bytes += size;
-    this.#write(seq, frame);
+    this.#write(seq, frame, last);
     if (event === this.#context.textEvent && !this.#sentText) {
       this.#sentText = true;
       observer.onFirstDelta?.(this.info, Date.now() - this.info.createdAt);
@@ -358,10 +382,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     return true;
   }
 
-  #write(seq: number, frame: string): void {
+  #write(seq: number, frame: string, last: boolean): void {
     if (this.#failure) return;
     try {
-      const result = this.#context.store.append(this.id, seq, frame, this.#writer());
+      const end = last ? this.#endWith() : undefined;
+      const result = this.#context.store.append(this.id, seq, frame, this.#writer(), end);
       if (!result) return;
       // Its outcome is taken now: a later append refused while an earlier one is still on its
       // way (a pipelined store) would otherwise be a rejection nobody handles yet.
@@ -376,6 +401,13 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     } catch (error) {
       this.#storeFailed(error as Error);
     }
+  }
+
+  /** How the log's last frame ends it, for a store that ends a log with its last append. */
+  #endWith(): LogEnd | undefined {
+    if (!this.#context.store.endsWithAppend) return undefined;
+    this.#endAppended = true;
+    return { retentionMs: this.#context.limits.retentionMs, lease: this.#context.lease };
   }
 
   /** Who calls the store now: `first` only on this writer's first call. */
@@ -399,8 +431,13 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       // A writer whose appends failed (a fenced writer: another owner took the stream over;
       // or the store is down) must not end a log it no longer writes: it steps aside as an
       // abandoned writer, and the stream's next owner continues from the log.
-      if (!this.#failure)
-        await this.#context.store.end(this.id, this.#context.limits.retentionMs, this.#writer());
+      if (!this.#failure && !this.#endAppended)
+        await this.#context.store.end(
+          this.id,
+          this.#context.limits.retentionMs,
+          this.#writer(),
+          this.#context.lease,
+        );
     } catch (error) {
       this.#storeFailed(error as Error);
     }

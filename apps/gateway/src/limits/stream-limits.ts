@@ -1,90 +1,86 @@
 /**
  * The limits on starting streams: new streams per user (or IP) per minute
- * (`RATE_LIMIT_PER_MIN`, rate-limiter-flexible; in Redis when there is one, so all instances
- * share it) and concurrent generations per user (`MAX_STREAMS_PER_USER`, `Slots`: on this
- * instance, or across instances in Redis). Resumes count against neither. Refusals are 429
- * with `Retry-After`; Redis being away is 503.
+ * (`RATE_LIMIT_PER_MIN`) and concurrent generations per user (`MAX_STREAMS_PER_USER`),
+ * counted on this instance (`MemoryCounts`) or, with Redis, across all of them (`RedisCounts`,
+ * both limits in one round trip). A start takes a slot and a unit of rate together or neither:
+ * one refused for its slot consumes no rate, one refused for its rate holds no slot. Resumes
+ * count against neither, nor does a start naming a stream that exists (a repeated start: with
+ * Redis the limits' script looks, so a start waits for no round trip more; else the starter
+ * looks first, for nothing). Refusals are 429 with `Retry-After`; Redis being away is 503.
  * @module
  */
-import { StoreUnavailableError } from '@tidewire/server';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { TidewireError } from '@tidewire/server';
 import { ApiError } from '../errors.ts';
-import { MemorySlots, type Slots } from './slots.ts';
+import { MemoryCounts } from './memory-counts.ts';
 
-export interface StreamLimitsOptions {
+/** How many starts the limits allow; 0 turns a limit off. */
+export interface LimitShape {
+  /** New streams per key per minute. */
   perMinute: number;
+  /** Generations one key may run at once. */
   concurrent: number;
-  /** A node-redis client to share the rate across instances. */
-  redis?: unknown;
-  /** Where running generations are counted (default: in this instance's memory). */
-  slots?: Slots;
 }
 
-const NO_SLOT = () => {};
+/**
+ * A start's outcome: the release of its slot (call it once the stream ends), which limit
+ * refused it, or (`exists`) the stream it names exists, and it counted against nothing.
+ */
+export type Admission =
+  | { release: () => void }
+  | { refused: 'streams' }
+  | { refused: 'rate'; msBeforeNext: number }
+  | { refused: 'exists' };
+
+/** Where starts are counted. `take` throws `StoreUnavailableError` when it cannot count. */
+export interface LimitCounts {
+  /** Whether `take` answers `exists` for a `streamId` that exists (else it ignores it). */
+  readonly seesStreams: boolean;
+  /** Counts a start for `key`, of the stream `streamId` when it names one. */
+  take(key: string, streamId?: string): Promise<Admission>;
+  /** Stops any background work (at shutdown). */
+  close(): void;
+}
 
 export class StreamLimits {
-  readonly #rate: RateLimiterAbstract | undefined;
-  readonly #concurrent: number;
-  readonly #slots: Slots;
+  readonly #shape: LimitShape;
+  readonly #counts: LimitCounts;
 
-  constructor(options: StreamLimitsOptions) {
-    this.#concurrent = options.concurrent;
-    this.#slots = options.slots ?? new MemorySlots();
-    if (options.perMinute <= 0) return;
-    const shape = { points: options.perMinute, duration: 60, keyPrefix: 'tw:rate' };
-    this.#rate = options.redis
-      ? new RateLimiterRedis({
-          ...shape,
-          storeClient: options.redis,
-          useRedisPackage: true,
-          rejectIfRedisNotReady: true,
-        })
-      : new RateLimiterMemory(shape);
+  /** `counts`: where starts are counted (default: in this instance's memory). */
+  constructor(shape: LimitShape, counts: LimitCounts = new MemoryCounts(shape)) {
+    this.#shape = shape;
+    this.#counts = counts;
+  }
+
+  /** Whether `admit` finds out that the stream a start names exists (see `LimitCounts`). */
+  get seesStreams(): boolean {
+    return this.#counts.seesStreams;
   }
 
   /**
-   * Admits a new stream for `key` or throws 429. Returns the function that frees its
-   * concurrency slot (call it when the stream ends).
+   * Admits a new stream for `key` (named `streamId`, when the start names it) or throws 429,
+   * or `stream_exists` (409) when it exists and `seesStreams`. Returns the function that frees
+   * its concurrency slot (call it when the stream ends).
    */
-  async admit(key: string): Promise<() => void> {
-    const release = this.#concurrent > 0 ? await this.#slots.take(key, this.#concurrent) : NO_SLOT;
-    if (!release) {
+  async admit(key: string, streamId?: string): Promise<() => void> {
+    const admission = await this.#counts.take(key, streamId);
+    if ('release' in admission) return admission.release;
+    if (admission.refused === 'exists')
+      throw new TidewireError('stream_exists', `stream ${streamId} exists`, { status: 409 });
+    if (admission.refused === 'streams') {
       throw new ApiError(
         429,
         'too_many_streams',
-        `at most ${this.#concurrent} answers can run at once; wait for one to finish`,
+        `at most ${this.#shape.concurrent} answers can run at once; wait for one to finish`,
         { 'Retry-After': '5' },
       );
     }
-    try {
-      await this.#consume(key);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return release;
+    const seconds = Math.max(1, Math.ceil(admission.msBeforeNext / 1000));
+    throw new ApiError(429, 'rate_limited', `too many new streams; try again in ${seconds} s`, {
+      'Retry-After': String(seconds),
+    });
   }
 
   close(): void {
-    this.#slots.close();
-  }
-
-  async #consume(key: string): Promise<void> {
-    if (!this.#rate) return;
-    try {
-      await this.#rate.consume(key);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes))
-        throw new StoreUnavailableError('cannot count new streams in Redis', { cause: error });
-      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new ApiError(429, 'rate_limited', `too many new streams; try again in ${seconds} s`, {
-        'Retry-After': String(seconds),
-      });
-    }
+    this.#counts.close();
   }
 }

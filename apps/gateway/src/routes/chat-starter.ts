@@ -62,10 +62,13 @@ export function createChatStarter(services: StreamServices) {
     }
   }
 
-  /** Admits a new stream under the rate and concurrency limits; returns the slot's release. */
-  async function admit(caller: Caller): Promise<() => void> {
+  /**
+   * Admits a new stream (named `streamId`, when the start names it) under the rate and
+   * concurrency limits; returns the slot's release.
+   */
+  async function admit(caller: Caller, streamId?: string): Promise<() => void> {
     try {
-      return await services.limits.admit(caller.limitKey);
+      return await services.limits.admit(caller.limitKey, streamId);
     } catch (error) {
       if (error instanceof ApiError)
         services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
@@ -108,18 +111,21 @@ export function createChatStarter(services: StreamServices) {
   /** Starts a generation for `input` and returns the reader of its stream. */
   async function start(caller: Caller, input: ChatInput): Promise<Opened> {
     const { streamId } = input;
-    const taken = streamId && (await existing(caller, streamId));
+    // A repeated start reads its stream; limits that see streams find that out as they admit
+    // it (with Redis: in the same round trip), the others cost no round trip to look first.
+    const taken = streamId && !services.limits.seesStreams && (await existing(caller, streamId));
     if (taken) return taken;
     const turn = await planTurn(conversations, models, caller.user, input);
     const leave = enterConnection(caller);
     let release: (() => void) | undefined;
     try {
-      release = await admit(caller);
+      release = await admit(caller, streamId);
       return await startStream(caller, turn, release, leave, streamId);
     } catch (error) {
       release?.();
       leave();
-      // Two starts with one stream id at once: the later one reads the stream the first started.
+      // A repeated start, or two starts with one stream id at once (the later one): it reads the
+      // stream the first started.
       const raced = streamId && TidewireError.isInstance(error) && error.type === 'stream_exists';
       const attached = raced && (await existing(caller, streamId));
       if (attached) return attached;

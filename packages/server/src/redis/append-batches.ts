@@ -7,10 +7,11 @@
  * decode per command: per batch instead of per event.
  * A batch holds consecutive frames of one writer only; the script checks the fence once, before
  * storing any of them, so Redis stores a whole batch or refuses it whole. A stream's batches
- * are sent one after another, in the order they were opened.
+ * are sent one after another, in the order they were opened. The log's last frame may carry
+ * its end: its batch takes no frame after it, and ends the log in the same call.
  * @module
  */
-import type { LogWriter } from '../store.ts';
+import type { LogEnd, LogWriter } from '../store.ts';
 
 /** The most frames one script call stores (bounds the time Redis spends in one script). */
 export const MAX_BATCH_FRAMES = 512;
@@ -23,6 +24,8 @@ export interface AppendBatch {
   /** The sequence number of `frames[0]`; the others follow it. */
   readonly firstSeq: number;
   readonly frames: string[];
+  /** Set when the batch's last frame ends the log. */
+  end?: LogEnd;
 }
 
 interface OpenBatch extends AppendBatch {
@@ -49,15 +52,26 @@ export class AppendBatches {
     this.#send = send;
   }
 
-  /** Queues frame `seq` of `streamId`; resolves once it is stored, with the rest of its batch. */
-  add(streamId: string, seq: number, frame: string, writer: LogWriter | undefined): Promise<void> {
+  /**
+   * Queues frame `seq` of `streamId` (with `end`: the log's last, which ends it); resolves once
+   * it is stored, with the rest of its batch.
+   */
+  add(
+    streamId: string,
+    seq: number,
+    frame: string,
+    writer: LogWriter | undefined,
+    end?: LogEnd,
+  ): Promise<void> {
     let stream = this.#streams.get(streamId);
     const last = stream?.waiting.at(-1);
     if (last && joins(last, seq, writer)) {
       last.frames.push(frame);
+      last.end = end;
       return last.stored;
     }
     const batch = openBatch(streamId, seq, frame, writer);
+    batch.end = end;
     if (!stream) {
       stream = { waiting: [], sending: false };
       this.#streams.set(streamId, stream);
@@ -100,9 +114,10 @@ export class AppendBatches {
   }
 }
 
-/** Whether frame `seq` by `writer` may go with `batch`: the next frame, by the same writer. */
+/** Whether frame `seq` by `writer` may go with `batch`: the next frame, by the same writer, before any end. */
 function joins(batch: OpenBatch, seq: number, writer: LogWriter | undefined): boolean {
-  if (batch.frames.length >= MAX_BATCH_FRAMES || seq !== batch.firstSeq + batch.frames.length) return false;
+  if (batch.end || batch.frames.length >= MAX_BATCH_FRAMES || seq !== batch.firstSeq + batch.frames.length)
+    return false;
   return writer === undefined ? batch.writer === undefined : batch.writer?.id === writer.id;
 }
 

@@ -1,3 +1,4 @@
 export { keys } from './keys.ts';
 export { RedisCoordinator, type RedisCoordinatorOptions } from './redis-coordinator.ts';
-export { type RedisStoreOptions, RedisStreamStore } from './redis-store.ts';
+export { type RedisClient, type RedisStoreOptions, RedisStreamStore } from './redis-store.ts';
+export { runScript, type Script, script } from './scripts.ts';

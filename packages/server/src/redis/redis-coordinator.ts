@@ -5,23 +5,23 @@
  * An instance renews all its leases together, `RENEW_AT_ONCE` pipelined at a time, one pass at
  * a time: renewed one after another, 10,000 leases took longer than a lease lasts, and another
  * instance took over streams whose owner was alive.
+ * The leases live in the store's Redis, so a new stream's lease is taken by the store's create
+ * script in the same round trip as the stream, and dropped by its end script (`storeLease`); a
+ * coordinator on another Redis than its store's must not be given to the engine with it.
  * @module
  */
-import type { Coordinator } from '../coordinator.ts';
+import type { Coordinator, StoreLease } from '../coordinator.ts';
 import { newId } from '../ids.ts';
 import { keys } from './keys.ts';
 import type { RedisClient } from './redis-store.ts';
-import { runScript, script } from './scripts.ts';
+import { CLAIM_LEASE, RELEASE_LEASE, runScript, script } from './scripts.ts';
 
 /** Leases renewed at once (pipelined) in a renewal pass. */
 const RENEW_AT_ONCE = 1000;
 
 /** Takes the lease if nobody holds it, and lists it by expiry, in one round trip. */
-const CLAIM = script(`if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('zadd', KEYS[2], ARGV[3], ARGV[4])
-  return 1
-end
-return 0`);
+const CLAIM = script(`${CLAIM_LEASE}
+return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`);
 
 /** Renews the lease only while this instance still holds it. */
 const RENEW = script(`if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -32,8 +32,8 @@ end
 return 0`);
 
 /** Drops the lease only while this instance still holds it. */
-const RELEASE = script(`if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
-redis.call('zrem', KEYS[2], ARGV[2])
+const RELEASE = script(`${RELEASE_LEASE}
+release(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return 1`);
 
 /** Drops the lease and marks it expired now, so the next sweep anywhere takes the stream over. */
@@ -51,6 +51,7 @@ type Handlers = Parameters<Coordinator['listen']>[0];
 
 export class RedisCoordinator implements Coordinator {
   readonly instanceId = newId();
+  readonly storeLease: StoreLease;
   readonly #client: RedisClient;
   readonly #subscriber: RedisClient;
   readonly #leaseMs: number;
@@ -63,6 +64,7 @@ export class RedisCoordinator implements Coordinator {
     this.#client = client;
     this.#subscriber = subscriber;
     this.#leaseMs = options.leaseMs;
+    this.storeLease = { owner: this.instanceId, ms: options.leaseMs };
   }
 
   static async start(client: RedisClient, options: RedisCoordinatorOptions): Promise<RedisCoordinator> {
@@ -85,12 +87,14 @@ export class RedisCoordinator implements Coordinator {
     this.#handlers = handlers;
   }
 
-  async own(streamId: string): Promise<void> {
-    await this.#claim(streamId);
+  async own(streamId: string, taken = false): Promise<void> {
+    if (taken) this.#owned.add(streamId);
+    else await this.#claim(streamId);
   }
 
-  async release(streamId: string): Promise<void> {
+  async release(streamId: string, dropped = false): Promise<void> {
     this.#owned.delete(streamId);
+    if (dropped) return;
     await runScript(this.#client, RELEASE, [keys.owner(streamId), keys.running], [this.instanceId, streamId]);
   }
 

@@ -1,6 +1,8 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
- * the entry id is the contract's sequence number.
+ * the entry id is the contract's sequence number. A new stream's info, first frame and lease
+ * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
+ * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
@@ -16,11 +18,14 @@
  * @module
  */
 import { createClient, RESP_TYPES, type RedisClientType } from '@redis/client';
+import type { StoreLease } from '../coordinator.ts';
 import { StoreUnavailableError, WriterFencedError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
   Artifact,
   ArtifactStore,
+  FirstFrame,
+  LogEnd,
   LogReader,
   LogTail,
   LogWriter,
@@ -33,6 +38,7 @@ import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
 import {
+  CREATE,
   FENCED_APPEND,
   FENCED_END,
   PUT_ARTIFACT,
@@ -96,36 +102,63 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#local.writing(info.streamId, 0);
   }
 
-  append(streamId: string, seq: number, frame: string, writer?: LogWriter): Promise<void> {
-    // A first append of a stream created elsewhere: this process takes its writing over.
-    if (writer?.first) this.#local.writing(streamId, seq - 1);
-    return this.#batches.add(streamId, seq, frame, writer);
+  /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
+  async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
+    const { streamId } = info;
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
+    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
+    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
+    const reply = await this.#run(() => runScript(this.client, CREATE, scriptKeys, args));
+    if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
+    if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
+    this.#local.writing(streamId, 0);
+    this.#local.stored(streamId, 1, first.frame);
+    return reply === 'LEASED';
   }
 
-  /** Stores a batch of appends with one fencing script call, then hands its frames to local readers. */
-  async #appendBatch({ streamId, writer, firstSeq, frames }: AppendBatch): Promise<void> {
+  /** The last frame (`end`) and the log's end go in one script call. */
+  readonly endsWithAppend = true;
+
+  append(streamId: string, seq: number, frame: string, writer?: LogWriter, end?: LogEnd): Promise<void> {
+    // A first append of a stream created elsewhere: this process takes its writing over.
+    if (writer?.first) this.#local.writing(streamId, seq - 1);
+    return this.#batches.add(streamId, seq, frame, writer, end);
+  }
+
+  /**
+   * Stores a batch of appends (and the end, when it ends the log) with one fencing script call,
+   * then hands its frames to local readers.
+   */
+  async #appendBatch({ streamId, writer, firstSeq, frames, end }: AppendBatch): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
+    const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
+    args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
     try {
-      await this.#fenced(streamId, FENCED_APPEND, [keys.log(streamId)], args);
+      await this.#fenced(streamId, FENCED_APPEND, scriptKeys, args);
     } catch (error) {
       this.stopWriting(streamId);
       throw error;
     }
     for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
+    if (end) this.#local.ended(streamId);
   }
 
-  async end(streamId: string, retentionMs: number, writer?: LogWriter): Promise<void> {
+  /** The keys a script that ends the log touches: the stream's, and the lease's when it drops it. */
+  #endKeys(streamId: string, lease: StoreLease | undefined): string[] {
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
+    if (lease) scriptKeys.push(keys.owner(streamId), keys.running);
+    return scriptKeys;
+  }
+
+  /** Ends the log, and drops `lease` with it, in one script call. */
+  async end(streamId: string, retentionMs: number, writer?: LogWriter, lease?: StoreLease): Promise<void> {
     const by = writer ?? { id: newId(), first: true };
     const args = [by.id, by.first ? '1' : '0', String(retentionMs)];
+    if (lease) args.push(lease.owner, streamId);
     try {
-      await this.#fenced(
-        streamId,
-        FENCED_END,
-        [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)],
-        args,
-      );
+      await this.#fenced(streamId, FENCED_END, this.#endKeys(streamId, lease), args);
     } catch (error) {
       this.stopWriting(streamId);
       throw error;

@@ -42,33 +42,96 @@ end
 `;
 
 /**
- * ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), then the frames, numbered from
- * the first seq on. The fence is checked once, before anything is stored: a call stores every
- * frame (each its own `0-SEQ` entry naming its writer) or none, and announces the last one on
- * the stream's live channel. Returns 'OK' or why not.
+ * Drops the lease of a stream while `by` still holds it, and takes the stream off the sorted
+ * set of running streams. The coordinator's release, and part of ending a log.
  */
-export const FENCED_APPEND = script(`${LAST_ENTRY}
+export const RELEASE_LEASE = `local function release(owner, running, by, streamId)
+  if redis.call('GET', owner) == by then redis.call('DEL', owner) end
+  redis.call('ZREM', running, streamId)
+end
+`;
+
+/**
+ * Ends the log KEYS[1] at sequence number `at` by writer `by`: an `end` entry, the retention on
+ * the stream's keys (KEYS 1-3: log, info, artifacts), and given its `owner`, the lease dropped
+ * (KEYS 4-5: owner, running).
+ */
+const END_LOG = `local function end_log(at, by, retention, owner, streamId)
+  redis.call('XADD', KEYS[1], '0-' .. at, 'end', '1', 'w', by)
+  for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], retention) end
+  if owner and owner ~= '' then release(KEYS[4], KEYS[5], owner, streamId) end
+end
+`;
+
+/**
+ * KEYS: log, then for a batch that ends the log: info, artifacts, and for the lease: owner,
+ * running. ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), retention (ms) when
+ * the batch ends the log (else ''), the lease's owner (else ''), stream id, then the frames,
+ * numbered from the first seq on. The fence is checked once, before anything is stored: a call
+ * stores every frame (each its own `0-SEQ` entry naming its writer), and the end after them
+ * when it ends the log, or nothing; it announces the last entry on the stream's live channel.
+ * Returns 'OK' or why not.
+ */
+export const FENCED_APPEND = script(`${LAST_ENTRY}${RELEASE_LEASE}${END_LOG}
 local seq = tonumber(ARGV[1])
 if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq end
 local why = refused(ARGV[3], ARGV[2])
 if why then return why end
-for i = 5, #ARGV do
-  redis.call('XADD', KEYS[1], '0-' .. (seq + i - 5), 'f', ARGV[i], 'w', ARGV[2])
+local newest = seq + #ARGV - 8
+for i = 8, #ARGV do
+  redis.call('XADD', KEYS[1], '0-' .. (seq + i - 8), 'f', ARGV[i], 'w', ARGV[2])
 end
 if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-announce(seq + #ARGV - 5)
+if ARGV[5] ~= '' then
+  newest = newest + 1
+  end_log(newest, ARGV[2], ARGV[5], ARGV[6], ARGV[7])
+end
+announce(newest)
 return 'OK'`);
 
-/** KEYS: log, info, artifacts. ARGV: writer id, first ('1'/'0'), retention (ms). Returns 'OK' or why not. */
-export const FENCED_END = script(`${LAST_ENTRY}
-if ended then return 'OK' end
+/**
+ * Takes the lease of a stream if nobody holds it (`SET NX`) and lists it in the sorted set of
+ * running streams by its expiry: 1 when taken, else 0. The coordinator's claim, and part of
+ * `CREATE` (a new stream's lease taken as it is created).
+ */
+export const CLAIM_LEASE = `local function claim(owner, running, by, ms, expiry, streamId)
+  if not redis.call('SET', owner, by, 'NX', 'PX', ms) then return 0 end
+  redis.call('ZADD', running, expiry, streamId)
+  return 1
+end
+`;
+
+/**
+ * Creates a stream with its first frame, and its lease when given, at once. KEYS: log, info,
+ * owner, running. ARGV: info JSON, running TTL (ms), first frame, its writer id, then for the
+ * lease: owner, lease ms, expiry (ms since epoch), stream id. Refuses ('exists') a stream whose
+ * info or log is still there, storing nothing; else stores the info and frame 1 (naming its
+ * writer, as `FENCED_APPEND` does), announces it, and answers 'LEASED' when it took the lease,
+ * 'OK' when there was none to take (or another holds it).
+ */
+export const CREATE = script(`${CLAIM_LEASE}
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 'exists' end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('XADD', KEYS[1], '0-1', 'f', ARGV[3], 'w', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', 1)
+if ARGV[5] and claim(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 1 then return 'LEASED' end
+return 'OK'`);
+
+/**
+ * KEYS: log, info, artifacts, then for the lease: owner, running. ARGV: writer id, first
+ * ('1'/'0'), retention (ms), then for the lease: owner, stream id. Returns 'OK' (the log ends,
+ * or had ended; the lease is dropped) or why not (the lease is kept).
+ */
+export const FENCED_END = script(`${LAST_ENTRY}${RELEASE_LEASE}${END_LOG}
+if ended then
+  if ARGV[4] then release(KEYS[4], KEYS[5], ARGV[4], ARGV[5]) end
+  return 'OK'
+end
 local why = refused(ARGV[2], ARGV[1])
 if why then return why end
-redis.call('XADD', KEYS[1], '0-' .. (last + 1), 'end', '1', 'w', ARGV[1])
+end_log(last + 1, ARGV[1], ARGV[3], ARGV[4], ARGV[5])
 announce(last + 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return 'OK'`);
 
 /**
@@ -85,7 +148,7 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
 /** Every script the store runs, loaded on each connection before anything else is sent. */
-export const SCRIPTS: readonly Script[] = [FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
+export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
 
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {
