@@ -179,3 +179,23 @@ test('a pipelined second request gets its whole response after the first one end
   assert.ok(two.ended);
   assert.equal(two.chunks.join(''), log, 'the second response whole, after the first');
 });
+
+test('through a wrapped res.write, a 3 MB replay is paced by the response’s own drain and arrives whole', async (t) => {
+  const { stream, logText } = await engineWithStream(t);
+  const note = 'n'.repeat(1000);
+  for (let i = 0; i < 3000; i++) stream.emit('progress', { id: 'p', pct: i % 100, note });
+  await stream.end('stop', { tokens: 0 });
+  let wrapped = 0;
+  const port = await serve(t, stream, (res) => {
+    const write = res.write.bind(res) as (chunk: string) => boolean;
+    res.write = ((chunk: string) => {
+      wrapped += chunk.length;
+      return write(chunk);
+    }) as ServerResponse['write'];
+  });
+  const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+  const log = await logText();
+  assert.ok(log.length > 3_000_000);
+  assert.equal(text, log, 'all of it, in order');
+  assert.equal(wrapped, log.length, 'every byte through the wrapper');
+});

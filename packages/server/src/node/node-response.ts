@@ -84,7 +84,7 @@ class NodeSink implements SSESink, PacedTransport {
   #sent = false;
   /** Where body chunks go once the headers are out, when they may skip `res.write` (`directSocket`). */
   #direct: Socket | undefined = undefined;
-  /** A `drain` listener of the direct socket is waiting. */
+  /** A `drain` listener (of the direct socket, or of the response) is waiting. */
   #awaitingDrain = false;
 
   constructor(res: ServerResponse, options: NodeSSEOptions) {
@@ -93,7 +93,6 @@ class NodeSink implements SSESink, PacedTransport {
     this.#open = !res.destroyed;
     this.#queue = new PacedQueue(this, options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
     this.#closeCallbacks = options.onClose ? [options.onClose] : NO_CALLBACKS;
-    res.on('drain', this.#flush);
     // `on`, not `once`: a response closes once, and `once` wraps each listener in two objects.
     res.on('close', this.#closed);
   }
@@ -129,13 +128,13 @@ class NodeSink implements SSESink, PacedTransport {
   }
 
   room(): boolean {
-    const socket = this.#direct;
-    if (!socket) return !this.#res.writableNeedDrain;
-    if (!socket.writableNeedDrain) return true;
-    // The response's own `drain` never comes for bytes it did not write: wait for the socket's.
+    // The response's own `drain` never comes for bytes it did not write: the direct socket's.
+    const target = this.#direct ?? this.#res;
+    if (!target.writableNeedDrain) return true;
+    // Listened for only when pushed back (most connections never are): no listener per connection.
     if (!this.#awaitingDrain) {
       this.#awaitingDrain = true;
-      socket.once('drain', this.#flush);
+      target.once('drain', this.#flush);
     }
     return false;
   }
@@ -193,7 +192,7 @@ class NodeSink implements SSESink, PacedTransport {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    if (this.#awaitingDrain && !this.#direct?.writableNeedDrain) this.#awaitingDrain = false;
+    if (this.#awaitingDrain && !(this.#direct ?? this.#res).writableNeedDrain) this.#awaitingDrain = false;
     if (!this.#open) return;
     this.#queue.flush();
     if (this.#ending && this.#queue.empty) {
