@@ -10,6 +10,7 @@
  */
 
 import { yieldToEventLoop } from '../next-turn.ts';
+import { type BatchPull, type BatchReceiver, nextOf, returnOf } from './batch-pull.ts';
 import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
 import {
   argumentPieces,
@@ -72,22 +73,21 @@ class Pacer {
   }
 }
 
-const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
-
 /**
- * The demo's parts as batches, the tokens due at once in one. Written by hand rather than as an
- * async generator: an idle paced answer holds one wake-up on the pace wheel and one pending
- * promise, not a suspended generator with its queue of requests and promises.
+ * The demo's parts as batches, the tokens due at once in one. Pulled by callback
+ * (`batch-pull.ts`), not written as an async generator: an idle paced answer holds one wake-up
+ * on the pace wheel and its receiver, not a suspended generator with its queue of requests and
+ * promises.
  */
-class DemoBatches implements AsyncIterableIterator<ModelBatch> {
+class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull {
   readonly #steps: DemoSteps;
   readonly #pacer: Pacer;
   readonly #signal: AbortSignal;
   /** A paced step whose turn had not come when the last batch was cut. */
   #held: Step | undefined;
   #ended = false;
-  /** Settles the pending `next()` while a turn is awaited (a rejected promise rejects it). */
-  #settle: ((result: IteratorResult<ModelBatch> | Promise<never>) => void) | undefined;
+  /** Who waits for the next batch while a turn is awaited. */
+  #receiver: BatchReceiver | undefined;
   #listening = false;
 
   constructor(request: ModelRequest, tokensPerSec: number) {
@@ -101,53 +101,63 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
   }
 
   next(): Promise<IteratorResult<ModelBatch>> {
-    if (this.#ended) return Promise.resolve(DONE);
-    try {
-      const batch = this.#take(false);
-      if (batch) return Promise.resolve({ done: false, value: batch });
-    } catch (error) {
-      this.#ended = true;
-      return Promise.reject(error);
-    }
-    if (this.#ended) return Promise.resolve(DONE);
-    return new Promise((resolve) => {
-      this.#settle = resolve;
-      if (this.#pacer.paced && !this.#listening) {
-        // One abort listener per answer (not per token) ends the current wait at once.
-        this.#listening = true;
-        this.#signal.addEventListener('abort', this.#wake, { once: true });
-      }
-      this.#pacer.wait(this.#wake);
-    });
+    return nextOf(this);
   }
 
   return(): Promise<IteratorResult<ModelBatch>> {
-    this.#ended = true;
-    this.#pacer.stop();
-    this.#settle?.(DONE);
-    this.#settle = undefined;
-    return Promise.resolve(DONE);
+    return returnOf(this);
   }
 
-  /** The held step's turn came (or the call was cancelled): the pending `next()` settles. */
+  pull(receiver: BatchReceiver): void {
+    if (this.#ended) receiver.end();
+    else this.#give(receiver, false);
+  }
+
+  stop(): undefined {
+    this.#ended = true;
+    this.#pacer.stop();
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.end();
+    return undefined;
+  }
+
+  /** The held step's turn came (or the call was cancelled): the waiting receiver gets the batch. */
   readonly #wake = (): void => {
-    const settle = this.#settle;
-    if (!settle) return;
-    this.#settle = undefined;
+    const receiver = this.#receiver;
+    if (!receiver) return;
+    this.#receiver = undefined;
     this.#pacer.stop();
     if (this.#signal.aborted) {
       this.#ended = true;
-      settle(DONE);
-      return;
-    }
+      receiver.end();
+    } else this.#give(receiver, true);
+  };
+
+  /** Gives `receiver` the batch due now, the end, or the failure; else waits for the next turn. */
+  #give(receiver: BatchReceiver, turnCame: boolean): void {
+    let batch: ModelPart[] | undefined;
     try {
-      const batch = this.#take(true);
-      settle(batch ? { done: false, value: batch } : DONE);
+      batch = this.#take(turnCame);
     } catch (error) {
       this.#ended = true;
-      settle(Promise.reject(error));
+      receiver.fail(error);
+      return;
     }
-  };
+    if (batch) receiver.batch(batch);
+    else if (this.#ended) receiver.end();
+    else this.#wait(receiver);
+  }
+
+  #wait(receiver: BatchReceiver): void {
+    this.#receiver = receiver;
+    if (this.#pacer.paced && !this.#listening) {
+      // One abort listener per answer (not per token) ends the current wait at once.
+      this.#listening = true;
+      this.#signal.addEventListener('abort', this.#wake, { once: true });
+    }
+    this.#pacer.wait(this.#wake);
+  }
 
   /**
    * The next batch: the parts due now (with the held step first when its turn came). Undefined

@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { type ChatMeta, type ChatStream, ownedBy } from '../chat-engine.ts';
 import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
 import { ApiError } from '../errors.ts';
-import { NotStoredError, runGeneration } from '../generation.ts';
+import { NotStoredError, startGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import { nextTurn } from '../next-turn.ts';
 import type { AppEnv, Log, StreamServices } from '../services.ts';
@@ -145,18 +145,21 @@ export function createChatStarter(services: StreamServices) {
     const { recorder, stored } = store(stream.id, nextTurn());
     const log = caller.log.child({ stream: stream.id });
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
-    const generation = runGeneration({
-      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
-      stream,
-      model,
-      messages,
-      tools,
-      conversationId,
-      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-      recorder,
-      log,
-    });
-    services.generations?.track(generation);
+    startGeneration(
+      {
+        onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
+        stream,
+        model,
+        messages,
+        tools,
+        conversationId,
+        firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+        recorder,
+        log,
+      },
+      // Counted until it settles, so a shutdown waits for its answer to be stored.
+      services.generations?.begin(),
+    );
     failUnlessStored(stream, stored, log);
     void stream.finished.then(() => {
       release();
