@@ -53,6 +53,11 @@ export interface StreamContext {
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
 
+/** Told once when a stream has finished (`Stream.whenFinished`). */
+export interface FinishListener {
+  streamFinished(): void;
+}
+
 /** The settled promise every new stream starts from (not one each: every open stream held two). */
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -110,9 +115,15 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
   #logWriter: LogWriter = { id: newId(), first: true };
   #failure: Error | undefined;
-  /** Settles once the stream has ended and its last event is in the store. */
-  readonly finished: Promise<void>;
-  #resolveFinished!: () => void;
+  /**
+   * Whether the stream has finished (`finished`). The promise is made only when asked for: an
+   * open stream held it and its resolve function (160 B) for nobody, where a listener
+   * (`whenFinished`) is one object of the app's.
+   */
+  #hasFinished = false;
+  #finished: Promise<void> | undefined;
+  #resolveFinished: (() => void) | undefined;
+  #finishListener: FinishListener | undefined;
 
   /**
    * `resume` continues a log that another instance started (a takeover): numbering goes on
@@ -129,9 +140,26 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#bytes = resume?.bytes ?? 0;
     this.#textPieces = resume?.textPieces ?? 0;
     this.#countingArtifacts = resume ? undefined : SETTLED;
-    this.finished = new Promise((resolve) => {
+  }
+
+  /** Settles once the stream has ended and its last event is in the store. */
+  get finished(): Promise<void> {
+    if (this.#hasFinished) return SETTLED;
+    this.#finished ??= new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
+    return this.#finished;
+  }
+
+  /**
+   * Calls `listener.streamFinished()` once the stream has finished, as `finished` settles
+   * (at once if it has): one object of the caller's per stream, not a promise and a closure.
+   * A stream has one such listener.
+   */
+  whenFinished(listener: FinishListener): void {
+    if (this.#finishListener) throw new Error('a stream has one finish listener');
+    if (this.#hasFinished) listener.streamFinished();
+    else this.#finishListener = listener;
   }
 
   get id(): string {
@@ -293,7 +321,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#disposeText();
     this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
     this.#context.onEnd(this);
-    this.#resolveFinished();
+    this.#finish();
   }
 
   /** Resolves once every appended event is in the store (matters for asynchronous stores). */
@@ -406,6 +434,14 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     }
     if (this.#failure) this.#abandoned = true;
     this.#context.onEnd(this);
-    this.#resolveFinished();
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#hasFinished = true;
+    this.#resolveFinished?.();
+    const listener = this.#finishListener;
+    this.#finishListener = undefined;
+    listener?.streamFinished();
   }
 }

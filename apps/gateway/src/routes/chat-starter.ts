@@ -6,7 +6,7 @@
  * connections and admit their streams through the same `enterConnection` and `admit`.
  * @module
  */
-import { type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
+import { type FinishListener, type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
 import { openOrThrow } from '@tidewire/server/internal';
 import type { Context } from 'hono';
 import { type ChatMeta, type ChatStream, ownedBy } from '../chat-engine.ts';
@@ -48,6 +48,25 @@ export function callerOf(c: Context<AppEnv>, trustProxy: boolean): Caller {
 }
 
 export type ChatStarter = ReturnType<typeof createChatStarter>;
+
+/** A started stream's end: its slot given back, and logged. One object per stream, not a closure. */
+class StreamEnd implements FinishListener {
+  readonly #stream: ChatStream;
+  readonly #release: () => void;
+  readonly #log: Log;
+
+  constructor(stream: ChatStream, release: () => void, log: Log) {
+    this.#stream = stream;
+    this.#release = release;
+    this.#log = log;
+  }
+
+  streamFinished(): void {
+    this.#release();
+    const stream = this.#stream;
+    this.#log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
+  }
+}
 
 export function createChatStarter(services: StreamServices) {
   const { engine, models, config, conversations } = services;
@@ -161,10 +180,7 @@ export function createChatStarter(services: StreamServices) {
       services.generations?.begin(),
     );
     failUnlessStored(stream, stored, log);
-    void stream.finished.then(() => {
-      release();
-      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
-    });
+    stream.whenFinished(new StreamEnd(stream, release, log));
     return { reader: stream.reader(), streamId: stream.id, leave, log };
   }
 
