@@ -256,8 +256,27 @@ function planOf({ messages, continueFrom = '', sent }: ModelRequest): StepPlan {
     });
     return plan([reasoning, pieces], replayed, [toolCall], 'tool_calls', false);
   }
-  const text = continued(sharedSteps('text', cachedDemoAnswer(question)), continueFrom);
-  return plan([reasoning, text], replayed, [], 'stop', true);
+  const answer = sharedSteps('text', cachedDemoAnswer(question));
+  const text = continued(answer, continueFrom);
+  if (replayed === 0 && text === answer) return freshPlan(reasoning, answer);
+  return plan([reasoning, text], replayed, NO_STEPS, 'stop', true);
+}
+
+const NO_STEPS: readonly Step[] = Object.freeze([]);
+
+/** Plans of answers asked afresh (not a takeover's), by their text's shared steps. */
+const freshPlans = new WeakMap<readonly Step[], StepPlan>();
+
+/**
+ * The plan of an answer asked afresh: made once and shared by every stream of its question,
+ * as its steps are (an idle stream held a plan and its two arrays, 128 B, of its own).
+ */
+function freshPlan(reasoning: readonly Step[], text: readonly Step[]): StepPlan {
+  const known = freshPlans.get(text);
+  if (known?.runs[0] === reasoning) return known;
+  const made = Object.freeze(plan(Object.freeze([reasoning, text]), 0, NO_STEPS, 'stop', true));
+  freshPlans.set(text, made);
+  return made;
 }
 
 function plan(
