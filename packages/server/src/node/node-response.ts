@@ -38,10 +38,6 @@ function sendHeaders(sink: NodeSink): void {
   sink.sendHeaders();
 }
 
-function flushSink(sink: NodeSink): void {
-  sink.flush();
-}
-
 const NO_CALLBACKS: readonly (() => void)[] = Object.freeze([]);
 
 /**
@@ -58,11 +54,6 @@ class NodeSink implements SSESink, PacedTransport {
    * 176 B per open connection instead of 64 B for two).
    */
   #closeCallbacks: readonly (() => void)[];
-  /**
-   * The response's `drain` listener, made the first time the socket pushes back (most
-   * connections never fill it: a listener and its closure fewer per open connection).
-   */
-  #onDrain: (() => void) | undefined;
   #open: boolean;
   #ending = false;
   #scheduled = false;
@@ -75,6 +66,7 @@ class NodeSink implements SSESink, PacedTransport {
     this.#open = !res.destroyed;
     this.#queue = new PacedQueue(this, options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
     this.#closeCallbacks = options.onClose ? [options.onClose] : NO_CALLBACKS;
+    res.on('drain', this.#flush);
     // `on`, not `once`: a response closes once, and `once` wraps each listener in two objects.
     res.on('close', this.#closed);
   }
@@ -83,14 +75,14 @@ class NodeSink implements SSESink, PacedTransport {
     if (!this.#open || this.#ending) return false;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(flushSink, this);
+      process.nextTick(this.#flush);
     }
     return this.#queue.push(text);
   }
 
   end(): void {
     this.#ending = true;
-    this.flush();
+    this.#flush();
   }
 
   onClose(callback: () => void): void {
@@ -107,12 +99,7 @@ class NodeSink implements SSESink, PacedTransport {
   }
 
   room(): boolean {
-    if (!this.#res.writableNeedDrain) return true;
-    if (!this.#onDrain) {
-      this.#onDrain = () => this.flush();
-      this.#res.on('drain', this.#onDrain);
-    }
-    return false;
+    return !this.#res.writableNeedDrain;
   }
 
   send(text: string): void {
@@ -143,7 +130,7 @@ class NodeSink implements SSESink, PacedTransport {
    */
   start(): void {
     if (this.#queue.empty) process.nextTick(sendHeaders, this);
-    else this.flush();
+    else this.#flush();
   }
 
   /** Sends the headers unless a frame took them along already. */
@@ -159,8 +146,7 @@ class NodeSink implements SSESink, PacedTransport {
     this.#res.destroy();
   }
 
-  /** Hands what is queued to the response as far as the socket takes it; ends it once all went, when asked to. */
-  flush(): void {
+  readonly #flush = (): void => {
     this.#scheduled = false;
     if (!this.#open) return;
     this.#queue.flush();
@@ -168,7 +154,7 @@ class NodeSink implements SSESink, PacedTransport {
       this.#open = false;
       this.#res.end();
     }
-  }
+  };
 
   readonly #closed = (): void => {
     this.#open = false;
