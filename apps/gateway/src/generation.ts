@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { AbortListener } from '@tidewire/server';
 import { type AnswerPart, emitPart } from './answer-parts.ts';
 import type { AnswerSoFar } from './answer-so-far.ts';
 import type { ChatStream } from './chat-engine.ts';
@@ -98,7 +99,7 @@ const TURN = 2;
  * waits (an async loop held a suspended frame, its await's reaction and closures, and a
  * promise per layer between it and the model).
  */
-class Generation implements BatchReceiver {
+class Generation implements BatchReceiver, AbortListener {
   readonly #stream: ChatStream;
   readonly #model: ModelProvider;
   readonly #recorder: AnswerRecorder | undefined;
@@ -138,6 +139,20 @@ class Generation implements BatchReceiver {
     // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
     this.#timer = setTimeout(() => stream.interrupt(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
     this.#thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
+    stream.whenAborted(this);
+  }
+
+  /** The stream's signal aborted (a cancel, a failure, the first-token timeout): the model stops at once. */
+  get stopsOnAbort(): boolean {
+    return true;
+  }
+
+  streamAborted(): void {
+    this.#source
+      ?.stop()
+      ?.catch((error: unknown) =>
+        this.#log?.warn({ stream: this.#stream.id, error: String(error) }, 'the model did not stop'),
+      );
   }
 
   /** Emits the answer's first events and asks the model; its first batch is taken in a microtask. */

@@ -35,5 +35,5 @@ export type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
-export type { EndReason, FinishListener, Stream } from './stream.ts';
+export type { AbortListener, EndReason, FinishListener, Stream } from './stream.ts';
 export { type SSEResponseOptions, sseResponse } from './web-response.ts';

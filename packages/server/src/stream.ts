@@ -58,6 +58,11 @@ export interface FinishListener {
   streamFinished(): void;
 }
 
+/** Told once when a stream's `signal` aborts (`Stream.whenAborted`). */
+export interface AbortListener {
+  streamAborted(): void;
+}
+
 /** The settled promise every new stream starts from (not one each: every open stream held two). */
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -124,6 +129,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #finished: Promise<void> | undefined;
   #resolveFinished: (() => void) | undefined;
   #finishListener: FinishListener | undefined;
+  #abortListener: AbortListener | undefined;
 
   /**
    * `resume` continues a log that another instance started (a takeover): numbering goes on
@@ -197,6 +203,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** A reader of this stream from `afterSeq` on (the start response's reader: 0). */
   reader(afterSeq = 0): StreamReader<M> {
     return this.#context.reader(this.info, afterSeq) as StreamReader<M>;
+  }
+
+  /**
+   * Calls `listener.streamAborted()` once `signal` aborts (at once if it has), right after the
+   * signal's own listeners: what the work that feeds the stream needs to stop, as one object of
+   * its own per stream, where a listener on the signal is two more objects in Node. A stream has
+   * one such listener.
+   */
+  whenAborted(listener: AbortListener): void {
+    if (this.#abortListener) throw new Error('a stream has one abort listener');
+    if (this.#abort.signal.aborted) listener.streamAborted();
+    else this.#abortListener = listener;
   }
 
   /** Appends one event of the vocabulary. Throws a `TidewireError` `invalid_event` on bad data. */
@@ -284,7 +302,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) });
     const closing = this.#close();
-    this.#abort.abort(new TidewireError(type, message));
+    this.#abortWith(new TidewireError(type, message));
     return closing;
   }
 
@@ -297,7 +315,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Stops the work: flushes held text, ends with `done {reason: "cancelled"}`, aborts `signal`. */
   async cancel(data?: object): Promise<void> {
     const ending = this.end('cancelled', data);
-    this.#abort.abort(new TidewireError('cancelled', 'the stream was cancelled'));
+    this.#abortWith(new TidewireError('cancelled', 'the stream was cancelled'));
     return ending;
   }
 
@@ -307,7 +325,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
    * storing what it has). One signal per stream serves both a cancel and the work's own stop.
    */
   interrupt(reason: Error): void {
-    if (!this.#ended) this.#abort.abort(reason);
+    if (!this.#ended) this.#abortWith(reason);
   }
 
   /**
@@ -319,7 +337,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#abandoned = true;
     this.#ended = true;
     this.#disposeText();
-    this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
+    this.#abortWith(new TidewireError('abandoned', 'another owner continues this stream'));
     this.#context.onEnd(this);
     this.#finish();
   }
@@ -372,7 +390,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#bytes + size > limits.maxLogBytes && event !== 'done' && event !== 'error') {
       this.#seq--;
       void this.fail('stream_too_large', `the stream passed its size bound of ${limits.maxLogBytes} bytes`);
-      this.#abort.abort(new TidewireError('stream_too_large', 'the stream passed its size bound'));
+      this.#abortWith(new TidewireError('stream_too_large', 'the stream passed its size bound'));
       return false;
     }
     this.#bytes += size;
@@ -416,7 +434,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #storeFailed(error: Error): void {
     this.#failure ??= error;
     this.#context.observer.onError?.(error, this.info);
-    this.#abort.abort(error);
+    this.#abortWith(error);
   }
 
   async #close(): Promise<void> {
@@ -437,8 +455,17 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#finish();
   }
 
+  #abortWith(reason: unknown): void {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort(reason);
+    const listener = this.#abortListener;
+    this.#abortListener = undefined;
+    listener?.streamAborted();
+  }
+
   #finish(): void {
     this.#hasFinished = true;
+    this.#abortListener = undefined; // the work has ended: nothing more to stop
     this.#resolveFinished?.();
     const listener = this.#finishListener;
     this.#finishListener = undefined;

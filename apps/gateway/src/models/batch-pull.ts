@@ -14,6 +14,12 @@ export interface BatchReceiver {
   batch(batch: ModelBatch): void;
   end(): void;
   fail(error: unknown): void;
+  /**
+   * True when the receiver stops its source (`stop`) as soon as the request's signal aborts:
+   * a source that listens to the signal only to end a wait at once need not (an abort listener
+   * is two objects per open stream in Node).
+   */
+  readonly stopsOnAbort?: boolean;
 }
 
 /** A source of batches pulled one at a time. */

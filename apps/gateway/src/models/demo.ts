@@ -19,7 +19,7 @@ import {
   demoToolAnswer,
   demoToolCall,
 } from './demo-tools.ts';
-import { cancelWake, wakeAt } from './pace-wheel.ts';
+import { cancelWake, type Waker, wakeAt } from './pace-wheel.ts';
 import {
   type ChatMessage,
   type ModelBatch,
@@ -38,7 +38,7 @@ class Pacer {
   readonly #began = performance.now();
   /** The pending wait on the wheel: its time and who it wakes. */
   #waitAt = 0;
-  #waker: (() => void) | undefined;
+  #waker: Waker | undefined;
   count = 0;
 
   constructor(tokensPerSec: number) {
@@ -55,15 +55,15 @@ class Pacer {
     return this.count % UNPACED_BATCH !== UNPACED_BATCH - 1;
   }
 
-  /** Calls `wake` at the next token's turn (unpaced: once I/O has run). */
-  wait(wake: () => void): void {
+  /** Calls `waker.wake()` at the next token's turn (unpaced: once I/O has run). */
+  wait(waker: Waker): void {
     if (this.#intervalMs === 0) {
-      yieldToEventLoop(wake);
+      yieldToEventLoop(() => waker.wake());
       return;
     }
     this.#waitAt = this.#began + this.count * this.#intervalMs;
-    this.#waker = wake;
-    wakeAt(this.#waitAt, wake);
+    this.#waker = waker;
+    wakeAt(this.#waitAt, waker);
   }
 
   /** Ends the pending wait early (its `wake` is not called by the wheel). */
@@ -79,7 +79,7 @@ class Pacer {
  * on the pace wheel and its receiver, not a suspended generator with its queue of requests and
  * promises.
  */
-class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull {
+class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull, Waker, EventListenerObject {
   readonly #steps: DemoSteps;
   readonly #pacer: Pacer;
   readonly #signal: AbortSignal;
@@ -122,8 +122,16 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull {
     return undefined;
   }
 
-  /** The held step's turn came (or the call was cancelled): the waiting receiver gets the batch. */
-  readonly #wake = (): void => {
+  /** The call was cancelled (the signal's abort event): the waiting receiver gets the end at once. */
+  handleEvent(): void {
+    this.wake();
+  }
+
+  /**
+   * The held step's turn came (or the call was cancelled): the waiting receiver gets the batch.
+   * A method the pace wheel calls on this object: no closure per answer.
+   */
+  wake(): void {
     const receiver = this.#receiver;
     if (!receiver) return;
     this.#receiver = undefined;
@@ -132,7 +140,7 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull {
       this.#ended = true;
       receiver.end();
     } else this.#give(receiver, true);
-  };
+  }
 
   /** Gives `receiver` the batch due now, the end, or the failure; else waits for the next turn. */
   #give(receiver: BatchReceiver, turnCame: boolean): void {
@@ -151,12 +159,13 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull {
 
   #wait(receiver: BatchReceiver): void {
     this.#receiver = receiver;
-    if (this.#pacer.paced && !this.#listening) {
-      // One abort listener per answer (not per token) ends the current wait at once.
+    if (this.#pacer.paced && !this.#listening && !receiver.stopsOnAbort) {
+      // One abort listener per answer (not per token) ends the current wait at once, unless
+      // the receiver stops this on an abort itself (a generation does).
       this.#listening = true;
-      this.#signal.addEventListener('abort', this.#wake, { once: true });
+      this.#signal.addEventListener('abort', this, { once: true });
     }
-    this.#pacer.wait(this.#wake);
+    this.#pacer.wait(this);
   }
 
   /**

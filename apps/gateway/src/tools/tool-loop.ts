@@ -142,6 +142,11 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch>, BatchPull, BatchRe
     return returnOf(this);
   }
 
+  /** It stops the model when its own receiver stops it on an abort. */
+  get stopsOnAbort(): boolean {
+    return this.#receiver?.stopsOnAbort === true;
+  }
+
   pull(receiver: BatchReceiver): void {
     if (this.#ended) {
       receiver.end();
