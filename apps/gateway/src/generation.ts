@@ -6,9 +6,11 @@
  * @module
  */
 
+import type { AbortListener } from '@tidewire/server';
 import { type AnswerPart, emitPart } from './answer-parts.ts';
 import type { AnswerSoFar } from './answer-so-far.ts';
 import type { ChatStream } from './chat-engine.ts';
+import { type BatchPull, type BatchReceiver, pullOf } from './models/batch-pull.ts';
 import {
   batchesOf,
   type ChatMessage,
@@ -18,7 +20,7 @@ import {
   type ToolDefinition,
   UpstreamError,
 } from './models/provider.ts';
-import { nextTurn } from './next-turn.ts';
+import { yieldToEventLoop } from './next-turn.ts';
 import { ThinkingTime } from './thinking-time.ts';
 
 /** Receives the answer as it streams, to store it (conversations). */
@@ -73,8 +75,17 @@ function textWithin(batch: ModelBatch, from: number, count: number): boolean {
   return false;
 }
 
+/** Runs a generation; resolves once it has ended its stream (it never rejects). */
 export function runGeneration(request: GenerationRequest): Promise<void> {
-  return new Generation(request).run();
+  return new Promise((resolve) => new Generation(request, resolve).start());
+}
+
+/**
+ * Starts a generation that calls `onSettled` once it has ended its stream: a function shared
+ * by every generation (`PendingWork.begin`), so an open stream holds no promise for it.
+ */
+export function startGeneration(request: GenerationRequest, onSettled?: () => void): void {
+  new Generation(request, onSettled).start();
 }
 
 /** What `Generation.#take` says the loop does next. */
@@ -83,20 +94,26 @@ const STOP = 1;
 const TURN = 2;
 
 /**
- * One generation's state, kept in fields: while the model is quiet, the suspended loop of `run`
- * holds little more than `this` (one async function with every local of the generation held
- * a 46-register frame and two closures per open stream).
+ * One generation's state, kept in fields, pulling the model's batches by callback
+ * (`BatchReceiver`): while the model is quiet, the model holds this object and nothing else
+ * waits (an async loop held a suspended frame, its await's reaction and closures, and a
+ * promise per layer between it and the model).
  */
-class Generation {
+class Generation implements BatchReceiver, AbortListener {
   readonly #stream: ChatStream;
   readonly #model: ModelProvider;
   readonly #recorder: AnswerRecorder | undefined;
   readonly #log: GenerationRequest['log'];
   /** Called once, then let go (an idle answer does not hold it). */
   #onFirstToken: ((ms: number) => void) | undefined;
+  readonly #onSettled: (() => void) | undefined;
   readonly #timeoutMs: number;
   /** The request until the model is asked (then only the model's request holds what it needs). */
   #request: GenerationRequest | undefined;
+  #source: BatchPull | undefined;
+  /** True while `pull` runs: a batch given at once is sent by `#pullNext`'s loop, not nested in it. */
+  #pulling = false;
+  #given: ModelBatch | undefined;
   readonly #began = performance.now();
   /** Tokens sent before this generation began (a takeover continues another's answer). */
   readonly #before: number;
@@ -107,13 +124,14 @@ class Generation {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #thinking: ThinkingTime;
 
-  constructor(request: GenerationRequest) {
+  constructor(request: GenerationRequest, onSettled: (() => void) | undefined) {
     const stream = request.stream;
     this.#stream = stream;
     this.#model = request.model;
     this.#recorder = request.recorder;
     this.#log = request.log;
     this.#onFirstToken = request.onFirstToken;
+    this.#onSettled = onSettled;
     this.#timeoutMs = request.firstTokenTimeoutMs;
     this.#request = request;
     this.#before = stream.textPieces;
@@ -121,25 +139,114 @@ class Generation {
     // timeout (`interrupt`: the stream stays open, and fails below once the answer is stored).
     this.#timer = setTimeout(() => stream.interrupt(new FirstTokenTimeout()), request.firstTokenTimeoutMs);
     this.#thinking = new ThinkingTime({ now: request.now, ended: request.sent?.thoughtMs !== undefined });
+    stream.whenAborted(this);
   }
 
-  async run(): Promise<void> {
+  /** The stream's signal aborted (a cancel, a failure, the first-token timeout): the model stops at once. */
+  get stopsOnAbort(): boolean {
+    return true;
+  }
+
+  streamAborted(): void {
+    this.#source
+      ?.stop()
+      ?.catch((error: unknown) =>
+        this.#log?.warn({ stream: this.#stream.id, error: String(error) }, 'the model did not stop'),
+      );
+  }
+
+  /** Emits the answer's first events and asks the model; its first batch is taken in a microtask. */
+  start(): void {
     try {
-      // A chunk's parts are handled in one step: no promise or event-loop hop per token.
-      chunks: for await (const batch of this.#ask()) {
-        for (let i = 0; i < batch.length; i++) {
-          const next = this.#take(batch, i);
-          if (next === STOP) break chunks;
-          // What the user sees first goes out at once: the rest of its batch waits one turn
-          // of the event loop, in which it is written (`#take`).
-          if (next === TURN) await nextTurn();
-        }
-      }
-      await this.#finish();
+      this.#source = pullOf(this.#ask());
     } catch (error) {
-      await this.#failed(error);
+      this.fail(error);
+      return;
+    }
+    queueMicrotask(() => this.#pullNext());
+  }
+
+  /** Asks for the next batch; batches given at once are sent in this loop. */
+  #pullNext(): void {
+    for (;;) {
+      this.#pulling = true;
+      try {
+        this.#source!.pull(this);
+      } catch (error) {
+        this.fail(error);
+        return;
+      } finally {
+        this.#pulling = false;
+      }
+      const batch = this.#given;
+      if (!batch) return; // it comes later (or the answer ended)
+      this.#given = undefined;
+      if (!this.#sendFrom(batch, 0)) return;
+    }
+  }
+
+  batch(batch: ModelBatch): void {
+    if (this.#pulling) this.#given = batch;
+    else if (this.#sendFrom(batch, 0)) this.#pullNext();
+  }
+
+  /** The model's answer ended: `metadata`, the stored answer, then `done`. */
+  end(): void {
+    void this.#conclude(() => this.#finish());
+  }
+
+  /** The model failed. */
+  fail(error: unknown): void {
+    void this.#conclude(() => Promise.reject(error));
+  }
+
+  /**
+   * Sends the parts of `batch` from `from` on; true when the next batch is wanted. What the
+   * user sees first goes out at once: the rest of its batch waits one turn of the event loop,
+   * in which it is written (`#take`).
+   */
+  #sendFrom(batch: ModelBatch, from: number): boolean {
+    let next: typeof GO | typeof STOP | typeof TURN = GO;
+    let i = from;
+    try {
+      for (; i < batch.length && next === GO; i++) next = this.#take(batch, i);
+    } catch (error) {
+      // As a `for await` loop does: the model is stopped, and the error fails the stream.
+      this.#source!.stop()?.catch((stopError: unknown) =>
+        this.#log?.warn({ stream: this.#stream.id, error: String(stopError) }, 'the model did not stop'),
+      );
+      this.fail(error);
+      return false;
+    }
+    if (next === STOP) void this.#conclude(() => this.#stopThenFinish());
+    else if (next === TURN && i < batch.length) yieldToEventLoop(() => this.#resume(batch, i));
+    else return true;
+    return false;
+  }
+
+  #resume(batch: ModelBatch, from: number): void {
+    if (this.#sendFrom(batch, from)) this.#pullNext();
+  }
+
+  async #stopThenFinish(): Promise<void> {
+    await this.#source!.stop();
+    await this.#finish();
+  }
+
+  /** The generation's last step (`#failed` when it throws), then it settles. */
+  async #conclude(last: () => Promise<void>): Promise<void> {
+    try {
+      await last();
+    } catch (error) {
+      await this.#failed(error).catch((failure: unknown) =>
+        this.#log?.warn(
+          { stream: this.#stream.id, error: String(failure) },
+          'the stream could not be failed',
+        ),
+      );
     } finally {
       clearTimeout(this.#timer);
+      this.#onSettled?.();
     }
   }
 

@@ -13,8 +13,17 @@ export class PendingWork {
 
   /** Follows `work` until it settles (one reaction per work, with the one shared handler). */
   track(work: Promise<unknown>): void {
+    const settled = this.begin();
+    void work.then(settled, settled);
+  }
+
+  /**
+   * Counts one work more, which calls the returned function once it settles: the one shared
+   * handler, so a running work holds nothing of its own here.
+   */
+  begin(): () => void {
     this.#running++;
-    void work.then(this.#settled, this.#settled);
+    return this.#settled;
   }
 
   get size(): number {

@@ -18,6 +18,7 @@ import { createChatEngine } from './chat-engine.ts';
 import { type Config, ConfigError } from './config.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import { dropHonoCloseListener } from './hono-close.ts';
 import { ConnectionLimit } from './limits/connection-limit.ts';
 import { type LimitCounts, type LimitShape, StreamLimits } from './limits/stream-limits.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -137,13 +138,15 @@ export async function createServices(config: Config, log: Log): Promise<Services
     auth: new Auth(tokens, new UserStore(db), config.TRUST_PROXY),
     media: createMediaProviders(config),
     respondSSE(c, reader, onClose) {
-      const res = (c.env as HttpBindings | undefined)?.outgoing;
+      const bindings = c.env as HttpBindings | undefined;
       // The stream's id goes in a header too: a client cut before the first event knows it.
       const streamId = { 'X-Stream-Id': reader.info.streamId };
-      if (!res) {
+      if (!bindings?.outgoing) {
         c.req.raw.signal.addEventListener('abort', onClose, { once: true });
         return sseResponse(reader, { ...sinkOptions, signal: c.req.raw.signal, headers: streamId });
       }
+      const res = bindings.outgoing;
+      dropHonoCloseListener(bindings.incoming, res);
       writeSSE(reader, res, {
         ...sinkOptions,
         onClose, // called by the sink's own `close` listener: no listener more per connection

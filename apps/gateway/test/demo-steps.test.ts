@@ -2,7 +2,7 @@
  * The demo model's parts, in order: its reasoning, then its answer (or a tool call), then
  * `finish` counting the tokens it paced. A takeover's continuation gets the reasoning again
  * (unpaced where the reader has it) and the text after what was sent; a cancelled answer
- * ends without `finish`.
+ * ends without `finish`, at once when it was waiting for its next token.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -73,6 +73,30 @@ test('a cancelled answer ends without finish', async () => {
   const abort = new AbortController();
   abort.abort();
   const parts = await partsOf({ messages: ask(question) }, abort.signal);
+  assert.equal(
+    parts.some((p) => p.type === 'finish'),
+    false,
+  );
+});
+
+// Bounded: an answer the abort did not wake would wait ten minutes for its next token.
+test('a paced answer waiting for its next token ends at once when its signal aborts, without finish', {
+  timeout: 10_000,
+}, async () => {
+  const abort = new AbortController();
+  // One token in ten minutes: the answer waits on the pace wheel after its first token.
+  const parts: ModelPart[] = [];
+  const reading = (async () => {
+    for await (const part of new DemoModel(1 / 600).stream({
+      messages: ask(question),
+      signal: abort.signal,
+    })) {
+      parts.push(part);
+      if (parts.length === 1) setImmediate(() => abort.abort());
+    }
+  })();
+  await reading;
+  assert.equal(parts.length, 1, 'the first token, then the end');
   assert.equal(
     parts.some((p) => p.type === 'finish'),
     false,

@@ -8,9 +8,11 @@ test('the pace wheel wakes waiters in the order of their times, each once, never
   const waits = [30, 5, 18, 5].map(
     (after, i) =>
       new Promise<void>((resolve) =>
-        wakeAt(now + after, () => {
-          woke.push([`${after}#${i}`, performance.now() - now]);
-          resolve();
+        wakeAt(now + after, {
+          wake: () => {
+            woke.push([`${after}#${i}`, performance.now() - now]);
+            resolve();
+          },
         }),
       ),
   );
@@ -25,11 +27,13 @@ test('the pace wheel wakes waiters in the order of their times, each once, never
 test('a wait taken off the wheel never wakes, and the others still do', async () => {
   const now = performance.now();
   let cancelledWoke = false;
-  const cancelled = () => {
-    cancelledWoke = true;
+  const cancelled = {
+    wake: () => {
+      cancelledWoke = true;
+    },
   };
   wakeAt(now + 10, cancelled);
-  const kept = new Promise<void>((resolve) => wakeAt(now + 20, resolve));
+  const kept = new Promise<void>((resolve) => wakeAt(now + 20, { wake: resolve }));
   cancelWake(now + 10, cancelled);
   await kept;
   assert.equal(cancelledWoke, false);

@@ -1,6 +1,6 @@
 /**
  * `PendingWork`: a shutdown waits for every tracked generation to settle (fulfilled or
- * rejected), and no longer than its bound when one is stuck.
+ * rejected, or one begun that calls its end), and no longer than its bound when one is stuck.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -43,4 +43,19 @@ test('settle with nothing running resolves at once; a stuck work does not hold i
   work.track(new Promise(() => {}));
   await work.settle(5);
   assert.equal(work.size, 1);
+});
+
+test('a work begun counts until it calls the function begin gave it', async () => {
+  const work = new PendingWork();
+  const end = work.begin();
+  assert.equal(work.size, 1);
+  let settled = false;
+  const settling = work.settle(60_000).then(() => {
+    settled = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the work still runs');
+  end();
+  await settling;
+  assert.equal(work.size, 0);
 });

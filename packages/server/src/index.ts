@@ -37,5 +37,5 @@ export type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
-export type { EndReason, Stream } from './stream.ts';
+export type { AbortListener, EndReason, FinishListener, Stream } from './stream.ts';
 export { type SSEResponseOptions, sseResponse } from './web-response.ts';

@@ -56,6 +56,16 @@ export interface StreamContext {
   reader: (info: StreamInfo, afterSeq: number) => StreamReader;
 }
 
+/** Told once when a stream has finished (`Stream.whenFinished`). */
+export interface FinishListener {
+  streamFinished(): void;
+}
+
+/** Told once when a stream's `signal` aborts (`Stream.whenAborted`). */
+export interface AbortListener {
+  streamAborted(): void;
+}
+
 /** The settled promise every new stream starts from (not one each: every open stream held two). */
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -117,9 +127,16 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
   #logWriter: LogWriter = { id: newId(), first: true };
   #failure: Error | undefined;
-  /** Settles once the stream has ended and its last event is in the store. */
-  readonly finished: Promise<void>;
-  #resolveFinished!: () => void;
+  /**
+   * Whether the stream has finished (`finished`). The promise is made only when asked for: an
+   * open stream held it and its resolve function (160 B) for nobody, where a listener
+   * (`whenFinished`) is one object of the app's.
+   */
+  #hasFinished = false;
+  #finished: Promise<void> | undefined;
+  #resolveFinished: (() => void) | undefined;
+  #finishListener: FinishListener | undefined;
+  #abortListener: AbortListener | undefined;
 
   /**
    * `resume` continues a log that another instance started (a takeover): numbering goes on
@@ -136,9 +153,26 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#bytes = resume?.bytes ?? 0;
     this.#textPieces = resume?.textPieces ?? 0;
     this.#countingArtifacts = resume ? undefined : SETTLED;
-    this.finished = new Promise((resolve) => {
+  }
+
+  /** Settles once the stream has ended and its last event is in the store. */
+  get finished(): Promise<void> {
+    if (this.#hasFinished) return SETTLED;
+    this.#finished ??= new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
+    return this.#finished;
+  }
+
+  /**
+   * Calls `listener.streamFinished()` once the stream has finished, as `finished` settles
+   * (at once if it has): one object of the caller's per stream, not a promise and a closure.
+   * A stream has one such listener.
+   */
+  whenFinished(listener: FinishListener): void {
+    if (this.#finishListener) throw new Error('a stream has one finish listener');
+    if (this.#hasFinished) listener.streamFinished();
+    else this.#finishListener = listener;
   }
 
   get id(): string {
@@ -176,6 +210,18 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** A reader of this stream from `afterSeq` on (the start response's reader: 0). */
   reader(afterSeq = 0): StreamReader<M> {
     return this.#context.reader(this.info, afterSeq) as StreamReader<M>;
+  }
+
+  /**
+   * Calls `listener.streamAborted()` once `signal` aborts (at once if it has), right after the
+   * signal's own listeners: what the work that feeds the stream needs to stop, as one object of
+   * its own per stream, where a listener on the signal is two more objects in Node. A stream has
+   * one such listener.
+   */
+  whenAborted(listener: AbortListener): void {
+    if (this.#abortListener) throw new Error('a stream has one abort listener');
+    if (this.#abort.signal.aborted) listener.streamAborted();
+    else this.#abortListener = listener;
   }
 
   /** Appends one event of the vocabulary. Throws a `TidewireError` `invalid_event` on bad data. */
@@ -263,7 +309,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#append('error', { type, message });
     this.#append('done', { reason: 'error', ...(data ?? this.#context.doneData(this)) }, true);
     const closing = this.#close();
-    this.#abort.abort(new TidewireError(type, message));
+    this.#abortWith(new TidewireError(type, message));
     return closing;
   }
 
@@ -276,7 +322,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Stops the work: flushes held text, ends with `done {reason: "cancelled"}`, aborts `signal`. */
   async cancel(data?: object): Promise<void> {
     const ending = this.end('cancelled', data);
-    this.#abort.abort(new TidewireError('cancelled', 'the stream was cancelled'));
+    this.#abortWith(new TidewireError('cancelled', 'the stream was cancelled'));
     return ending;
   }
 
@@ -286,7 +332,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
    * storing what it has). One signal per stream serves both a cancel and the work's own stop.
    */
   interrupt(reason: Error): void {
-    if (!this.#ended) this.#abort.abort(reason);
+    if (!this.#ended) this.#abortWith(reason);
   }
 
   /**
@@ -298,9 +344,9 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     this.#abandoned = true;
     this.#ended = true;
     this.#disposeText();
-    this.#abort.abort(new TidewireError('abandoned', 'another owner continues this stream'));
+    this.#abortWith(new TidewireError('abandoned', 'another owner continues this stream'));
     this.#context.onEnd(this);
-    this.#resolveFinished();
+    this.#finish();
   }
 
   /** Resolves once every appended event is in the store (matters for asynchronous stores). */
@@ -368,7 +414,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     if (this.#bytes + size > limits.maxLogBytes && event !== 'done' && event !== 'error') {
       this.#seq--;
       void this.fail('stream_too_large', `the stream passed its size bound of ${limits.maxLogBytes} bytes`);
-      this.#abort.abort(new TidewireError('stream_too_large', 'the stream passed its size bound'));
+      this.#abortWith(new TidewireError('stream_too_large', 'the stream passed its size bound'));
       return false;
     }
     this.#bytes += size;
@@ -420,7 +466,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #storeFailed(error: Error): void {
     this.#failure ??= error;
     this.#context.observer.onError?.(error, this.info);
-    this.#abort.abort(error);
+    this.#abortWith(error);
   }
 
   async #close(): Promise<void> {
@@ -443,6 +489,23 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     }
     if (this.#failure) this.#abandoned = true;
     this.#context.onEnd(this);
-    this.#resolveFinished();
+    this.#finish();
+  }
+
+  #abortWith(reason: unknown): void {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort(reason);
+    const listener = this.#abortListener;
+    this.#abortListener = undefined;
+    listener?.streamAborted();
+  }
+
+  #finish(): void {
+    this.#hasFinished = true;
+    this.#abortListener = undefined; // the work has ended: nothing more to stop
+    this.#resolveFinished?.();
+    const listener = this.#finishListener;
+    this.#finishListener = undefined;
+    listener?.streamFinished();
   }
 }

@@ -10,6 +10,7 @@
  */
 
 import { yieldToEventLoop } from '../next-turn.ts';
+import { type BatchPull, type BatchReceiver, nextOf, returnOf } from './batch-pull.ts';
 import { cachedDemoAnswer, tokensFrom } from './demo-answer.ts';
 import {
   argumentPieces,
@@ -18,7 +19,7 @@ import {
   demoToolAnswer,
   demoToolCall,
 } from './demo-tools.ts';
-import { cancelWake, wakeAt } from './pace-wheel.ts';
+import { cancelWake, type Waker, wakeAt } from './pace-wheel.ts';
 import {
   type ChatMessage,
   type ModelBatch,
@@ -37,7 +38,7 @@ class Pacer {
   readonly #began = performance.now();
   /** The pending wait on the wheel: its time and who it wakes. */
   #waitAt = 0;
-  #waker: (() => void) | undefined;
+  #waker: Waker | undefined;
   count = 0;
 
   constructor(tokensPerSec: number) {
@@ -54,15 +55,15 @@ class Pacer {
     return this.count % UNPACED_BATCH !== UNPACED_BATCH - 1;
   }
 
-  /** Calls `wake` at the next token's turn (unpaced: once I/O has run). */
-  wait(wake: () => void): void {
+  /** Calls `waker.wake()` at the next token's turn (unpaced: once I/O has run). */
+  wait(waker: Waker): void {
     if (this.#intervalMs === 0) {
-      yieldToEventLoop(wake);
+      yieldToEventLoop(() => waker.wake());
       return;
     }
     this.#waitAt = this.#began + this.count * this.#intervalMs;
-    this.#waker = wake;
-    wakeAt(this.#waitAt, wake);
+    this.#waker = waker;
+    wakeAt(this.#waitAt, waker);
   }
 
   /** Ends the pending wait early (its `wake` is not called by the wheel). */
@@ -72,22 +73,21 @@ class Pacer {
   }
 }
 
-const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
-
 /**
- * The demo's parts as batches, the tokens due at once in one. Written by hand rather than as an
- * async generator: an idle paced answer holds one wake-up on the pace wheel and one pending
- * promise, not a suspended generator with its queue of requests and promises.
+ * The demo's parts as batches, the tokens due at once in one. Pulled by callback
+ * (`batch-pull.ts`), not written as an async generator: an idle paced answer holds one wake-up
+ * on the pace wheel and its receiver, not a suspended generator with its queue of requests and
+ * promises.
  */
-class DemoBatches implements AsyncIterableIterator<ModelBatch> {
+class DemoBatches implements AsyncIterableIterator<ModelBatch>, BatchPull, Waker, EventListenerObject {
   readonly #steps: DemoSteps;
   readonly #pacer: Pacer;
   readonly #signal: AbortSignal;
   /** A paced step whose turn had not come when the last batch was cut. */
   #held: Step | undefined;
   #ended = false;
-  /** Settles the pending `next()` while a turn is awaited (a rejected promise rejects it). */
-  #settle: ((result: IteratorResult<ModelBatch> | Promise<never>) => void) | undefined;
+  /** Who waits for the next batch while a turn is awaited. */
+  #receiver: BatchReceiver | undefined;
   #listening = false;
 
   constructor(request: ModelRequest, tokensPerSec: number) {
@@ -101,53 +101,72 @@ class DemoBatches implements AsyncIterableIterator<ModelBatch> {
   }
 
   next(): Promise<IteratorResult<ModelBatch>> {
-    if (this.#ended) return Promise.resolve(DONE);
-    try {
-      const batch = this.#take(false);
-      if (batch) return Promise.resolve({ done: false, value: batch });
-    } catch (error) {
-      this.#ended = true;
-      return Promise.reject(error);
-    }
-    if (this.#ended) return Promise.resolve(DONE);
-    return new Promise((resolve) => {
-      this.#settle = resolve;
-      if (this.#pacer.paced && !this.#listening) {
-        // One abort listener per answer (not per token) ends the current wait at once.
-        this.#listening = true;
-        this.#signal.addEventListener('abort', this.#wake, { once: true });
-      }
-      this.#pacer.wait(this.#wake);
-    });
+    return nextOf(this);
   }
 
   return(): Promise<IteratorResult<ModelBatch>> {
-    this.#ended = true;
-    this.#pacer.stop();
-    this.#settle?.(DONE);
-    this.#settle = undefined;
-    return Promise.resolve(DONE);
+    return returnOf(this);
   }
 
-  /** The held step's turn came (or the call was cancelled): the pending `next()` settles. */
-  readonly #wake = (): void => {
-    const settle = this.#settle;
-    if (!settle) return;
-    this.#settle = undefined;
+  pull(receiver: BatchReceiver): void {
+    if (this.#ended) receiver.end();
+    else this.#give(receiver, false);
+  }
+
+  stop(): undefined {
+    this.#ended = true;
+    this.#pacer.stop();
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.end();
+    return undefined;
+  }
+
+  /** The call was cancelled (the signal's abort event): the waiting receiver gets the end at once. */
+  handleEvent(): void {
+    this.wake();
+  }
+
+  /**
+   * The held step's turn came (or the call was cancelled): the waiting receiver gets the batch.
+   * A method the pace wheel calls on this object: no closure per answer.
+   */
+  wake(): void {
+    const receiver = this.#receiver;
+    if (!receiver) return;
+    this.#receiver = undefined;
     this.#pacer.stop();
     if (this.#signal.aborted) {
       this.#ended = true;
-      settle(DONE);
-      return;
-    }
+      receiver.end();
+    } else this.#give(receiver, true);
+  }
+
+  /** Gives `receiver` the batch due now, the end, or the failure; else waits for the next turn. */
+  #give(receiver: BatchReceiver, turnCame: boolean): void {
+    let batch: ModelPart[] | undefined;
     try {
-      const batch = this.#take(true);
-      settle(batch ? { done: false, value: batch } : DONE);
+      batch = this.#take(turnCame);
     } catch (error) {
       this.#ended = true;
-      settle(Promise.reject(error));
+      receiver.fail(error);
+      return;
     }
-  };
+    if (batch) receiver.batch(batch);
+    else if (this.#ended) receiver.end();
+    else this.#wait(receiver);
+  }
+
+  #wait(receiver: BatchReceiver): void {
+    this.#receiver = receiver;
+    if (this.#pacer.paced && !this.#listening && !receiver.stopsOnAbort) {
+      // One abort listener per answer (not per token) ends the current wait at once, unless
+      // the receiver stops this on an abort itself (a generation does).
+      this.#listening = true;
+      this.#signal.addEventListener('abort', this, { once: true });
+    }
+    this.#pacer.wait(this);
+  }
 
   /**
    * The next batch: the parts due now (with the held step first when its turn came). Undefined
@@ -246,8 +265,27 @@ function planOf({ messages, continueFrom = '', sent }: ModelRequest): StepPlan {
     });
     return plan([reasoning, pieces], replayed, [toolCall], 'tool_calls', false);
   }
-  const text = continued(sharedSteps('text', cachedDemoAnswer(question)), continueFrom);
-  return plan([reasoning, text], replayed, [], 'stop', true);
+  const answer = sharedSteps('text', cachedDemoAnswer(question));
+  const text = continued(answer, continueFrom);
+  if (replayed === 0 && text === answer) return freshPlan(reasoning, answer);
+  return plan([reasoning, text], replayed, NO_STEPS, 'stop', true);
+}
+
+const NO_STEPS: readonly Step[] = Object.freeze([]);
+
+/** Plans of answers asked afresh (not a takeover's), by their text's shared steps. */
+const freshPlans = new WeakMap<readonly Step[], StepPlan>();
+
+/**
+ * The plan of an answer asked afresh: made once and shared by every stream of its question,
+ * as its steps are (an idle stream held a plan and its two arrays, 128 B, of its own).
+ */
+function freshPlan(reasoning: readonly Step[], text: readonly Step[]): StepPlan {
+  const known = freshPlans.get(text);
+  if (known?.runs[0] === reasoning) return known;
+  const made = Object.freeze(plan(Object.freeze([reasoning, text]), 0, NO_STEPS, 'stop', true));
+  freshPlans.set(text, made);
+  return made;
 }
 
 function plan(

@@ -8,7 +8,15 @@
 /** The wheel's resolution: a waiter wakes at most this late. */
 export const TICK_MS = 4;
 
-const buckets = new Map<number, (() => void)[]>();
+/**
+ * Who waits: an object with a `wake` method (a paced answer itself), not a function, so a
+ * waiter needs no closure of its own.
+ */
+export interface Waker {
+  wake(): void;
+}
+
+const buckets = new Map<number, Waker[]>();
 /** The bucket keys (tick numbers), ascending. */
 const keys: number[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,21 +40,21 @@ function run(): void {
     const key = keys.shift()!;
     const wakers = buckets.get(key)!;
     buckets.delete(key);
-    for (const wake of wakers) wake();
+    for (const waker of wakers) waker.wake();
   }
   schedule();
 }
 
 /**
- * Calls `wake` on the first tick at or after `at` (a `performance.now()` time). No handle is
- * made per wait (every idle paced answer holds one): `cancelWake(at, wake)` takes it off.
+ * Calls `waker.wake()` on the first tick at or after `at` (a `performance.now()` time). No
+ * handle is made per wait (every idle paced answer holds one): `cancelWake(at, waker)` takes it off.
  */
-export function wakeAt(at: number, wake: () => void): void {
+export function wakeAt(at: number, waker: Waker): void {
   const key = tickOf(at);
   const bucket = buckets.get(key);
-  if (bucket) bucket.push(wake);
+  if (bucket) bucket.push(waker);
   else {
-    buckets.set(key, [wake]);
+    buckets.set(key, [waker]);
     let i = keys.length;
     while (i > 0 && keys[i - 1]! > key) i--;
     keys.splice(i, 0, key);
@@ -54,14 +62,14 @@ export function wakeAt(at: number, wake: () => void): void {
   }
 }
 
-/** Takes `wake`, waiting for `at`, off the wheel (a cancelled wait holds no timer). */
-export function cancelWake(at: number, wake: () => void): void {
-  remove(tickOf(at), wake);
+/** Takes `waker`, waiting for `at`, off the wheel (a cancelled wait holds no timer). */
+export function cancelWake(at: number, waker: Waker): void {
+  remove(tickOf(at), waker);
 }
 
-function remove(key: number, wake: () => void): void {
+function remove(key: number, waker: Waker): void {
   const bucket = buckets.get(key);
-  const i = bucket?.indexOf(wake) ?? -1;
+  const i = bucket?.indexOf(waker) ?? -1;
   if (i < 0) return;
   bucket!.splice(i, 1);
   if (bucket!.length > 0) return;

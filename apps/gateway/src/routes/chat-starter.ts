@@ -6,13 +6,13 @@
  * connections and admit their streams through the same `enterConnection` and `admit`.
  * @module
  */
-import { type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
+import { type FinishListener, type ResumePoint, type StreamReader, TidewireError } from '@tidewire/server';
 import { openOrThrow } from '@tidewire/server/internal';
 import type { Context } from 'hono';
 import { type ChatMeta, type ChatStream, ownedBy } from '../chat-engine.ts';
 import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
 import { ApiError } from '../errors.ts';
-import { NotStoredError, runGeneration } from '../generation.ts';
+import { NotStoredError, startGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
 import { nextTurn } from '../next-turn.ts';
 import type { AppEnv, Log, StreamServices } from '../services.ts';
@@ -48,6 +48,25 @@ export function callerOf(c: Context<AppEnv>, trustProxy: boolean): Caller {
 }
 
 export type ChatStarter = ReturnType<typeof createChatStarter>;
+
+/** A started stream's end: its slot given back, and logged. One object per stream, not a closure. */
+class StreamEnd implements FinishListener {
+  readonly #stream: ChatStream;
+  readonly #release: () => void;
+  readonly #log: Log;
+
+  constructor(stream: ChatStream, release: () => void, log: Log) {
+    this.#stream = stream;
+    this.#release = release;
+    this.#log = log;
+  }
+
+  streamFinished(): void {
+    this.#release();
+    const stream = this.#stream;
+    this.#log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
+  }
+}
 
 export function createChatStarter(services: StreamServices) {
   const { engine, models, config, conversations } = services;
@@ -151,23 +170,23 @@ export function createChatStarter(services: StreamServices) {
     const { recorder, stored } = store(stream.id, nextTurn());
     const log = caller.log.child({ stream: stream.id });
     log.info({ model: model.name, conversation: conversationId }, 'stream started');
-    const generation = runGeneration({
-      onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
-      stream,
-      model,
-      messages,
-      tools,
-      conversationId,
-      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
-      recorder,
-      log,
-    });
-    services.generations?.track(generation);
+    startGeneration(
+      {
+        onFirstToken: (ms) => services.metrics.upstreamFirstToken(ms / 1000, model.name),
+        stream,
+        model,
+        messages,
+        tools,
+        conversationId,
+        firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+        recorder,
+        log,
+      },
+      // Counted until it settles, so a shutdown waits for its answer to be stored.
+      services.generations?.begin(),
+    );
     failUnlessStored(stream, stored, log);
-    void stream.finished.then(() => {
-      release();
-      log.info({ events: stream.lastSeq, ms: Date.now() - stream.info.createdAt }, 'stream ended');
-    });
+    stream.whenFinished(new StreamEnd(stream, release, log));
     return { reader: stream.reader(), streamId: stream.id, leave, log };
   }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { toolResultContent } from '../answer-parts.ts';
+import { type BatchPull, type BatchReceiver, nextOf, pullOf, returnOf } from '../models/batch-pull.ts';
 import {
   batchesOf,
   type ChatMessage,
@@ -92,18 +93,16 @@ async function resultOf(tools: ToolRegistry, call: ToolCall, request: ModelReque
   };
 }
 
-const DONE: IteratorResult<ModelBatch> = Object.freeze({ done: true, value: undefined });
-
 /** A step's calls or results before the first (most answers call no tool): shared, never written. */
 const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * The steps of one answer as batches: the model's (minus what a takeover's reader has), then
- * each result of the tools the gateway runs, then the model again with them. Written by hand
- * rather than as an async generator: while the model is quiet it holds one pending promise
- * on the model's own `next()`, not a suspended generator with its queue of requests.
+ * each result of the tools the gateway runs, then the model again with them. Pulled by
+ * callback (`batch-pull.ts`), not written as an async generator: while the model is quiet it
+ * holds its receiver and is the model's, with no promise of its own.
  */
-class ToolSteps implements AsyncIterableIterator<ModelBatch> {
+class ToolSteps implements AsyncIterableIterator<ModelBatch>, BatchPull, BatchReceiver {
   readonly #model: ModelProvider;
   readonly #tools: ToolRegistry;
   readonly #request: ModelRequest;
@@ -112,7 +111,9 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   #step = 1;
   #outputTokens = 0;
   /** The step's model call; undefined while its tool calls run. */
-  #parts: AsyncIterator<ModelBatch> | undefined;
+  #parts: BatchPull | undefined;
+  /** Who waits for the next batch. */
+  #receiver: BatchReceiver | undefined;
   #calls: readonly ToolCall[] = NONE;
   /** How many of the step's calls have their results. */
   #ran = 0;
@@ -134,29 +135,47 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
   }
 
   next(): Promise<IteratorResult<ModelBatch>> {
-    if (this.#ended) return Promise.resolve(DONE);
-    if (this.#parts) return this.#parts.next().then(this.#onParts);
-    return this.#nextResult();
+    return nextOf(this);
   }
 
-  async return(): Promise<IteratorResult<ModelBatch>> {
+  return(): Promise<IteratorResult<ModelBatch>> {
+    return returnOf(this);
+  }
+
+  /** It stops the model when its own receiver stops it on an abort. */
+  get stopsOnAbort(): boolean {
+    return this.#receiver?.stopsOnAbort === true;
+  }
+
+  pull(receiver: BatchReceiver): void {
+    if (this.#ended) {
+      receiver.end();
+      return;
+    }
+    this.#receiver = receiver;
+    if (this.#parts) this.#parts.pull(this);
+    else void this.#nextResult();
+  }
+
+  stop(): Promise<void> | undefined {
     this.#ended = true;
-    await this.#parts?.return?.();
-    return DONE;
+    const parts = this.#parts;
+    if (parts) return parts.stop();
+    this.#handEnd();
+    return undefined;
   }
 
-  #ask(): AsyncIterator<ModelBatch> {
-    const request = { ...this.#request, messages: this.#messages };
-    return batchesOf(this.#model, request)[Symbol.asyncIterator]();
+  #ask(): BatchPull {
+    // The first step asks with the request as it came (no copy held for the answer's life).
+    const messages = this.#messages;
+    const request = messages === this.#request.messages ? this.#request : { ...this.#request, messages };
+    return pullOf(batchesOf(this.#model, request));
   }
 
   /** A batch of the model: what the reader lacks of it, else on to the next. */
-  readonly #onParts = (
-    chunk: IteratorResult<ModelBatch>,
-  ): IteratorResult<ModelBatch> | Promise<IteratorResult<ModelBatch>> => {
-    if (chunk.done) return this.#endStep();
+  batch(chunk: ModelBatch): void {
     const out: ModelPart[] = [];
-    for (const part of chunk.value) {
+    for (const part of chunk) {
       if (part.type === 'finish') this.#finish = part;
       else {
         if (part.type === 'tool-call') this.#calls = this.#calls.concat(part);
@@ -164,14 +183,18 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
         if (unsent) out.push(unsent);
       }
     }
-    return out.length > 0 ? { done: false, value: out } : this.next();
-  };
+    if (out.length > 0) this.#hand(out);
+    else this.#parts!.pull(this);
+  }
 
   /** The model's step ended: the answer's finish, or on to the gateway's tools. */
-  #endStep(): IteratorResult<ModelBatch> | Promise<IteratorResult<ModelBatch>> {
+  end(): void {
     this.#parts = undefined;
     const finish = this.#finish;
-    if (!finish || this.#request.signal.aborted) return this.#end();
+    if (this.#ended || !finish || this.#request.signal.aborted) {
+      this.#end();
+      return;
+    }
     this.#outputTokens += finish.usage?.outputTokens ?? 0;
     const usage = { ...finish.usage, outputTokens: this.#outputTokens };
     const calls = this.#calls;
@@ -182,20 +205,39 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
       this.#step === MAX_STEPS
     ) {
       this.#ended = true;
-      return { done: false, value: [{ ...finish, usage }] };
-    }
-    return this.#nextResult();
+      this.#hand([{ ...finish, usage }]);
+    } else void this.#nextResult();
+  }
+
+  fail(error: unknown): void {
+    this.#ended = true;
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.fail(error);
   }
 
   /** The next tool's result (each run only when the one before was handed over), then the next step. */
-  async #nextResult(): Promise<IteratorResult<ModelBatch>> {
-    while (this.#ran < this.#calls.length) {
-      const result = await resultOf(this.#tools, this.#calls[this.#ran++]!, this.#request);
-      this.#results = this.#results.concat(result);
-      const unsent = this.#skip ? this.#skip.unsent(result) : result;
-      if (unsent) return { done: false, value: [unsent] };
+  async #nextResult(): Promise<void> {
+    let unsent: ModelPart | undefined;
+    try {
+      while (!unsent && this.#ran < this.#calls.length) {
+        const result = await resultOf(this.#tools, this.#calls[this.#ran++]!, this.#request);
+        this.#results = this.#results.concat(result);
+        unsent = this.#skip ? this.#skip.unsent(result) : result;
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
     }
-    if (this.#request.signal.aborted) return this.#end();
+    if (this.#ended)
+      this.#handEnd(); // stopped while a tool ran
+    else if (unsent) this.#hand([unsent]);
+    else if (this.#request.signal.aborted) this.#end();
+    else this.#nextStep();
+  }
+
+  /** Asks the model again, with the step's calls and their results. */
+  #nextStep(): void {
     this.#messages = [...this.#messages, ...stepMessages(this.#calls, this.#results)];
     this.#step++;
     this.#calls = NONE;
@@ -203,11 +245,23 @@ class ToolSteps implements AsyncIterableIterator<ModelBatch> {
     this.#ran = 0;
     this.#finish = undefined;
     this.#parts = this.#ask();
-    return this.next();
+    this.#parts.pull(this);
   }
 
-  #end(): IteratorResult<ModelBatch> {
+  #hand(batch: ModelBatch): void {
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.batch(batch);
+  }
+
+  #handEnd(): void {
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.end();
+  }
+
+  #end(): void {
     this.#ended = true;
-    return DONE;
+    this.#handEnd();
   }
 }
