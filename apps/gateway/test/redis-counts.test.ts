@@ -2,8 +2,9 @@
  * The stream limits counted in Redis (`RedisCounts`), against a real redis-server: a start
  * takes its slot and its unit of rate together or neither (one refused for its slot spends no
  * rate; one refused for its rate holds no slot), in one `EVALSHA` per start, which still runs
- * after Redis has dropped its scripts; the slots released in one turn go in one `ZREM`; a start naming a stream that exists (a repeated start)
- * counts against neither; with Redis away it is a `StoreUnavailableError`.
+ * after Redis has dropped its scripts; the slots released in one turn go in one `ZREM`; two
+ * instances' slots never mix; a start naming a stream that exists (a repeated start) counts
+ * against neither; with Redis away it is a `StoreUnavailableError`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -104,6 +105,21 @@ test('the slots released in one turn go in one ZREM, and are free for the next s
     assert.deepEqual(await held('one-turn'), { slots: 1, started: 0 });
   } finally {
     limits.close();
+  }
+});
+
+test("two instances' slots on one key are each their own: releasing one frees one", async () => {
+  const [a, b] = [counts(2, 0), counts(2, 0)];
+  try {
+    const releaseA = released(await a.take('two-instances'));
+    released(await b.take('two-instances'));
+    assert.deepEqual(await held('two-instances'), { slots: 2, started: 0 });
+    assert.deepEqual(await a.take('two-instances'), { refused: 'streams' });
+    releaseA();
+    assert.deepEqual(await held('two-instances'), { slots: 1, started: 0 });
+  } finally {
+    a.close();
+    b.close();
   }
 });
 

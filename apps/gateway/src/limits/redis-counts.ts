@@ -64,6 +64,9 @@ export class RedisCounts implements LimitCounts {
   readonly #client: RedisClient;
   readonly #leaseMs: number;
   readonly #bounds: string[];
+  /** Slot ids are this instance's random prefix and a count: unique across instances, no random bytes per start. */
+  readonly #slotPrefix = `${randomUUID()}:`;
+  #slotsTaken = 0;
   /** The slots this instance holds, by key. */
   readonly #held = new Map<string, Set<string>>();
   /** Slots released this turn, by key: each key's go in one `ZREM` at the turn's end. */
@@ -81,7 +84,7 @@ export class RedisCounts implements LimitCounts {
   async take(key: string, streamId?: string): Promise<Admission> {
     const [slots, rate] = this.#bounds as [string, string];
     if (slots === '0' && rate === '0' && streamId === undefined) return { release: NO_SLOT };
-    const slot = randomUUID();
+    const slot = this.#slotPrefix + ++this.#slotsTaken;
     const scriptKeys = [slotsOf(key), rateOf(key)];
     if (streamId !== undefined) scriptKeys.push(keys.info(streamId));
     const args = [slots, slot, String(this.#leaseMs), rate, String(RATE_WINDOW_S)];
