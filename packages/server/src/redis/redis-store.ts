@@ -117,7 +117,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
-    this.#local.stored(streamId, 1, first.frame);
+    this.#local.stored(streamId, 1, [first.frame]);
     return reply === 'LEASED';
   }
 
@@ -146,7 +146,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       this.stopWriting(streamId);
       throw error;
     }
-    for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
+    this.#local.stored(streamId, firstSeq, frames);
     if (end) this.#local.ended(streamId);
   }
 
