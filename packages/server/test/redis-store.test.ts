@@ -365,7 +365,9 @@ describe('appends queued in one event-loop turn', () => {
     try {
       const streamId = newId();
       await store.create({ streamId, meta: {}, createdAt: 1 });
-      const [fromStart, fromTwo, fromFive]: string[][][] = [[], [], []];
+      const fromStart: string[][] = [];
+      const fromTwo: string[][] = [];
+      const fromFive: string[][] = [];
       store.follow(streamId, 0, calls('a', fromStart));
       assert.deepEqual(await appendRange(store, streamId, 1, 3, 'w'), Array(3).fill('stored'));
       store.follow(streamId, 1, calls('b', fromTwo));
