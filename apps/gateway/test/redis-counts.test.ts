@@ -2,8 +2,9 @@
  * The stream limits counted in Redis (`RedisCounts`), against a real redis-server: a start
  * takes its slot and its unit of rate together or neither (one refused for its slot spends no
  * rate; one refused for its rate holds no slot), in one `EVALSHA` per start, which still runs
- * after Redis has dropped its scripts; a start naming a stream that exists (a repeated start)
- * counts against neither; with Redis away it is a `StoreUnavailableError`.
+ * after Redis has dropped its scripts; the slots released in one turn go in one `ZREM`; two
+ * instances' slots never mix; a start naming a stream that exists (a repeated start) counts
+ * against neither; with Redis away it is a `StoreUnavailableError`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,6 +22,7 @@ const counts = (concurrent: number, perMinute: number) =>
 
 /** What Redis holds for `key`: slots in use, starts counted this minute. */
 async function held(key: string) {
+  await new Promise(setImmediate); // the turn's releases are sent
   await running.store.client.ping(); // after every command sent before it (a release's ZREM)
   const slots = await running.store.client.zCard(`tw:slots:${key}`);
   const started = Number((await running.store.client.get(`tw:rate:${key}`)) ?? 0);
@@ -83,6 +85,41 @@ test('each start is one EVALSHA, never the script body, and still runs after SCR
     assert.deepEqual(await held('scripts'), { slots: 3, started: 3 });
   } finally {
     limits.close();
+  }
+});
+
+test('the slots released in one turn go in one ZREM, and are free for the next starts', async () => {
+  const limits = counts(4, 0);
+  const zrems = async () =>
+    Number(/cmdstat_zrem:calls=(\d+)/.exec(await running.store.client.info('commandstats'))?.[1] ?? 0);
+  try {
+    const releases = [];
+    for (let i = 0; i < 4; i++) releases.push(released(await limits.take('one-turn')));
+    assert.deepEqual(await limits.take('one-turn'), { refused: 'streams' });
+    const before = await zrems();
+    for (const release of releases) release();
+    releases[0]!(); // a second release of a slot sends nothing more
+    assert.deepEqual(await held('one-turn'), { slots: 0, started: 0 });
+    assert.equal((await zrems()) - before, 1, 'one ZREM');
+    released(await limits.take('one-turn'));
+    assert.deepEqual(await held('one-turn'), { slots: 1, started: 0 });
+  } finally {
+    limits.close();
+  }
+});
+
+test("two instances' slots on one key are each their own: releasing one frees one", async () => {
+  const [a, b] = [counts(2, 0), counts(2, 0)];
+  try {
+    const releaseA = released(await a.take('two-instances'));
+    released(await b.take('two-instances'));
+    assert.deepEqual(await held('two-instances'), { slots: 2, started: 0 });
+    assert.deepEqual(await a.take('two-instances'), { refused: 'streams' });
+    releaseA();
+    assert.deepEqual(await held('two-instances'), { slots: 1, started: 0 });
+  } finally {
+    a.close();
+    b.close();
   }
 });
 

@@ -355,6 +355,38 @@ describe('appends queued in one event-loop turn', () => {
     }
   });
 
+  test('reach each reader here in one call, every frame once: a reader ahead gets only the frames after its point', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    const calls = (label: string, got: string[][]) => ({
+      onFrames: (frames: string[], lastSeq: number) => got.push([...frames, `${label}@${lastSeq}`]),
+      onEnd() {},
+      onError: assert.fail,
+    });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      const fromStart: string[][] = [];
+      const fromTwo: string[][] = [];
+      const fromFive: string[][] = [];
+      store.follow(streamId, 0, calls('a', fromStart));
+      assert.deepEqual(await appendRange(store, streamId, 1, 3, 'w'), Array(3).fill('stored'));
+      store.follow(streamId, 1, calls('b', fromTwo));
+      store.follow(streamId, 5, calls('c', fromFive));
+      assert.deepEqual(await appendRange(store, streamId, 4, 7, 'w'), Array(4).fill('stored'));
+      assert.deepEqual(fromStart, [
+        ['w1', 'w2', 'w3', 'a@3'],
+        ['w4', 'w5', 'w6', 'w7', 'a@7'],
+      ]);
+      assert.deepEqual(fromTwo, [
+        ['w2', 'w3', 'b@3'],
+        ['w4', 'w5', 'w6', 'w7', 'b@7'],
+      ]);
+      assert.deepEqual(fromFive, [['w6', 'w7', 'c@7']]);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('appends of several streams in one turn each reach their own log, in order', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {

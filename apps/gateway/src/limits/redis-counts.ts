@@ -3,7 +3,8 @@
  * round trip (`EVALSHA`). Running generations: each key has a sorted set of slot ids scored by
  * their expiry (Redis server time, so instance clocks do not matter); the instance holding a
  * slot pushes its expiry forward every third of a lease, and when an instance dies its slots
- * stop being renewed and lapse within a lease. New streams per minute: a counter per key that
+ * stop being renewed and lapse within a lease. The slots released in one event-loop turn go in
+ * one `ZREM` per key, at the turn's end. New streams per minute: a counter per key that
  * expires a minute after its first start (the key and counting of rate-limiter-flexible's
  * `RateLimiterRedis`, which counted it before: instances of either version share the count).
  * A start naming a stream that exists (a repeated start) is counted against neither: the
@@ -63,8 +64,13 @@ export class RedisCounts implements LimitCounts {
   readonly #client: RedisClient;
   readonly #leaseMs: number;
   readonly #bounds: string[];
+  /** Slot ids are this instance's random prefix and a count: unique across instances, no random bytes per start. */
+  readonly #slotPrefix = `${randomUUID()}:`;
+  #slotsTaken = 0;
   /** The slots this instance holds, by key. */
   readonly #held = new Map<string, Set<string>>();
+  /** Slots released this turn, by key: each key's go in one `ZREM` at the turn's end. */
+  readonly #releasing = new Map<string, string[]>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(client: RedisClient, shape: LimitShape, leaseMs: number) {
@@ -78,7 +84,7 @@ export class RedisCounts implements LimitCounts {
   async take(key: string, streamId?: string): Promise<Admission> {
     const [slots, rate] = this.#bounds as [string, string];
     if (slots === '0' && rate === '0' && streamId === undefined) return { release: NO_SLOT };
-    const slot = randomUUID();
+    const slot = this.#slotPrefix + ++this.#slotsTaken;
     const scriptKeys = [slotsOf(key), rateOf(key)];
     if (streamId !== undefined) scriptKeys.push(keys.info(streamId));
     const args = [slots, slot, String(this.#leaseMs), rate, String(RATE_WINDOW_S)];
@@ -106,8 +112,21 @@ export class RedisCounts implements LimitCounts {
     const held = this.#held.get(key);
     if (!held?.delete(slot)) return;
     if (held.size === 0) this.#held.delete(key);
-    // If Redis is away, the slot lapses by itself within a lease.
-    this.#client.zRem(slotsOf(key), slot).catch(() => {});
+    const releasing = this.#releasing.get(key);
+    if (releasing) releasing.push(slot);
+    else {
+      if (this.#releasing.size === 0) setImmediate(() => this.#sendReleases());
+      this.#releasing.set(key, [slot]);
+    }
+  }
+
+  /** One `ZREM` per key for the slots released this turn. */
+  #sendReleases(): void {
+    for (const [key, slots] of this.#releasing) {
+      // If Redis is away, the slots lapse by themselves within a lease.
+      this.#client.zRem(slotsOf(key), slots).catch(() => {});
+    }
+    this.#releasing.clear();
   }
 
   #renew(): void {

@@ -3,7 +3,8 @@
  * Redis has stored goes straight to those readers, without a round trip through Redis: on the
  * instance that runs a generation (where its client usually is) a reader costs no Redis
  * command per event, and the `LiveReader` follows only streams written elsewhere.
- * Redis answers commands of one connection in order, so frames are handed over in order; a
+ * Redis answers commands of one connection in order, so frames are handed over in order, the
+ * frames of one stored batch in one call per reader (as a replay hands them); a
  * reader that would have to wait for a frame not seen here (it joined between a replay and
  * the frames stored meanwhile, older than the few kept) is left to the `LiveReader`. When this process
  * stops writing a stream (another writer took it over), its readers are handed to the `LiveReader`
@@ -54,18 +55,23 @@ export class LocalFanout {
     });
   }
 
-  /** Frame `seq` of `streamId` is stored: it (and any stored early after it) go to the readers. */
-  stored(streamId: string, seq: number, frame: string): void {
+  /**
+   * Frames `firstSeq`… of `streamId` (one batch) are stored: they, and any stored early after
+   * them, go to the readers, a batch in one call per reader.
+   */
+  stored(streamId: string, firstSeq: number, frames: string[]): void {
     const log = this.#logs.get(streamId);
-    if (!log || seq <= log.stored) return;
-    if (seq > log.stored + 1) {
-      log.early.set(seq, frame);
+    if (!log) return;
+    const handed = log.stored + 1 - firstSeq; // frames of the batch already handed over
+    if (handed >= frames.length) return;
+    if (handed < 0) {
+      for (let i = 0; i < frames.length; i++) log.early.set(firstSeq + i, frames[i]!);
       return;
     }
-    this.#handOver(log, seq, frame);
+    this.#handOver(log, handed > 0 ? frames.slice(handed) : frames);
     for (let next = log.early.get(log.stored + 1); next !== undefined; next = log.early.get(log.stored + 1)) {
       log.early.delete(log.stored + 1);
-      this.#handOver(log, log.stored + 1, next);
+      this.#handOver(log, [next]);
     }
     if (log.ending && log.early.size === 0) this.#finish(streamId, log);
   }
@@ -103,14 +109,17 @@ export class LocalFanout {
     return follower;
   }
 
-  #handOver(log: LocalLog, seq: number, frame: string): void {
-    log.stored = seq;
-    log.recent.push(frame);
-    if (log.recent.length > RECENT) log.recent.shift();
+  /** Hands `frames`, those right after the newest handed over, to the readers (shared: not to be changed). */
+  #handOver(log: LocalLog, frames: string[]): void {
+    const first = log.stored + 1;
+    log.stored += frames.length;
+    for (const frame of frames) log.recent.push(frame);
+    if (log.recent.length > RECENT) log.recent.splice(0, log.recent.length - RECENT);
     for (const follower of log.followers) {
-      if (seq <= follower.lastSeq) continue; // a replay already gave it this frame
-      follower.lastSeq = seq;
-      follower.reader.onFrames([frame], seq);
+      if (log.stored <= follower.lastSeq) continue; // a replay already gave it these frames
+      const given = follower.lastSeq + 1 - first; // by a replay: a follower joins where one ended
+      follower.lastSeq = log.stored;
+      follower.reader.onFrames(given > 0 ? frames.slice(given) : frames, log.stored);
     }
   }
 

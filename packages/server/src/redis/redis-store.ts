@@ -82,6 +82,11 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       url: options.url,
       RESP: 2,
       disableOfflineQueue: true,
+      // node-redis gives each command a 5 s timeout by default: an `AbortSignal.timeout` (a
+      // timer) and its listener per command, cleared once the command is written to the socket
+      // (the next turn, unless the socket is backed up). It never bounds Redis's answer: a
+      // written command waits for its reply or for the connection to fail, with it or without.
+      commandOptions: { timeout: 0 },
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
     });
     client.on('error', (error: Error) => options.onStatus?.('error', error));
@@ -112,7 +117,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
-    this.#local.stored(streamId, 1, first.frame);
+    this.#local.stored(streamId, 1, [first.frame]);
     return reply === 'LEASED';
   }
 
@@ -141,7 +146,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       this.stopWriting(streamId);
       throw error;
     }
-    for (let i = 0; i < frames.length; i++) this.#local.stored(streamId, firstSeq + i, frames[i]!);
+    this.#local.stored(streamId, firstSeq, frames);
     if (end) this.#local.ended(streamId);
   }
 
