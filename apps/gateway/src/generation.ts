@@ -148,6 +148,11 @@ class Generation implements BatchReceiver, AbortListener {
   }
 
   streamAborted(): void {
+    this.#stopModel();
+  }
+
+  /** Stops the model without waiting; a model that fails to stop is logged. */
+  #stopModel(): void {
     this.#source
       ?.stop()
       ?.catch((error: unknown) =>
@@ -212,9 +217,7 @@ class Generation implements BatchReceiver, AbortListener {
       for (; i < batch.length && next === GO; i++) next = this.#take(batch, i);
     } catch (error) {
       // As a `for await` loop does: the model is stopped, and the error fails the stream.
-      this.#source!.stop()?.catch((stopError: unknown) =>
-        this.#log?.warn({ stream: this.#stream.id, error: String(stopError) }, 'the model did not stop'),
-      );
+      this.#stopModel();
       this.fail(error);
       return false;
     }
