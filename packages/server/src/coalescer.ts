@@ -69,7 +69,8 @@ export abstract class Coalescer {
     if (this.#held === '') this.#heldAt = Date.now();
     this.#held += text;
     this.#words += countWordBreaks(text);
-    if (this.#words >= this.#maxWords || endsAtPunctuation(this.#held)) {
+    // Held text never ends at punctuation (it would have been flushed), so the new piece tells.
+    if (this.#words >= this.#maxWords || endsAtPunctuation(text)) {
       this.flush();
     } else if (!this.#armed) {
       this.#arm(Math.max(0, this.#maxHoldMs - TIMER_SLACK_MS));

@@ -13,7 +13,11 @@
  */
 import type { LogReader } from '../store.ts';
 
-/** Frames kept per stream for a reader that joins just behind the newest stored one. */
+/**
+ * Frames kept per stream for a reader that joins just behind the newest stored one: at least
+ * this many once stored, at most twice (the oldest are dropped this many at a time, not one
+ * array shift per batch).
+ */
 const RECENT = 64;
 
 /** A reader here: where it stands, and how it stops (changed when it moves to the `LiveReader`). */
@@ -26,7 +30,7 @@ export interface LocalFollower {
 interface LocalLog {
   /** The newest frame stored and handed over (its sequence number). */
   stored: number;
-  /** The newest frames, the last one numbered `stored`. */
+  /** The newest frames (`RECENT` to twice that), the last one numbered `stored`. */
   recent: string[];
   /** Frames stored out of order, by sequence number, until the ones before them are. */
   early: Map<number, string>;
@@ -114,7 +118,7 @@ export class LocalFanout {
     const first = log.stored + 1;
     log.stored += frames.length;
     for (const frame of frames) log.recent.push(frame);
-    if (log.recent.length > RECENT) log.recent.splice(0, log.recent.length - RECENT);
+    if (log.recent.length > 2 * RECENT) log.recent.splice(0, log.recent.length - RECENT);
     for (const follower of log.followers) {
       if (log.stored <= follower.lastSeq) continue; // a replay already gave it these frames
       const given = follower.lastSeq + 1 - first; // by a replay: a follower joins where one ended
