@@ -35,9 +35,18 @@ export interface ServingCostOptions {
 
 type Pace = 'burst' | 'idle' | 'paced';
 
+/**
+ * The young generation's cap (MiB per semi-space) both servers get for the second idle
+ * measurement. With Node's defaults V8 sizes the young generation by what survives its
+ * collections, up to 64 MiB per semi-space on this machine, and a server that grows it during the
+ * measured window shows that fixed step as memory per stream.
+ */
+const YOUNG_CAP_MIB = 16;
+
 interface Side {
   name: string;
-  start(pace: Pace, tokensPerSec: number): Promise<SpawnedServer>;
+  /** `nodeOptions`: Node flags for the server process (`NODE_OPTIONS`). */
+  start(pace: Pace, tokensPerSec: number, nodeOptions?: string): Promise<SpawnedServer>;
   /** The stream's URL path (with a query, so `&n=` can follow). */
   path(pace: Pace, tokensPerSec: number): string;
 }
@@ -55,9 +64,10 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
     pace === 'burst' ? '0' : pace === 'idle' ? '0.05' : String(tps);
   return {
     name: `tidewire gateway (${redisUrl ? 'REDIS_URL set' : 'memory store'}, file SQLite, LOG_LEVEL=info, metrics and limits on)`,
-    start: (pace, tps) =>
+    start: (pace, tps, nodeOptions) =>
       spawnGateway({
         ...NEVER_REFUSE,
+        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
         DATABASE_URL: `sqlite:${join(dataDir, `tw-${redisUrl ? 'redis' : 'memory'}-${++run}.db`)}`,
         LOG_LEVEL: 'info',
         METRICS_ENABLED: 'true',
@@ -72,7 +82,8 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
 
 const plainSide: Side = {
   name: 'plain node:http res.write',
-  start: () => spawnListening('bench/yardsticks/plain-http.ts'),
+  start: (_pace, _tps, nodeOptions) =>
+    spawnListening('bench/yardsticks/plain-http.ts', nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
   path: (pace, tps) => `/?q=Hello${pace === 'paced' ? `&tps=${tps}` : ''}`,
 };
 
@@ -80,6 +91,8 @@ interface Figures {
   answersPerSec: number;
   cpuUsPerAnswer: number;
   rssPerIdle: number;
+  /** The same, with the young generation capped (`YOUNG_CAP_MIB`) for every server. */
+  rssPerIdleCapped: number;
   openSeconds: number;
   paced: { cpuMsPerAnswer: number; firstOutputP99: number; gapP99: number; gapMax: number };
   firstDeltaP50: number;
@@ -90,8 +103,9 @@ async function withServer<T>(
   pace: Pace,
   tps: number,
   body: (s: SpawnedServer, url: string) => Promise<T>,
+  nodeOptions?: string,
 ) {
-  const server = await side.start(pace, tps);
+  const server = await side.start(pace, tps, nodeOptions);
   try {
     return await body(server, `${server.url}${side.path(pace, tps)}`);
   } catch (error) {
@@ -130,19 +144,8 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
       cpuUsPerAnswer: (cpu / tp.streams) * 1e6,
     };
   });
-  const idle = await withServer(side, 'idle', 0, async (server, url) => {
-    // A warm-up round first (opened, then closed), so the base includes what any server grows
-    // once under load (the JIT's code, V8's young generation) and the figure is per stream.
-    const warm = await holdIdleStreams(`${url}&idle=1&warm=1`, Math.min(o.idleCount, 1000));
-    await warm.release();
-    await sleep(1000);
-    const base = rssBytes(server.child.pid!);
-    const held = await holdIdleStreams(`${url}&idle=1`, o.idleCount);
-    await sleep(1000);
-    const rssPerIdle = (rssBytes(server.child.pid!) - base) / o.idleCount;
-    await held.release();
-    return rssPerIdle;
-  });
+  const idle = await rssPerIdle(side, o.idleCount);
+  const idleCapped = await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`);
   const openSeconds = await withServer(side, 'idle', 0, async (_server, url) => {
     const began = performance.now();
     const held = await holdIdleStreams(`${url}&idle=1`, o.openCount);
@@ -160,7 +163,30 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
       gapMax: r.gap.max,
     };
   });
-  return { ...burst, rssPerIdle: idle, openSeconds, paced };
+  return { ...burst, rssPerIdle: idle, rssPerIdleCapped: idleCapped, openSeconds, paced };
+}
+
+/** RSS growth per idle open stream, after a warm-up round (`nodeOptions`: the server's Node flags). */
+function rssPerIdle(side: Side, count: number, nodeOptions?: string): Promise<number> {
+  return withServer(
+    side,
+    'idle',
+    0,
+    async (server, url) => {
+      // A warm-up round first (opened, then closed), so the base includes what any server grows
+      // once under load (the JIT's code, V8's young generation) and the figure is per stream.
+      const warm = await holdIdleStreams(`${url}&idle=1&warm=1`, Math.min(count, 1000));
+      await warm.release();
+      await sleep(1000);
+      const base = rssBytes(server.child.pid!);
+      const held = await holdIdleStreams(`${url}&idle=1`, count);
+      await sleep(1000);
+      const perStream = (rssBytes(server.child.pid!) - base) / count;
+      await held.release();
+      return perStream;
+    },
+    nodeOptions,
+  );
 }
 
 /** Holds as many idle streams as asked on one instance; how many were open at once. */
@@ -229,7 +255,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
-      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server). Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections). ` +
+      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`: with the defaults V8 may still double a server's young generation (up to 64 MiB per semi-space here) during the measured window, a fixed step of up to 64 MiB that shows as up to 13 KiB per stream at 5,000. Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
@@ -241,6 +267,12 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'none',
     ),
     versus(`RSS per idle open stream, ${f(o.idleCount)} open (KiB)`, (x) => x.rssPerIdle / 1024, 1, 1.2),
+    versus(
+      `the same, young generation capped at ${YOUNG_CAP_MIB} MiB per semi-space for every server (KiB)`,
+      (x) => x.rssPerIdleCapped / 1024,
+      1,
+      1.2,
+    ),
     versus('paced: server CPU ms per answer', (x) => x.paced.cpuMsPerAnswer, 2, 1.3),
     versus('paced: first delta (or reasoning) p99 (ms)', (x) => x.paced.firstOutputP99, 1, 2),
     row(
