@@ -24,3 +24,12 @@ test('the native count and the loop both count the bytes an encoder writes', () 
     assert.equal(utf8LengthOf(text), bytes, JSON.stringify(text));
   }
 });
+
+test('a string counted again, or another of the same length, is counted right (the last count is remembered)', () => {
+  const built = (text: string) => [...text].join(''); // equal content, another string
+  const sequence = ['ab', 'aé', 'aé', built('aé'), 'ab', built('ab'), '😀', '😀'];
+  assert.deepEqual(
+    sequence.map((text) => utf8Length(text)),
+    [2, 3, 3, 3, 2, 2, 4, 4],
+  );
+});
