@@ -181,3 +181,39 @@ test('an append refused while an earlier one is still on its way is reported, ne
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+/** A memory store that answers every append after the first with one shared promise, as a batching store does. */
+class BatchingStore extends MemoryStreamStore {
+  readonly batch = Promise.withResolvers<void>();
+  override append(streamId: string, seq: number, frame: string): void | Promise<void> {
+    super.append(streamId, seq, frame);
+    if (seq > 1) return this.batch.promise;
+  }
+}
+
+for (const outcome of ['stored', 'refused'] as const) {
+  test(`appends a store answers with one promise are waited for, and a refusal reported once (${outcome})`, async () => {
+    const store = new BatchingStore();
+    const reported: Error[] = [];
+    const engine = createEngine<JobEvents, JobMeta>({
+      events: jobEvents,
+      heartbeatMs: 0,
+      store,
+      observer: { onError: (error) => reported.push(error) },
+    });
+    const stream = await engine.start({ meta });
+    for (const pct of [10, 20, 30]) stream.emit('progress', { pct });
+    let drained = false;
+    const draining = stream.drained().then(() => {
+      drained = true;
+    });
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false, 'the batch is still on its way');
+    const failure = new Error('refused: fenced');
+    if (outcome === 'stored') store.batch.resolve();
+    else store.batch.reject(failure);
+    await draining;
+    assert.deepEqual(reported, outcome === 'stored' ? [] : [failure]);
+    await engine.close();
+  });
+}
