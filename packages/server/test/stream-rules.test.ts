@@ -140,6 +140,18 @@ test('TidewireError.isInstance recognises an error built in another realm', asyn
   assert.equal(TidewireError.isInstance(vm.runInNewContext(`new Error('x')`)), false);
 });
 
+/** An engine on `store` whose observer keeps the store's errors it reports. */
+function reportingEngine(store: MemoryStreamStore) {
+  const reported: Error[] = [];
+  const engine = createEngine<JobEvents, JobMeta>({
+    events: jobEvents,
+    heartbeatMs: 0,
+    store,
+    observer: { onError: (error) => reported.push(error) },
+  });
+  return { engine, reported };
+}
+
 /** A memory store whose append 2 waits for `release`, while every later one is refused at once. */
 class OutOfOrderStore extends MemoryStreamStore {
   readonly failure = new Error('refused: expected seq 2');
@@ -159,13 +171,7 @@ test('an append refused while an earlier one is still on its way is reported, ne
   process.on('unhandledRejection', onUnhandled);
   try {
     const store = new OutOfOrderStore();
-    const reported: Error[] = [];
-    const engine = createEngine<JobEvents, JobMeta>({
-      events: jobEvents,
-      heartbeatMs: 0,
-      store,
-      observer: { onError: (error) => reported.push(error) },
-    });
+    const { engine, reported } = reportingEngine(store);
     const stream = await engine.start({ meta });
     stream.emit('progress', { pct: 10 });
     stream.emit('progress', { pct: 20 });
@@ -194,13 +200,7 @@ class BatchingStore extends MemoryStreamStore {
 for (const outcome of ['stored', 'refused'] as const) {
   test(`appends a store answers with one promise are waited for, and a refusal reported once (${outcome})`, async () => {
     const store = new BatchingStore();
-    const reported: Error[] = [];
-    const engine = createEngine<JobEvents, JobMeta>({
-      events: jobEvents,
-      heartbeatMs: 0,
-      store,
-      observer: { onError: (error) => reported.push(error) },
-    });
+    const { engine, reported } = reportingEngine(store);
     const stream = await engine.start({ meta });
     for (const pct of [10, 20, 30]) stream.emit('progress', { pct });
     let drained = false;
