@@ -174,7 +174,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** This process no longer writes `streamId` (abandoned, fenced, or Redis failed): its readers go to the `LiveReader`. */
   stopWriting(streamId: string): void {
     for (const follower of this.#local.lost(streamId)) {
-      follower.stop = this.#live.follow(streamId, follower.lastSeq, follower.reader);
+      follower.moved(this.#live.follow(streamId, follower.lastSeq, follower.reader));
     }
   }
 
@@ -253,7 +253,14 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     // A stream written here, from a point its recent frames cover (the start response's
     // reader): every frame after `afterSeq` comes from here, no replay from Redis is needed.
     const here = this.#local.follow(streamId, afterSeq, reader);
-    if (here) return () => here.stop();
+    return here ? () => here.stop() : this.#replayAndFollow(streamId, afterSeq, reader);
+  }
+
+  /**
+   * Replays the log from Redis, then follows it here or by the `LiveReader`. (Its own method: the
+   * closures of a replay, and their context, are not made for a reader that follows here.)
+   */
+  #replayAndFollow(streamId: string, afterSeq: number, reader: LogReader): () => void {
     let detached = false;
     let unfollow: (() => void) | undefined;
     const replay = async () => {
