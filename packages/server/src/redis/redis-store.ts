@@ -113,7 +113,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
     const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
     if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
-    const reply = await this.#run(() => runScript(this.client, CREATE, scriptKeys, args));
+    const reply = await this.#script(CREATE, scriptKeys, args);
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
@@ -181,14 +181,11 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
     const tail = [String(n), artifact.type];
-    const reply = await this.#run(() =>
-      runScript(
-        this.client,
-        PUT_ARTIFACT,
-        scriptKeys,
-        tail,
-        Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength),
-      ),
+    const reply = await this.#script(
+      PUT_ARTIFACT,
+      scriptKeys,
+      tail,
+      Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength),
     );
     const refusal = scriptReply(reply);
     if (refusal) throw new Error(`stream ${streamId}: ${refusal}`);
@@ -203,11 +200,12 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return { type: type.toString(), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }
 
-  /** Runs a fencing script; its refusal becomes a `WriterFencedError`. */
-  async #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
-    const reply = await this.#run(() => runScript(this.client, script, scriptKeys, args));
-    const refusal = scriptReply(reply);
-    if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
+  /** Runs a fencing script; its refusal becomes a `WriterFencedError`. (No async frame: see `#script`.) */
+  #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
+    return this.#script(script, scriptKeys, args).then((reply) => {
+      const refusal = scriptReply(reply);
+      if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
+    });
   }
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
@@ -311,11 +309,28 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     try {
       return await command();
     } catch (error) {
-      if (!this.client.isReady)
-        throw new StoreUnavailableError('the stream store (Redis) is unavailable', { cause: error });
-      this.#onStatus?.('error', error as Error);
-      throw error;
+      throw this.#failure(error);
     }
+  }
+
+  /**
+   * `#run` for a script, the store's commands of every start and append: no closure and no async
+   * frame per call (what a command holds while it waits, every command in flight holds).
+   */
+  #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
+    if (!this.client.isReady)
+      return Promise.reject(new StoreUnavailableError('the stream store (Redis) is unavailable'));
+    return runScript(this.client, script, scriptKeys, args, binary).catch((error: unknown) => {
+      throw this.#failure(error);
+    });
+  }
+
+  /** What a failed command throws: `StoreUnavailableError` while Redis is away, else the error (reported). */
+  #failure(error: unknown): unknown {
+    if (!this.client.isReady)
+      return new StoreUnavailableError('the stream store (Redis) is unavailable', { cause: error });
+    this.#onStatus?.('error', error as Error);
+    return error;
   }
 }
 
