@@ -122,6 +122,8 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   #ended = false;
   #abandoned = false;
   #pending: Promise<void> = SETTLED;
+  /** The store's promise for the newest frame, while it is on its way (see `#write`). */
+  #lastStored: Promise<void> | undefined;
   /** The log's end went with its last append (`StreamStore.endsWithAppend`). */
   #endAppended = false;
   /** This writer in the store's fence: `first` until its first call (two objects per stream, not one per event). */
@@ -433,7 +435,11 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
     try {
       const end = last ? this.#endWith() : undefined;
       const result = this.#context.store.append(this.id, seq, frame, this.#writer(), end);
-      if (!result) return;
+      // The frames a pipelined store stores in one call share its promise: one link of the chain
+      // waits for them all, and its failure is reported once (a link per frame held a promise
+      // and closures per frame while the call was on its way, for every stream).
+      if (!result || result === this.#lastStored) return;
+      this.#lastStored = result;
       // Its outcome is taken now: a later append refused while an earlier one is still on its
       // way (a pipelined store) would otherwise be a rejection nobody handles yet.
       const failed = result.then(
@@ -442,6 +448,7 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       );
       this.#pending = this.#pending.then(async () => {
         const error = await failed;
+        if (this.#lastStored === result) this.#lastStored = undefined;
         if (error) this.#storeFailed(error);
       });
     } catch (error) {

@@ -181,3 +181,77 @@ test('an append refused while an earlier one is still on its way is reported, ne
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+/**
+ * A memory store that stores the appends of one turn in one call, as a pipelined store does:
+ * they share one promise, which settles when `settle` is called.
+ */
+class BatchingStore extends MemoryStreamStore {
+  readonly failure = new Error('refused: fenced');
+  #batch: Promise<void> | undefined;
+  #settle: ((ok: boolean) => void) | undefined;
+  refuse = false;
+  /** Set: appends are stored at once, without a promise. */
+  direct = false;
+  override append(streamId: string, seq: number, frame: string): void | Promise<void> {
+    if (seq === 1 || this.direct) return super.append(streamId, seq, frame);
+    super.append(streamId, seq, frame);
+    if (!this.#batch) {
+      const { promise, resolve, reject } = Promise.withResolvers<void>();
+      this.#batch = promise;
+      this.#settle = (ok) => (ok ? resolve() : reject(this.failure));
+    }
+    return this.#batch;
+  }
+  settle(): void {
+    const settle = this.#settle;
+    this.#batch = undefined;
+    this.#settle = undefined;
+    settle?.(!this.refuse);
+  }
+}
+
+for (const refused of [false, true]) {
+  test(`frames stored in one call share its promise: the stream waits for it, and reports its ${refused ? 'refusal once' : 'success'}`, async () => {
+    const store = new BatchingStore();
+    store.refuse = refused;
+    const reported: Error[] = [];
+    const engine = createEngine<JobEvents, JobMeta>({
+      events: jobEvents,
+      heartbeatMs: 0,
+      store,
+      observer: { onError: (error) => reported.push(error) },
+    });
+    const stream = await engine.start({ meta });
+    stream.emit('progress', { pct: 10 });
+    stream.emit('progress', { pct: 20 });
+    stream.emit('progress', { pct: 30 });
+    let drained = false;
+    const draining = stream.drained().then(() => {
+      drained = true;
+    });
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false, 'the batch is still on its way');
+    store.settle();
+    await draining;
+    assert.deepEqual(reported, refused ? [store.failure] : []);
+    if (!refused) {
+      // A later call gets a link of its own.
+      stream.emit('progress', { pct: 40 });
+      let again = false;
+      const next = stream.drained().then(() => {
+        again = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(again, false);
+      store.settle();
+      await next;
+    }
+    assert.equal(stream.abandoned, false);
+    if (refused) assert.ok(stream.signal.aborted, 'the work is told to stop');
+    store.direct = true;
+    await stream.end();
+    if (refused) assert.ok(stream.abandoned, 'a writer that lost its appends does not end the log');
+    await engine.close();
+  });
+}
