@@ -110,15 +110,24 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
   async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
     const { streamId } = info;
-    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
-    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
-    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
-    const reply = await this.#script(CREATE, scriptKeys, args);
+    const reply = await this.#create(info, first, lease);
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
     return reply === 'LEASED';
+  }
+
+  /**
+   * Sends the `CREATE` call. Its keys and arguments are built here, not in `createWithFirst`: an
+   * async function keeps its locals while it waits, and every start in flight would keep them.
+   */
+  #create(info: StreamInfo, first: FirstFrame, lease: StoreLease | undefined): Promise<unknown> {
+    const { streamId } = info;
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
+    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
+    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
+    return this.#script(CREATE, scriptKeys, args);
   }
 
   /** The last frame (`end`) and the log's end go in one script call. */
@@ -132,20 +141,26 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
 
   /**
    * Stores a batch of appends (and the end, when it ends the log) with one fencing script call,
-   * then hands its frames to local readers.
+   * then hands its frames to local readers. (No async frame: it would keep the call's keys and
+   * arguments while the call is on its way.)
    */
-  async #appendBatch({ streamId, writer, firstSeq, frames, end }: AppendBatch): Promise<void> {
+  #appendBatch(batch: AppendBatch): Promise<void> {
+    const { streamId, writer, firstSeq, frames, end } = batch;
     const by = writer ?? { id: newId(), first: true };
     const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
     args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
-    try {
-      await this.#fenced(streamId, FENCED_APPEND, scriptKeys, args);
-    } catch (error) {
-      this.stopWriting(streamId);
-      throw error;
-    }
+    return this.#fenced(streamId, FENCED_APPEND, scriptKeys, args).then(
+      () => this.#batchStored(batch),
+      (error: unknown) => {
+        this.stopWriting(streamId);
+        throw error;
+      },
+    );
+  }
+
+  #batchStored({ streamId, firstSeq, frames, end }: AppendBatch): void {
     this.#local.stored(streamId, firstSeq, frames);
     if (end) this.#local.ended(streamId);
   }
