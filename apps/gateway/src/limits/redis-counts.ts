@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '@tidewire/server';
-import { keys, type RedisClient, runScript, script } from '@tidewire/server/redis';
+import { keys, loadScripts, type RedisClient, runScript, script } from '@tidewire/server/redis';
 import type { Admission, LimitCounts, LimitShape } from './stream-limits.ts';
 
 /** Redis server time in ms, inlined in each script. */
@@ -75,8 +75,19 @@ export class RedisCounts implements LimitCounts {
   readonly #releasing = new Map<string, string[]>();
   readonly #timer: NodeJS.Timeout;
 
+  /**
+   * Loads the scripts before any start is counted, and again as the connection becomes ready
+   * after a failure: else each start of the first burst met NOSCRIPT and was sent again with the
+   * script's body (the `EVAL` fallback stays for a `SCRIPT FLUSH`).
+   */
+  readonly #loadScripts = () => {
+    loadScripts(this.#client, [ADMIT, RENEW]).catch(() => {});
+  };
+
   constructor(client: RedisClient, shape: LimitShape, leaseMs: number) {
     this.#client = client;
+    if (client.isReady) this.#loadScripts();
+    client.on('ready', this.#loadScripts);
     this.#leaseArg = String(leaseMs);
     this.#bounds = [String(shape.concurrent), String(shape.perMinute)];
     this.#timer = setInterval(() => this.#renew(), Math.max(50, Math.floor(leaseMs / 3)));
@@ -113,6 +124,7 @@ export class RedisCounts implements LimitCounts {
   }
 
   close(): void {
+    this.#client.off('ready', this.#loadScripts);
     clearInterval(this.#timer);
   }
 

@@ -41,6 +41,7 @@ import {
   CREATE,
   FENCED_APPEND,
   FENCED_END,
+  loadScripts,
   PUT_ARTIFACT,
   runScript,
   SCRIPTS,
@@ -92,7 +93,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     client.on('error', (error: Error) => options.onStatus?.('error', error));
     client.on('ready', () => {
       options.onStatus?.('ready');
-      loadScripts(client).catch((error: Error) => options.onStatus?.('error', error));
+      loadScripts(client, SCRIPTS).catch((error: Error) => options.onStatus?.('error', error));
     });
     await client.connect();
     const live = await LiveReader.start(client);
@@ -347,15 +348,6 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#onStatus?.('error', error as Error);
     return error;
   }
-}
-
-/**
- * Loads the scripts; called as a connection becomes ready, so it goes before any command on it.
- * (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent again as `EVAL` a
- * round trip later, while appends pipelined behind them overtake them and are refused.)
- */
-function loadScripts(client: RedisClient): Promise<unknown> {
-  return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
 }
 
 export interface LogEntry {

@@ -150,6 +150,16 @@ return 'OK'`);
 /** Every script the store runs, loaded on each connection before anything else is sent. */
 export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
 
+/**
+ * Loads `scripts` (`SCRIPT LOAD`); called as a connection becomes ready, so it goes before any
+ * command on it. (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent
+ * again as `EVAL`, with the script's body, a round trip later: each of a burst of them, and
+ * appends pipelined behind them overtake them and are refused.)
+ */
+export function loadScripts(client: RedisClient, scripts: readonly Script[]): Promise<unknown> {
+  return Promise.all(scripts.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
+}
+
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {
   return reply === 'OK' ? undefined : String(reply);
