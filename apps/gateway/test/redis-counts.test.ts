@@ -88,6 +88,22 @@ test('each start is one EVALSHA, never the script body, and still runs after SCR
   }
 });
 
+test('a burst of first starts is one EVALSHA each: the scripts are loaded before the first', async () => {
+  await running.store.client.sendCommand(['SCRIPT', 'FLUSH']);
+  const limits = counts(0, 1000);
+  const evals = async () =>
+    Number(/cmdstat_eval:calls=(\d+)/.exec(await running.store.client.info('commandstats'))?.[1] ?? 0);
+  try {
+    const before = await evals();
+    const admissions = await Promise.all(Array.from({ length: 50 }, () => limits.take('burst')));
+    for (const admission of admissions) released(admission);
+    assert.equal((await evals()) - before, 0, 'no start sent the script body');
+    assert.deepEqual(await held('burst'), { slots: 0, started: 50 });
+  } finally {
+    limits.close();
+  }
+});
+
 test('the slots released in one turn go in one ZREM, and are free for the next starts', async () => {
   const limits = counts(4, 0);
   const zrems = async () =>

@@ -1,7 +1,8 @@
 /**
  * The Redis coordinator's leases against a real redis-server: an instance that holds many
  * streams keeps every one of them (its renewals all land, one pass at a time), so no other
- * instance takes over a stream whose owner is alive; when an owner stops renewing, another
+ * instance takes over a stream whose owner is alive; a renewal finds the leases another
+ * instance holds now, and only those are lost; when an owner stops renewing, another
  * instance takes its streams over, each exactly once.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { newId } from '../src/internal.ts';
-import { RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
+import { keys, RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
 
 let redis: TestRedis;
 before(async () => {
@@ -52,6 +53,34 @@ test('an instance holding 2,000 streams keeps them all: no other instance takes 
     assert.equal(other.seen.orphans.length, 0, 'nothing taken over from a live owner');
     assert.deepEqual(owner.seen.lost, []);
   } finally {
+    await owner.close();
+    await other.close();
+  }
+});
+
+test('a renewal pass loses exactly the leases another instance holds now, in any of its script calls', async () => {
+  const url = `${redis.url}/4`;
+  const owner = await instance(url);
+  const other = await instance(url);
+  const raw = await RedisStreamStore.connect({ url });
+  try {
+    // More leases than one renewal script call renews: the lost ones are in both calls.
+    const streams = Array.from({ length: 1500 }, () => newId());
+    await Promise.all(streams.map((id) => owner.coordinator.own(id)));
+    const taken = [streams[0]!, streams[999]!, streams[1000]!, streams[1499]!];
+    for (const id of taken) await raw.client.set(keys.owner(id), 'another-instance', { PX: 60_000 });
+    await sleep(LEASE_MS); // three renewal passes
+    assert.deepEqual([...owner.seen.lost].sort(), [...taken].sort(), 'each lost once, and only those');
+    for (const id of taken) assert.equal(await raw.client.get(keys.owner(id)), 'another-instance');
+    const kept = streams.filter((id) => !taken.includes(id));
+    const ttls = await Promise.all(kept.map((id) => raw.client.pTTL(keys.owner(id))));
+    assert.ok(
+      ttls.every((ms) => ms > LEASE_MS / 2),
+      'the others are renewed',
+    );
+    assert.equal(other.seen.orphans.length, 0);
+  } finally {
+    await raw.close();
     await owner.close();
     await other.close();
   }

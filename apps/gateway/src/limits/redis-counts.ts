@@ -13,13 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '@tidewire/server';
-import { keys, type RedisClient, runScript, script } from '@tidewire/server/redis';
+import { keys, loadScripts, type RedisClient, runScript, script } from '@tidewire/server/redis';
 import type { Admission, LimitCounts, LimitShape } from './stream-limits.ts';
 
 /** Redis server time in ms, inlined in each script. */
 const NOW = `local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)`;
 
 const RATE_WINDOW_S = 60;
+const RATE_WINDOW_ARG = String(RATE_WINDOW_S);
 
 /**
  * KEYS: the key's slot set, its rate counter, and the info key of the stream the start names
@@ -62,7 +63,8 @@ const NO_SLOT = () => {};
 export class RedisCounts implements LimitCounts {
   readonly seesStreams = true;
   readonly #client: RedisClient;
-  readonly #leaseMs: number;
+  /** The lease's length in ms, as a script argument. */
+  readonly #leaseArg: string;
   readonly #bounds: string[];
   /** Slot ids are this instance's random prefix and a count: unique across instances, no random bytes per start. */
   readonly #slotPrefix = `${randomUUID()}:`;
@@ -73,38 +75,56 @@ export class RedisCounts implements LimitCounts {
   readonly #releasing = new Map<string, string[]>();
   readonly #timer: NodeJS.Timeout;
 
+  /**
+   * Loads the scripts before any start is counted, and again as the connection becomes ready
+   * after a failure: else each start of the first burst met NOSCRIPT and was sent again with the
+   * script's body (the `EVAL` fallback stays for a `SCRIPT FLUSH`).
+   */
+  readonly #loadScripts = () => {
+    loadScripts(this.#client, [ADMIT, RENEW]).catch(() => {});
+  };
+
   constructor(client: RedisClient, shape: LimitShape, leaseMs: number) {
     this.#client = client;
-    this.#leaseMs = leaseMs;
+    if (client.isReady) this.#loadScripts();
+    client.on('ready', this.#loadScripts);
+    this.#leaseArg = String(leaseMs);
     this.#bounds = [String(shape.concurrent), String(shape.perMinute)];
     this.#timer = setInterval(() => this.#renew(), Math.max(50, Math.floor(leaseMs / 3)));
     this.#timer.unref();
   }
 
-  async take(key: string, streamId?: string): Promise<Admission> {
+  /**
+   * No async function: its frame would keep the call's keys and arguments while the call is on its
+   * way, for every start in flight.
+   */
+  take(key: string, streamId?: string): Promise<Admission> {
     const [slots, rate] = this.#bounds as [string, string];
-    if (slots === '0' && rate === '0' && streamId === undefined) return { release: NO_SLOT };
+    if (slots === '0' && rate === '0' && streamId === undefined) return Promise.resolve({ release: NO_SLOT });
     const slot = this.#slotPrefix + ++this.#slotsTaken;
     const scriptKeys = [slotsOf(key), rateOf(key)];
     if (streamId !== undefined) scriptKeys.push(keys.info(streamId));
-    const args = [slots, slot, String(this.#leaseMs), rate, String(RATE_WINDOW_S)];
-    let reply: [number, number];
-    try {
-      reply = (await runScript(this.#client, ADMIT, scriptKeys, args)) as [number, number];
-    } catch (cause) {
-      throw new StoreUnavailableError('cannot count new and running streams in Redis', { cause });
-    }
-    const [outcome, msBeforeNext] = reply;
+    const args = [slots, slot, this.#leaseArg, rate, RATE_WINDOW_ARG];
+    return runScript(this.#client, ADMIT, scriptKeys, args).then(
+      (reply) => this.#admission(key, slot, reply as [number, number]),
+      (cause: unknown) => {
+        throw new StoreUnavailableError('cannot count new and running streams in Redis', { cause });
+      },
+    );
+  }
+
+  #admission(key: string, slot: string, [outcome, msBeforeNext]: [number, number]): Admission {
     if (outcome === 3) return { refused: 'exists' };
     if (outcome === 0) return { refused: 'streams' };
     if (outcome === 2) return { refused: 'rate', msBeforeNext };
-    if (slots === '0') return { release: NO_SLOT };
+    if (this.#bounds[0] === '0') return { release: NO_SLOT };
     const held = this.#held.get(key) ?? new Set<string>();
     this.#held.set(key, held.add(slot));
     return { release: () => this.#release(key, slot) };
   }
 
   close(): void {
+    this.#client.off('ready', this.#loadScripts);
     clearInterval(this.#timer);
   }
 
@@ -131,7 +151,7 @@ export class RedisCounts implements LimitCounts {
 
   #renew(): void {
     for (const [key, slots] of this.#held) {
-      runScript(this.#client, RENEW, [slotsOf(key)], [String(this.#leaseMs), ...slots]).catch(() => {});
+      runScript(this.#client, RENEW, [slotsOf(key)], [this.#leaseArg, ...slots]).catch(() => {});
     }
   }
 }

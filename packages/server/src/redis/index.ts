@@ -1,4 +1,4 @@
 export { keys } from './keys.ts';
 export { RedisCoordinator, type RedisCoordinatorOptions } from './redis-coordinator.ts';
 export { type RedisClient, type RedisStoreOptions, RedisStreamStore } from './redis-store.ts';
-export { runScript, type Script, script } from './scripts.ts';
+export { loadScripts, runScript, type Script, script } from './scripts.ts';

@@ -20,23 +20,102 @@ import type { LogReader } from '../store.ts';
  */
 const RECENT = 64;
 
-/** A reader here: where it stands, and how it stops (changed when it moves to the `LiveReader`). */
-export interface LocalFollower {
-  reader: LogReader;
+/**
+ * A reader here: where it stands, and how it stops (once moved to the `LiveReader`, there). A
+ * class, not an object with a closure: one per open reader.
+ */
+export class LocalFollower {
+  readonly reader: LogReader;
   lastSeq: number;
-  stop: () => void;
+  /** The log it follows here; undefined once it stopped or moved. */
+  #log: LocalLog | undefined;
+  /** Stops it in the `LiveReader`, once it moved there. */
+  #elsewhere: (() => void) | undefined;
+
+  constructor(log: LocalLog, reader: LogReader, lastSeq: number) {
+    this.#log = log;
+    this.reader = reader;
+    this.lastSeq = lastSeq;
+  }
+
+  stop(): void {
+    this.#log?.remove(this);
+    this.#log = undefined;
+    this.#elsewhere?.();
+    this.#elsewhere = undefined;
+  }
+
+  /** It is followed by other means from now on (`unfollow` stops that). */
+  moved(unfollow: () => void): void {
+    this.#log = undefined;
+    this.#elsewhere = unfollow;
+  }
 }
 
-interface LocalLog {
+/**
+ * One stream this process writes. Most have one reader (the start response's) and never a frame
+ * stored out of order: a second reader's set and the early frames' map are made when needed (an
+ * empty `Map` or `Set` costs some 300 bytes, per idle stream).
+ */
+class LocalLog {
   /** The newest frame stored and handed over (its sequence number). */
   stored: number;
   /** The newest frames (`RECENT` to twice that), the last one numbered `stored`. */
-  recent: string[];
+  recent: string[] = [];
   /** Frames stored out of order, by sequence number, until the ones before them are. */
-  early: Map<number, string>;
+  early: Map<number, string> | undefined;
   /** The end was stored; readers are told once every frame before it is handed over. */
-  ending: boolean;
-  followers: Set<LocalFollower>;
+  ending = false;
+  /** Its readers: none, the only one, or (from a second on) a set of them. */
+  #followers: LocalFollower | Set<LocalFollower> | undefined;
+
+  constructor(stored: number) {
+    this.stored = stored;
+  }
+
+  add(follower: LocalFollower): void {
+    const followers = this.#followers;
+    if (followers === undefined) this.#followers = follower;
+    else if (followers instanceof Set) followers.add(follower);
+    else this.#followers = new Set([followers, follower]);
+  }
+
+  remove(follower: LocalFollower): void {
+    if (this.#followers === follower) this.#followers = undefined;
+    else if (this.#followers instanceof Set) this.#followers.delete(follower);
+  }
+
+  /** The readers now (a copy: a reader may stop, or another join, while they are called). */
+  followers(): LocalFollower[] {
+    const followers = this.#followers;
+    if (followers === undefined) return [];
+    return followers instanceof Set ? [...followers] : [followers];
+  }
+
+  /** Hands `frames`, those right after the newest handed over, to the readers (shared: not to be changed). */
+  handOver(frames: string[]): void {
+    const first = this.stored + 1;
+    this.stored += frames.length;
+    for (const frame of frames) this.recent.push(frame);
+    if (this.recent.length > 2 * RECENT) this.recent.splice(0, this.recent.length - RECENT);
+    const followers = this.#followers;
+    if (followers instanceof Set) for (const follower of followers) this.#give(follower, first, frames);
+    else if (followers) this.#give(followers, first, frames);
+  }
+
+  #give(follower: LocalFollower, first: number, frames: string[]): void {
+    if (this.stored <= follower.lastSeq) return; // a replay already gave it these frames
+    const given = follower.lastSeq + 1 - first; // by a replay: a follower joins where one ended
+    follower.lastSeq = this.stored;
+    follower.reader.onFrames(given > 0 ? frames.slice(given) : frames, this.stored);
+  }
+
+  /** Every reader is told the end, and none is left. */
+  finish(): void {
+    const followers = this.followers();
+    this.#followers = undefined;
+    for (const follower of followers) follower.reader.onEnd();
+  }
 }
 
 export class LocalFanout {
@@ -49,14 +128,7 @@ export class LocalFanout {
 
   /** This process writes `streamId` from just after `afterSeq` (0 for a stream it created). */
   writing(streamId: string, afterSeq: number): void {
-    if (this.#logs.has(streamId)) return;
-    this.#logs.set(streamId, {
-      stored: afterSeq,
-      recent: [],
-      early: new Map(),
-      ending: false,
-      followers: new Set(),
-    });
+    if (!this.#logs.has(streamId)) this.#logs.set(streamId, new LocalLog(afterSeq));
   }
 
   /**
@@ -69,15 +141,20 @@ export class LocalFanout {
     const handed = log.stored + 1 - firstSeq; // frames of the batch already handed over
     if (handed >= frames.length) return;
     if (handed < 0) {
+      log.early ??= new Map();
       for (let i = 0; i < frames.length; i++) log.early.set(firstSeq + i, frames[i]!);
       return;
     }
-    this.#handOver(log, handed > 0 ? frames.slice(handed) : frames);
-    for (let next = log.early.get(log.stored + 1); next !== undefined; next = log.early.get(log.stored + 1)) {
-      log.early.delete(log.stored + 1);
-      this.#handOver(log, [next]);
+    log.handOver(handed > 0 ? frames.slice(handed) : frames);
+    const early = log.early;
+    if (early) {
+      for (let next = early.get(log.stored + 1); next !== undefined; next = early.get(log.stored + 1)) {
+        early.delete(log.stored + 1);
+        log.handOver([next]);
+      }
+      if (early.size === 0) log.early = undefined;
     }
-    if (log.ending && log.early.size === 0) this.#finish(streamId, log);
+    if (log.ending && !log.early) this.#finish(streamId, log);
   }
 
   /** The end of `streamId` is stored: its readers end once they have every frame. */
@@ -85,14 +162,14 @@ export class LocalFanout {
     const log = this.#logs.get(streamId);
     if (!log) return;
     log.ending = true;
-    if (log.early.size === 0) this.#finish(streamId, log);
+    if (!log.early) this.#finish(streamId, log);
   }
 
   /** This process no longer writes `streamId`: its readers, to be followed by other means. */
   lost(streamId: string): LocalFollower[] {
     const log = this.#logs.get(streamId);
     this.#logs.delete(streamId);
-    return log ? [...log.followers] : [];
+    return log ? log.followers() : [];
   }
 
   /**
@@ -104,32 +181,17 @@ export class LocalFanout {
     if (!log || log.ending) return undefined;
     const missing = log.stored - afterSeq;
     if (missing > log.recent.length) return undefined;
-    const follower: LocalFollower = { reader, lastSeq: afterSeq, stop: () => log.followers.delete(follower) };
+    const follower = new LocalFollower(log, reader, afterSeq);
     if (missing > 0) {
       follower.lastSeq = log.stored;
       reader.onFrames(log.recent.slice(log.recent.length - missing), log.stored);
     }
-    log.followers.add(follower);
+    log.add(follower);
     return follower;
-  }
-
-  /** Hands `frames`, those right after the newest handed over, to the readers (shared: not to be changed). */
-  #handOver(log: LocalLog, frames: string[]): void {
-    const first = log.stored + 1;
-    log.stored += frames.length;
-    for (const frame of frames) log.recent.push(frame);
-    if (log.recent.length > 2 * RECENT) log.recent.splice(0, log.recent.length - RECENT);
-    for (const follower of log.followers) {
-      if (log.stored <= follower.lastSeq) continue; // a replay already gave it these frames
-      const given = follower.lastSeq + 1 - first; // by a replay: a follower joins where one ended
-      follower.lastSeq = log.stored;
-      follower.reader.onFrames(given > 0 ? frames.slice(given) : frames, log.stored);
-    }
   }
 
   #finish(streamId: string, log: LocalLog): void {
     this.#logs.delete(streamId);
-    for (const follower of log.followers) follower.reader.onEnd();
-    log.followers.clear();
+    log.finish();
   }
 }

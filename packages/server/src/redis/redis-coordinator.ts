@@ -2,9 +2,11 @@
  * The Redis `Coordinator`. A lease is `SET owner INSTANCE NX PX ttl`, renewed with a
  * compare-and-expire script, and mirrored in a sorted set scored by expiry so that every
  * instance can find expired leases cheaply. Cancels travel on a pub/sub channel.
- * An instance renews all its leases together, `RENEW_AT_ONCE` pipelined at a time, one pass at
- * a time: renewed one after another, 10,000 leases took longer than a lease lasts, and another
- * instance took over streams whose owner was alive.
+ * An instance renews all its leases together, `RENEW_AT_ONCE` in one script call, one pass at a
+ * time: renewed one after another, 10,000 leases took longer than a lease lasts, and another
+ * instance took over streams whose owner was alive; one call per lease (pipelined) cost a
+ * command, a promise and an encoded request each, per pass: kilobytes per held stream that a
+ * busy process promoted to its old generation.
  * The leases live in the store's Redis, so a new stream's lease is taken by the store's create
  * script in the same round trip as the stream, and dropped by its end script (`storeLease`); a
  * coordinator on another Redis than its store's must not be given to the engine with it.
@@ -16,20 +18,28 @@ import { keys } from './keys.ts';
 import type { RedisClient } from './redis-store.ts';
 import { CLAIM_LEASE, RELEASE_LEASE, runScript, script } from './scripts.ts';
 
-/** Leases renewed at once (pipelined) in a renewal pass. */
+/** Leases renewed by one script call in a renewal pass (bounds the time Redis spends in it). */
 const RENEW_AT_ONCE = 1000;
 
 /** Takes the lease if nobody holds it, and lists it by expiry, in one round trip. */
 const CLAIM = script(`${CLAIM_LEASE}
 return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`);
 
-/** Renews the lease only while this instance still holds it. */
-const RENEW = script(`if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  redis.call('zadd', KEYS[2], ARGV[3], ARGV[4])
-  return 1
+/**
+ * Renews leases, each only while this instance still holds it. KEYS: the running set, then each
+ * lease's owner key; ARGV: the instance, ms, expiry, then each lease's stream id. Returns the
+ * positions (from 1) of the leases it did not renew.
+ */
+const RENEW = script(`local lost = {}
+for i = 2, #KEYS do
+  if redis.call('get', KEYS[i]) == ARGV[1] then
+    redis.call('pexpire', KEYS[i], ARGV[2])
+    redis.call('zadd', KEYS[1], ARGV[3], ARGV[i + 2])
+  else
+    lost[#lost + 1] = i - 1
+  end
 end
-return 0`);
+return lost`);
 
 /** Drops the lease only while this instance still holds it. */
 const RELEASE = script(`${RELEASE_LEASE}
@@ -138,24 +148,24 @@ export class RedisCoordinator implements Coordinator {
     try {
       const owned = [...this.#owned];
       for (let at = 0; at < owned.length; at += RENEW_AT_ONCE) {
-        const until = String(Date.now() + this.#leaseMs);
-        await Promise.all(
-          owned.slice(at, at + RENEW_AT_ONCE).map((streamId) => this.#renew(streamId, until)),
-        );
+        await this.#renew(owned.slice(at, at + RENEW_AT_ONCE));
       }
     } finally {
       this.#renewing = false;
     }
   }
 
-  async #renew(streamId: string, until: string): Promise<void> {
-    const renewed = await runScript(
-      this.#client,
-      RENEW,
-      [keys.owner(streamId), keys.running],
-      [this.instanceId, String(this.#leaseMs), until, streamId],
-    );
-    if (renewed !== 1 && this.#owned.delete(streamId)) this.#handlers?.onLeaseLost(streamId);
+  /** Renews the leases of `streamIds` in one script call; one held by another instance now is lost. */
+  async #renew(streamIds: string[]): Promise<void> {
+    const scriptKeys = [keys.running];
+    for (const streamId of streamIds) scriptKeys.push(keys.owner(streamId));
+    const args = [this.instanceId, String(this.#leaseMs), String(Date.now() + this.#leaseMs)];
+    for (const streamId of streamIds) args.push(streamId);
+    const lost = (await runScript(this.#client, RENEW, scriptKeys, args)) as number[];
+    for (const position of lost) {
+      const streamId = streamIds[position - 1]!;
+      if (this.#owned.delete(streamId)) this.#handlers?.onLeaseLost(streamId);
+    }
   }
 
   /** Finds streams whose lease expired and takes them over, one claim each. */

@@ -41,6 +41,7 @@ import {
   CREATE,
   FENCED_APPEND,
   FENCED_END,
+  loadScripts,
   PUT_ARTIFACT,
   runScript,
   SCRIPTS,
@@ -92,7 +93,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     client.on('error', (error: Error) => options.onStatus?.('error', error));
     client.on('ready', () => {
       options.onStatus?.('ready');
-      loadScripts(client).catch((error: Error) => options.onStatus?.('error', error));
+      loadScripts(client, SCRIPTS).catch((error: Error) => options.onStatus?.('error', error));
     });
     await client.connect();
     const live = await LiveReader.start(client);
@@ -110,15 +111,24 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
   async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
     const { streamId } = info;
-    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
-    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
-    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
-    const reply = await this.#run(() => runScript(this.client, CREATE, scriptKeys, args));
+    const reply = await this.#create(info, first, lease);
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
     return reply === 'LEASED';
+  }
+
+  /**
+   * Sends the `CREATE` call. Its keys and arguments are built here, not in `createWithFirst`: an
+   * async function keeps its locals while it waits, and every start in flight would keep them.
+   */
+  #create(info: StreamInfo, first: FirstFrame, lease: StoreLease | undefined): Promise<unknown> {
+    const { streamId } = info;
+    const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
+    const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
+    if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
+    return this.#script(CREATE, scriptKeys, args);
   }
 
   /** The last frame (`end`) and the log's end go in one script call. */
@@ -132,20 +142,26 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
 
   /**
    * Stores a batch of appends (and the end, when it ends the log) with one fencing script call,
-   * then hands its frames to local readers.
+   * then hands its frames to local readers. (No async frame: it would keep the call's keys and
+   * arguments while the call is on its way.)
    */
-  async #appendBatch({ streamId, writer, firstSeq, frames, end }: AppendBatch): Promise<void> {
+  #appendBatch(batch: AppendBatch): Promise<void> {
+    const { streamId, writer, firstSeq, frames, end } = batch;
     const by = writer ?? { id: newId(), first: true };
     const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
     args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
-    try {
-      await this.#fenced(streamId, FENCED_APPEND, scriptKeys, args);
-    } catch (error) {
-      this.stopWriting(streamId);
-      throw error;
-    }
+    return this.#fenced(streamId, FENCED_APPEND, scriptKeys, args).then(
+      () => this.#batchStored(batch),
+      (error: unknown) => {
+        this.stopWriting(streamId);
+        throw error;
+      },
+    );
+  }
+
+  #batchStored({ streamId, firstSeq, frames, end }: AppendBatch): void {
     this.#local.stored(streamId, firstSeq, frames);
     if (end) this.#local.ended(streamId);
   }
@@ -174,21 +190,18 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** This process no longer writes `streamId` (abandoned, fenced, or Redis failed): its readers go to the `LiveReader`. */
   stopWriting(streamId: string): void {
     for (const follower of this.#local.lost(streamId)) {
-      follower.stop = this.#live.follow(streamId, follower.lastSeq, follower.reader);
+      follower.moved(this.#live.follow(streamId, follower.lastSeq, follower.reader));
     }
   }
 
   async putArtifact(streamId: string, n: number, artifact: Artifact): Promise<void> {
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.artifacts(streamId)];
     const tail = [String(n), artifact.type];
-    const reply = await this.#run(() =>
-      runScript(
-        this.client,
-        PUT_ARTIFACT,
-        scriptKeys,
-        tail,
-        Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength),
-      ),
+    const reply = await this.#script(
+      PUT_ARTIFACT,
+      scriptKeys,
+      tail,
+      Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength),
     );
     const refusal = scriptReply(reply);
     if (refusal) throw new Error(`stream ${streamId}: ${refusal}`);
@@ -203,11 +216,12 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return { type: type.toString(), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }
 
-  /** Runs a fencing script; its refusal becomes a `WriterFencedError`. */
-  async #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
-    const reply = await this.#run(() => runScript(this.client, script, scriptKeys, args));
-    const refusal = scriptReply(reply);
-    if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
+  /** Runs a fencing script; its refusal becomes a `WriterFencedError`. (No async frame: see `#script`.) */
+  #fenced(streamId: string, script: Script, scriptKeys: string[], args: string[]): Promise<void> {
+    return this.#script(script, scriptKeys, args).then((reply) => {
+      const refusal = scriptReply(reply);
+      if (refusal) throw new WriterFencedError(`stream ${streamId}: ${refusal}`);
+    });
   }
 
   async info(streamId: string): Promise<StreamInfo | undefined> {
@@ -253,7 +267,14 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     // A stream written here, from a point its recent frames cover (the start response's
     // reader): every frame after `afterSeq` comes from here, no replay from Redis is needed.
     const here = this.#local.follow(streamId, afterSeq, reader);
-    if (here) return () => here.stop();
+    return here ? () => here.stop() : this.#replayAndFollow(streamId, afterSeq, reader);
+  }
+
+  /**
+   * Replays the log from Redis, then follows it here or by the `LiveReader`. (Its own method: the
+   * closures of a replay, and their context, are not made for a reader that follows here.)
+   */
+  #replayAndFollow(streamId: string, afterSeq: number, reader: LogReader): () => void {
     let detached = false;
     let unfollow: (() => void) | undefined;
     const replay = async () => {
@@ -304,21 +325,29 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     try {
       return await command();
     } catch (error) {
-      if (!this.client.isReady)
-        throw new StoreUnavailableError('the stream store (Redis) is unavailable', { cause: error });
-      this.#onStatus?.('error', error as Error);
-      throw error;
+      throw this.#failure(error);
     }
   }
-}
 
-/**
- * Loads the scripts; called as a connection becomes ready, so it goes before any command on it.
- * (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent again as `EVAL` a
- * round trip later, while appends pipelined behind them overtake them and are refused.)
- */
-function loadScripts(client: RedisClient): Promise<unknown> {
-  return Promise.all(SCRIPTS.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
+  /**
+   * `#run` for a script, the store's commands of every start and append: no closure and no async
+   * frame per call (what a command holds while it waits, every command in flight holds).
+   */
+  #script(script: Script, scriptKeys: string[], args: string[], binary?: Buffer): Promise<unknown> {
+    if (!this.client.isReady)
+      return Promise.reject(new StoreUnavailableError('the stream store (Redis) is unavailable'));
+    return runScript(this.client, script, scriptKeys, args, binary).catch((error: unknown) => {
+      throw this.#failure(error);
+    });
+  }
+
+  /** What a failed command throws: `StoreUnavailableError` while Redis is away, else the error (reported). */
+  #failure(error: unknown): unknown {
+    if (!this.client.isReady)
+      return new StoreUnavailableError('the stream store (Redis) is unavailable', { cause: error });
+    this.#onStatus?.('error', error as Error);
+    return error;
+  }
 }
 
 export interface LogEntry {

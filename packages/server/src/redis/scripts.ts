@@ -150,29 +150,47 @@ return 'OK'`);
 /** Every script the store runs, loaded on each connection before anything else is sent. */
 export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
 
+/**
+ * Loads `scripts` (`SCRIPT LOAD`); called as a connection becomes ready, so it goes before any
+ * command on it. (Else the first `EVALSHA`s after a Redis restart meet NOSCRIPT and are sent
+ * again as `EVAL`, with the script's body, a round trip later: each of a burst of them, and
+ * appends pipelined behind them overtake them and are refused.)
+ */
+export function loadScripts(client: RedisClient, scripts: readonly Script[]): Promise<unknown> {
+  return Promise.all(scripts.map((script) => client.sendCommand(['SCRIPT', 'LOAD', script.source])));
+}
+
 /** A script's refusal, or undefined when it did its work. */
 export function scriptReply(reply: unknown): string | undefined {
   return reply === 'OK' ? undefined : String(reply);
 }
 
-/** `EVALSHA`, or `EVAL` when Redis does not know the script (its script cache was flushed). */
-export async function runScript(
+/**
+ * `EVALSHA`, or `EVAL` when Redis does not know the script (its script cache was flushed). Not
+ * an async function, and the command is one array of its final length: a start waits for two
+ * of these, and what a call holds while it waits (an async function's frame, an array grown
+ * push by push) is kept by every start in flight, which a busy process promotes to its old
+ * generation.
+ */
+export function runScript(
   client: RedisClient,
   script: Script,
   scriptKeys: string[],
   args: string[],
   binary?: Buffer,
 ): Promise<unknown> {
-  const command: (string | Buffer)[] = ['EVALSHA', script.sha, String(scriptKeys.length)];
-  for (const key of scriptKeys) command.push(key);
-  for (const arg of args) command.push(arg);
-  if (binary) command.push(binary);
-  try {
-    return await client.sendCommand(command);
-  } catch (error) {
-    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+  const command = new Array<string | Buffer>(3 + scriptKeys.length + args.length + (binary ? 1 : 0));
+  command[0] = 'EVALSHA';
+  command[1] = script.sha;
+  command[2] = String(scriptKeys.length);
+  let at = 3;
+  for (const key of scriptKeys) command[at++] = key;
+  for (const arg of args) command[at++] = arg;
+  if (binary) command[at] = binary;
+  return client.sendCommand(command).catch((error: Error) => {
+    if (!String(error.message).startsWith('NOSCRIPT')) throw error;
     command[0] = 'EVAL';
     command[1] = script.source;
     return client.sendCommand(command);
-  }
+  });
 }
