@@ -51,7 +51,8 @@ export function createEdgeServices(env: Record<string, string | undefined> = {})
   return {
     config,
     engine,
-    models: new ModelRegistry([new DemoModel(config.DEMO_TOKENS_PER_SEC)]),
+    // A timer per paced answer: on Workers a timer is its request's (see DemoModelOptions).
+    models: new ModelRegistry([new DemoModel(config.DEMO_TOKENS_PER_SEC, { timerPerAnswer: true })]),
     conversations: noConversations,
     limits: { admit: async () => () => {} },
     connections: new ConnectionLimit(config.MAX_CONNECTIONS_PER_IP),

@@ -15,9 +15,13 @@ import type { ModelPart, ModelRequest } from '../src/models/provider.ts';
 const question = 'Hello there';
 const ask = (q: string) => [{ role: 'user' as const, content: q }];
 
-async function partsOf(request: Omit<ModelRequest, 'signal'>, signal = new AbortController().signal) {
+async function partsOf(
+  request: Omit<ModelRequest, 'signal'>,
+  signal = new AbortController().signal,
+  model = new DemoModel(0),
+) {
   const parts: ModelPart[] = [];
-  for await (const part of new DemoModel(0).stream({ ...request, signal })) parts.push(part);
+  for await (const part of model.stream({ ...request, signal })) parts.push(part);
   return parts;
 }
 const textOf = (parts: ModelPart[], type: 'text' | 'reasoning') =>
@@ -80,25 +84,35 @@ test('a cancelled answer ends without finish', async () => {
 });
 
 // Bounded: an answer the abort did not wake would wait ten minutes for its next token.
-test('a paced answer waiting for its next token ends at once when its signal aborts, without finish', {
-  timeout: 10_000,
-}, async () => {
-  const abort = new AbortController();
-  // One token in ten minutes: the answer waits on the pace wheel after its first token.
-  const parts: ModelPart[] = [];
-  const reading = (async () => {
-    for await (const part of new DemoModel(1 / 600).stream({
-      messages: ask(question),
-      signal: abort.signal,
-    })) {
-      parts.push(part);
-      if (parts.length === 1) setImmediate(() => abort.abort());
-    }
-  })();
-  await reading;
-  assert.equal(parts.length, 1, 'the first token, then the end');
-  assert.equal(
-    parts.some((p) => p.type === 'finish'),
-    false,
-  );
+for (const timerPerAnswer of [false, true]) {
+  test(`a paced answer waiting for its next token ends at once when its signal aborts, without finish (${timerPerAnswer ? 'a timer of its own' : 'the pace wheel'})`, {
+    timeout: 10_000,
+  }, async () => {
+    const abort = new AbortController();
+    // One token in ten minutes: the answer waits on the pace wheel after its first token.
+    const parts: ModelPart[] = [];
+    const reading = (async () => {
+      for await (const part of new DemoModel(1 / 600, { timerPerAnswer }).stream({
+        messages: ask(question),
+        signal: abort.signal,
+      })) {
+        parts.push(part);
+        if (parts.length === 1) setImmediate(() => abort.abort());
+      }
+    })();
+    await reading;
+    assert.equal(parts.length, 1, 'the first token, then the end');
+    assert.equal(
+      parts.some((p) => p.type === 'finish'),
+      false,
+    );
+  });
+}
+
+test('paced on a timer of its own (Workers), an answer has the same parts as on the pace wheel', async () => {
+  const request = { messages: ask(question) };
+  const onWheel = await partsOf(request, undefined, new DemoModel(2000));
+  const ownTimer = await partsOf(request, undefined, new DemoModel(2000, { timerPerAnswer: true }));
+  assert.deepEqual(ownTimer, onWheel);
+  assert.equal(textOf(ownTimer, 'text'), cachedDemoAnswer(question));
 });
