@@ -81,6 +81,9 @@ export class RedisCounts implements LimitCounts {
    * script's body (the `EVAL` fallback stays for a `SCRIPT FLUSH`).
    */
   readonly #loadScripts = () => {
+    // A load that fails costs nothing but the fallback: each call then meets NOSCRIPT and is
+    // sent with the script's body; a Redis that is away fails the start itself, as a
+    // `StoreUnavailableError`.
     loadScripts(this.#client, [ADMIT, RENEW]).catch(() => {});
   };
 
