@@ -66,7 +66,8 @@ export async function coalescingSection(options: { concurrency: number; seconds:
     '',
     'The default is 6 words and 30 ms: about a third of the events of one delta per token for a fast model, ' +
       'while no text the model has produced waits longer than the hold bound (the largest gap stays near 35 ms at ' +
-      '200 tokens/s); at a typical 40 tokens/s each token goes out on its own. Unpaced throughput differences ' +
+      '200 tokens/s); at a typical 40 tokens/s (a token every 25 ms) a held token waits for the next, and deltas of two ' +
+      'tokens go out 50 ms apart (measured under load in the serving-cost section). Unpaced throughput differences ' +
       "between bounds are within this machine's run-to-run noise.",
     '',
   ].join('\n');
