@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { createParser } from '@tidewire/protocol';
 import { startFakeOpenAI } from '../../testing/fake-openai.ts';
-import { spawnGateway } from '../../testing/gateway.ts';
+import { spawnGateway, spawnListening } from '../../testing/gateway.ts';
 import { f } from './format.ts';
 
 /** Time from request to the first SSE event for which `isFirst` says yes (ms). */
@@ -42,20 +42,24 @@ export function percentiles(values: number[]) {
   return { p50: at(50), p99: at(99) };
 }
 
-/** A fake OpenAI-compatible upstream and a gateway process that uses it. */
-export async function fakeOpenAIGateway() {
-  const fake = await startFakeOpenAI();
-  const gateway = await spawnGateway({
+/** A gateway process whose model is the fake OpenAI-compatible upstream at `fakeUrl`. */
+const gatewayUsing = (fakeUrl: string) =>
+  spawnGateway({
     LLM_PROVIDER: 'openai',
-    LLM_BASE_URL: `${fake.url}/v1`,
+    LLM_BASE_URL: `${fakeUrl}/v1`,
     LLM_MODEL: 'fake-model',
     LLM_API_KEY: 'k',
   });
-  return { fake, gateway };
+
+/** A fake OpenAI-compatible upstream (in this process: its scenarios can be queued) and a gateway process that uses it. */
+export async function fakeOpenAIGateway() {
+  const fake = await startFakeOpenAI();
+  return { fake, gateway: await gatewayUsing(fake.url) };
 }
 
 export async function providerLatencySection(count: number): Promise<string> {
-  const { fake, gateway } = await fakeOpenAIGateway();
+  const fake = await spawnListening('bench/fake-openai-server.ts');
+  const gateway = await gatewayUsing(fake.url);
   const body = JSON.stringify({
     model: 'fake-model',
     stream: true,
@@ -78,14 +82,14 @@ export async function providerLatencySection(count: number): Promise<string> {
     }
   } finally {
     await gateway.stop();
-    await fake.close();
+    await fake.stop();
   }
   const a = percentiles(direct);
   const b = percentiles(through);
   return [
     '## Providers: latency the gateway adds to the first token',
     '',
-    `A fake OpenAI-compatible upstream (loopback) answers at once. ${count} requests one at a time, alternating: time to the first content token read straight from the upstream, and time to the first \`delta\` through the gateway (\`LLM_PROVIDER=openai\`, the AI SDK's \`doStream\`, a new conversation stored in SQLite for each).`,
+    `A fake OpenAI-compatible upstream (loopback, a process of its own) answers at once. ${count} requests one at a time, alternating: time to the first content token read straight from the upstream, and time to the first \`delta\` through the gateway (\`LLM_PROVIDER=openai\`, the AI SDK's \`doStream\`, a new conversation stored in SQLite for each).`,
     '',
     '| path | first token p50 (ms) | p99 (ms) | target (p99) | this run |',
     '|---|---|---|---|---|',
