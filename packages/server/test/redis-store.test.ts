@@ -336,9 +336,10 @@ describe('appends queued in one event-loop turn', () => {
       const streamId = newId();
       await store.create({ streamId, meta: {}, createdAt: 1 });
       const before = await calls(store, 'evalsha');
+      // Redis runs no write for a while: the call for 1 is on its way while 2…3 and then 4…5
+      // come in the next two turns.
+      await store.client.sendCommand(['CLIENT', 'PAUSE', '200', 'WRITE']);
       const appends = [store.append(streamId, 1, 'w1', { id: 'w', first: true })];
-      // The call for 1 leaves at the end of this turn; 2…3 and then 4…5 come in the next two
-      // turns, before its answer can have been read.
       for (const seqs of [
         [2, 3],
         [4, 5],

@@ -1,7 +1,9 @@
 /**
  * `AppendBatches`: the appends of one stream leave as few calls of the fencing script as can
- * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends queued in one
- * event-loop turn go together, and while a stream's call is on its way its next appends wait
+ * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends made in one
+ * run of code go together (they are sent on `process.nextTick`, so they reach node-redis before
+ * its next write: a new stream's first frames go in the same write as its create), and while a
+ * stream's call is on its way its next appends wait
  * and go together once it is answered (one call in flight per stream: the busier the process,
  * the bigger the calls). node-redis costs a promise, a command object and a RESP encode and
  * decode per command: per batch instead of per event.
@@ -83,7 +85,7 @@ export class AppendBatches {
 
   #readyToSend(stream: StreamBatches): void {
     this.#ready.push(stream);
-    if (this.#ready.length === 1) setImmediate(() => this.#flush());
+    if (this.#ready.length === 1) process.nextTick(() => this.#flush());
   }
 
   #flush(): void {

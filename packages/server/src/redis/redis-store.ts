@@ -1,12 +1,14 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
  * the entry id is the contract's sequence number. A new stream's info, first frame and lease
- * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
+ * go in one script call (`createWithFirst`): a start waits for one round trip, not three, and
+ * a start whose id the engine made waits for none, its first appends sent right behind that
+ * call on the same connection (`pipelineCreate`); and
  * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
- * appends go in as few script calls as can be: those of one event-loop turn together, and
+ * appends go in as few script calls as can be: those made in one run of code together, and
  * those queued while its previous call is on its way together after it (`AppendBatches`).
  * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
  * stored frames cover, such as the start response's reader); live reading of a stream this
@@ -69,6 +71,8 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly #live: LiveReader;
   readonly #local = new LocalFanout();
   readonly #batches = new AppendBatches((batch) => this.#appendBatch(batch));
+  /** Creates sent by `pipelineCreate` and not answered yet: their streams' appends are answered after them. */
+  readonly #creating = new Map<string, Promise<boolean>>();
   readonly #onStatus: RedisStoreOptions['onStatus'];
 
   private constructor(client: RedisClient, live: LiveReader, onStatus: RedisStoreOptions['onStatus']) {
@@ -111,12 +115,35 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
   async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
     const { streamId } = info;
-    const reply = await this.#create(info, first, lease);
-    if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
-    if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
+    const leased = createdReply(streamId, await this.#create(info, first, lease));
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
-    return reply === 'LEASED';
+    return leased;
+  }
+
+  /**
+   * `createWithFirst` whose stream is written here at once: its appends are sent behind the
+   * `CREATE` call on the same connection (Redis runs them in order), and their frames reach
+   * this process's readers once the create is answered (`#creating`). Scripts Redis has dropped
+   * keep that order: every call behind the create is refused `NOSCRIPT` as it is, and each is
+   * sent again, with its body, in the order the refusals come back.
+   */
+  pipelineCreate(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
+    if (!this.client.isReady) throw new StoreUnavailableError('the stream store (Redis) is unavailable');
+    const { streamId } = info;
+    this.#local.writing(streamId, 0);
+    const created = this.#create(info, first, lease).then((reply) => {
+      this.#creating.delete(streamId);
+      const leased = createdReply(streamId, reply);
+      this.#local.stored(streamId, 1, [first.frame]);
+      return leased;
+    });
+    this.#creating.set(streamId, created);
+    created.catch((error: unknown) => {
+      this.#creating.delete(streamId);
+      for (const follower of this.#local.lost(streamId)) follower.reader.onError(error as Error);
+    });
+    return created;
   }
 
   /**
@@ -152,13 +179,24 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
     args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
-    return this.#fenced(streamId, FENCED_APPEND, scriptKeys, args).then(
+    return this.#afterCreate(streamId, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args)).then(
       () => this.#batchStored(batch),
       (error: unknown) => {
         this.stopWriting(streamId);
         throw error;
       },
     );
+  }
+
+  /**
+   * A call's outcome, taken once its stream's pipelined create is answered: its frames go to
+   * readers after the create's, and a failed create fails it with the create's error.
+   */
+  #afterCreate(streamId: string, sent: Promise<void>): Promise<void> {
+    const creating = this.#creating.get(streamId);
+    if (!creating) return sent;
+    sent.catch(() => {}); // answered through the chain below
+    return creating.then(() => sent);
   }
 
   #batchStored({ streamId, firstSeq, frames, end }: AppendBatch): void {
@@ -348,6 +386,13 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#onStatus?.('error', error as Error);
     return error;
   }
+}
+
+/** Whether `CREATE` took the lease; throws when it refused (the stream exists) or failed. */
+function createdReply(streamId: string, reply: unknown): boolean {
+  if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
+  if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
+  return reply === 'LEASED';
 }
 
 export interface LogEntry {
