@@ -388,16 +388,18 @@ describe('appends queued in one event-loop turn', () => {
     }
   });
 
-  test('appends of several streams in one turn each reach their own log, in order', async () => {
+  test('appends of several streams in one turn go in one call, and each reaches its own log, in order', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {
       const streams = [newId(), newId(), newId()];
       for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+      const before = await calls(store, 'evalsha');
       const appends: Promise<void>[] = [];
       for (let seq = 1; seq <= 5; seq++)
         for (const streamId of streams)
           appends.push(store.append(streamId, seq, `${streamId}:${seq}`, { id: 'w', first: seq === 1 }));
       await Promise.all(appends);
+      assert.equal((await calls(store, 'evalsha')) - before, 1, 'one call for the three streams');
       for (const streamId of streams)
         assert.deepEqual(
           (await store.read(streamId))!.frames,
@@ -407,6 +409,49 @@ describe('appends queued in one event-loop turn', () => {
       await store.close();
     }
   });
+});
+
+test('appends of several streams made in separate callbacks of one turn (their own timers) go in one call', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const streams = [newId(), newId(), newId()];
+    for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+    const before = await calls(store, 'evalsha');
+    const appends = await new Promise<Promise<void>[]>((resolve) => {
+      const made: Promise<void>[] = [];
+      for (const streamId of streams)
+        setTimeout(() => {
+          made.push(store.append(streamId, 1, `${streamId}:1`, { id: 'w', first: true }));
+          if (made.length === streams.length) resolve(made);
+        }, 1);
+    });
+    await Promise.all(appends);
+    assert.equal((await calls(store, 'evalsha')) - before, 1, 'one call for the three streams');
+  } finally {
+    await store.close();
+  }
+});
+
+test('in a call of several streams, a stream whose writer is fenced is refused alone; the others are stored', async () => {
+  const store = await RedisStreamStore.connect({ url: redis.url });
+  try {
+    const [taken, free] = [newId(), newId()];
+    for (const streamId of [taken, free]) {
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      await store.append(streamId, 1, 'old1', { id: 'old', first: true });
+    }
+    await store.append(taken, 2, 'new2', { id: 'new', first: true }); // a takeover of `taken`
+    const [late, next] = await Promise.allSettled([
+      store.append(taken, 3, 'old3', { id: 'old', first: false }),
+      store.append(free, 2, 'old2', { id: 'old', first: false }),
+    ]);
+    assert.equal(late.status === 'rejected' && (late.reason as { type?: string }).type, 'writer_fenced');
+    assert.equal(next.status, 'fulfilled');
+    assert.deepEqual((await store.read(taken))!.frames, ['old1', 'new2']);
+    assert.deepEqual((await store.read(free))!.frames, ['old1', 'old2']);
+  } finally {
+    await store.close();
+  }
 });
 
 describe('streams written by another instance', () => {

@@ -1,12 +1,14 @@
 /**
  * `AppendBatches`: the appends of one stream leave as few calls of the fencing script as can
- * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends made in one
- * run of code go together (they are sent on `process.nextTick`, so they reach node-redis before
- * its next write: a new stream's first frames go in the same write as its create), and while a
- * stream's call is on its way its next appends wait
+ * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends queued in one
+ * event-loop turn go together, and while a stream's call is on its way its next appends wait
  * and go together once it is answered (one call in flight per stream: the busier the process,
- * the bigger the calls). node-redis costs a promise, a command object and a RESP encode and
- * decode per command: per batch instead of per event.
+ * the bigger the calls). The batches of every stream ready in one turn go to the store
+ * together, which sends them in as few calls as it can (a paced stream appends on its own
+ * timer: one call per stream per turn, not per event, and not per stream either). A new
+ * stream's first frames go as soon as the code that made them is done, to reach node-redis
+ * before its next write: the write of the stream's create. node-redis costs a promise, a
+ * command object and a RESP encode and decode per command: per call instead of per event.
  * A batch holds consecutive frames of one writer only; the script checks the fence once, before
  * storing any of them, so Redis stores a whole batch or refuses it whole. A stream's batches
  * are sent one after another, in the order they were opened. The log's last frame may carry
@@ -43,20 +45,36 @@ interface StreamBatches {
   sending: boolean;
 }
 
+/** Sends batches of several streams (one each) at once; one promise per batch: stored, or refused. */
+export type SendBatches = (batches: readonly AppendBatch[]) => Promise<void>[];
+
 export class AppendBatches {
-  readonly #send: (batch: AppendBatch) => Promise<void>;
+  readonly #send: SendBatches;
   readonly #streams = new Map<string, StreamBatches>();
   /** Streams whose next batch goes at the next flush. */
   #ready: StreamBatches[] = [];
+  /** Whether a flush is due in the check phase (`setImmediate`), or at once (`process.nextTick`). */
+  #flushDue = false;
+  #flushSoon = false;
+  readonly #flushLater = () => {
+    this.#flushDue = false;
+    this.#flush();
+  };
+  readonly #flushNow = () => {
+    this.#flushSoon = false;
+    this.#flush();
+  };
 
-  /** `send` stores one batch (resolves) or refuses it (rejects). */
-  constructor(send: (batch: AppendBatch) => Promise<void>) {
+  /** `send` stores the batches ready at once (each of its promises resolves) or refuses them (rejects). */
+  constructor(send: SendBatches) {
     this.#send = send;
   }
 
   /**
    * Queues frame `seq` of `streamId` (with `end`: the log's last, which ends it); resolves once
-   * it is stored, with the rest of its batch.
+   * it is stored, with the rest of its batch. `soon`: a batch it opens goes once this run of
+   * code is done (a new stream's first frames, to share the write of its create), not with the
+   * other streams' in the loop's check phase.
    */
   add(
     streamId: string,
@@ -64,6 +82,7 @@ export class AppendBatches {
     frame: string,
     writer: LogWriter | undefined,
     end?: LogEnd,
+    soon = false,
   ): Promise<void> {
     let stream = this.#streams.get(streamId);
     const last = stream?.waiting.at(-1);
@@ -79,31 +98,41 @@ export class AppendBatches {
       this.#streams.set(streamId, stream);
     }
     stream.waiting.push(batch);
-    if (!stream.sending && stream.waiting.length === 1) this.#readyToSend(stream);
+    if (!stream.sending && stream.waiting.length === 1) this.#readyToSend(stream, soon);
     return batch.stored;
   }
 
-  #readyToSend(stream: StreamBatches): void {
+  #readyToSend(stream: StreamBatches, soon = false): void {
     this.#ready.push(stream);
-    if (this.#ready.length === 1) process.nextTick(() => this.#flush());
+    if (soon && !this.#flushSoon) {
+      this.#flushSoon = true;
+      process.nextTick(this.#flushNow);
+    } else if (!this.#flushDue) {
+      this.#flushDue = true;
+      setImmediate(this.#flushLater);
+    }
   }
 
+  /** Sends each ready stream's oldest waiting batch, together; once one is answered, its stream's next is ready. */
   #flush(): void {
+    if (this.#ready.length === 0) return;
     const ready = this.#ready;
     this.#ready = [];
-    for (const stream of ready) this.#sendNext(stream);
+    const batches = ready.map((stream) => {
+      stream.sending = true;
+      return stream.waiting.shift()!;
+    });
+    const sent = this.#send(batches);
+    for (let i = 0; i < ready.length; i++) this.#whenAnswered(ready[i]!, batches[i]!, sent[i]!);
   }
 
-  /** Sends the stream's oldest waiting batch; once it is answered, the next one is ready. */
-  #sendNext(stream: StreamBatches): void {
-    const batch = stream.waiting.shift()!;
-    stream.sending = true;
+  #whenAnswered(stream: StreamBatches, batch: OpenBatch, sent: Promise<void>): void {
     const answered = () => {
       stream.sending = false;
       if (stream.waiting.length > 0) this.#readyToSend(stream);
       else this.#streams.delete(batch.streamId);
     };
-    this.#send(batch).then(
+    sent.then(
       () => {
         answered();
         batch.resolve();

@@ -8,8 +8,9 @@
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text. A stream's
- * appends go in as few script calls as can be: those made in one run of code together, and
- * those queued while its previous call is on its way together after it (`AppendBatches`).
+ * appends go in as few script calls as can be: those of one event-loop turn together (with the
+ * other streams' of that turn), and those queued while its previous call is on its way
+ * together after it (`AppendBatches`).
  * Replay is `XRANGE` (none for a reader of a stream written here from a point its recently
  * stored frames cover, such as the start response's reader); live reading of a stream this
  * process writes is local (`LocalFanout`: each stored frame goes straight to this process's
@@ -35,13 +36,14 @@ import type {
   StreamInfo,
   StreamStore,
 } from '../store.ts';
-import { type AppendBatch, AppendBatches } from './append-batches.ts';
+import { type AppendBatch, AppendBatches, MAX_BATCH_FRAMES } from './append-batches.ts';
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
 import {
   CREATE,
   FENCED_APPEND,
+  FENCED_APPEND_MANY,
   FENCED_END,
   loadScripts,
   PUT_ARTIFACT,
@@ -70,7 +72,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly client: RedisClient;
   readonly #live: LiveReader;
   readonly #local = new LocalFanout();
-  readonly #batches = new AppendBatches((batch) => this.#appendBatch(batch));
+  readonly #batches = new AppendBatches((batches) => this.#sendBatches(batches));
   /** Creates sent by `pipelineCreate` and not answered yet: their streams' appends are answered after them. */
   readonly #creating = new Map<string, Promise<boolean>>();
   readonly #onStatus: RedisStoreOptions['onStatus'];
@@ -164,7 +166,33 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   append(streamId: string, seq: number, frame: string, writer?: LogWriter, end?: LogEnd): Promise<void> {
     // A first append of a stream created elsewhere: this process takes its writing over.
     if (writer?.first) this.#local.writing(streamId, seq - 1);
-    return this.#batches.add(streamId, seq, frame, writer, end);
+    return this.#batches.add(streamId, seq, frame, writer, end, this.#creating.has(streamId));
+  }
+
+  /**
+   * Sends the batches of the streams ready at once (one batch each): a batch that ends its log
+   * alone, the others together in calls of up to `MAX_BATCH_FRAMES` frames. One promise per batch.
+   */
+  #sendBatches(batches: readonly AppendBatch[]): Promise<void>[] {
+    const sent = new Array<Promise<void>>(batches.length);
+    let group: number[] = [];
+    let frames = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      if (batch.end) {
+        sent[i] = this.#appendBatch(batch);
+        continue;
+      }
+      if (group.length > 0 && frames + batch.frames.length > MAX_BATCH_FRAMES) {
+        this.#appendGroup(batches, group, sent);
+        group = [];
+        frames = 0;
+      }
+      group.push(i);
+      frames += batch.frames.length;
+    }
+    if (group.length > 0) this.#appendGroup(batches, group, sent);
+    return sent;
   }
 
   /**
@@ -179,10 +207,41 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
     args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
     for (const frame of frames) args.push(frame);
-    return this.#afterCreate(streamId, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args)).then(
+    return this.#whenStored(batch, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args));
+  }
+
+  /** Stores the batches at `group` (none ends its log) with one call, each fenced on its own. */
+  #appendGroup(batches: readonly AppendBatch[], group: number[], sent: Promise<void>[]): void {
+    if (group.length === 1) {
+      sent[group[0]!] = this.#appendBatch(batches[group[0]!]!);
+      return;
+    }
+    const scriptKeys = new Array<string>(group.length);
+    const args = [RUNNING_TTL_ARG];
+    for (let k = 0; k < group.length; k++) {
+      const { streamId, writer, firstSeq, frames } = batches[group[k]!]!;
+      const by = writer ?? { id: newId(), first: true };
+      scriptKeys[k] = keys.log(streamId);
+      args.push(String(firstSeq), by.id, by.first ? '1' : '0', String(frames.length));
+      for (const frame of frames) args.push(frame);
+    }
+    const replies = this.#script(FENCED_APPEND_MANY, scriptKeys, args) as Promise<unknown[]>;
+    for (let k = 0; k < group.length; k++) {
+      const batch = batches[group[k]!]!;
+      const stored = replies.then((all) => {
+        const refusal = scriptReply(all[k]);
+        if (refusal) throw new WriterFencedError(`stream ${batch.streamId}: ${refusal}`);
+      });
+      sent[group[k]!] = this.#whenStored(batch, stored);
+    }
+  }
+
+  /** Once `stored` (after the stream's pipelined create), hands the batch's frames to local readers. */
+  #whenStored(batch: AppendBatch, stored: Promise<void>): Promise<void> {
+    return this.#afterCreate(batch.streamId, stored).then(
       () => this.#batchStored(batch),
       (error: unknown) => {
-        this.stopWriting(streamId);
+        this.stopWriting(batch.streamId);
         throw error;
       },
     );

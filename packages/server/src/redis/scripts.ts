@@ -18,26 +18,40 @@ export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** Sets `last` (sequence number of the last entry), `writer` and `ended` of the log KEYS[1]. */
-const LAST_ENTRY = `local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local last, writer, ended = 0, false, false
-if #top > 0 then
-  local id = top[1][1]
-  last = tonumber(string.sub(id, string.find(id, '-', 1, true) + 1))
-  local fields = top[1][2]
-  for i = 1, #fields, 2 do
-    if fields[i] == 'w' then writer = fields[i + 1] end
-    if fields[i] == 'end' then ended = true end
+/**
+ * `tail(log)`: the sequence number of the log's last entry, its writer and whether it is the
+ * end; `fence(...)`: why a writer may not append after it (false: it may); `announce(log, seq)`:
+ * the last entry on the stream's live channel (keys.ts: the log 'tw:{ID}:log', the channel
+ * 'tw:{ID}:live').
+ */
+const LOG_TAIL = `local function tail(log)
+  local top = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
+  local last, writer, ended = 0, false, false
+  if #top > 0 then
+    local id = top[1][1]
+    last = tonumber(string.sub(id, string.find(id, '-', 1, true) + 1))
+    local fields = top[1][2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'w' then writer = fields[i + 1] end
+      if fields[i] == 'end' then ended = true end
+    end
   end
+  return last, writer, ended
 end
--- The stream's live channel (keys.ts): KEYS[1] is 'tw:{ID}:log', the channel 'tw:{ID}:live'.
-local function announce(seq)
-  redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', seq)
-end
-local function refused(first, by)
+local function fence(writer, ended, first, by)
   if ended then return 'the log has ended' end
   if first ~= '1' and writer and writer ~= by then return 'another writer continues this stream' end
   return false
+end
+local function announce(log, seq)
+  redis.call('PUBLISH', string.sub(log, 1, -4) .. 'live', seq)
+end
+`;
+
+/** Sets `last`, `writer` and `ended` of the log KEYS[1]; `refused(first, by)` fences it. */
+const LAST_ENTRY = `${LOG_TAIL}local last, writer, ended = tail(KEYS[1])
+local function refused(first, by)
+  return fence(writer, ended, first, by)
 end
 `;
 
@@ -86,8 +100,37 @@ if ARGV[5] ~= '' then
   newest = newest + 1
   end_log(newest, ARGV[2], ARGV[5], ARGV[6], ARGV[7])
 end
-announce(newest)
+announce(KEYS[1], newest)
 return 'OK'`);
+
+/**
+ * `FENCED_APPEND` for several streams in one call (none of them ending its log): what a busy
+ * process sends instead of a call per stream. KEYS: each stream's log. ARGV: running TTL (ms),
+ * then for each stream: first seq, writer id, first ('1'/'0'), the number of frames, the
+ * frames. Each stream is fenced, stored and announced as `FENCED_APPEND` does, on its own: one
+ * reply per stream, 'OK' or why not.
+ */
+export const FENCED_APPEND_MANY = script(`${LOG_TAIL}
+local replies = {}
+local at = 2
+for k = 1, #KEYS do
+  local log, seq, by, first, n = KEYS[k], tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
+  at = at + 4
+  local last, writer, ended = tail(log)
+  local why = last ~= seq - 1 and ('expected seq ' .. (last + 1) .. ', got ' .. seq) or fence(writer, ended, first, by)
+  if why then
+    replies[k] = why
+  else
+    for i = 0, n - 1 do
+      redis.call('XADD', log, '0-' .. (seq + i), 'f', ARGV[at + i], 'w', by)
+    end
+    if seq == 1 then redis.call('PEXPIRE', log, ARGV[1]) end
+    announce(log, seq + n - 1)
+    replies[k] = 'OK'
+  end
+  at = at + n
+end
+return replies`);
 
 /**
  * Takes the lease of a stream if nobody holds it (`SET NX`) and lists it in the sorted set of
@@ -131,7 +174,7 @@ end
 local why = refused(ARGV[2], ARGV[1])
 if why then return why end
 end_log(last + 1, ARGV[1], ARGV[3], ARGV[4], ARGV[5])
-announce(last + 1)
+announce(KEYS[1], last + 1)
 return 'OK'`);
 
 /**
@@ -148,7 +191,7 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
 /** Every script the store runs, loaded on each connection before anything else is sent. */
-export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_END, PUT_ARTIFACT];
+export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_APPEND_MANY, FENCED_END, PUT_ARTIFACT];
 
 /**
  * Loads `scripts` (`SCRIPT LOAD`); called as a connection becomes ready, so it goes before any
