@@ -15,7 +15,7 @@ import { type ReaderContext, StreamReader, storeFailureFrames } from './reader.t
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
 import type { Artifact, FirstFrame, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
-import { firstFrame, followCreate, Stream, type StreamContext, type StreamLimits } from './stream.ts';
+import { firstFrame, Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
@@ -119,10 +119,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   /**
    * Creates a stream and appends its `hello` event. `id` lets a client name the stream it
-   * asks for (an idempotent start): a taken id is a `TidewireError` `stream_exists`. Without
-   * `id`, a store that pipelines its create (Redis) is not waited for: the stream's first
-   * events go right behind the create, and should it fail, the stream fails (its readers get
-   * the error); a store that cannot take commands at all still fails the start at once.
+   * asks for (an idempotent start): a taken id is a `TidewireError` `stream_exists`.
    */
   async start(init: { meta: M; id?: string }): Promise<Stream<E, M>> {
     const info: StreamInfo<M> = { streamId: init.id ?? newId(), createdAt: Date.now(), meta: init.meta };
@@ -130,14 +127,7 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
     const hello = this.#hello({ streamId: info.streamId, meta: info.meta, ts: info.createdAt });
     // A shared store stores the stream, its lease and its `hello` in one round trip.
     const first = this.#store.createWithFirst && stream[firstFrame]('hello', hello);
-    if (first && init.id === undefined && this.#store.pipelineCreate) {
-      // An id made here names no other stream: the first frames need not wait for the create.
-      const lease = this.#coordinator?.storeLease;
-      const created = this.#store.pipelineCreate(info, first, lease);
-      stream[followCreate](created.then((leased) => this.#coordinator?.own(info.streamId, leased)));
-    } else {
-      await this.#create(info, init.id, first);
-    }
+    await this.#create(info, init.id, first);
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
     if (!first) stream.appendFirst('hello', hello);

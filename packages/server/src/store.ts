@@ -98,15 +98,6 @@ export interface StreamStore extends Partial<ArtifactStore> {
    */
   createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean>;
   /**
-   * Optional, beside `createWithFirst`: the same step, with the stream's next appends sent behind
-   * it before it is answered (one ordered connection), so a new stream's first frames cost no
-   * round trip of their own. They are stored after it, refused when it fails, and reach readers
-   * after its first frame; when it fails, the stream's readers here get the error. Throws at
-   * once, sending nothing, when the store cannot take commands now. The engine uses it for a
-   * stream whose id it made (no other start can name it, so it cannot exist).
-   */
-  pipelineCreate?(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean>;
-  /**
    * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
    * that is not the next one, and (given `writer`) an append after another writer's entry
    * unless it is this writer's first: a fenced writer's append fails. Memory stores return

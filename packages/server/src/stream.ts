@@ -73,8 +73,6 @@ const SETTLED: Promise<void> = Promise.resolve();
 const appendText = Symbol('appendText');
 /** How the engine gets a stream's first frame to store with its creation (not for apps). */
 export const firstFrame = Symbol('firstFrame');
-/** A stream's method that follows the store's create sent with its first frame (`pipelineCreate`). */
-export const followCreate = Symbol('followCreate');
 
 /** What a text coalescer writes to (its stream). */
 interface TextTarget {
@@ -441,32 +439,20 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
       // taken once (64 frames of a batch made 64 pairs of promises that settle together).
       if (!result || result === this.#lastStored) return;
       this.#lastStored = result;
-      this.#follow(result);
+      // Its outcome is taken now: a later append refused while an earlier one is still on its
+      // way (a pipelined store) would otherwise be a rejection nobody handles yet.
+      const failed = result.then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      this.#pending = this.#pending.then(async () => {
+        const error = await failed;
+        if (this.#lastStored === result) this.#lastStored = undefined;
+        if (error) this.#storeFailed(error);
+      });
     } catch (error) {
       this.#storeFailed(error as Error);
     }
-  }
-
-  /**
-   * Takes the outcome of a store call now (a later append refused while an earlier one is still
-   * on its way, in a pipelined store, would otherwise be a rejection nobody handles yet); the
-   * stream's end waits for it, and a refusal fails the stream.
-   */
-  #follow(result: Promise<unknown>): void {
-    const failed = result.then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    this.#pending = this.#pending.then(async () => {
-      const error = await failed;
-      if (this.#lastStored === result) this.#lastStored = undefined;
-      if (error) this.#storeFailed(error);
-    });
-  }
-
-  /** Follows the store's create of this stream, on its way while the stream already appends. */
-  [followCreate](created: Promise<unknown>): void {
-    this.#follow(created);
   }
 
   /** How the log's last frame ends it, for a store that ends a log with its last append. */

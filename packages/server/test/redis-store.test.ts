@@ -187,6 +187,13 @@ async function calls(store: RedisStreamStore, command: string): Promise<number> 
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
 }
 
+/** `count` new streams, created in `store`. */
+async function createdStreams(store: RedisStreamStore, count: number): Promise<string[]> {
+  const streams = Array.from({ length: count }, () => newId());
+  for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+  return streams;
+}
+
 /** Appends `from`…`to` of `streamId` in one event-loop turn; what each append settled as. */
 function appendRange(store: RedisStreamStore, streamId: string, from: number, to: number, id: string) {
   return Promise.all(
@@ -391,8 +398,7 @@ describe('appends queued in one event-loop turn', () => {
   test('appends of several streams in one turn go in one call, and each reaches its own log, in order', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {
-      const streams = [newId(), newId(), newId()];
-      for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+      const streams = await createdStreams(store, 3);
       const before = await calls(store, 'evalsha');
       const appends: Promise<void>[] = [];
       for (let seq = 1; seq <= 5; seq++)
@@ -414,8 +420,7 @@ describe('appends queued in one event-loop turn', () => {
 test('appends of several streams made in separate callbacks of one turn (their own timers) go in one call', async () => {
   const store = await RedisStreamStore.connect({ url: redis.url });
   try {
-    const streams = [newId(), newId(), newId()];
-    for (const streamId of streams) await store.create({ streamId, meta: {}, createdAt: 1 });
+    const streams = await createdStreams(store, 3);
     const before = await calls(store, 'evalsha');
     const appends = await new Promise<Promise<void>[]>((resolve) => {
       const made: Promise<void>[] = [];
@@ -435,20 +440,17 @@ test('appends of several streams made in separate callbacks of one turn (their o
 test('in a call of several streams, a stream whose writer is fenced is refused alone; the others are stored', async () => {
   const store = await RedisStreamStore.connect({ url: redis.url });
   try {
-    const [taken, free] = [newId(), newId()];
-    for (const streamId of [taken, free]) {
-      await store.create({ streamId, meta: {}, createdAt: 1 });
-      await store.append(streamId, 1, 'old1', { id: 'old', first: true });
-    }
-    await store.append(taken, 2, 'new2', { id: 'new', first: true }); // a takeover of `taken`
+    const [taken, free] = await createdStreams(store, 2);
+    for (const streamId of [taken!, free!]) await store.append(streamId, 1, 'old1', { id: 'old', first: true });
+    await store.append(taken!, 2, 'new2', { id: 'new', first: true }); // a takeover of `taken`
     const [late, next] = await Promise.allSettled([
-      store.append(taken, 3, 'old3', { id: 'old', first: false }),
-      store.append(free, 2, 'old2', { id: 'old', first: false }),
+      store.append(taken!, 3, 'old3', { id: 'old', first: false }),
+      store.append(free!, 2, 'old2', { id: 'old', first: false }),
     ]);
     assert.equal(late.status === 'rejected' && (late.reason as { type?: string }).type, 'writer_fenced');
     assert.equal(next.status, 'fulfilled');
-    assert.deepEqual((await store.read(taken))!.frames, ['old1', 'new2']);
-    assert.deepEqual((await store.read(free))!.frames, ['old1', 'old2']);
+    assert.deepEqual((await store.read(taken!))!.frames, ['old1', 'new2']);
+    assert.deepEqual((await store.read(free!))!.frames, ['old1', 'old2']);
   } finally {
     await store.close();
   }

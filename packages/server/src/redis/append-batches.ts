@@ -5,10 +5,9 @@
  * and go together once it is answered (one call in flight per stream: the busier the process,
  * the bigger the calls). The batches of every stream ready in one turn go to the store
  * together, which sends them in as few calls as it can (a paced stream appends on its own
- * timer: one call per stream per turn, not per event, and not per stream either). A new
- * stream's first frames go as soon as the code that made them is done, to reach node-redis
- * before its next write: the write of the stream's create. node-redis costs a promise, a
- * command object and a RESP encode and decode per command: per call instead of per event.
+ * timer: one call per turn for them all, not one per stream per event). node-redis costs a
+ * promise, a command object and a RESP encode and decode per command: per call instead of per
+ * event.
  * A batch holds consecutive frames of one writer only; the script checks the fence once, before
  * storing any of them, so Redis stores a whole batch or refuses it whole. A stream's batches
  * are sent one after another, in the order they were opened. The log's last frame may carry
@@ -53,17 +52,6 @@ export class AppendBatches {
   readonly #streams = new Map<string, StreamBatches>();
   /** Streams whose next batch goes at the next flush. */
   #ready: StreamBatches[] = [];
-  /** Whether a flush is due in the check phase (`setImmediate`), or at once (`process.nextTick`). */
-  #flushDue = false;
-  #flushSoon = false;
-  readonly #flushLater = () => {
-    this.#flushDue = false;
-    this.#flush();
-  };
-  readonly #flushNow = () => {
-    this.#flushSoon = false;
-    this.#flush();
-  };
 
   /** `send` stores the batches ready at once (each of its promises resolves) or refuses them (rejects). */
   constructor(send: SendBatches) {
@@ -72,9 +60,7 @@ export class AppendBatches {
 
   /**
    * Queues frame `seq` of `streamId` (with `end`: the log's last, which ends it); resolves once
-   * it is stored, with the rest of its batch. `soon`: a batch it opens goes once this run of
-   * code is done (a new stream's first frames, to share the write of its create), not with the
-   * other streams' in the loop's check phase.
+   * it is stored, with the rest of its batch.
    */
   add(
     streamId: string,
@@ -82,7 +68,6 @@ export class AppendBatches {
     frame: string,
     writer: LogWriter | undefined,
     end?: LogEnd,
-    soon = false,
   ): Promise<void> {
     let stream = this.#streams.get(streamId);
     const last = stream?.waiting.at(-1);
@@ -98,24 +83,17 @@ export class AppendBatches {
       this.#streams.set(streamId, stream);
     }
     stream.waiting.push(batch);
-    if (!stream.sending && stream.waiting.length === 1) this.#readyToSend(stream, soon);
+    if (!stream.sending && stream.waiting.length === 1) this.#readyToSend(stream);
     return batch.stored;
   }
 
-  #readyToSend(stream: StreamBatches, soon = false): void {
+  #readyToSend(stream: StreamBatches): void {
     this.#ready.push(stream);
-    if (soon && !this.#flushSoon) {
-      this.#flushSoon = true;
-      process.nextTick(this.#flushNow);
-    } else if (!this.#flushDue) {
-      this.#flushDue = true;
-      setImmediate(this.#flushLater);
-    }
+    if (this.#ready.length === 1) setImmediate(() => this.#flush());
   }
 
   /** Sends each ready stream's oldest waiting batch, together; once one is answered, its stream's next is ready. */
   #flush(): void {
-    if (this.#ready.length === 0) return;
     const ready = this.#ready;
     this.#ready = [];
     const batches = ready.map((stream) => {

@@ -1,9 +1,7 @@
 /**
  * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
  * the entry id is the contract's sequence number. A new stream's info, first frame and lease
- * go in one script call (`createWithFirst`): a start waits for one round trip, not three, and
- * a start whose id the engine made waits for none, its first appends sent right behind that
- * call on the same connection (`pipelineCreate`); and
+ * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
  * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
@@ -73,8 +71,6 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   readonly #live: LiveReader;
   readonly #local = new LocalFanout();
   readonly #batches = new AppendBatches((batches) => this.#sendBatches(batches));
-  /** Creates sent by `pipelineCreate` and not answered yet: their streams' appends are answered after them. */
-  readonly #creating = new Map<string, Promise<boolean>>();
   readonly #onStatus: RedisStoreOptions['onStatus'];
 
   private constructor(client: RedisClient, live: LiveReader, onStatus: RedisStoreOptions['onStatus']) {
@@ -123,30 +119,6 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return leased;
   }
 
-  /**
-   * `createWithFirst` whose stream is written here at once: its appends are sent behind the
-   * `CREATE` call on the same connection (Redis runs them in order), and their frames reach
-   * this process's readers once the create is answered (`#creating`). Scripts Redis has dropped
-   * keep that order: every call behind the create is refused `NOSCRIPT` as it is, and each is
-   * sent again, with its body, in the order the refusals come back.
-   */
-  pipelineCreate(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
-    if (!this.client.isReady) throw new StoreUnavailableError('the stream store (Redis) is unavailable');
-    const { streamId } = info;
-    this.#local.writing(streamId, 0);
-    const created = this.#create(info, first, lease).then((reply) => {
-      this.#creating.delete(streamId);
-      const leased = createdReply(streamId, reply);
-      this.#local.stored(streamId, 1, [first.frame]);
-      return leased;
-    });
-    this.#creating.set(streamId, created);
-    created.catch((error: unknown) => {
-      this.#creating.delete(streamId);
-      for (const follower of this.#local.lost(streamId)) follower.reader.onError(error as Error);
-    });
-    return created;
-  }
 
   /**
    * Sends the `CREATE` call. Its keys and arguments are built here, not in `createWithFirst`: an
@@ -166,7 +138,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   append(streamId: string, seq: number, frame: string, writer?: LogWriter, end?: LogEnd): Promise<void> {
     // A first append of a stream created elsewhere: this process takes its writing over.
     if (writer?.first) this.#local.writing(streamId, seq - 1);
-    return this.#batches.add(streamId, seq, frame, writer, end, this.#creating.has(streamId));
+    return this.#batches.add(streamId, seq, frame, writer, end);
   }
 
   /**
@@ -236,26 +208,15 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     }
   }
 
-  /** Once `stored` (after the stream's pipelined create), hands the batch's frames to local readers. */
+  /** Once `stored`, hands the batch's frames to local readers. */
   #whenStored(batch: AppendBatch, stored: Promise<void>): Promise<void> {
-    return this.#afterCreate(batch.streamId, stored).then(
+    return stored.then(
       () => this.#batchStored(batch),
       (error: unknown) => {
         this.stopWriting(batch.streamId);
         throw error;
       },
     );
-  }
-
-  /**
-   * A call's outcome, taken once its stream's pipelined create is answered: its frames go to
-   * readers after the create's, and a failed create fails it with the create's error.
-   */
-  #afterCreate(streamId: string, sent: Promise<void>): Promise<void> {
-    const creating = this.#creating.get(streamId);
-    if (!creating) return sent;
-    sent.catch(() => {}); // answered through the chain below
-    return creating.then(() => sent);
   }
 
   #batchStored({ streamId, firstSeq, frames, end }: AppendBatch): void {
