@@ -441,7 +441,8 @@ test('in a call of several streams, a stream whose writer is fenced is refused a
   const store = await RedisStreamStore.connect({ url: redis.url });
   try {
     const [taken, free] = await createdStreams(store, 2);
-    for (const streamId of [taken!, free!]) await store.append(streamId, 1, 'old1', { id: 'old', first: true });
+    for (const streamId of [taken!, free!])
+      await store.append(streamId, 1, 'old1', { id: 'old', first: true });
     await store.append(taken!, 2, 'new2', { id: 'new', first: true }); // a takeover of `taken`
     const [late, next] = await Promise.allSettled([
       store.append(taken!, 3, 'old3', { id: 'old', first: false }),

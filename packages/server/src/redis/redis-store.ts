@@ -119,7 +119,6 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return leased;
   }
 
-
   /**
    * Sends the `CREATE` call. Its keys and arguments are built here, not in `createWithFirst`: an
    * async function keeps its locals while it waits, and every start in flight would keep them.

@@ -191,7 +191,13 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 return 'OK'`);
 
 /** Every script the store runs, loaded on each connection before anything else is sent. */
-export const SCRIPTS: readonly Script[] = [CREATE, FENCED_APPEND, FENCED_APPEND_MANY, FENCED_END, PUT_ARTIFACT];
+export const SCRIPTS: readonly Script[] = [
+  CREATE,
+  FENCED_APPEND,
+  FENCED_APPEND_MANY,
+  FENCED_END,
+  PUT_ARTIFACT,
+];
 
 /**
  * Loads `scripts` (`SCRIPT LOAD`); called as a connection becomes ready, so it goes before any
