@@ -24,6 +24,7 @@ import { type LimitCounts, type LimitShape, StreamLimits } from './limits/stream
 import { createLogger, type Logger } from './logger.ts';
 import { createMediaProviders } from './media/media-providers.ts';
 import { createMetrics } from './metrics/metrics.ts';
+import { nodePostBody } from './models/node-post.ts';
 import { createModelRegistry } from './models/registry.ts';
 import { PendingWork } from './pending-work.ts';
 import type { Log, Services } from './services.ts';
@@ -125,7 +126,7 @@ export async function createServices(config: Config, log: Log): Promise<Services
     db,
     config,
     engine,
-    models: createModelRegistry(config),
+    models: createModelRegistry(config, nodePostBody),
     conversations: new ConversationStore(db, {
       onWriteError: (error) => log.warn({ error: (error as Error).message }, 'could not store an answer'),
     }),

@@ -13,7 +13,7 @@
 import { createParser, type SSEParser } from '@tidewire/protocol';
 import { ChatChunkReader } from './openai-chat-chunks.ts';
 import { chatRequestBody } from './openai-chat-request.ts';
-import { postJson, type UpstreamTarget } from './post-json.ts';
+import { type BodyReader, fetchPostBody, type PostBody, type UpstreamTarget } from './post-json.ts';
 import type { ModelBatch, ModelPart, ModelProvider, ModelRequest } from './provider.ts';
 import { partsOf, UpstreamError } from './provider.ts';
 import { UpstreamCall } from './upstream-call.ts';
@@ -27,6 +27,8 @@ export interface OpenAIChatOptions {
   idleTimeoutMs: number;
   /** The server knows vLLM's `continue_final_message`: a partial answer can be continued. */
   continueFinalMessage: boolean;
+  /** How the request is sent: `fetch` unless given (the Node server gives `nodePostBody`). */
+  post?: PostBody;
 }
 
 /** Bound on one upstream event: a server cannot make us buffer without limit. */
@@ -111,7 +113,7 @@ export class OpenAIChatModel implements ModelProvider {
   async *batches(request: ModelRequest): AsyncIterable<ModelBatch> {
     if (request.signal.aborted) return;
     const call = new UpstreamCall(request.signal, this.#options.idleTimeoutMs);
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: BodyReader | undefined;
     try {
       reader = await this.#open(request, call.signal);
       const events = new ChatEvents();
@@ -137,15 +139,13 @@ export class OpenAIChatModel implements ModelProvider {
   }
 
   /** Sends the request; the reader of a 2xx response's body, else the error its status means. */
-  async #open(request: ModelRequest, signal: AbortSignal): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  #open(request: ModelRequest, signal: AbortSignal): Promise<BodyReader> {
     const continueFrom = this.canContinue ? request.continueFrom : undefined;
     const body = chatRequestBody(request.messages, request.tools, {
       model: this.name,
       maxTokens: this.#options.maxTokens,
       continueFrom,
     });
-    const response = await postJson(this.#target, '/chat/completions', body, signal);
-    if (!response.body) throw new UpstreamError('upstream_error', 'the model server answered with no body');
-    return response.body.getReader();
+    return (this.#options.post ?? fetchPostBody)(this.#target, '/chat/completions', body, signal);
   }
 }

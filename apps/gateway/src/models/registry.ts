@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { gatewayTools, type ToolRegistry } from '../tools/registry.ts';
 import { ToolLoop } from '../tools/tool-loop.ts';
 import { DemoModel } from './demo.ts';
+import type { PostBody } from './post-json.ts';
 import type { ModelProvider } from './provider.ts';
 import { createUpstreamModel } from './upstream.ts';
 
@@ -41,8 +42,9 @@ export class ModelRegistry {
   }
 }
 
-export function createModelRegistry(config: Config): ModelRegistry {
+/** `post`: how the upstream model sends its requests (`fetch` unless given). */
+export function createModelRegistry(config: Config, post?: PostBody): ModelRegistry {
   const models: ModelProvider[] = [new DemoModel(config.DEMO_TOKENS_PER_SEC)];
-  if (config.LLM_PROVIDER !== 'demo') models.push(createUpstreamModel(config));
+  if (config.LLM_PROVIDER !== 'demo') models.push(createUpstreamModel(config, post));
   return new ModelRegistry(models);
 }

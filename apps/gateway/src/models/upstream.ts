@@ -9,12 +9,14 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { type Config, ConfigError } from '../config.ts';
 import { AiSdkModel } from './ai-sdk-model.ts';
 import { OpenAIChatModel } from './openai-chat-model.ts';
+import type { PostBody } from './post-json.ts';
 import type { ModelProvider } from './provider.ts';
 
 /** Anthropic requires a cap on the answer length; this one when `LLM_MAX_TOKENS` is unset. */
 const ANTHROPIC_MAX_TOKENS = 4096;
 
-export function createUpstreamModel(config: Config): ModelProvider {
+/** `post`: how the OpenAI-compatible client sends its requests (`fetch` unless given). */
+export function createUpstreamModel(config: Config, post?: PostBody): ModelProvider {
   const name = config.LLM_MODEL;
   if (!name) throw new ConfigError(`LLM_PROVIDER=${config.LLM_PROVIDER} needs LLM_MODEL`);
   if (config.LLM_PROVIDER === 'anthropic') {
@@ -38,5 +40,6 @@ export function createUpstreamModel(config: Config): ModelProvider {
     // Only servers that know `continue_final_message` (vLLM) may get it: OpenAI itself
     // refuses unknown parameters.
     continueFinalMessage: config.LLM_CONTINUE_FINAL_MESSAGE,
+    post,
   });
 }
