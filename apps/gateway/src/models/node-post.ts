@@ -38,7 +38,9 @@ export const nodePostBody: PostBody = (target, path, body, signal) =>
         bodyReader(response),
       ).then(reject, reject);
     });
-    request.once('error', (error) => reject(signal.aborted ? signal.reason : unreachableError(error)));
+    // `on`, not `once`: should the request report a second error, it must still find a
+    // listener (an `error` event with none would end the process).
+    request.on('error', (error) => reject(signal.aborted ? signal.reason : unreachableError(error)));
     request.end(payload);
   });
 
