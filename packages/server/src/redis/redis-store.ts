@@ -113,10 +113,12 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
   /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
   async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
     const { streamId } = info;
-    const leased = createdReply(streamId, await this.#create(info, first, lease));
+    const reply = await this.#create(info, first, lease);
+    if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
+    if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
-    return leased;
+    return reply === 'LEASED';
   }
 
   /**
@@ -405,13 +407,6 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#onStatus?.('error', error as Error);
     return error;
   }
-}
-
-/** Whether `CREATE` took the lease; throws when it refused (the stream exists) or failed. */
-function createdReply(streamId: string, reply: unknown): boolean {
-  if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
-  if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
-  return reply === 'LEASED';
 }
 
 export interface LogEntry {
