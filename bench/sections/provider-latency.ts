@@ -89,7 +89,7 @@ export async function providerLatencySection(count: number): Promise<string> {
   return [
     '## Providers: latency the gateway adds to the first token',
     '',
-    `A fake OpenAI-compatible upstream (loopback, a process of its own) answers at once. ${count} requests one at a time, alternating: time to the first content token read straight from the upstream, and time to the first \`delta\` through the gateway (\`LLM_PROVIDER=openai\`, the AI SDK's \`doStream\`, a new conversation stored in SQLite for each).`,
+    `A fake OpenAI-compatible upstream (loopback, a process of its own) answers at once. ${count} requests one at a time, alternating: time to the first content token read straight from the upstream, and time to the first \`delta\` through the gateway (\`LLM_PROVIDER=openai\`: tidewire's OpenAI-compatible client, over node:http with keep-alive; a new conversation stored in SQLite for each).`,
     '',
     '| path | first token p50 (ms) | p99 (ms) | target (p99) | this run |',
     '|---|---|---|---|---|',

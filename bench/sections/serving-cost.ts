@@ -133,7 +133,10 @@ async function loadWithCpu<T>(server: SpawnedServer, args: (string | number)[]):
 async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
   process.stderr.write(`bench: serving cost, ${side.name}\n`);
   const burst = await withServer(side, 'burst', 0, async (server, url) => {
-    await runLoadClient(['latency', url, 20]);
+    // Warmed up with as many streams as are measured: after 20, a gateway's first delta was still
+    // falling from one round of 300 to the next (Redis store: 2.5, 1.8, 1.5 ms), while its JIT
+    // caught up. Low load is measured in the steady state, on every server alike.
+    await runLoadClient(['latency', url, o.latencyCount]);
     const low = await runLoadClient<{ firstDelta: { p50: number } }>(['latency', url, o.latencyCount]);
     const [tp, cpu] = await loadWithCpu<{ streams: number; seconds: number }>(server, [
       'throughput',
@@ -260,7 +263,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`: with the defaults V8 may still double a server's young generation (up to 64 MiB per semi-space here) during the measured window, a fixed step of up to 64 MiB that shows as up to 13 KiB per stream at 5,000. Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections). ` +
-      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time.`,
+      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',

@@ -36,7 +36,8 @@ const PATH = '/api/v1/stream/chat?q=Hello';
 async function measure(name: string, env: Record<string, string>, options: StoresOptions): Promise<Row> {
   let server = await spawnGateway({ ...env, DEMO_TOKENS_PER_SEC: '0' });
   const url = `${server.url}${PATH}`;
-  await runLoadClient(['latency', `${url}&warm=1`, 20]);
+  // As many warm-up streams as measured ones: low load is measured in the steady state (see serving-cost.ts).
+  await runLoadClient(['latency', `${url}&warm=1`, options.latencyCount]);
   const lat = await runLoadClient<{ firstDelta: Row['firstDelta'] }>(['latency', url, options.latencyCount]);
   const pid = server.child.pid!;
   const [cpu0, written0] = [cpuSeconds(pid), diskWriteBytes(pid)];
@@ -95,7 +96,7 @@ export async function storesSection(options: StoresOptions): Promise<string> {
     '',
     `One gateway per store (conversations in SQLite in memory, so the disk writes are the store's). ` +
       `Throughput: ${options.concurrency} concurrent clients opening streams back to back for ${options.seconds} s, demo model unpaced, deltas coalesced. ` +
-      `First delta: ${options.latencyCount} streams one at a time. Idle memory: RSS growth over ${f(options.idleCount)} open streams paced at 0.05 tokens/s, divided by their number. ` +
+      `First delta: ${options.latencyCount} streams one at a time, after a warm-up round of as many. Idle memory: RSS growth over ${f(options.idleCount)} open streams paced at 0.05 tokens/s, divided by their number. ` +
       "Disk: bytes the gateway process sent to storage (/proc/PID/io write_bytes) during the throughput run, per answer (Redis's own writes are redis-server's, not counted).",
     '',
     '| store | answers/s | events/s | CPU ms per answer | first delta p50 / p99 (ms) | RSS per idle stream | written to disk per answer |',
