@@ -7,11 +7,11 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildAll, filesUnder, PACKAGES, ROOT } from '../scripts/build.ts';
+import { buildAll, needsBuild, PACKAGES, ROOT, webShipped } from '../scripts/build.ts';
 
 const run = promisify(execFile);
 
@@ -45,16 +45,6 @@ function removedAtExit(dir: string): string {
   return dir;
 }
 
-const newest = (paths: string[]) => Math.max(...paths.map((path) => statSync(path).mtimeMs));
-
-/** A package whose `dist/` is missing, or older than one of its sources or build settings. */
-function needsBuild(dir: string): boolean {
-  const built = join(ROOT, dir, 'dist/index.js');
-  if (!existsSync(built)) return true;
-  const inputs = [...filesUnder(join(ROOT, dir, 'src')), join(ROOT, dir, 'tsconfig.build.json')];
-  return newest(inputs) > statSync(built).mtimeMs;
-}
-
 let packed: Promise<Tarballs> | undefined;
 
 /**
@@ -63,8 +53,7 @@ let packed: Promise<Tarballs> | undefined;
  */
 export function packAll(): Promise<Tarballs> {
   packed ??= (async () => {
-    const webShipped = existsSync(join(ROOT, 'apps/gateway/dist/web/index.html'));
-    if (!webShipped || PACKAGES.some(needsBuild)) buildAll();
+    if (!webShipped() || PACKAGES.some(needsBuild)) buildAll();
     const out = removedAtExit(mkdtempSync(join(tmpdir(), 'tidewire-tarballs-')));
     const workspaces = PACKAGES.flatMap((dir) => ['-w', packageName(dir)]);
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out, ...workspaces], {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { demoAnswer } from '../apps/gateway/src/models/demo-answer.ts';
-import { ROOT } from '../scripts/build.ts';
+import { PACKAGES, ROOT } from '../scripts/build.ts';
 import { TEST_ENV } from './gateway.ts';
 import { installInto, packAll, type Tarballs, tempProject, userEnv, workspaceVersion } from './pack.ts';
 
@@ -82,6 +82,29 @@ test('each tarball ships its built code, typings and README, and no sources or t
     assert.deepEqual(extra, [], `${name} ships nothing but dist, bin, README and package.json`);
     const sources = files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'));
     assert.deepEqual(sources, [], `${name} ships no TypeScript sources`);
+  }
+});
+
+test('npm pack in a package’s own folder (its prepack builds it) lists every file its exports name', async () => {
+  for (const dir of PACKAGES) {
+    const manifest = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], {
+      cwd: join(ROOT, dir),
+      env: userEnv(),
+    });
+    const packed = new Set(
+      (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path),
+    );
+    for (const [entry, targets] of Object.entries(
+      manifest.exports as Record<string, string | Record<string, string>>,
+    )) {
+      if (typeof targets === 'string') continue; // ./package.json
+      for (const condition of ['types', 'default'])
+        assert.ok(
+          packed.has(targets[condition]!.slice(2)),
+          `${manifest.name} ${entry} ${condition} is packed`,
+        );
+    }
   }
 });
 
