@@ -2,7 +2,11 @@
  * Coalesces model tokens into `delta` events: the first token goes out at once, later ones
  * are joined until about `maxWords` words or a punctuation mark, but no text is held longer
  * than `maxHoldMs`. Fewer, larger events cost less per byte on every hop; the hold bound
- * keeps the typing smooth.
+ * keeps the typing smooth. Held text leaves with the token after which the next one, at the
+ * pace of the last two, would come too late for the bound: at a steady pace the text goes out
+ * on the model's own beat, not a hold timer's later and less regular one (at 40 tokens/s with
+ * a 30 ms bound: every second token, 50 ms apart, not 54 ms apart plus the timer's lag). The
+ * timer remains the bound for text the model stopped adding to.
  * @module
  */
 
@@ -40,6 +44,8 @@ export abstract class Coalescer {
   #sentAny = false;
   /** When the held text began to be held (`Date.now()`). */
   #heldAt = 0;
+  /** When the last piece came (`Date.now()`). */
+  #lastAt = 0;
   /**
    * The hold timer, made once and re-armed (`refresh()`), not made and cleared per event: a
    * flush leaves it armed, and when it fires with nothing held it does nothing. It may fire
@@ -63,18 +69,30 @@ export abstract class Coalescer {
     if (text === '') return;
     if (!this.#sentAny) {
       this.#sentAny = true;
+      this.#lastAt = Date.now();
       this.emit(text);
       return;
     }
-    if (this.#held === '') this.#heldAt = Date.now();
+    const now = Date.now();
+    const since = now - this.#lastAt;
+    this.#lastAt = now;
+    if (this.#held === '') this.#heldAt = now;
     this.#held += text;
     this.#words += countWordBreaks(text);
     // Held text never ends at punctuation (it would have been flushed), so the new piece tells.
-    if (this.#words >= this.#maxWords || endsAtPunctuation(text)) {
+    if (this.#words >= this.#maxWords || endsAtPunctuation(text) || this.#nextTooLate(now, since)) {
       this.flush();
     } else if (!this.#armed) {
       this.#arm(Math.max(0, this.#maxHoldMs - TIMER_SLACK_MS));
     }
+  }
+
+  /**
+   * Whether the next piece, coming `since` ms after this one as this one came after the last,
+   * would find the held text past its bound (less the timer's slack): then it leaves now.
+   */
+  #nextTooLate(now: number, since: number): boolean {
+    return now > this.#heldAt && now - this.#heldAt + since >= this.#maxHoldMs - TIMER_SLACK_MS;
   }
 
   /** Emits whatever is held. */

@@ -98,3 +98,44 @@ test('on a runtime whose timers are numbers (workers, edge), the hold bound hold
   assert.deepEqual(out, ['a', ' b', ' c']);
   c.dispose();
 });
+
+test('at a steady pace, held text leaves with the piece after which the next would come too late for the bound, not by the timer', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { out, c } = coalescer(6, 30); // the timer is aimed at 29 ms
+  const at: number[] = [];
+  const emitted = () => at.push(Date.now());
+  const pace = (ms: number, piece: string) => {
+    t.mock.timers.tick(ms);
+    const before = out.length;
+    c.push(piece);
+    if (out.length > before) emitted();
+  };
+  pace(0, 'a'); // the first piece: at once
+  pace(25, ' b'); // held at 25
+  assert.deepEqual(out, ['a']);
+  pace(25, ' c'); // at 50: held 25 ms, and the next, 25 ms on, would find it held 50: it leaves now
+  assert.deepEqual(out, ['a', ' b c']);
+  pace(25, ' d'); // held at 75
+  t.mock.timers.tick(4); // 79: ' d' is held (its timer aims at 104)
+  assert.deepEqual(out, ['a', ' b c']);
+  pace(21, ' e'); // 100
+  assert.deepEqual(out, ['a', ' b c', ' d e']);
+  assert.deepEqual(at, [0, 50, 100], 'on the model’s beat: every second piece, 50 ms apart');
+  c.dispose();
+});
+
+test('pieces that come quickly are still held together up to the bound (the pace does not shorten it)', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { out, c } = coalescer(20, 30);
+  c.push('a');
+  for (let i = 0; i < 5; i++) {
+    t.mock.timers.tick(4);
+    c.push(` w${i}`); // held from 4, a piece every 4 ms: the next always comes in time
+  }
+  assert.deepEqual(out, ['a']);
+  t.mock.timers.tick(12); // 32: the timer (armed at 4 for 29 ms, aimed at 33) has not fired yet
+  assert.deepEqual(out, ['a']);
+  t.mock.timers.tick(1); // 33
+  assert.deepEqual(out, ['a', ' w0 w1 w2 w3 w4']);
+  c.dispose();
+});
