@@ -10,7 +10,7 @@ import type { ChatEngine, ChatMeta } from './chat-engine.ts';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { ConnectionLimit } from './limits/connection-limit.ts';
-import type { StreamLimits } from './limits/stream-limits.ts';
+import type { CountedAsCreated, StreamLimits } from './limits/stream-limits.ts';
 import type { MediaProviders } from './media/media-providers.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { ModelRegistry } from './models/registry.ts';
@@ -26,8 +26,13 @@ export interface StreamServices {
   /**
    * The stream limits. `seesStreams`: `admit` given the stream a start names throws
    * `stream_exists` when it exists, counting nothing (so the starter need not look first).
+   * `asCreated`: a start counted by the stream store as it creates the stream, where it can.
    */
-  limits: { admit(key: string, streamId?: string): Promise<() => void>; readonly seesStreams?: boolean };
+  limits: {
+    admit(key: string, streamId?: string): Promise<() => void>;
+    readonly seesStreams?: boolean;
+    asCreated?(key: string): CountedAsCreated | undefined;
+  };
   connections: ConnectionLimit;
   metrics: Pick<
     Metrics,

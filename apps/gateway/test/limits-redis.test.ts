@@ -1,10 +1,13 @@
 /**
  * The stream limits across instances on one real Redis: the new-stream rate and the running
- * generations per user are shared; a killed instance's slots free themselves within a lease;
+ * generations per user are shared, and a start is counted in the call that creates its
+ * stream; a killed instance's slots free themselves within a lease;
  * Redis being away is a clear 503, not a 500 or an unlimited pass.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@redis/client';
 import { spawnGateway, startTestGateway } from '../../../testing/gateway.ts';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
@@ -21,7 +24,7 @@ after(async () => {
 });
 
 /** One user per test, so no test sees another's counts. */
-const USERS = ['rate', 'slots', 'dead', 'down', 'again', 'other'] as const;
+const USERS = ['rate', 'slots', 'dead', 'down', 'again', 'other', 'once'] as const;
 const AUTH_TOKENS = USERS.map((u) => `${u}:${u}-token-1`).join(',');
 const as = (user: (typeof USERS)[number]) => ({ headers: { authorization: `Bearer ${user}-token-1` } });
 
@@ -77,6 +80,39 @@ test('MAX_STREAMS_PER_USER counts generations on every instance, held past a lea
     if (admitted !== 200) await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(admitted, 200, 'the cancelled stream gave its slot back');
+});
+
+test('a start is counted in the call that creates its stream (one round trip for both); a refusal that way is a 429 and a limit hit in the metrics', async () => {
+  const g = await gateway({
+    RATE_LIMIT_PER_MIN: '10',
+    MAX_STREAMS_PER_USER: '1',
+    DEMO_TOKENS_PER_SEC: '0.001',
+  });
+  const monitor = createClient({ url: redis.url });
+  await monitor.connect();
+  const commands: string[] = [];
+  await monitor.monitor((line: string) => commands.push(line));
+  try {
+    const streamId = await begin(g.url, 'counted once', 'once');
+    const refused = await fetch(ask(g.url, 'a second at once'), as('once'));
+    assert.equal(refused.status, 429);
+    assert.equal(await errorOf(refused), 'too_many_streams');
+    // MONITOR shows every command Redis ran once a marker sent after them shows.
+    const marker = `marker-${streamId}`;
+    await g.services.engine.position(marker);
+    for (let i = 0; i < 100 && !commands.some((c) => c.includes(marker)); i++) await sleep(10);
+    // Script calls that count against the user's slots (not the commands a script runs, `[0 lua]`).
+    const counting = commands.filter((c) => !c.includes(' lua]') && c.includes('"tw:slots:user:once"'));
+    assert.equal(counting.length, 2, `one call per start:\n${counting.join('\n')}`);
+    assert.ok(
+      counting[0]!.includes(`"tw:{${streamId}}:log"`),
+      'the first start: counted as its stream was created',
+    );
+    const metrics = await (await fetch(`${g.url}/metrics`, as('once'))).text();
+    assert.match(metrics, /tidewire_limit_hits_total\{limit="streams"\} 1/);
+  } finally {
+    await monitor.destroy();
+  }
 });
 
 test('a killed instance holds no slots: they lapse within a lease', async () => {

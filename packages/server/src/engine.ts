@@ -14,7 +14,15 @@ import type { EngineObserver } from './observer.ts';
 import { type ReaderContext, StreamReader, storeFailureFrames } from './reader.ts';
 import type { ResumePoint } from './resume-point.ts';
 import type { SSESink } from './sink.ts';
-import type { Artifact, FirstFrame, LogTail, StoredLog, StreamInfo, StreamStore } from './store.ts';
+import type {
+  Artifact,
+  FirstFrame,
+  LogTail,
+  StoreAdmission,
+  StoredLog,
+  StreamInfo,
+  StreamStore,
+} from './store.ts';
 import { firstFrame, Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
@@ -119,15 +127,19 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
 
   /**
    * Creates a stream and appends its `hello` event. `id` lets a client name the stream it
-   * asks for (an idempotent start): a taken id is a `TidewireError` `stream_exists`.
+   * asks for (an idempotent start): a taken id is a `TidewireError` `stream_exists`. Given an
+   * `admission` (`StoreAdmission`), the store checks it as it creates the stream, and a start it
+   * refuses rejects with the admission's error (a store that cannot check one is a `TypeError`).
    */
-  async start(init: { meta: M; id?: string }): Promise<Stream<E, M>> {
+  async start(init: { meta: M; id?: string; admission?: StoreAdmission }): Promise<Stream<E, M>> {
+    if (init.admission && !this.#store.createWithFirst)
+      throw new TypeError('this stream store cannot check an admission as it creates a stream');
     const info: StreamInfo<M> = { streamId: init.id ?? newId(), createdAt: Date.now(), meta: init.meta };
     const stream = new Stream<E, M>(info, this.#streamContext);
     const hello = this.#hello({ streamId: info.streamId, meta: info.meta, ts: info.createdAt });
     // A shared store stores the stream, its lease and its `hello` in one round trip.
     const first = this.#store.createWithFirst && stream[firstFrame]('hello', hello);
-    await this.#create(info, init.id, first);
+    await this.#create(info, init.id, first, init.admission);
     this.#running.set(info.streamId, stream);
     this.#observer.onStreamStart?.(info);
     if (!first) stream.appendFirst('hello', hello);
@@ -135,11 +147,16 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
   }
 
   /** Creates the stream in the store (with its first frame when given) and takes its lease. */
-  async #create(info: StreamInfo<M>, id: string | undefined, first: FirstFrame | undefined): Promise<void> {
+  async #create(
+    info: StreamInfo<M>,
+    id: string | undefined,
+    first: FirstFrame | undefined,
+    admission: StoreAdmission | undefined,
+  ): Promise<void> {
     let leased = false;
     try {
       if (first && this.#store.createWithFirst)
-        leased = await this.#store.createWithFirst(info, first, this.#coordinator?.storeLease);
+        leased = await this.#store.createWithFirst(info, first, this.#coordinator?.storeLease, admission);
       else await this.#store.create(info);
     } catch (error) {
       if (id && (await this.#store.info(id))) {

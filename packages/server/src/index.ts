@@ -33,6 +33,7 @@ export type {
   LogEnd,
   LogReader,
   LogWriter,
+  StoreAdmission,
   StoredLog,
   StreamInfo,
   StreamStore,

@@ -87,6 +87,18 @@ export interface FirstFrame {
   writer: LogWriter;
 }
 
+/**
+ * A check an app makes of a new stream in the same atomic step as a shared store creates it (a
+ * start's admission under the app's limits, counted where the stream is stored): a start then
+ * waits for one round trip, not two. Opaque to the engine; a store takes only its own kind
+ * (`store`), such as the Redis store's `RedisAdmission`, and refuses a start it does not admit
+ * with the error the admission names.
+ */
+export interface StoreAdmission {
+  /** Which store's admission this is (`'redis'`). */
+  readonly store: string;
+}
+
 export interface StreamStore extends Partial<ArtifactStore> {
   /** Registers a new, empty stream. */
   create(info: StreamInfo): Promise<void>;
@@ -94,9 +106,16 @@ export interface StreamStore extends Partial<ArtifactStore> {
    * Optional, for a shared store where each step is a round trip: `create` and the append of
    * the first frame, and given `lease` the coordinator's lease on the stream, in one step.
    * Refuses an existing stream as `create` does, storing nothing. Resolves true when it took
-   * the lease (false when there was none to take, or another instance holds it).
+   * the lease (false when there was none to take, or another instance holds it). Given an
+   * `admission` of its kind, it checks it in the same step, after the existence check: a start
+   * it refuses stores nothing and rejects with the admission's error.
    */
-  createWithFirst?(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean>;
+  createWithFirst?(
+    info: StreamInfo,
+    first: FirstFrame,
+    lease?: StoreLease,
+    admission?: StoreAdmission,
+  ): Promise<boolean>;
   /**
    * Appends the frame with sequence number `seq` (the previous one plus 1). Refuses a `seq`
    * that is not the next one, and (given `writer`) an append after another writer's entry

@@ -8,7 +8,9 @@
  * ends nothing; a script Redis has dropped (`SCRIPT FLUSH`) still runs; and through the engine,
  * a started stream's lease is renewed like any other, a second start of its id is
  * `stream_exists`, and its last events, its end and its lease's release are one call. A start
- * resolves only once Redis has the stream, so the id it hands out can be resumed anywhere.
+ * resolves only once Redis has the stream, so the id it hands out can be resumed anywhere. An
+ * app's admission (its limits, counted in Redis) is checked in the create's call: a refused
+ * start stores nothing and rejects with the app's error.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -16,7 +18,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { redisWithStore } from '../../../testing/redis-store.ts';
 import { createEngine, type LogReader, type StreamInfo } from '../src/index.ts';
 import { newId } from '../src/internal.ts';
-import { keys, RedisCoordinator, RedisStreamStore } from '../src/redis/index.ts';
+import {
+  createAdmitted,
+  keys,
+  type RedisAdmission,
+  RedisCoordinator,
+  RedisStreamStore,
+} from '../src/redis/index.ts';
 
 const running = redisWithStore();
 
@@ -276,4 +284,82 @@ test('a start resolves only once Redis has the stream: an id it hands out is fou
     await running.store.client.sendCommand(['CLIENT', 'UNPAUSE']);
     await own.close();
   }
+});
+
+/**
+ * A test admission: a counter per key (`keys[1]`) that admits up to `args[1]` starts; a refusal
+ * is {9, count}. The app's error for it names the count.
+ */
+const UP_TO = createAdmitted(`local function admit(keys, args)
+  local n = redis.call('INCR', keys[1])
+  if n > tonumber(args[1]) then return {9, n} end
+  return false
+end`);
+class TooMany extends Error {
+  readonly type = 'too_many';
+}
+/** Creates `i` with frame 1 and the lease, checking `admission` in the same call. */
+const createAdmittedBy = (i: StreamInfo, writer: string, admission: RedisAdmission) =>
+  running.store.createWithFirst(
+    i,
+    { frame: hello(i.streamId), writer: { id: writer, first: true } },
+    LEASE,
+    admission,
+  );
+const upTo = (counter: string, most: number): RedisAdmission => ({
+  store: 'redis',
+  script: UP_TO,
+  keys: [counter],
+  args: [String(most)],
+  refusal: (reply) => new TooMany(`refused: ${JSON.stringify(reply)}`),
+});
+
+test('an admission is checked in the create call: admitted, the stream is stored in that one call; refused, nothing is stored or taken and the start rejects with the admission’s error', async () => {
+  const counter = `test:admitted:${newId()}`;
+  const admitted = info();
+  const before = await commandCalls();
+  const leased = await createAdmittedBy(admitted, 'w1', upTo(counter, 1));
+  const after = await commandCalls();
+  assert.equal(leased, true);
+  assert.equal(
+    (after.evalsha ?? 0) - (before.evalsha ?? 0),
+    1,
+    'one EVALSHA for the admission and the create',
+  );
+  assert.equal((await held(admitted.streamId)).frames.length, 1);
+
+  const refused = info();
+  await assert.rejects(
+    createAdmittedBy(refused, 'w2', upTo(counter, 1)),
+    (error: Error) => error instanceof TooMany && error.message === 'refused: [9,2]',
+  );
+  assert.deepEqual(await held(refused.streamId), {
+    info: undefined,
+    frames: [],
+    owner: null,
+    running: false,
+  });
+
+  await assert.rejects(createAdmittedBy(admitted, 'w3', upTo(counter, 10)), /exists/);
+  assert.equal(
+    await running.store.client.get(counter),
+    '2',
+    'an existing stream is refused before the admission counts',
+  );
+  await running.store.client.del(counter);
+});
+
+test('through the engine: a start the admission refuses is not running and has no log; a store that cannot check an admission is a TypeError', async () => {
+  const counter = `test:engine:${newId()}`;
+  const engine = createEngine({ store: running.store, heartbeatMs: 0 });
+  const first = await engine.start({ meta: { owner: 'u1' }, admission: upTo(counter, 1) });
+  assert.equal(engine.running(first.id), first);
+  const id = newId();
+  await assert.rejects(engine.start({ meta: { owner: 'u1' }, id, admission: upTo(counter, 1) }), TooMany);
+  assert.equal(engine.running(id), undefined);
+  assert.equal(await engine.position(id), undefined, 'no log');
+  await first.end();
+  const memory = createEngine({ heartbeatMs: 0 });
+  await assert.rejects(memory.start({ meta: {}, admission: upTo(counter, 1) }), TypeError);
+  await running.store.client.del(counter);
 });

@@ -14,6 +14,7 @@ import { type PlannedTurn, planTurn } from '../conversations/turn.ts';
 import { ApiError } from '../errors.ts';
 import { NotStoredError, startGeneration } from '../generation.ts';
 import { clientIp, clientKey } from '../limits/client-key.ts';
+import type { CountedAsCreated } from '../limits/stream-limits.ts';
 import { nextTurn } from '../next-turn.ts';
 import type { AppEnv, Log, StreamServices } from '../services.ts';
 import type { ChatInput } from './chat-input.ts';
@@ -48,6 +49,15 @@ export function callerOf(c: Context<AppEnv>, trustProxy: boolean): Caller {
 }
 
 export type ChatStarter = ReturnType<typeof createChatStarter>;
+
+/**
+ * A start's concurrency slot: taken before the stream is created (`release`), or counted by the
+ * store as it creates it (`counted`, whose `admitted()` then gives the release).
+ */
+interface Slot {
+  counted?: CountedAsCreated;
+  release?: () => void;
+}
 
 /** A started stream's end: its slot given back, and logged. One object per stream, not a closure. */
 class StreamEnd implements FinishListener {
@@ -89,10 +99,15 @@ export function createChatStarter(services: StreamServices) {
     try {
       return await services.limits.admit(caller.limitKey, streamId);
     } catch (error) {
-      if (error instanceof ApiError)
-        services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
+      countRefusal(error);
       throw error;
     }
+  }
+
+  /** A start refused by a limit is counted in the metrics. */
+  function countRefusal(error: unknown): void {
+    if (error instanceof ApiError && (error.type === 'rate_limited' || error.type === 'too_many_streams'))
+      services.metrics.limitHit(error.type === 'rate_limited' ? 'rate' : 'streams');
   }
 
   /** Gives the caller `reader` (from `point`) on a connection counted against its IP. */
@@ -136,13 +151,15 @@ export function createChatStarter(services: StreamServices) {
     if (taken) return taken;
     const turn = await planTurn(conversations, models, caller.user, input);
     const leave = enterConnection(caller);
-    let release: (() => void) | undefined;
+    // With Redis, the limits count the start as the store creates its stream (one round trip).
+    const slot: Slot = { counted: services.limits.asCreated?.(caller.limitKey) };
     try {
-      release = await admit(caller, streamId);
-      return await startStream(caller, turn, release, leave, streamId);
+      if (!slot.counted) slot.release = await admit(caller, streamId);
+      return await startStream(caller, turn, slot, leave, streamId);
     } catch (error) {
-      release?.();
+      slot.release?.();
       leave();
+      countRefusal(error);
       // A repeated start, or two starts with one stream id at once (the later one): it reads the
       // stream the first started.
       const raced = streamId && TidewireError.isInstance(error) && error.type === 'stream_exists';
@@ -155,7 +172,7 @@ export function createChatStarter(services: StreamServices) {
   async function startStream(
     caller: Caller,
     { model, tools, open }: PlannedTurn,
-    release: () => void,
+    slot: Slot,
     leave: () => void,
     streamId: string | undefined,
   ): Promise<Opened> {
@@ -163,7 +180,10 @@ export function createChatStarter(services: StreamServices) {
     const stream = await engine.start({
       meta: { model: model.name, conversationId, userId: caller.user, request: { messages, tools } },
       id: streamId,
+      admission: slot.counted?.admission,
     });
+    if (slot.counted) slot.release = slot.counted.admitted();
+    const release = slot.release!;
     // The question and the answer's row are written while the model is asked: the upstream call
     // starts first (the HTTP client writes the request in the next turn of the event loop, and
     // the rows are queued after it). The caller gets the stream at once (`failUnlessStored`).

@@ -1,4 +1,9 @@
 export { keys } from './keys.ts';
 export { RedisCoordinator, type RedisCoordinatorOptions } from './redis-coordinator.ts';
-export { type RedisClient, type RedisStoreOptions, RedisStreamStore } from './redis-store.ts';
-export { loadScripts, runScript, type Script, script } from './scripts.ts';
+export {
+  type RedisAdmission,
+  type RedisClient,
+  type RedisStoreOptions,
+  RedisStreamStore,
+} from './redis-store.ts';
+export { createAdmitted, loadScripts, runScript, type Script, script } from './scripts.ts';

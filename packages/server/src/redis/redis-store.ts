@@ -30,6 +30,7 @@ import type {
   LogReader,
   LogTail,
   LogWriter,
+  StoreAdmission,
   StoredLog,
   StreamInfo,
   StreamStore,
@@ -40,6 +41,7 @@ import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
 import {
   CREATE,
+  CREATE_ARGS,
   FENCED_APPEND,
   FENCED_APPEND_MANY,
   FENCED_END,
@@ -59,6 +61,20 @@ export type RedisClient = RedisClientType<{}, {}, {}, 2, {}>;
 const RUNNING_TTL_MS = 24 * 60 * 60 * 1000;
 const RUNNING_TTL_ARG = String(RUNNING_TTL_MS);
 const REPLAY_BATCH = 1000;
+
+/**
+ * An app's admission of a new stream, checked by the store's create script as it creates the
+ * stream (`StoreAdmission`): its keys and arguments follow the create's, and `script` is
+ * `createAdmitted(lua)`, made once (and loaded on each connection, as the app loads its own).
+ */
+export interface RedisAdmission extends StoreAdmission {
+  readonly store: 'redis';
+  readonly script: Script;
+  readonly keys: string[];
+  readonly args: string[];
+  /** What a start refused by the admission rejects with, given the admit function's reply. */
+  refusal(reply: unknown): Error;
+}
 
 export interface RedisStoreOptions {
   url: string;
@@ -110,11 +126,21 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#local.writing(info.streamId, 0);
   }
 
-  /** The stream, its first frame and its lease in one script call (`CREATE`): one round trip. */
-  async createWithFirst(info: StreamInfo, first: FirstFrame, lease?: StoreLease): Promise<boolean> {
+  /**
+   * The stream, its first frame and its lease in one script call (`CREATE`): one round trip;
+   * given a `RedisAdmission`, checked in the same call.
+   */
+  async createWithFirst(
+    info: StreamInfo,
+    first: FirstFrame,
+    lease?: StoreLease,
+    admission?: StoreAdmission,
+  ): Promise<boolean> {
     const { streamId } = info;
-    const reply = await this.#create(info, first, lease);
+    const admit = admission && redisAdmission(admission);
+    const reply = await this.#create(info, first, lease, admit);
     if (reply === 'exists') throw new Error(`stream ${streamId} exists`);
+    if (admit && typeof reply !== 'string') throw admit.refusal(reply);
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
@@ -125,12 +151,21 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
    * Sends the `CREATE` call. Its keys and arguments are built here, not in `createWithFirst`: an
    * async function keeps its locals while it waits, and every start in flight would keep them.
    */
-  #create(info: StreamInfo, first: FirstFrame, lease: StoreLease | undefined): Promise<unknown> {
+  #create(
+    info: StreamInfo,
+    first: FirstFrame,
+    lease: StoreLease | undefined,
+    admission: RedisAdmission | undefined,
+  ): Promise<unknown> {
     const { streamId } = info;
     const scriptKeys = [keys.log(streamId), keys.info(streamId), keys.owner(streamId), keys.running];
     const args = [JSON.stringify(info), RUNNING_TTL_ARG, first.frame, first.writer.id];
     if (lease) args.push(lease.owner, String(lease.ms), String(Date.now() + lease.ms), streamId);
-    return this.#script(CREATE, scriptKeys, args);
+    if (!admission) return this.#script(CREATE, scriptKeys, args);
+    while (args.length < CREATE_ARGS) args.push('');
+    for (const key of admission.keys) scriptKeys.push(key);
+    for (const arg of admission.args) args.push(arg);
+    return this.#script(admission.script, scriptKeys, args);
   }
 
   /** The last frame (`end`) and the log's end go in one script call. */
@@ -407,6 +442,13 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.#onStatus?.('error', error as Error);
     return error;
   }
+}
+
+/** The admission as this store's kind, else a `TypeError` (another store's admission). */
+function redisAdmission(admission: StoreAdmission): RedisAdmission {
+  if (admission.store !== 'redis')
+    throw new TypeError(`the Redis store cannot check a '${admission.store}' admission`);
+  return admission as RedisAdmission;
 }
 
 export interface LogEntry {

@@ -144,6 +144,18 @@ export const CLAIM_LEASE = `local function claim(owner, running, by, ms, expiry,
 end
 `;
 
+/** Refuses ('exists') a stream whose info or log (KEYS 1-2) is still there. */
+const REFUSE_EXISTING = `if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 'exists' end
+`;
+
+/** Stores a new stream's info and frame 1, and takes its lease when given (the rest of `CREATE`). */
+const CREATE_STREAM = `redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('XADD', KEYS[1], '0-1', 'f', ARGV[3], 'w', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', 1)
+if ARGV[5] and ARGV[5] ~= '' and claim(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 1 then return 'LEASED' end
+return 'OK'`;
+
 /**
  * Creates a stream with its first frame, and its lease when given, at once. KEYS: log, info,
  * owner, running. ARGV: info JSON, running TTL (ms), first frame, its writer id, then for the
@@ -152,14 +164,29 @@ end
  * writer, as `FENCED_APPEND` does), announces it, and answers 'LEASED' when it took the lease,
  * 'OK' when there was none to take (or another holds it).
  */
-export const CREATE = script(`${CLAIM_LEASE}
-if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 'exists' end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-redis.call('XADD', KEYS[1], '0-1', 'f', ARGV[3], 'w', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PUBLISH', string.sub(KEYS[1], 1, -4) .. 'live', 1)
-if ARGV[5] and claim(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 1 then return 'LEASED' end
-return 'OK'`);
+export const CREATE = script(`${CLAIM_LEASE}${REFUSE_EXISTING}${CREATE_STREAM}`);
+
+/** `CREATE`'s arguments (the lease's empty when there is none): an admission's follow them. */
+export const CREATE_ARGS = 8;
+/** `CREATE`'s keys: an admission's follow them. */
+export const CREATE_KEYS = 4;
+
+/**
+ * `CREATE` with an admission checked in between (`RedisAdmission`): `admit_lua` defines
+ * `local function admit(keys, args)`, given the keys and arguments after `CREATE`'s, which
+ * answers false to admit the stream or its refusal (any reply but a status: the script returns
+ * it as it is, having stored nothing). A stream that exists is refused before it is admitted
+ * (a repeated start counts against nothing).
+ */
+export function createAdmitted(admitLua: string): Script {
+  return script(`${admitLua}
+${CLAIM_LEASE}${REFUSE_EXISTING}local admission_keys, admission_args = {}, {}
+for i = ${CREATE_KEYS + 1}, #KEYS do admission_keys[#admission_keys + 1] = KEYS[i] end
+for i = ${CREATE_ARGS + 1}, #ARGV do admission_args[#admission_args + 1] = ARGV[i] end
+local refused = admit(admission_keys, admission_args)
+if refused then return refused end
+${CREATE_STREAM}`);
+}
 
 /**
  * KEYS: log, info, artifacts, then for the lease: owner, running. ARGV: writer id, first
