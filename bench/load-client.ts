@@ -64,6 +64,7 @@ function openStream(
         : undefined;
     const req = request(url, { agent }, (res) => {
       result.firstByteMs = performance.now() - began;
+      result.status = res.statusCode;
       let lastByte = 0;
       res.on('data', (chunk: Buffer) => {
         result.bytes += chunk.length;

@@ -16,6 +16,8 @@ export interface StreamResult {
   firstByteMs?: number;
   /** Time to the first `delta`, when `timeFirstDelta` asked for it. */
   firstDeltaMs: number;
+  /** The response's HTTP status, when the transport has one per stream. */
+  status?: number;
 }
 
 export interface StreamOptions {
@@ -101,32 +103,41 @@ async function latency(transport: LoadTransport, url: string, count: number) {
 }
 
 /**
- * Opens `count` streams, each on its own connection; once each has `minEvents` events,
- * prints `{"ready":count}` and holds them until stdin closes.
- */
-/**
  * Opens `count` streams and holds them once each has `minEvents` events; `wave` streams are
  * opened at a time (all at once by default; a wave keeps a very large count from overflowing
- * the server's accept queue, where refused connections wait seconds to be tried again).
+ * the server's accept queue, where refused connections wait seconds to be tried again). Prints
+ * `{"ready":count,"retried":n}` and holds them until stdin closes: `retried` counts requests the
+ * server answered 408 (it had not read them within its header timeout, busy with the others),
+ * each sent again as a client would. A stream that ends before `minEvents` otherwise fails the run.
  */
 async function idle(transport: LoadTransport, url: string, count: number, minEvents: number, wave = count) {
   const connections: Connection[] = [];
+  let retried = 0;
   for (let from = 0; from < count; from += wave) {
     const opened = await Promise.all(
       Array.from({ length: Math.min(wave, count - from) }, async (_, k) => {
         const connection = await transport.connect(url);
-        await new Promise<void>((resolve, reject) => {
-          const onEvents = (n: number) => n >= minEvents && resolve();
-          connection.stream(from + k, { onEvents }).catch(reject);
-        });
+        while (!(await holdOpen(connection, from + k, minEvents))) retried++;
         return connection;
       }),
     );
     connections.push(...opened);
   }
-  process.stdout.write(`${JSON.stringify({ ready: connections.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ ready: connections.length, retried })}\n`);
   await new Promise((resolve) => process.stdin.once('close', resolve).resume());
   for (const connection of connections) connection.close();
+}
+
+/** Opens stream `n`: true once it has `minEvents` events, false when answered 408 (to be sent again). */
+function holdOpen(connection: Connection, n: number, minEvents: number): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const onEvents = (events: number) => events >= minEvents && resolve(true);
+    connection.stream(n, { onEvents }).then((result) => {
+      if (result.status === 408) resolve(false);
+      // Settled already when it had its events; else it ended too soon.
+      else reject(new Error(`stream ${n} ended after ${result.events} events (status ${result.status})`));
+    }, reject);
+  });
 }
 
 /** Runs the mode `process.argv` names over `transport`, prints its JSON result and exits. */

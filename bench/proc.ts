@@ -61,7 +61,7 @@ export function holdIdleStreams(
   client = LOAD_CLIENT,
   /** Streams opened at a time (default: all at once). */
   wave?: number,
-): Promise<{ release: () => Promise<void> }> {
+): Promise<HeldStreams> {
   return holdLoad(client, ['idle', url, String(count), '3', ...(wave ? [String(wave)] : [])], count);
 }
 
@@ -73,12 +73,18 @@ export function holdFollowedStreams(
   startUrl: string,
   count: number,
   otherBase: string,
-): Promise<{ release: () => Promise<void> }> {
+): Promise<HeldStreams> {
   return holdLoad(LOAD_CLIENT, ['follow', startUrl, String(count), otherBase], count);
 }
 
+/** Streams a load client holds open: `release()` ends them; `retried`: requests answered 408 and sent again. */
+export interface HeldStreams {
+  release: () => Promise<void>;
+  retried: number;
+}
+
 /** Runs a load client whose mode holds streams: resolves at its first line (ready), `release()` ends it. */
-function holdLoad(client: string, args: string[], count: number): Promise<{ release: () => Promise<void> }> {
+function holdLoad(client: string, args: string[], count: number): Promise<HeldStreams> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=tidewire-source', client, ...args], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -87,9 +93,11 @@ function holdLoad(client: string, args: string[], count: number): Promise<{ rele
       child.kill('SIGKILL');
       reject(new Error(`${count} streams not open within ${IDLE_OPEN_TIMEOUT_MS / 1000} s`));
     }, IDLE_OPEN_TIMEOUT_MS);
-    child.stdout.once('data', () => {
+    child.stdout.once('data', (line: Buffer) => {
       clearTimeout(timer);
+      const { retried = 0 } = JSON.parse(String(line).split('\n')[0]!) as { retried?: number };
       resolve({
+        retried,
         release: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -97,6 +97,8 @@ interface Figures {
   /** The same, with the young generation capped (`YOUNG_CAP_MIB`) for every server. */
   rssPerIdleCapped: number;
   openSeconds: number;
+  /** Of those, requests answered 408 (not read within the server's header timeout) and sent again. */
+  openRetried: number;
   paced: { cpuMsPerAnswer: number; firstOutputP99: number; gapP99: number; gapMax: number };
   firstDeltaP50: number;
 }
@@ -152,12 +154,12 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
   });
   const idle = await rssPerIdle(side, o.idleCount);
   const idleCapped = await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`);
-  const openSeconds = await withServer(side, 'idle', 0, async (_server, url) => {
+  const open = await withServer(side, 'idle', 0, async (_server, url) => {
     const began = performance.now();
     const held = await holdIdleStreams(`${url}&idle=1`, o.openCount);
     const seconds = (performance.now() - began) / 1000;
     await held.release();
-    return seconds;
+    return { seconds, retried: held.retried };
   });
   const paced = await withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
     type Arrivals = { firstOutput: { p99: number }; gap: { p99: number; max: number } };
@@ -169,7 +171,14 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
       gapMax: r.gap.max,
     };
   });
-  return { ...burst, rssPerIdle: idle, rssPerIdleCapped: idleCapped, openSeconds, paced };
+  return {
+    ...burst,
+    rssPerIdle: idle,
+    rssPerIdleCapped: idleCapped,
+    openSeconds: open.seconds,
+    openRetried: open.retried,
+    paced,
+  };
 }
 
 /** RSS growth per idle open stream, after a warm-up round (`nodeOptions`: the server's Node flags). */
@@ -262,7 +271,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
-      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`: with the defaults V8 may still double a server's young generation (up to 64 MiB per semi-space here) during the measured window, a fixed step of up to 64 MiB that shows as up to 13 KiB per stream at 5,000. Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections). ` +
+      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`: with the defaults V8 may still double a server's young generation (up to 64 MiB per semi-space here) during the measured window, a fixed step of up to 64 MiB that shows as up to 13 KiB per stream at 5,000. Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections; the gateway answers 408 to a connection whose request it has not read within \`HEADERS_TIMEOUT_MS\`, 10 s, which the client sends again). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
@@ -295,6 +304,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       (x) => x.paced.gapP99 - plain.paced.gapP99 <= HOLD_MS,
     ),
     versus(`time to open ${f(o.openCount)} streams (s)`, (x) => x.openSeconds, 2, 1.5),
+    row(
+      'of those, requests answered 408 and sent again',
+      (x) => f(x.openRetried),
+      'none (a server not reading a request within its header timeout answers 408; the client sends it again, within the time above)',
+    ),
     row(
       'first delta at low load p50 (ms)',
       (x) =>
