@@ -1,6 +1,7 @@
 /**
- * `npm start` runs this first: builds the chat page when apps/web/dist is missing, so the
- * quick start serves it without a separate step.
+ * `npm start` and `npm run bench` run this first: builds the chat page (and the render
+ * benchmark's page) when apps/web/dist is missing, so the quick start serves it and the bench
+ * measures it without a separate step.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
