@@ -56,6 +56,19 @@ test('MAX_STREAMS_PER_USER: a third concurrent generation gets 429 too_many_stre
   }
 });
 
+test('a start refused by a limit is one limit hit in the metrics', async () => {
+  const gateway = await startTestGateway({ RATE_LIMIT_PER_MIN: '1' });
+  try {
+    assert.equal((await collectSSE(`${gateway.url}/api/v1/stream/chat?q=first`)).status, 200);
+    const refused = await fetch(`${gateway.url}/api/v1/stream/chat?q=second`);
+    assert.equal(refused.status, 429);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /tidewire_limit_hits_total\{limit="rate"\} 1\n/);
+  } finally {
+    await gateway.shutdown();
+  }
+});
+
 test('MAX_CONNECTIONS_PER_IP: a third open stream connection gets 429 too_many_connections', async () => {
   const gateway = await startTestGateway({ MAX_CONNECTIONS_PER_IP: '2', DEMO_TOKENS_PER_SEC: '20' });
   const open: AbortController[] = [];

@@ -154,12 +154,12 @@ export function createChatStarter(services: StreamServices) {
     // With Redis, the limits count the start as the store creates its stream (one round trip).
     const slot: Slot = { counted: services.limits.asCreated?.(caller.limitKey) };
     try {
-      if (!slot.counted) slot.release = await admit(caller, streamId);
+      if (!slot.counted) slot.release = await services.limits.admit(caller.limitKey, streamId);
       return await startStream(caller, turn, slot, leave, streamId);
     } catch (error) {
       slot.release?.();
       leave();
-      countRefusal(error);
+      countRefusal(error); // refused by the limits, counted here or by the store
       // A repeated start, or two starts with one stream id at once (the later one): it reads the
       // stream the first started.
       const raced = streamId && TidewireError.isInstance(error) && error.type === 'stream_exists';
