@@ -2,15 +2,15 @@
  * `RedisCounts`: the stream limits shared by all instances, both taken by one script in one
  * round trip (`EVALSHA`): a chat start's in the stream store's create script itself
  * (`asCreated`: the start waits for one round trip, not two, and a refused start stores
- * nothing), others' (`take`) on their own. Running generations: each key has a sorted set of slot ids scored by
- * their expiry (Redis server time, so instance clocks do not matter); the instance holding a
- * slot pushes its expiry forward every third of a lease, and when an instance dies its slots
- * stop being renewed and lapse within a lease. The slots released in one event-loop turn go in
- * one `ZREM` per key, at the turn's end. New streams per minute: a counter per key that
- * expires a minute after its first start (the key and counting of rate-limiter-flexible's
- * `RateLimiterRedis`, which counted it before: instances of either version share the count).
- * A start naming a stream that exists (a repeated start) is counted against neither: the
- * script looks for the stream's info key first.
+ * nothing), others' (`take`) on their own. Running generations: each key has a sorted set of
+ * slot ids scored by their expiry (Redis server time, so instance clocks do not matter); the
+ * instance holding a slot pushes its expiry forward every third of a lease, and when an
+ * instance dies its slots stop being renewed and lapse within a lease. The slots released in
+ * one event-loop turn go in one `ZREM` per key, at the turn's end. New streams per minute: a
+ * counter per key that expires a minute after its first start (the key and counting of
+ * rate-limiter-flexible's `RateLimiterRedis`, which counted it before: instances of either
+ * version share the count). A start naming a stream that exists (a repeated start) is counted
+ * against neither: the script looks for the stream's info key first.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -80,10 +80,10 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0`);
 
 const slotsOf = (key: string) => `tw:slots:${key}`;
+const rateOf = (key: string) => `tw:rate:${key}`;
 /** The limit an `admit` reply of {0, 0} or {2, ms} names. */
 const refusalOf = ([outcome, msBeforeNext]: [number, number]): Refusal =>
   outcome === 2 ? { refused: 'rate', msBeforeNext } : { refused: 'streams' };
-const rateOf = (key: string) => `tw:rate:${key}`;
 const NO_SLOT = () => {};
 
 export class RedisCounts implements LimitCounts {

@@ -1,12 +1,13 @@
 /**
  * The limits on starting streams: new streams per user (or IP) per minute
- * (`RATE_LIMIT_PER_MIN`) and concurrent generations per user (`MAX_STREAMS_PER_USER`),
- * counted on this instance (`MemoryCounts`) or, with Redis, across all of them (`RedisCounts`,
- * both limits in one round trip, the very one that creates a chat stream: `asCreated`). A start takes a slot and a unit of rate together or neither:
- * one refused for its slot consumes no rate, one refused for its rate holds no slot. Resumes
- * count against neither, nor does a start naming a stream that exists (a repeated start: with
- * Redis the limits' script looks, so a start waits for no round trip more; else the starter
- * looks first, for nothing). Refusals are 429 with `Retry-After`; Redis being away is 503.
+ * (`RATE_LIMIT_PER_MIN`) and concurrent generations per user (`MAX_STREAMS_PER_USER`), counted
+ * on this instance (`MemoryCounts`) or, with Redis, across all of them (`RedisCounts`, both
+ * limits in one round trip, the very one that creates a chat stream: `asCreated`). A start
+ * takes a slot and a unit of rate together or neither: one refused for its slot consumes no
+ * rate, one refused for its rate holds no slot. Resumes count against neither, nor does a start
+ * naming a stream that exists (a repeated start: with Redis the limits' script looks, so a
+ * start waits for no round trip more; else the starter looks first, for nothing). Refusals are
+ * 429 with `Retry-After`; Redis being away is 503.
  * @module
  */
 import { type StoreAdmission, TidewireError } from '@tidewire/server';
