@@ -46,6 +46,9 @@ const YOUNG_CAP_MIB = 16;
 /** The gateway's longest hold of coalesced text (`DELTA_HOLD_MS`, its default). */
 const HOLD_MS = 30;
 
+/** Rounds of the burst, paced and open phases; each figure is the median of its rounds. */
+const ROUNDS = 3;
+
 interface Side {
   name: string;
   /** `nodeOptions`: Node flags for the server process (`NODE_OPTIONS`). */
@@ -67,18 +70,22 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
     pace === 'burst' ? '0' : pace === 'idle' ? '0.05' : String(tps);
   return {
     name: `tidewire gateway (${redisUrl ? 'REDIS_URL set' : 'memory store'}, file SQLite, LOG_LEVEL=info, metrics and limits on)`,
-    start: (pace, tps, nodeOptions) =>
-      spawnGateway({
+    start: (pace, tps, nodeOptions) => {
+      run++;
+      // redis-server has 16 databases (0-15) by default.
+      if (redisUrl && run > 15) throw new Error('serving cost: more Redis gateways than databases');
+      return spawnGateway({
         ...NEVER_REFUSE,
         ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
-        DATABASE_URL: `sqlite:${join(dataDir, `tw-${redisUrl ? 'redis' : 'memory'}-${++run}.db`)}`,
+        DATABASE_URL: `sqlite:${join(dataDir, `tw-${redisUrl ? 'redis' : 'memory'}-${run}.db`)}`,
         LOG_LEVEL: 'info',
         METRICS_ENABLED: 'true',
         DEMO_TOKENS_PER_SEC: tokens(pace, tps),
         // A Redis database of its own per gateway: a stopped gateway hands its running streams
         // to the next instance, which must not be the next phase's gateway.
         ...(redisUrl ? { REDIS_URL: `${redisUrl}/${run}` } : {}),
-      }),
+      });
+    },
     path: () => '/api/v1/stream/chat?q=Hello',
   };
 }
@@ -132,9 +139,9 @@ async function loadWithCpu<T>(server: SpawnedServer, args: (string | number)[]):
   return [result, cpuSeconds(server.child.pid!) - cpu0];
 }
 
-async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
-  process.stderr.write(`bench: serving cost, ${side.name}\n`);
-  const burst = await withServer(side, 'burst', 0, async (server, url) => {
+/** One burst phase: low load (after a warm-up round), then throughput with the server's CPU. */
+function burstPhase(side: Side, o: ServingCostOptions) {
+  return withServer(side, 'burst', 0, async (server, url) => {
     // Warmed up with as many streams as are measured: after 20, a gateway's first delta was still
     // falling from one round of 300 to the next (Redis store: 2.5, 1.8, 1.5 ms), while its JIT
     // caught up. Low load is measured in the steady state, on every server alike.
@@ -152,16 +159,22 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
       cpuUsPerAnswer: (cpu / tp.streams) * 1e6,
     };
   });
-  const idle = await rssPerIdle(side, o.idleCount);
-  const idleCapped = await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`);
-  const open = await withServer(side, 'idle', 0, async (_server, url) => {
+}
+
+/** One open phase: the time to open `openCount` idle streams at once, and the 408s re-sent. */
+function openPhase(side: Side, o: ServingCostOptions) {
+  return withServer(side, 'idle', 0, async (_server, url) => {
     const began = performance.now();
     const held = await holdIdleStreams(`${url}&idle=1`, o.openCount);
-    const seconds = (performance.now() - began) / 1000;
+    const openSeconds = (performance.now() - began) / 1000;
     await held.release();
-    return { seconds, retried: held.retried };
+    return { openSeconds, openRetried: held.retried };
   });
-  const paced = await withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
+}
+
+/** One paced phase: `pacedCount` streams arriving over `spreadMs`, read to the end. */
+function pacedPhase(side: Side, o: ServingCostOptions) {
+  return withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
     type Arrivals = { firstOutput: { p99: number }; gap: { p99: number; max: number } };
     const [r, cpu] = await loadWithCpu<Arrivals>(server, ['arrivals', url, o.pacedCount, o.spreadMs]);
     return {
@@ -171,14 +184,56 @@ async function measure(side: Side, o: ServingCostOptions): Promise<Figures> {
       gapMax: r.gap.max,
     };
   });
-  return {
-    ...burst,
-    rssPerIdle: idle,
-    rssPerIdleCapped: idleCapped,
-    openSeconds: open.seconds,
-    openRetried: open.retried,
-    paced,
+}
+
+/**
+ * Runs `phase` on every side `rounds` times, each round in a rotated order (every side goes first
+ * once), so a side is not measured only while the machine is slower; per side, the median of each
+ * figure over its rounds.
+ */
+async function interleaved<T extends Record<string, number>>(
+  what: string,
+  sides: Side[],
+  rounds: number,
+  phase: (side: Side) => Promise<T>,
+): Promise<T[]> {
+  const results: T[][] = sides.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < sides.length; k++) {
+      const i = (k + round) % sides.length;
+      process.stderr.write(`bench: serving cost, ${what}, round ${round + 1}/${rounds}, ${sides[i]!.name}\n`);
+      results[i]!.push(await phase(sides[i]!));
+    }
+  }
+  return results.map(medians);
+}
+
+/** Each numeric field's median over `rows`. */
+function medians<T extends Record<string, number>>(rows: T[]): T {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
+  return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, median(rows.map((r) => r[k]!))])) as T;
+}
+
+/** Every figure for every side, phase by phase, the sides interleaved in each phase. */
+async function measure<S extends Side[]>(
+  sides: [...S],
+  o: ServingCostOptions,
+): Promise<{ [K in keyof S]: Figures }> {
+  const burst = await interleaved('burst and low load', sides, ROUNDS, (side) => burstPhase(side, o));
+  const paced = await interleaved('paced', sides, ROUNDS, (side) => pacedPhase(side, o));
+  const open = await interleaved('open', sides, ROUNDS, (side) => openPhase(side, o));
+  // Memory is measured once per side (with and without the cap): its spread is V8's young
+  // generation, which the capped row takes out, more than the machine's speed.
+  const idle = await interleaved('idle RSS', sides, 1, async (side) => ({
+    rssPerIdle: await rssPerIdle(side, o.idleCount),
+    rssPerIdleCapped: await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`),
+  }));
+  const figures = sides.map((_, i) => ({ ...burst[i]!, ...open[i]!, ...idle[i]!, paced: paced[i]! }));
+  return figures as { [K in keyof S]: Figures };
 }
 
 /** RSS growth per idle open stream, after a warm-up round (`nodeOptions`: the server's Node flags). */
@@ -223,10 +278,13 @@ export async function servingCostSection(o: ServingCostOptions): Promise<string>
   const dataDir = mkdtempSync(join(tmpdir(), 'tidewire-serving-cost-'));
   const redis = await startRedis();
   try {
-    const memory = await measure(gatewaySide(dataDir), o);
+    const [memory, viaRedis, plain] = await measure(
+      [gatewaySide(dataDir), gatewaySide(dataDir, redis.url), plainSide],
+      o,
+    );
+    // Last: 19,900 streams leave the machine slower for a while (sockets in TIME_WAIT, a large
+    // database), which no measured phase should follow.
     const held = o.holdCount > 0 ? await holdMany(gatewaySide(dataDir), o.holdCount) : 0;
-    const viaRedis = await measure(gatewaySide(dataDir, redis.url), o);
-    const plain = await measure(plainSide, o);
     return render({ memory, viaRedis, plain, held }, o);
   } finally {
     await redis.close();
@@ -270,6 +328,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     '',
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
+      `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of up to 1,000 streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`: with the defaults V8 may still double a server's young generation (up to 64 MiB per semi-space here) during the measured window, a fixed step of up to 64 MiB that shows as up to 13 KiB per stream at 5,000. Open: time for one client to open ${f(o.openCount)} streams at once and read their first events (both servers listen with a backlog of 4,096 connections; the gateway answers 408 to a connection whose request it has not read within \`HEADERS_TIMEOUT_MS\`, 10 s, which the client sends again). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
