@@ -103,6 +103,7 @@ async function connect(url: string): Promise<Connection> {
 
 /** Streams arriving evenly over `spreadMs`, each read to its end (a realistic burst of users). */
 async function arrivals(url: string, count: number, spreadMs: number) {
+  const firstByte = createHistogram();
   const firstOutput = createHistogram();
   const gap = createHistogram();
   const began = performance.now();
@@ -110,18 +111,20 @@ async function arrivals(url: string, count: number, spreadMs: number) {
     const due = began + (spreadMs * i) / count;
     await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
     let last = -1;
-    await openStream(numbered(url, i), {
+    const result = await openStream(numbered(url, i), {
       onOutput(at) {
         if (last >= 0) recordMs(gap, at - last);
         else recordMs(firstOutput, at);
         last = at;
       },
     });
+    if (result.firstByteMs !== undefined) recordMs(firstByte, result.firstByteMs);
   });
   await Promise.all(streams);
   return {
     streams: count,
     seconds: (performance.now() - began) / 1000,
+    firstByte: percentiles(firstByte),
     firstOutput: percentiles(firstOutput),
     gap: { ...percentiles(gap), max: gap.max / 1000 },
   };

@@ -106,7 +106,13 @@ interface Figures {
   openSeconds: number;
   /** Of those, requests answered 408 (not read within the server's header timeout) and sent again. */
   openRetried: number;
-  paced: { cpuMsPerAnswer: number; firstOutputP99: number; gapP99: number; gapMax: number };
+  paced: {
+    cpuMsPerAnswer: number;
+    firstByteP99: number;
+    firstOutputP99: number;
+    gapP99: number;
+    gapMax: number;
+  };
   firstDeltaP50: number;
 }
 
@@ -175,10 +181,15 @@ function openPhase(side: Side, o: ServingCostOptions) {
 /** One paced phase: `pacedCount` streams arriving over `spreadMs`, read to the end. */
 function pacedPhase(side: Side, o: ServingCostOptions) {
   return withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
-    type Arrivals = { firstOutput: { p99: number }; gap: { p99: number; max: number } };
+    type Arrivals = {
+      firstByte: { p99: number };
+      firstOutput: { p99: number };
+      gap: { p99: number; max: number };
+    };
     const [r, cpu] = await loadWithCpu<Arrivals>(server, ['arrivals', url, o.pacedCount, o.spreadMs]);
     return {
       cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
+      firstByteP99: r.firstByte.p99,
       firstOutputP99: r.firstOutput.p99,
       gapP99: r.gap.p99,
       gapMax: r.gap.max,
@@ -350,6 +361,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     ),
     versus('paced: server CPU ms per answer', (x) => x.paced.cpuMsPerAnswer, 2, 1.3),
     versus('paced: first delta (or reasoning) p99 (ms)', (x) => x.paced.firstOutputP99, 1, 2),
+    row(
+      'paced: first byte (the response head) p99 (ms)',
+      (x) => `${f(x.paced.firstByteP99, 1)} (${ratio(x.paced.firstByteP99, plain.paced.firstByteP99)}x)`,
+      'none',
+    ),
     row(
       'paced: gap between output events p99 / max (ms)',
       (x) => `${f(x.paced.gapP99, 1)} / ${f(x.paced.gapMax, 1)}`,

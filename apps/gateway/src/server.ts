@@ -1,5 +1,6 @@
 /**
- * The Node entry: builds the services, serves the app with `node:http`, sends stream bodies
+ * The Node entry: builds the services, serves the app with `node:http` (a flood of requests
+ * enters it a few at a time, in arrival order: request-queue.ts), sends stream bodies
  * down the direct Node path, upgrades `/api/v1/ws` to WebSockets, and shuts down gracefully: stop accepting, let running
  * generations finish into the log (bounded), end open streams so clients resume, exit.
  * @module
@@ -27,6 +28,7 @@ import { createMetrics } from './metrics/metrics.ts';
 import { nodePostBody } from './models/node-post.ts';
 import { createModelRegistry } from './models/registry.ts';
 import { PendingWork } from './pending-work.ts';
+import { DEFAULT_REQUEST_QUEUE, queueRequests } from './request-queue.ts';
 import type { Log, Services } from './services.ts';
 import { listenError, StartupError } from './startup-checks.ts';
 import { takeOver } from './takeover.ts';
@@ -191,7 +193,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
       // How often Node checks those timeouts (its default, 30 s, would let slow clients linger).
       connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS / 2),
     },
-    getRequestListener(app.fetch),
+    queueRequests(getRequestListener(app.fetch), DEFAULT_REQUEST_QUEUE),
   );
   const webSockets = createWebSocketGateway({
     fetch: app.fetch,
