@@ -103,26 +103,31 @@ async function latency(transport: LoadTransport, url: string, count: number) {
 }
 
 /**
- * Opens `count` streams and holds them once each has `minEvents` events; `wave` streams are
- * opened at a time (all at once by default; a wave keeps a very large count from overflowing
- * the server's accept queue, where refused connections wait seconds to be tried again). Prints
- * `{"ready":count,"retried":n}` and holds them until stdin closes: `retried` counts requests the
- * server answered 408 (it had not read them within its header timeout, busy with the others),
- * each sent again as a client would. A stream that ends before `minEvents` otherwise fails the run.
+ * Opens `count` streams and holds them once each has `minEvents` events; at most `window`
+ * streams are being opened at any time (all at once by default). A window keeps a very large
+ * count from overflowing the server's accept queue (refused connections wait seconds to be
+ * tried again), and this client from opening connections faster than it can send their
+ * requests: opening 10,000 at once, it sent some requests 11 s after their connection was
+ * accepted, even to plain node:http. Prints `{"ready":count,"retried":n}` and holds them until
+ * stdin closes: `retried` counts requests the server answered 408 (its header timeout passed
+ * before it had the request), each sent again as a client would. A stream that ends before
+ * `minEvents` otherwise fails the run.
  */
-async function idle(transport: LoadTransport, url: string, count: number, minEvents: number, wave = count) {
+async function idle(transport: LoadTransport, url: string, count: number, minEvents: number, window = count) {
   const connections: Connection[] = [];
   let retried = 0;
-  for (let from = 0; from < count; from += wave) {
-    const opened = await Promise.all(
-      Array.from({ length: Math.min(wave, count - from) }, async (_, k) => {
-        const connection = await transport.connect(url);
-        while (!(await holdOpen(connection, from + k, minEvents))) retried++;
-        return connection;
-      }),
-    );
-    connections.push(...opened);
-  }
+  let next = 0;
+  // `window` openers, each opening one stream after another until `count` are open: at most
+  // `window` streams are being opened at any time.
+  const opener = async () => {
+    while (next < count) {
+      const n = next++;
+      const connection = await transport.connect(url);
+      while (!(await holdOpen(connection, n, minEvents))) retried++;
+      connections.push(connection);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, count) }, opener));
   process.stdout.write(`${JSON.stringify({ ready: connections.length, retried })}\n`);
   await new Promise((resolve) => process.stdin.once('close', resolve).resume());
   for (const connection of connections) connection.close();

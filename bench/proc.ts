@@ -59,10 +59,10 @@ export function holdIdleStreams(
   url: string,
   count: number,
   client = LOAD_CLIENT,
-  /** Streams opened at a time (default: all at once). */
-  wave?: number,
+  /** Streams being opened at once at most (default: all of them at once). */
+  window?: number,
 ): Promise<HeldStreams> {
-  return holdLoad(client, ['idle', url, String(count), '3', ...(wave ? [String(wave)] : [])], count);
+  return holdLoad(client, ['idle', url, String(count), '3', ...(window ? [String(window)] : [])], count);
 }
 
 /**
