@@ -14,6 +14,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
+/** The queued listener, and how many requests wait (those whose client left count until their turn). */
+export type QueuedListener = Listener & { waiting(): number };
+
 export interface RequestQueueOptions {
   /** Requests handled at once before their response head. */
   limit: number;
@@ -32,7 +35,7 @@ interface Handling {
   counted: boolean;
 }
 
-export function queueRequests(listener: Listener, options: RequestQueueOptions): Listener {
+export function queueRequests(listener: Listener, options: RequestQueueOptions): QueuedListener {
   const { limit, maxHoldMs, now = Date.now } = options;
   /** Requests that count, oldest first (a Set keeps insertion order). */
   const handling = new Set<Handling>();
@@ -104,11 +107,12 @@ export function queueRequests(listener: Listener, options: RequestQueueOptions):
     );
   };
 
-  return (req, res) => {
+  const queued = (req: IncomingMessage, res: ServerResponse) => {
     if (handling.size < limit) handle(req, res);
     else {
       waiting.push([req, res]);
       holdUntilOldestExpires();
     }
   };
+  return Object.assign(queued, { waiting: () => waiting.length });
 }

@@ -185,6 +185,8 @@ export async function startGateway(config: Config): Promise<Gateway> {
     );
   }
   const app = createApp(services);
+  const listener = queueRequests(getRequestListener(app.fetch), DEFAULT_REQUEST_QUEUE);
+  services.metrics.readRequestsWaiting(listener.waiting);
   const server = createServer(
     {
       headersTimeout: config.HEADERS_TIMEOUT_MS,
@@ -193,7 +195,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
       // How often Node checks those timeouts (its default, 30 s, would let slow clients linger).
       connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS / 2),
     },
-    queueRequests(getRequestListener(app.fetch), DEFAULT_REQUEST_QUEUE),
+    listener,
   );
   const webSockets = createWebSocketGateway({
     fetch: app.fetch,

@@ -43,6 +43,7 @@ test('streams, resumes, pings and errors show up in /metrics', async () => {
   assert.equal(value(text, 'tidewire_request_errors_total{type="missing_question"}'), 1);
   assert.equal(value(text, 'tidewire_sse_connections_open'), 0);
   assert.equal(value(text, 'tidewire_generations_running'), 0);
+  assert.equal(value(text, 'tidewire_requests_waiting'), 0);
   assert.ok(value(text, 'tidewire_reconnects_per_stream_count') >= 1);
 });
 

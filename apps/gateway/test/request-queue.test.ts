@@ -15,14 +15,13 @@ async function queuedServer(options: RequestQueueOptions) {
   const handled: string[] = [];
   const held = new Map<string, ServerResponse>();
   let onHandled: (() => void) | undefined;
-  const server = createServer(
-    queueRequests((req: IncomingMessage, res: ServerResponse) => {
-      const n = new URL(req.url!, 'http://x').searchParams.get('n')!;
-      handled.push(n);
-      held.set(n, res);
-      onHandled?.();
-    }, options),
-  );
+  const listener = queueRequests((req: IncomingMessage, res: ServerResponse) => {
+    const n = new URL(req.url!, 'http://x').searchParams.get('n')!;
+    handled.push(n);
+    held.set(n, res);
+    onHandled?.();
+  }, options);
+  const server = createServer(listener);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -51,7 +50,7 @@ async function queuedServer(options: RequestQueueOptions) {
     server.close();
     await once(server, 'close');
   };
-  return { handled, held, send, handledCount, close };
+  return { handled, held, send, handledCount, close, waiting: listener.waiting };
 }
 
 test('requests beyond the limit wait, and enter in arrival order as heads are written', async () => {
@@ -66,6 +65,7 @@ test('requests beyond the limit wait, and enter in arrival order as heads are wr
     // c and d are parsed by the server, but wait: two requests have no head yet.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(s.handled, ['a', 'b']);
+    assert.equal(s.waiting(), 2);
     s.held.get('a')!.writeHead(200).end('a');
     assert.equal(await a.answered, 200);
     await s.handledCount(3);
@@ -74,6 +74,7 @@ test('requests beyond the limit wait, and enter in arrival order as heads are wr
     s.held.get('b')!.end('b');
     await s.handledCount(4);
     assert.deepEqual(s.handled, ['a', 'b', 'c', 'd']);
+    assert.equal(s.waiting(), 0);
     s.held.get('c')!.end();
     s.held.get('d')!.end();
     assert.equal(await c.answered, 200);

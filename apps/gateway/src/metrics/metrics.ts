@@ -23,6 +23,8 @@ export interface Metrics {
   /** A WebSocket of `/api/v1/ws` opened (its streams count as connections too). */
   webSocketOpened(): void;
   webSocketClosed(): void;
+  /** Where, at each scrape, the number of requests waiting their turn is read (request-queue.ts). */
+  readRequestsWaiting(read: () => number): void;
 }
 
 /**
@@ -76,6 +78,13 @@ export function createMetrics(): Metrics {
   readGauge(registry, 'tidewire_sse_connections_open', 'Open SSE connections', () => open);
   readGauge(registry, 'tidewire_websockets_open', 'Open WebSockets of /api/v1/ws', () => webSockets);
   readGauge(registry, 'tidewire_generations_running', 'Generations running on this instance', () => running);
+  let requestsWaiting = () => 0;
+  readGauge(
+    registry,
+    'tidewire_requests_waiting',
+    'Requests waiting their turn: more arrived at once than are handled together',
+    () => requestsWaiting(),
+  );
   const events = hotCounter(registry, 'tidewire_events_sent_total', 'Events written to SSE connections');
   const bytes = hotCounter(
     registry,
@@ -176,6 +185,9 @@ export function createMetrics(): Metrics {
     streamEvicted: () => evicted.inc(),
     webSocketOpened: () => {
       webSockets++;
+    },
+    readRequestsWaiting: (read) => {
+      requestsWaiting = read;
     },
     webSocketClosed: () => {
       webSockets--;
