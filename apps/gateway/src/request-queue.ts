@@ -39,7 +39,7 @@ export function queueRequests(listener: Listener, options: RequestQueueOptions):
   const { limit, maxHoldMs, now = Date.now } = options;
   /** Requests that count, oldest first (a Set keeps insertion order). */
   const handling = new Set<Handling>();
-  const waiting: [IncomingMessage, ServerResponse][] = [];
+  const waiting = new Fifo<[IncomingMessage, ServerResponse]>();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const release = (h: Handling) => {
@@ -73,14 +73,14 @@ export function queueRequests(listener: Listener, options: RequestQueueOptions):
     if (draining) return;
     draining = true;
     try {
-      while (handling.size < limit && waiting.length > 0) {
-        const [req, res] = waiting.shift()!;
+      while (handling.size < limit && waiting.size > 0) {
+        const [req, res] = waiting.take();
         if (!res.destroyed && !req.socket.destroyed) handle(req, res);
       }
     } finally {
       draining = false;
     }
-    if (waiting.length > 0) holdUntilOldestExpires();
+    if (waiting.size > 0) holdUntilOldestExpires();
     else if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
@@ -114,5 +114,37 @@ export function queueRequests(listener: Listener, options: RequestQueueOptions):
       holdUntilOldestExpires();
     }
   };
-  return Object.assign(queued, { waiting: () => waiting.length });
+  return Object.assign(queued, { waiting: () => waiting.size });
+}
+
+/**
+ * First in, first out, without a copy per take (`Array.shift` copies a long array whose
+ * backing store V8 cannot trim): taken slots are cut off in chunks.
+ */
+export class Fifo<T> {
+  readonly #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** The oldest item (the queue must not be empty). */
+  take(): T {
+    const items = this.#items;
+    const oldest = items[this.#head]!;
+    items[this.#head++] = undefined;
+    if (this.#head === items.length) {
+      items.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
+      items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return oldest;
+  }
 }

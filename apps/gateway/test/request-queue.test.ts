@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { startTestGateway } from '../../../testing/gateway.ts';
 import { collectSSE } from '../../../testing/sse-client.ts';
-import { DEFAULT_REQUEST_QUEUE, queueRequests, type RequestQueueOptions } from '../src/request-queue.ts';
+import {
+  DEFAULT_REQUEST_QUEUE,
+  Fifo,
+  queueRequests,
+  type RequestQueueOptions,
+} from '../src/request-queue.ts';
 
 /**
  * A loopback server whose handler records each request it is given (by its `?n=`) and leaves
@@ -138,4 +143,21 @@ test('a gateway given 300 stream starts at once answers each with its whole stre
   } finally {
     await gateway.shutdown();
   }
+});
+
+test('the waiting line gives requests back in arrival order however long it grows', () => {
+  const line = new Fifo<number>();
+  const taken: number[] = [];
+  let next = 0;
+  // Long enough for the taken part to be cut off several times, with arrivals in between.
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 3000; i++) line.push(next++);
+    for (let i = 0; i < 2500; i++) taken.push(line.take());
+  }
+  assert.equal(line.size, 5 * 500);
+  while (line.size > 0) taken.push(line.take());
+  assert.deepEqual(
+    taken,
+    Array.from({ length: next }, (_, i) => i),
+  );
 });
