@@ -58,9 +58,23 @@ async function queuedServer(options: RequestQueueOptions) {
   return { handled, held, send, handledCount, close, waiting: listener.waiting };
 }
 
-test('requests beyond the limit wait, and enter in arrival order as heads are written', async () => {
-  const s = await queuedServer({ limit: 2, maxHoldMs: 60_000 });
+type QueuedServer = Awaited<ReturnType<typeof queuedServer>>;
+
+/** Runs `body` with a queued server (`queuedServer`), closed after it. */
+async function withQueuedServer(options: RequestQueueOptions, body: (s: QueuedServer) => Promise<void>) {
+  const s = await queuedServer(options);
   try {
+    await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Time for requests already sent to reach the server, where nothing is expected to happen. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+test('requests beyond the limit wait, and enter in arrival order as heads are written', async () => {
+  await withQueuedServer({ limit: 2, maxHoldMs: 60_000 }, async (s) => {
     const a = s.send('a');
     await s.handledCount(1);
     s.send('b');
@@ -68,7 +82,7 @@ test('requests beyond the limit wait, and enter in arrival order as heads are wr
     const c = s.send('c');
     const d = s.send('d');
     // c and d are parsed by the server, but wait: two requests have no head yet.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle();
     assert.deepEqual(s.handled, ['a', 'b']);
     assert.equal(s.waiting(), 2);
     s.held.get('a')!.writeHead(200).end('a');
@@ -84,34 +98,28 @@ test('requests beyond the limit wait, and enter in arrival order as heads are wr
     s.held.get('d')!.end();
     assert.equal(await c.answered, 200);
     assert.equal(await d.answered, 200);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('a request whose client left while it waited is never handled', async () => {
-  const s = await queuedServer({ limit: 1, maxHoldMs: 60_000 });
-  try {
+  await withQueuedServer({ limit: 1, maxHoldMs: 60_000 }, async (s) => {
     s.send('a');
     await s.handledCount(1);
     const gone = s.send('gone');
     const kept = s.send('kept');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle();
     gone.req.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle();
     s.held.get('a')!.end();
     await s.handledCount(2);
     assert.deepEqual(s.handled, ['a', 'kept']);
     s.held.get('kept')!.end();
     assert.equal(await kept.answered, 200);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('a request that writes no head stops counting after maxHoldMs, so the queue moves on', async () => {
-  const s = await queuedServer({ limit: 1, maxHoldMs: 20 });
-  try {
+  await withQueuedServer({ limit: 1, maxHoldMs: 20 }, async (s) => {
     s.send('slow');
     await s.handledCount(1);
     const next = s.send('next');
@@ -121,9 +129,7 @@ test('a request that writes no head stops counting after maxHoldMs, so the queue
     s.held.get('next')!.end();
     assert.equal(await next.answered, 200);
     s.held.get('slow')!.end();
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('a gateway given 300 stream starts at once answers each with its whole stream', async () => {
