@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './gateway.ts';
@@ -34,7 +34,22 @@ function substitute(text: string, from: string, to: string): string {
   return text.replaceAll(from, to);
 }
 
+/** Times nginx is started on fresh ports when one was taken between choosing and binding it. */
+const START_ATTEMPTS = 3;
+
 export async function startNginx(gatewayUrl: string, options: NginxOptions = {}): Promise<TestNginx> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNginxOnce(gatewayUrl, options);
+    } catch (error) {
+      // A free port is only free when chosen: another test's process may bind it (or use it
+      // as an outgoing connection's port) before nginx does. Fresh ports, then.
+      if (attempt === START_ATTEMPTS || !(error as NginxStartError).portTaken) throw error;
+    }
+  }
+}
+
+async function startNginxOnce(gatewayUrl: string, options: NginxOptions): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-nginx-'));
   const tls = selfSignedCertificate();
   const [httpPort, httpsPort, redirectPort] = [await freePort(), await freePort(), await freePort()];
@@ -75,7 +90,10 @@ ${redirectServer}
 ${tlsServer}
 ${plainServer}`,
     `http://127.0.0.1:${httpPort}/healthz`,
-  );
+  ).catch((error: unknown) => {
+    rmSync(tls.dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     http: `http://127.0.0.1:${httpPort}`,
     https: `https://127.0.0.1:${httpsPort}`,
@@ -85,6 +103,11 @@ ${plainServer}`,
       rmSync(tls.dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Why nginx did not start; `portTaken` when one of its ports was in use. */
+export interface NginxStartError extends Error {
+  portTaken: boolean;
 }
 
 export interface RunningNginx {
@@ -131,23 +154,29 @@ ${servers}
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const failed = async (why: string): Promise<never> => {
+    const log = [errors, readIfThere(join(dir, 'error.log'))].join('\n').trim();
+    await close();
+    const error = new Error(`nginx ${why}: ${log || '(nothing in its error log)'}`) as NginxStartError;
+    error.portTaken = /Address already in use/.test(log);
+    throw error;
+  };
   // Generous: on a loaded 2-core machine (test files run in parallel) nginx once took over 5 s.
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) {
-      await close();
-      throw new Error(`nginx exited: ${errors}`);
-    }
-    const up = await fetch(readyUrl).then(
+    if (child.exitCode !== null) await failed('exited');
+    // Bounded: a port that accepts and never answers must not hold the check past its deadline.
+    const up = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.ok,
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(`nginx did not start: ${errors}`);
-    }
+    if (Date.now() > deadline) await failed('did not start');
     await new Promise((r) => setTimeout(r, 50));
   }
   return { close };
+}
+
+function readIfThere(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }

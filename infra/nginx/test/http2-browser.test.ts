@@ -23,9 +23,9 @@ before(async () => {
   browser = await launchBrowser({ ignoreHTTPSErrors: true });
 });
 after(async () => {
-  await browser.close();
-  await nginx.close();
-  await gateway.shutdown();
+  await browser?.close();
+  await nginx?.close();
+  await gateway?.shutdown();
 });
 
 interface PageStreams {

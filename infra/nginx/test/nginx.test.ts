@@ -51,9 +51,10 @@ before(async () => {
   });
 });
 after(async () => {
-  await nginx.close();
-  await buffering.close();
-  await gateway.shutdown();
+  // Each only if its start got that far: a failed start must not leave the others running.
+  await nginx?.close();
+  await buffering?.close();
+  await gateway?.shutdown();
 });
 
 const path = (q: string) => `/api/v1/stream/chat?q=${encodeURIComponent(q)}`;

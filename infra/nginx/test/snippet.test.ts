@@ -43,7 +43,7 @@ server {
 });
 after(async () => {
   await nginx?.close();
-  await gateway.shutdown();
+  await gateway?.shutdown();
 });
 
 test('the documented include + proxy_pass starts nginx, and a stream passes whole', async () => {

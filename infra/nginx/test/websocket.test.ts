@@ -30,8 +30,8 @@ before(async () => {
   nginx = await startNginx(gateway.url);
 });
 after(async () => {
-  await nginx.close();
-  await gateway.shutdown();
+  await nginx?.close();
+  await gateway?.shutdown();
 });
 
 describe('the WebSocket route through nginx', () => {
