@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type SpawnedServer, spawnGateway, spawnListening } from '../../testing/gateway.ts';
 import { startRedis } from '../../testing/redis.ts';
 import { cpuSeconds, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
-import { f } from './format.ts';
+import { f, medians } from './format.ts';
 
 export interface ServingCostOptions {
   /** Burst: concurrent clients opening streams back to back, for `seconds`. */
@@ -59,6 +59,8 @@ const ROUNDS = 3;
 
 interface Side {
   name: string;
+  /** Whether it coalesces text and reports each stream's longest hold on `/metrics` (the gateway). */
+  coalesces: boolean;
   /** `nodeOptions`: Node flags for the server process (`NODE_OPTIONS`). */
   start(pace: Pace, tokensPerSec: number, nodeOptions?: string): Promise<SpawnedServer>;
   /** The stream's URL path (with a query, so `&n=` can follow). */
@@ -78,6 +80,7 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
     pace === 'burst' ? '0' : pace === 'idle' ? '0.05' : String(tps);
   return {
     name: `tidewire gateway (${redisUrl ? 'REDIS_URL set' : 'memory store'}, file SQLite, LOG_LEVEL=info, metrics and limits on)`,
+    coalesces: true,
     start: (pace, tps, nodeOptions) => {
       run++;
       // redis-server has 16 databases (0-15) by default.
@@ -100,6 +103,7 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
 
 const plainSide: Side = {
   name: 'plain node:http res.write',
+  coalesces: false,
   start: (_pace, _tps, nodeOptions) =>
     spawnListening('bench/yardsticks/plain-http.ts', nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
   path: (pace, tps) => `/?q=Hello${pace === 'paced' ? `&tps=${tps}` : ''}`,
@@ -120,7 +124,7 @@ interface Figures {
     firstOutputP99: number;
     gapP99: number;
     gapMax: number;
-  };
+  } & LongestHolds;
   firstDeltaP50: number;
 }
 
@@ -201,8 +205,46 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
       firstOutputP99: r.firstOutput.p99,
       gapP99: r.gap.p99,
       gapMax: r.gap.max,
+      ...(side.coalesces ? await longestHolds(server.url) : NO_HOLDS),
     };
   });
+}
+
+/** Of the streams a gateway ran: their longest coalescing holds (its `/metrics` histogram). */
+interface LongestHolds {
+  /** The mean of each stream's longest hold (ms). */
+  holdMeanMs: number;
+  /** The share of streams whose longest hold kept the bound (`HOLD_MS`). */
+  holdWithin: number;
+  /** The histogram's smallest bucket bound that every stream's longest hold is within (ms). */
+  holdAllWithinMs: number;
+}
+
+const NO_HOLDS: LongestHolds = {
+  holdMeanMs: Number.NaN,
+  holdWithin: Number.NaN,
+  holdAllWithinMs: Number.NaN,
+};
+const HOLD_METRIC = 'tidewire_stream_longest_text_hold_seconds';
+
+async function longestHolds(base: string): Promise<LongestHolds> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) throw new Error(`serving cost: ${name} is not on /metrics`);
+    return Number(line.split(' ').at(-1));
+  };
+  const count = value(`${HOLD_METRIC}_count`);
+  const buckets = [
+    ...text.matchAll(new RegExp(`^${HOLD_METRIC}_bucket\\{le="([0-9.]+)"\\} (\\d+)$`, 'gm')),
+  ].map((m) => [Number(m[1]) * 1000, Number(m[2])] as const);
+  const within = buckets.find(([le]) => le === HOLD_MS);
+  if (!within) throw new Error(`serving cost: ${HOLD_METRIC} has no bucket at ${HOLD_MS} ms`);
+  return {
+    holdMeanMs: (value(`${HOLD_METRIC}_sum`) / count) * 1000,
+    holdWithin: within[1] / count,
+    holdAllWithinMs: buckets.find(([, n]) => n === count)?.[0] ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 /**
@@ -225,16 +267,6 @@ async function interleaved<T extends Record<string, number>>(
     }
   }
   return results.map(medians);
-}
-
-/** Each numeric field's median over `rows`. */
-function medians<T extends Record<string, number>>(rows: T[]): T {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
-  return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, median(rows.map((r) => r[k]!))])) as T;
 }
 
 /** Every figure for every side, phase by phase, the sides interleaved in each phase. */
@@ -351,7 +383,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
-      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
+      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` after the phase: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',
@@ -374,6 +406,15 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'paced: first byte (the response head) p99 (ms)',
       (x) => `${f(x.paced.firstByteP99, 1)} (${ratio(x.paced.firstByteP99, plain.paced.firstByteP99)}x)`,
       'none',
+    ),
+    row(
+      'paced: each stream’s longest coalescing hold: mean (ms) / streams within the bound / every stream within (ms)',
+      (x) =>
+        x === plain
+          ? ''
+          : `${f(x.paced.holdMeanMs, 1)} / ${f(100 * x.paced.holdWithin, 1)}% / ${f(x.paced.holdAllWithinMs)}`,
+      `no text held longer than the ${HOLD_MS} ms bound (\`DELTA_HOLD_MS\`)`,
+      (x) => x.paced.holdWithin === 1,
     ),
     row(
       'paced: gap between output events p99 / max (ms)',

@@ -39,6 +39,8 @@ test('streams, resumes, pings and errors show up in /metrics', async () => {
   assert.equal(value(text, 'tidewire_sse_connections_total{kind="resume"}'), 1);
   assert.ok(value(text, 'tidewire_stream_duration_seconds_count') >= 1);
   assert.ok(value(text, 'tidewire_time_to_first_delta_seconds_count') >= 1);
+  // At 300 tokens/s the coalescer holds text (DELTA_HOLD_MS): the finished stream reports its longest hold.
+  assert.ok(value(text, 'tidewire_stream_longest_text_hold_seconds_count') >= 1);
   assert.ok(value(text, 'tidewire_upstream_first_token_seconds_count{model="demo"}') >= 1);
   assert.equal(value(text, 'tidewire_request_errors_total{type="missing_question"}'), 1);
   assert.equal(value(text, 'tidewire_sse_connections_open'), 0);

@@ -46,6 +46,8 @@ export abstract class Coalescer {
   #heldAt = 0;
   /** When the last piece came (`Date.now()`). */
   #lastAt = 0;
+  /** The longest any text waited here before it went out (ms): the bound, kept or not, as measured. */
+  #longestHold = 0;
   /**
    * The hold timer, made once and re-armed (`refresh()`), not made and cleared per event: a
    * flush leaves it armed, and when it fires with nothing held it does nothing. It may fire
@@ -81,7 +83,7 @@ export abstract class Coalescer {
     this.#words += countWordBreaks(text);
     // Held text never ends at punctuation (it would have been flushed), so the new piece tells.
     if (this.#words >= this.#maxWords || endsAtPunctuation(text) || this.#nextTooLate(now, since)) {
-      this.flush();
+      this.flush(now);
     } else if (!this.#armed) {
       this.#arm(Math.max(0, this.#maxHoldMs - TIMER_SLACK_MS));
     }
@@ -95,9 +97,15 @@ export abstract class Coalescer {
     return now > this.#heldAt && now - this.#heldAt + since >= this.#maxHoldMs - TIMER_SLACK_MS;
   }
 
-  /** Emits whatever is held. */
-  flush(): void {
+  /** The longest any text waited here before it went out (ms; 0 when none was held). */
+  get longestHold(): number {
+    return this.#longestHold;
+  }
+
+  /** Emits whatever is held (`now`: `Date.now()`, when the caller has it). */
+  flush(now = Date.now()): void {
     if (this.#held === '') return;
+    if (now - this.#heldAt > this.#longestHold) this.#longestHold = now - this.#heldAt;
     const text = this.#held;
     this.#held = '';
     this.#words = 0;
@@ -128,9 +136,10 @@ export abstract class Coalescer {
   #onTimer(): void {
     this.#armed = false;
     if (this.#held === '') return;
-    const left = this.#heldAt + this.#maxHoldMs - Date.now();
+    const now = Date.now();
+    const left = this.#heldAt + this.#maxHoldMs - now;
     if (left > TIMER_SLACK_MS) this.#arm(left - TIMER_SLACK_MS);
-    else this.flush();
+    else this.flush(now);
   }
 }
 

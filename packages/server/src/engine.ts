@@ -23,7 +23,7 @@ import type {
   StreamInfo,
   StreamStore,
 } from './store.ts';
-import { firstFrame, Stream, type StreamContext, type StreamLimits } from './stream.ts';
+import { firstFrame, longestTextHold, Stream, type StreamContext, type StreamLimits } from './stream.ts';
 import { utf8Length } from './utf8.ts';
 
 export interface EngineOptions<E extends EventMap = EventMap, M = unknown> {
@@ -314,6 +314,10 @@ export class StreamEngine<E extends EventMap = EventMap, M = unknown> {
         : coordinator?.handOff(stream.id);
     letGo?.catch((error) => this.#observer.onError?.(error, stream.info));
     this.#observer.onStreamEnd?.(stream.info, Date.now() - stream.info.createdAt);
+    if (this.#observer.onStreamTextHeld) {
+      const held = stream[longestTextHold]();
+      if (held > 0) this.#observer.onStreamTextHeld(stream.info, held);
+    }
   }
 }
 

@@ -13,6 +13,12 @@ export interface EngineObserver {
   onSlowClient?(): void;
   onStreamStart?(info: StreamInfo): void;
   onStreamEnd?(info: StreamInfo, durationMs: number): void;
+  /**
+   * As a stream ends: the longest any of its text waited in a coalescer before it went into the
+   * log (`coalesceHoldMs` bounds it; a late timer or a busy event loop can stretch it). Not
+   * called for a stream that held no text.
+   */
+  onStreamTextHeld?(info: StreamInfo, longestMs: number): void;
   /** The first `delta` of a stream was appended, `ms` after the stream started. */
   onFirstDelta?(info: StreamInfo, ms: number): void;
   /** A stream ended with an `error` event of this type. */

@@ -73,6 +73,8 @@ const SETTLED: Promise<void> = Promise.resolve();
 const appendText = Symbol('appendText');
 /** How the engine gets a stream's first frame to store with its creation (not for apps). */
 export const firstFrame = Symbol('firstFrame');
+/** The stream's `[longestTextHold]()`: the longest any of its text waited in a coalescer (ms). */
+export const longestTextHold = Symbol('longestTextHold');
 
 /** What a text coalescer writes to (its stream). */
 interface TextTarget {
@@ -392,6 +394,12 @@ export class Stream<E extends EventMap = EventMap, M = unknown> {
   /** Appends what a text coalescer emits, counting its pieces when the log took it. */
   [appendText](event: string, text: string, pieces: number): void {
     if (this.#append(event, { text })) this.#textPieces += pieces;
+  }
+
+  [longestTextHold](): number {
+    let longest = 0;
+    for (let each = this.#texts; each; each = each.next) longest = Math.max(longest, each.longestHold);
+    return longest;
   }
 
   /** Writes the text every coalescer holds. */

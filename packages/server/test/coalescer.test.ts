@@ -139,3 +139,23 @@ test('pieces that come quickly are still held together up to the bound (the pace
   assert.deepEqual(out, ['a', ' w0 w1 w2 w3 w4']);
   c.dispose();
 });
+
+test('the longest hold is measured: what text waited, by punctuation, the pace, the timer or a flush', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { out, c } = coalescer(6, 30);
+  c.push('a'); // at once: held for nothing
+  assert.equal(c.longestHold, 0);
+  c.push(' b'); // held at 0
+  t.mock.timers.tick(12);
+  c.push(' c.'); // punctuation at 12
+  assert.equal(c.longestHold, 12);
+  c.push(' d'); // held at 12
+  t.mock.timers.tick(29); // the timer, aimed a millisecond early, takes it out at 41
+  assert.deepEqual(out, ['a', ' b c.', ' d']);
+  assert.equal(c.longestHold, 29);
+  c.push(' e'); // held at 41
+  t.mock.timers.tick(5);
+  c.flush(); // the stream ended: 5 ms, not longer than before
+  assert.equal(c.longestHold, 29);
+  c.dispose();
+});

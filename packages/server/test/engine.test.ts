@@ -219,3 +219,26 @@ test('a stream abandoned here (another owner continues it) is no longer written 
   assert.deepEqual(store.stopped, [abandoned.id]);
   await engine.close();
 });
+
+test('as a stream ends, the observer hears the longest any of its text was held; of a stream that held none, nothing', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const held: [string, number][] = [];
+  const engine = engineFor({
+    coalesceHoldMs: 30,
+    observer: { onStreamTextHeld: (info, ms) => held.push([info.streamId, ms]) },
+  });
+  const stream = await engine.start(init);
+  stream.text('Hello'); // at once
+  stream.text(' there'); // held
+  t.mock.timers.tick(12);
+  stream.text(' friend.'); // punctuation: out after 12 ms
+  stream.text(' Bye'); // held
+  t.mock.timers.tick(3);
+  await stream.end('stop'); // flushed by the end after 3 ms
+  const quiet = await engine.start(init);
+  stream.text('ignored'); // an ended stream takes no text
+  quiet.text('One piece, at once');
+  await quiet.end('stop');
+  assert.deepEqual(held, [[stream.id, 12]]);
+  await engine.close();
+});

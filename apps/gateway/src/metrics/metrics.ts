@@ -107,6 +107,11 @@ export function createMetrics(): Metrics {
     'Time from stream start to its first delta',
     LATENCY_BUCKETS,
   );
+  const textHeld = histogram(
+    'tidewire_stream_longest_text_hold_seconds',
+    'Per stream, the longest any of its text waited in the delta coalescer (DELTA_HOLD_MS bounds it)',
+    [0.001, 0.005, 0.01, 0.02, 0.025, 0.03, 0.035, 0.05, 0.1, 0.25, 1],
+  );
   const reconnects = histogram(
     'tidewire_reconnects_per_stream',
     'Resumes of a stream on this instance while it ran',
@@ -172,6 +177,7 @@ export function createMetrics(): Metrics {
       resumesByStream.delete(info.streamId);
     },
     onFirstDelta: (_info, ms) => firstDelta.observe(ms / 1000),
+    onStreamTextHeld: (_info, ms) => textHeld.observe(ms / 1000),
     onStreamError: (_info, type) => streamErrors.labels(type).inc(),
     onStreamAdopted: () => adopted.inc(),
     onStreamHandedOff: () => handedOff.inc(),

@@ -141,7 +141,9 @@ class NodeSink implements SSESink, PacedTransport {
 
   send(text: string, bytes: number): void {
     if (this.#direct) {
-      this.#direct.write(chunkOf(text, bytes));
+      // A socket the client ended is no longer writable before its `close` comes: a write
+      // would only make an error (EPIPE, write after end) and its stack. The log keeps the frame.
+      if (this.#direct.writable) this.#direct.write(chunkOf(text, bytes));
       return;
     }
     const res = this.#res;
