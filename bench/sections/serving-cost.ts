@@ -198,14 +198,19 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
       firstOutput: { p99: number };
       gap: { p99: number; max: number };
     };
-    const [r, cpu] = await loadWithCpu<Arrivals>(server, ['arrivals', url, o.pacedCount, o.spreadMs]);
+    const arrivals = ['arrivals', url, o.pacedCount, o.spreadMs];
+    // Warmed up with a round as big as the measured one, as low load is: the first arrivals at a
+    // fresh server meet its code before the JIT compiled it (the gateway has more of it).
+    await runLoadClient(arrivals);
+    const before = side.coalesces ? await holdsOn(server.url) : undefined;
+    const [r, cpu] = await loadWithCpu<Arrivals>(server, arrivals);
     return {
       cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
       firstByteP99: r.firstByte.p99,
       firstOutputP99: r.firstOutput.p99,
       gapP99: r.gap.p99,
       gapMax: r.gap.max,
-      ...(side.coalesces ? await longestHolds(server.url) : NO_HOLDS),
+      ...(before ? longestHolds(before, await holdsOn(server.url)) : NO_HOLDS),
     };
   });
 }
@@ -227,21 +232,35 @@ const NO_HOLDS: LongestHolds = {
 };
 const HOLD_METRIC = 'tidewire_stream_longest_text_hold_seconds';
 
-async function longestHolds(base: string): Promise<LongestHolds> {
+/** The gateway's hold histogram as it stands: streams counted, their sum, and each bucket's count. */
+interface HoldHistogram {
+  count: number;
+  sum: number;
+  /** Bucket bound (ms) → streams within it, in increasing order. */
+  buckets: [number, number][];
+}
+
+async function holdsOn(base: string): Promise<HoldHistogram> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const value = (name: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     if (!line) throw new Error(`serving cost: ${name} is not on /metrics`);
     return Number(line.split(' ').at(-1));
   };
-  const count = value(`${HOLD_METRIC}_count`);
   const buckets = [
     ...text.matchAll(new RegExp(`^${HOLD_METRIC}_bucket\\{le="([0-9.]+)"\\} (\\d+)$`, 'gm')),
-  ].map((m) => [Number(m[1]) * 1000, Number(m[2])] as const);
+  ].map((m): [number, number] => [Number(m[1]) * 1000, Number(m[2])]);
+  return { count: value(`${HOLD_METRIC}_count`), sum: value(`${HOLD_METRIC}_sum`), buckets };
+}
+
+/** The streams that ended between two readings of the histogram: their longest holds. */
+function longestHolds(before: HoldHistogram, after: HoldHistogram): LongestHolds {
+  const count = after.count - before.count;
+  const buckets = after.buckets.map(([le, n], i): [number, number] => [le, n - before.buckets[i]![1]]);
   const within = buckets.find(([le]) => le === HOLD_MS);
   if (!within) throw new Error(`serving cost: ${HOLD_METRIC} has no bucket at ${HOLD_MS} ms`);
   return {
-    holdMeanMs: (value(`${HOLD_METRIC}_sum`) / count) * 1000,
+    holdMeanMs: ((after.sum - before.sum) / count) * 1000,
     holdWithin: within[1] / count,
     holdAllWithinMs: buckets.find(([, n]) => n === count)?.[0] ?? Number.POSITIVE_INFINITY,
   };
@@ -383,7 +402,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
-      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer). The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` after the phase: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
+      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',
