@@ -5,12 +5,12 @@
  * target and whether this run met it.
  * @module
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type SpawnedServer, spawnGateway, spawnListening } from '../../testing/gateway.ts';
+import { ROOT, type SpawnedServer, spawnGateway, spawnListening } from '../../testing/gateway.ts';
 import { startRedis } from '../../testing/redis.ts';
 import { cpuSeconds, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f, medians } from './format.ts';
@@ -121,6 +121,8 @@ interface Figures {
   paced: {
     cpuMsPerAnswer: number;
     firstByteP99: number;
+    /** The same inside the server: from its `request` event to its `writeHead` (bench/head-timing.mjs). */
+    serverHeadP99: number;
     firstOutputP99: number;
     gapP99: number;
     gapMax: number;
@@ -192,27 +194,63 @@ function openPhase(side: Side, o: ServingCostOptions) {
 
 /** One paced phase: `pacedCount` streams arriving over `spreadMs`, read to the end. */
 function pacedPhase(side: Side, o: ServingCostOptions) {
-  return withServer(side, 'paced', o.tokensPerSec, async (server, url) => {
-    type Arrivals = {
-      firstByte: { p99: number };
-      firstOutput: { p99: number };
-      gap: { p99: number; max: number };
-    };
-    const arrivals = ['arrivals', url, o.pacedCount, o.spreadMs];
-    // Warmed up with a round as big as the measured one, as low load is: the first arrivals at a
-    // fresh server meet its code before the JIT compiled it (the gateway has more of it).
-    await runLoadClient(arrivals);
-    const before = side.coalesces ? await holdsOn(server.url) : undefined;
-    const [r, cpu] = await loadWithCpu<Arrivals>(server, arrivals);
-    return {
-      cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
-      firstByteP99: r.firstByte.p99,
-      firstOutputP99: r.firstOutput.p99,
-      gapP99: r.gap.p99,
-      gapMax: r.gap.max,
-      ...(before ? longestHolds(before, await holdsOn(server.url)) : NO_HOLDS),
-    };
-  });
+  const timing = `--import ${join(ROOT, 'bench/head-timing.mjs')}`;
+  return withServer(
+    side,
+    'paced',
+    o.tokensPerSec,
+    async (server, url) => {
+      type Arrivals = {
+        firstByte: { p99: number };
+        firstOutput: { p99: number };
+        gap: { p99: number; max: number };
+      };
+      const arrivals = ['arrivals', url, o.pacedCount, o.spreadMs];
+      // Warmed up with a round as big as the measured one, as low load is: the first arrivals at a
+      // fresh server meet its code before the JIT compiled it (the gateway has more of it).
+      await runLoadClient(arrivals);
+      const before = side.coalesces ? await holdsOn(server.url) : undefined;
+      await headTimes(server); // from here on
+      const [r, cpu] = await loadWithCpu<Arrivals>(server, arrivals);
+      return {
+        cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
+        firstByteP99: r.firstByte.p99,
+        serverHeadP99: p99(await headTimes(server)),
+        firstOutputP99: r.firstOutput.p99,
+        gapP99: r.gap.p99,
+        gapMax: r.gap.max,
+        ...(before ? longestHolds(before, await holdsOn(server.url)) : NO_HOLDS),
+      };
+    },
+    timing,
+  );
+}
+
+/** Where bench/head-timing.mjs (loaded into every paced server) writes its times. */
+const HEAD_TIMES = join(tmpdir(), `tw-head-times-${process.pid}`);
+// Servers inherit the bench's environment (spawnListening): the preload finds the path there.
+process.env.TW_HEAD_TIMES = HEAD_TIMES;
+const headDumps = new Map<number, number>();
+
+/** The server's own request→head times (ms) since the last call (bench/head-timing.mjs). */
+async function headTimes(server: SpawnedServer): Promise<number[]> {
+  const pid = server.child.pid!;
+  const n = (headDumps.get(pid) ?? 0) + 1;
+  headDumps.set(pid, n);
+  const file = `${HEAD_TIMES}-${pid}.${n}`;
+  server.child.kill('SIGUSR2');
+  for (let waited = 0; !existsSync(file); waited += 10) {
+    if (waited > 5000) throw new Error(`serving cost: the server wrote no head times to ${file}`);
+    await sleep(10);
+  }
+  const times = JSON.parse(readFileSync(file, 'utf8')) as number[];
+  rmSync(file);
+  return times;
+}
+
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? Number.NaN;
 }
 
 /** Of the streams a gateway ran: their longest coalescing holds (its `/metrics` histogram). */
@@ -402,7 +440,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
-      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
+      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',
@@ -425,6 +463,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'paced: first byte (the response head) p99 (ms)',
       (x) => `${f(x.paced.firstByteP99, 1)} (${ratio(x.paced.firstByteP99, plain.paced.firstByteP99)}x)`,
       'none',
+    ),
+    row(
+      'the same inside the server: its `request` event to its `writeHead`, p99 (ms)',
+      (x) => f(x.paced.serverHeadP99, 1),
+      'none (the rest of the first byte is spent before the server reads the request, or in the load client)',
     ),
     row(
       'paced: each stream’s longest coalescing hold: mean (ms) / streams within the bound / every stream within (ms)',
