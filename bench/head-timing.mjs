@@ -3,14 +3,14 @@
  * the server's `request` event to its response head (`writeHead`), inside the server, so the
  * bench can tell the server's own latency from the time a request spends before the server
  * reads it or in a CPU-starved load client. On SIGUSR2 it writes the times since the last
- * SIGUSR2 (JSON array, ms) to `${TW_HEAD_TIMES}-${pid}.${n}` (n = 1, 2, …) and starts again.
+ * SIGUSR2 (JSON array, ms) to `${TW_HEAD_TIMES}-${pid}` (whole: written aside, then renamed)
+ * and starts again.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 
 const times = [];
 const arrived = Symbol('arrived');
-let dumps = 0;
 
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function (event, req, res) {
@@ -23,6 +23,8 @@ http.ServerResponse.prototype.writeHead = function () {
   return writeHead.apply(this, arguments);
 };
 process.on('SIGUSR2', () => {
-  writeFileSync(`${process.env.TW_HEAD_TIMES}-${process.pid}.${++dumps}`, JSON.stringify(times));
+  const file = `${process.env.TW_HEAD_TIMES}-${process.pid}`;
+  writeFileSync(`${file}.part`, JSON.stringify(times));
+  renameSync(`${file}.part`, file);
   times.length = 0;
 });

@@ -14,6 +14,7 @@ import { ROOT, type SpawnedServer, spawnGateway, spawnListening } from '../../te
 import { startRedis } from '../../testing/redis.ts';
 import { cpuSeconds, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f, medians } from './format.ts';
+import { percentiles } from './provider-latency.ts';
 
 export interface ServingCostOptions {
   /** Burst: concurrent clients opening streams back to back, for `seconds`. */
@@ -215,7 +216,7 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
       return {
         cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
         firstByteP99: r.firstByte.p99,
-        serverHeadP99: p99(await headTimes(server)),
+        serverHeadP99: percentiles(await headTimes(server)).p99,
         firstOutputP99: r.firstOutput.p99,
         gapP99: r.gap.p99,
         gapMax: r.gap.max,
@@ -230,14 +231,10 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
 const HEAD_TIMES = join(tmpdir(), `tw-head-times-${process.pid}`);
 // Servers inherit the bench's environment (spawnListening): the preload finds the path there.
 process.env.TW_HEAD_TIMES = HEAD_TIMES;
-const headDumps = new Map<number, number>();
 
 /** The server's own request→head times (ms) since the last call (bench/head-timing.mjs). */
 async function headTimes(server: SpawnedServer): Promise<number[]> {
-  const pid = server.child.pid!;
-  const n = (headDumps.get(pid) ?? 0) + 1;
-  headDumps.set(pid, n);
-  const file = `${HEAD_TIMES}-${pid}.${n}`;
+  const file = `${HEAD_TIMES}-${server.child.pid}`;
   server.child.kill('SIGUSR2');
   for (let waited = 0; !existsSync(file); waited += 10) {
     if (waited > 5000) throw new Error(`serving cost: the server wrote no head times to ${file}`);
@@ -246,11 +243,6 @@ async function headTimes(server: SpawnedServer): Promise<number[]> {
   const times = JSON.parse(readFileSync(file, 'utf8')) as number[];
   rmSync(file);
   return times;
-}
-
-function p99(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? Number.NaN;
 }
 
 /** Of the streams a gateway ran: their longest coalescing holds (its `/metrics` histogram). */

@@ -102,10 +102,14 @@ export abstract class Coalescer {
     return this.#longestHold;
   }
 
-  /** Emits whatever is held (`now`: `Date.now()`, when the caller has it). */
-  flush(now = Date.now()): void {
+  /**
+   * Emits whatever is held (`now`: `Date.now()`, when the caller has it; read only when text is
+   * held, as a stream flushes its coalescers before every other event it appends).
+   */
+  flush(now?: number): void {
     if (this.#held === '') return;
-    if (now - this.#heldAt > this.#longestHold) this.#longestHold = now - this.#heldAt;
+    const held = (now ?? Date.now()) - this.#heldAt;
+    if (held > this.#longestHold) this.#longestHold = held;
     const text = this.#held;
     this.#held = '';
     this.#words = 0;
