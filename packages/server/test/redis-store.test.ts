@@ -181,6 +181,35 @@ async function twoInstances() {
   return { a, b, streamId, close };
 }
 
+/**
+ * Follows `streamId` in `store` from `afterSeq` until it ends (or, given `until`, reaches that
+ * sequence number): the frames and the sequence number reached.
+ */
+function followToEnd(
+  store: RedisStreamStore,
+  streamId: string,
+  afterSeq: number,
+  options: { until?: number } = {},
+): Promise<{ frames: string[]; next: number }> {
+  const frames: string[] = [];
+  let next = afterSeq;
+  return new Promise((resolve, reject) => {
+    const stop = store.follow(streamId, afterSeq, {
+      onFrames(got, lastSeq) {
+        frames.push(...got);
+        next = lastSeq;
+        if (options.until !== undefined && lastSeq >= options.until) done();
+      },
+      onEnd: () => done(),
+      onError: reject,
+    });
+    const done = () => {
+      stop();
+      resolve({ frames, next });
+    };
+  });
+}
+
 /** How many times Redis has run `command` (lower case) so far. */
 async function calls(store: RedisStreamStore, command: string): Promise<number> {
   const stats = String(await store.client.sendCommand(['INFO', 'commandstats']));
@@ -269,7 +298,7 @@ test('readers here of a stream this process stops writing (its lease lost) follo
 });
 
 describe('appends queued in one event-loop turn', () => {
-  test('go to Redis as one script call, and every frame is stored in order as its own entry', async () => {
+  test('go to Redis as one script call, as one entry whose id is the last frame’s sequence number', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {
       const streamId = newId();
@@ -277,9 +306,8 @@ describe('appends queued in one event-loop turn', () => {
       const before = await calls(store, 'evalsha');
       assert.deepEqual(await appendRange(store, streamId, 1, 50, 'w'), Array(50).fill('stored'));
       assert.equal((await calls(store, 'evalsha')) - before, 1, 'one script call for the 50 appends');
-      const frames = (await store.read(streamId))!.frames;
       assert.deepEqual(
-        frames,
+        (await store.read(streamId))!.frames,
         Array.from({ length: 50 }, (_, k) => `w${k + 1}`),
       );
       const ids = (await store.client.sendCommand(['XRANGE', `tw:{${streamId}}:log`, '-', '+'])) as [
@@ -287,10 +315,62 @@ describe('appends queued in one event-loop turn', () => {
       ][];
       assert.deepEqual(
         ids.map(([id]) => id),
-        frames.map((_, k) => `0-${k + 1}`),
+        ['0-50'],
       );
     } finally {
       await store.close();
+    }
+  });
+
+  test('a reader from any point inside an entry gets exactly the frames after it, from another instance too', async () => {
+    const { a, b, streamId, close } = await twoInstances();
+    try {
+      await appendRange(a, streamId, 1, 20, 'x');
+      await appendRange(a, streamId, 21, 25, 'y');
+      await a.end(streamId, 10_000);
+      const all = [...Array.from({ length: 20 }, (_, k) => `x${k + 1}`), 'y21', 'y22', 'y23', 'y24', 'y25'];
+      for (let after = 0; after <= 25; after++) {
+        const { frames, next } = await followToEnd(b, streamId, after);
+        assert.deepEqual(frames, all.slice(after), `after ${after}`);
+        assert.equal(next, 25, `after ${after}: the sequence number reached`);
+      }
+      assert.deepEqual((await b.read(streamId))!.frames, all);
+      assert.deepEqual(await b.tail(streamId), { lastSeq: 25, ended: true });
+    } finally {
+      await close();
+    }
+  });
+
+  test('frames in one entry keep every character: emoji, Arabic, CRLF, and a lone surrogate as U+FFFD (as on the wire)', async () => {
+    const { a, b, streamId, close } = await twoInstances();
+    try {
+      const frames = ['👩‍👩‍👧 ', 'مرحبا،', '\r\n', '\ud800x', 'é', ',', ''];
+      const live = followToEnd(b, streamId, 0);
+      await Promise.all(
+        frames.map((frame, k) => a.append(streamId, k + 1, frame, { id: 'w', first: k === 0 })),
+      );
+      await a.end(streamId, 10_000);
+      const expected = frames.map((frame) => frame.replace('\ud800', '\ufffd'));
+      assert.deepEqual((await live).frames, expected, 'followed live, from another instance');
+      assert.deepEqual((await b.read(streamId))!.frames, expected, 'read back');
+    } finally {
+      await close();
+    }
+  });
+
+  test('a log stored one entry per frame (as earlier versions did) reads the same', async () => {
+    const { a, b, streamId, close } = await twoInstances();
+    try {
+      const log = `tw:{${streamId}}:log`;
+      for (let seq = 1; seq <= 3; seq++)
+        await a.client.sendCommand(['XADD', log, `0-${seq}`, 'f', `old${seq}`, 'w', 'old']);
+      assert.deepEqual((await followToEnd(b, streamId, 1, { until: 3 })).frames, ['old2', 'old3']);
+      assert.deepEqual(await b.tail(streamId), { lastSeq: 3, ended: false });
+      await b.append(streamId, 4, 'new4', { id: 'new', first: true });
+      await b.end(streamId, 10_000, { id: 'new', first: false });
+      assert.deepEqual((await a.read(streamId))!.frames, ['old1', 'old2', 'old3', 'new4']);
+    } finally {
+      await close();
     }
   });
 

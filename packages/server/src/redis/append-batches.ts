@@ -1,6 +1,6 @@
 /**
  * `AppendBatches`: the appends of one stream leave as few calls of the fencing script as can
- * be, each call storing every frame it carries as its own `0-SEQ` entry. Appends queued in one
+ * be, each call storing the frames it carries for a stream as one entry. Appends queued in one
  * event-loop turn go together, and while a stream's call is on its way its next appends wait
  * and go together once it is answered (one call in flight per stream: the busier the process,
  * the bigger the calls). The batches of every stream ready in one turn go to the store

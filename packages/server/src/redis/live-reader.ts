@@ -13,8 +13,8 @@
  */
 import type { LogReader } from '../store.ts';
 import { keys } from './keys.ts';
+import { entriesAfter, type LogEntry, type RawEntry } from './log-entries.ts';
 import type { RedisClient } from './redis-store.ts';
-import { toEntry } from './redis-store.ts';
 
 const COUNT = 500;
 
@@ -149,13 +149,13 @@ export class LiveReader {
         '+',
         'COUNT',
         String(COUNT),
-      ])) as unknown as [string, string[]][];
-      this.#deliver(followed, raw.map(toEntry));
+      ])) as unknown as RawEntry[];
+      this.#deliver(followed, entriesAfter(raw, from));
       if (raw.length < COUNT && !followed.again) return;
     }
   }
 
-  #deliver(followed: Followed, entries: ReturnType<typeof toEntry>[]): void {
+  #deliver(followed: Followed, entries: LogEntry[]): void {
     for (const follower of [...followed.followers]) {
       const fresh = entries.filter((e) => e.seq > follower.lastSeq);
       const frames = fresh.filter((e) => !e.end).map((e) => e.frame);

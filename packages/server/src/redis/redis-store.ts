@@ -1,6 +1,7 @@
 /**
- * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, so
- * the entry id is the contract's sequence number. A new stream's info, first frame and lease
+ * The Redis `StreamStore`: each stream's log is a Redis Stream whose entry ids are `0-SEQ`, the
+ * contract's sequence number of the entry's last frame (the frames a call stores for a stream are
+ * one entry: `log-entries.ts`). A new stream's info, first frame and lease
  * go in one script call (`createWithFirst`): a start waits for one round trip, not three; and
  * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
@@ -39,6 +40,7 @@ import { type AppendBatch, AppendBatches, MAX_BATCH_FRAMES } from './append-batc
 import { keys } from './keys.ts';
 import { LiveReader } from './live-reader.ts';
 import { LocalFanout } from './local-fanout.ts';
+import { entriesAfter, entryArgs, type LogEntry, lastOf, type RawEntry } from './log-entries.ts';
 import {
   CREATE,
   CREATE_ARGS,
@@ -213,8 +215,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const by = writer ?? { id: newId(), first: true };
     const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
-    args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId);
-    for (const frame of frames) args.push(frame);
+    args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId, ...entryArgs(frames));
     return this.#whenStored(batch, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args));
   }
 
@@ -230,8 +231,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       const { streamId, writer, firstSeq, frames } = batches[group[k]!]!;
       const by = writer ?? { id: newId(), first: true };
       scriptKeys[k] = keys.log(streamId);
-      args.push(String(firstSeq), by.id, by.first ? '1' : '0', String(frames.length));
-      for (const frame of frames) args.push(frame);
+      args.push(String(firstSeq), by.id, by.first ? '1' : '0', ...entryArgs(frames));
     }
     const replies = this.#script(FENCED_APPEND_MANY, scriptKeys, args) as Promise<unknown[]>;
     for (let k = 0; k < group.length; k++) {
@@ -330,9 +330,9 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
         .exists(keys.info(streamId))
         .addCommand(['XREVRANGE', keys.log(streamId), '+', '-', 'COUNT', '1'])
         .exec(),
-    )) as unknown as [number, [string, string[]][]];
+    )) as unknown as [number, RawEntry[]];
     if (!info) return undefined;
-    const last = top[0] && toEntry(top[0]);
+    const last = top[0] && lastOf(top[0]);
     if (!last) return { lastSeq: 0, ended: false };
     return last.end ? { lastSeq: last.seq - 1, ended: true } : { lastSeq: last.seq, ended: false };
   }
@@ -347,13 +347,13 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const frames: string[] = [];
     let ended = false;
     for (let after = 0; ; ) {
-      const batch = await this.#range(streamId, after);
-      for (const entry of batch) {
+      const { entries, more } = await this.#range(streamId, after);
+      for (const entry of entries) {
         if (entry.end) ended = true;
         else frames.push(entry.frame);
       }
-      if (batch.length < REPLAY_BATCH) return { frames, ended };
-      after = batch.at(-1)!.seq;
+      if (!more || entries.length === 0) return { frames, ended };
+      after = entries.at(-1)!.seq;
     }
   }
 
@@ -374,13 +374,13 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const replay = async () => {
       let seq = afterSeq;
       for (;;) {
-        const batch = await this.#range(streamId, seq);
+        const { entries, more } = await this.#range(streamId, seq);
         if (detached) return;
-        const frames = batch.filter((e) => !e.end).map((e) => e.frame);
+        const frames = entries.filter((e) => !e.end).map((e) => e.frame);
         if (frames.length > 0) reader.onFrames(frames, seq + frames.length);
         seq += frames.length;
-        if (batch.some((e) => e.end)) return reader.onEnd();
-        if (batch.length < REPLAY_BATCH) break;
+        if (entries.some((e) => e.end)) return reader.onEnd();
+        if (!more || frames.length === 0) break;
       }
       if (detached) return;
       const local = this.#local.follow(streamId, seq, reader);
@@ -400,7 +400,8 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     this.client.destroy();
   }
 
-  async #range(streamId: string, afterSeq: number) {
+  /** The frames after `afterSeq`, up to `REPLAY_BATCH` entries of them; `more`: there may be others. */
+  async #range(streamId: string, afterSeq: number): Promise<{ entries: LogEntry[]; more: boolean }> {
     const raw = (await this.#run(() =>
       this.client.sendCommand([
         'XRANGE',
@@ -410,8 +411,8 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
         'COUNT',
         String(REPLAY_BATCH),
       ]),
-    )) as unknown as [string, string[]][];
-    return raw.map(toEntry);
+    )) as unknown as RawEntry[];
+    return { entries: entriesAfter(raw, afterSeq), more: raw.length === REPLAY_BATCH };
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {
@@ -449,19 +450,4 @@ function redisAdmission(admission: StoreAdmission): RedisAdmission {
   if (admission.store !== 'redis')
     throw new TypeError(`the Redis store cannot check a '${admission.store}' admission`);
   return admission as RedisAdmission;
-}
-
-export interface LogEntry {
-  seq: number;
-  frame: string;
-  end: boolean;
-}
-
-export function seqOf(entryId: string): number {
-  return Number(entryId.slice(entryId.indexOf('-') + 1));
-}
-
-/** Turns a raw `[id, [field, value, …]]` reply into an entry. */
-export function toEntry([id, fields]: [string, string[]]): LogEntry {
-  return { seq: seqOf(id), frame: fields[0] === 'f' ? fields[1]! : '', end: fields[0] === 'end' };
 }

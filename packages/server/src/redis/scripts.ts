@@ -4,6 +4,7 @@
  * the writer's first call, or the last entry is its own). Run atomically by Redis, so two
  * writers of one stream (a takeover racing the old owner's pipelined appends) can never
  * interleave: whoever writes first after the common point keeps the log.
+ * The frames of one call for one stream are one entry (the layout is `log-entries.ts`).
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -22,7 +23,8 @@ export function script(source: string): Script {
  * `tail(log)`: the sequence number of the log's last entry, its writer and whether it is the
  * end; `fence(...)`: why a writer may not append after it (false: it may); `announce(log, seq)`:
  * the last entry on the stream's live channel (keys.ts: the log 'tw:{ID}:log', the channel
- * 'tw:{ID}:live').
+ * 'tw:{ID}:live'); `store(...)`: frames `seq` to `seq + n - 1` by `by` as one entry
+ * (`log-entries.ts`: one frame as it is, several joined, with their lengths).
  */
 const LOG_TAIL = `local function tail(log)
   local top = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
@@ -45,6 +47,13 @@ local function fence(writer, ended, first, by)
 end
 local function announce(log, seq)
   redis.call('PUBLISH', string.sub(log, 1, -4) .. 'live', seq)
+end
+local function store(log, seq, n, by, lengths, frames)
+  if n == 1 then
+    redis.call('XADD', log, '0-' .. seq, 'f', frames, 'w', by)
+  else
+    redis.call('XADD', log, '0-' .. (seq + n - 1), 'p', frames, 'l', lengths, 'w', by)
+  end
 end
 `;
 
@@ -80,21 +89,19 @@ end
 /**
  * KEYS: log, then for a batch that ends the log: info, artifacts, and for the lease: owner,
  * running. ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), retention (ms) when
- * the batch ends the log (else ''), the lease's owner (else ''), stream id, then the frames,
- * numbered from the first seq on. The fence is checked once, before anything is stored: a call
- * stores every frame (each its own `0-SEQ` entry naming its writer), and the end after them
- * when it ends the log, or nothing; it announces the last entry on the stream's live channel.
- * Returns 'OK' or why not.
+ * the batch ends the log (else ''), the lease's owner (else ''), stream id, then the number of
+ * frames, their lengths and the frames (`log-entries.ts`), numbered from the first seq on. The
+ * fence is checked once, before anything is stored: a call stores the frames (one entry naming
+ * its writer), and the end after them when it ends the log, or nothing; it announces the last
+ * entry on the stream's live channel. Returns 'OK' or why not.
  */
 export const FENCED_APPEND = script(`${LAST_ENTRY}${RELEASE_LEASE}${END_LOG}
-local seq = tonumber(ARGV[1])
+local seq, n = tonumber(ARGV[1]), tonumber(ARGV[8])
 if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq end
 local why = refused(ARGV[3], ARGV[2])
 if why then return why end
-local newest = seq + #ARGV - 8
-for i = 8, #ARGV do
-  redis.call('XADD', KEYS[1], '0-' .. (seq + i - 8), 'f', ARGV[i], 'w', ARGV[2])
-end
+local newest = seq + n - 1
+store(KEYS[1], seq, n, ARGV[2], ARGV[9], ARGV[10])
 if seq == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if ARGV[5] ~= '' then
   newest = newest + 1
@@ -106,29 +113,26 @@ return 'OK'`);
 /**
  * `FENCED_APPEND` for several streams in one call (none of them ending its log): what a busy
  * process sends instead of a call per stream. KEYS: each stream's log. ARGV: running TTL (ms),
- * then for each stream: first seq, writer id, first ('1'/'0'), the number of frames, the
- * frames. Each stream is fenced, stored and announced as `FENCED_APPEND` does, on its own: one
- * reply per stream, 'OK' or why not.
+ * then for each stream: first seq, writer id, first ('1'/'0'), the number of frames, their
+ * lengths, the frames. Each stream is fenced, stored and announced as `FENCED_APPEND` does, on
+ * its own: one reply per stream, 'OK' or why not.
  */
 export const FENCED_APPEND_MANY = script(`${LOG_TAIL}
 local replies = {}
 local at = 2
 for k = 1, #KEYS do
   local log, seq, by, first, n = KEYS[k], tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
-  at = at + 4
   local last, writer, ended = tail(log)
   local why = last ~= seq - 1 and ('expected seq ' .. (last + 1) .. ', got ' .. seq) or fence(writer, ended, first, by)
   if why then
     replies[k] = why
   else
-    for i = 0, n - 1 do
-      redis.call('XADD', log, '0-' .. (seq + i), 'f', ARGV[at + i], 'w', by)
-    end
+    store(log, seq, n, by, ARGV[at + 4], ARGV[at + 5])
     if seq == 1 then redis.call('PEXPIRE', log, ARGV[1]) end
     announce(log, seq + n - 1)
     replies[k] = 'OK'
   end
-  at = at + n
+  at = at + 6
 end
 return replies`);
 
