@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { startRedis, type TestRedis } from '../../../testing/redis.ts';
 import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
+import { MAX_BATCH_CHARS } from '../src/redis/append-batches.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
 import { SCRIPTS } from '../src/redis/scripts.ts';
 import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
@@ -317,6 +318,31 @@ describe('appends queued in one event-loop turn', () => {
         ids.map(([id]) => id),
         ['0-50'],
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('large frames make several entries: an entry takes no frame past MAX_BATCH_CHARS, a larger frame goes alone', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      const third = Math.floor(MAX_BATCH_CHARS / 3);
+      const frames = [third, third, third, third, 2 * MAX_BATCH_CHARS, 10].map((n, k) =>
+        String.fromCharCode(97 + k).repeat(n),
+      );
+      await Promise.all(
+        frames.map((frame, k) => store.append(streamId, k + 1, frame, { id: 'w', first: k === 0 })),
+      );
+      const entries = (await store.client.sendCommand(['XRANGE', `tw:{${streamId}}:log`, '-', '+'])) as [
+        string,
+      ][];
+      assert.deepEqual(
+        entries.map(([id]) => id),
+        ['0-3', '0-4', '0-5', '0-6'],
+      );
+      assert.deepEqual((await store.read(streamId))!.frames, frames);
     } finally {
       await store.close();
     }

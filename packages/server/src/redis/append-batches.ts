@@ -19,6 +19,13 @@ import type { LogEnd, LogWriter } from '../store.ts';
 /** The most frames one script call stores (bounds the time Redis spends in one script). */
 export const MAX_BATCH_FRAMES = 512;
 
+/**
+ * The most text (UTF-16 units) a batch takes past its first frame: a batch is one entry of the
+ * log, and every later append's fence reads the log's last entry whole (`XREVRANGE … COUNT 1`,
+ * copied into the script), so an entry stays small however large a stream's events are.
+ */
+export const MAX_BATCH_CHARS = 64 * 1024;
+
 /** Consecutive frames of one stream, by one writer, sent in one call. */
 export interface AppendBatch {
   readonly streamId: string;
@@ -32,6 +39,8 @@ export interface AppendBatch {
 }
 
 interface OpenBatch extends AppendBatch {
+  /** The length of its frames (UTF-16 units). */
+  chars: number;
   /** Settles once Redis has stored every frame, or refused the batch. */
   readonly stored: Promise<void>;
   resolve: () => void;
@@ -71,8 +80,9 @@ export class AppendBatches {
   ): Promise<void> {
     let stream = this.#streams.get(streamId);
     const last = stream?.waiting.at(-1);
-    if (last && joins(last, seq, writer)) {
+    if (last && joins(last, seq, frame, writer)) {
       last.frames.push(frame);
+      last.chars += frame.length;
       last.end = end;
       return last.stored;
     }
@@ -123,14 +133,17 @@ export class AppendBatches {
   }
 }
 
-/** Whether frame `seq` by `writer` may go with `batch`: the next frame, by the same writer, before any end. */
-function joins(batch: OpenBatch, seq: number, writer: LogWriter | undefined): boolean {
-  if (batch.end || batch.frames.length >= MAX_BATCH_FRAMES || seq !== batch.firstSeq + batch.frames.length)
-    return false;
+/**
+ * Whether `frame` (`seq`, by `writer`) may go with `batch`: the next frame, by the same writer,
+ * before any end, within the batch's bounds.
+ */
+function joins(batch: OpenBatch, seq: number, frame: string, writer: LogWriter | undefined): boolean {
+  if (batch.end || seq !== batch.firstSeq + batch.frames.length) return false;
+  if (batch.frames.length >= MAX_BATCH_FRAMES || batch.chars + frame.length > MAX_BATCH_CHARS) return false;
   return writer === undefined ? batch.writer === undefined : batch.writer?.id === writer.id;
 }
 
 function openBatch(streamId: string, seq: number, frame: string, writer: LogWriter | undefined): OpenBatch {
   const { promise: stored, resolve, reject } = Promise.withResolvers<void>();
-  return { streamId, writer, firstSeq: seq, frames: [frame], stored, resolve, reject };
+  return { streamId, writer, firstSeq: seq, frames: [frame], chars: frame.length, stored, resolve, reject };
 }
