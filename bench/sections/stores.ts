@@ -5,6 +5,7 @@
  * to storage per answer. The lead picks the embedded default (`STREAM_STORE`) from these rows.
  * @module
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,11 +30,24 @@ interface Row {
   firstDelta: { p50: number; p99: number };
   idlePerStream: number;
   writtenPerAnswer: number;
+  /** Redis's memory growth per answer over the throughput run (the Redis store only). */
+  redisPerAnswer?: number;
 }
 
 const PATH = '/api/v1/stream/chat?q=Hello';
 
-async function measure(name: string, env: Record<string, string>, options: StoresOptions): Promise<Row> {
+/** redis-server's `used_memory` (bytes), read with redis-cli. */
+function redisUsedMemory(port: number): number {
+  const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'memory'], { encoding: 'utf8' });
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+async function measure(
+  name: string,
+  env: Record<string, string>,
+  options: StoresOptions,
+  redisPort?: number,
+): Promise<Row> {
   let server = await spawnGateway({ ...env, DEMO_TOKENS_PER_SEC: '0' });
   const url = `${server.url}${PATH}`;
   // As many warm-up streams as measured ones: low load is measured in the steady state (see serving-cost.ts).
@@ -41,6 +55,7 @@ async function measure(name: string, env: Record<string, string>, options: Store
   const lat = await runLoadClient<{ firstDelta: Row['firstDelta'] }>(['latency', url, options.latencyCount]);
   const pid = server.child.pid!;
   const [cpu0, written0] = [cpuSeconds(pid), diskWriteBytes(pid)];
+  const redis0 = redisPort === undefined ? 0 : redisUsedMemory(redisPort);
   const tp = await runLoadClient<{ frames: number; streams: number; seconds: number }>([
     'throughput',
     url,
@@ -48,6 +63,7 @@ async function measure(name: string, env: Record<string, string>, options: Store
     options.seconds,
   ]);
   const [cpu, written] = [cpuSeconds(pid) - cpu0, diskWriteBytes(pid) - written0];
+  const redisGrowth = redisPort === undefined ? undefined : redisUsedMemory(redisPort) - redis0;
   await server.stop();
 
   server = await spawnGateway({ ...env, DEMO_TOKENS_PER_SEC: '0.05' });
@@ -66,25 +82,26 @@ async function measure(name: string, env: Record<string, string>, options: Store
     firstDelta: lat.firstDelta,
     idlePerStream,
     writtenPerAnswer: written / tp.streams,
+    ...(redisGrowth === undefined ? {} : { redisPerAnswer: redisGrowth / tp.streams }),
   };
 }
 
 export async function storesSection(options: StoresOptions): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tidewire-bench-stores-'));
   const redis = await startRedis();
-  const stores: { name: string; env: Record<string, string> }[] = [
+  const stores: { name: string; env: Record<string, string>; redisPort?: number }[] = [
     { name: 'memory', env: { STREAM_STORE: 'memory' } },
     {
       name: 'durable (SQLite file)',
       env: { STREAM_STORE: 'durable', STREAM_STORE_PATH: join(dir, 'streams.db') },
     },
-    { name: 'Redis (local redis-server)', env: { REDIS_URL: redis.url } },
+    { name: 'Redis (local redis-server)', env: { REDIS_URL: redis.url }, redisPort: redis.port },
   ];
   const rows: Row[] = [];
   try {
     for (const store of stores) {
       process.stderr.write(`bench: stores, ${store.name}\n`);
-      rows.push(await measure(store.name, store.env, options));
+      rows.push(await measure(store.name, store.env, options, store.redisPort));
       rmSync(join(dir, 'streams.db'), { force: true });
     }
   } finally {
@@ -105,6 +122,13 @@ export async function storesSection(options: StoresOptions): Promise<string> {
       (r) =>
         `| ${r.name} | ${f(r.answersPerSec)} | ${f(r.eventsPerSec)} | ${f(r.cpuPerAnswerMs, 2)} | ${f(r.firstDelta.p50, 2)} / ${f(r.firstDelta.p99, 2)} | ${f(r.idlePerStream / 1024, 1)} KiB | ${f(r.writtenPerAnswer / 1024, 1)} KiB |`,
     ),
+    '',
+    ...rows
+      .filter((r) => r.redisPerAnswer !== undefined)
+      .map(
+        (r) =>
+          `Redis kept ${f(r.redisPerAnswer! / 1024, 1)} KiB per answer of the throughput run (growth of redis-server's \`used_memory\` over the run, divided by its answers, which Redis keeps for their retention time: each answer's log, info and keys).`,
+      ),
     '',
   ].join('\n');
 }
