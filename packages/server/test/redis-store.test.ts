@@ -9,7 +9,9 @@ import { StoreUnavailableError } from '../src/errors.ts';
 import { newId } from '../src/internal.ts';
 import { MAX_BATCH_CHARS } from '../src/redis/append-batches.ts';
 import { RedisStreamStore } from '../src/redis/index.ts';
+import { keys } from '../src/redis/keys.ts';
 import { SCRIPTS } from '../src/redis/scripts.ts';
+import type { LogReader } from '../src/store.ts';
 import { artifactStoreContract, streamStoreContract } from '../src/test/store-contract.ts';
 
 let redis: TestRedis;
@@ -105,17 +107,27 @@ async function xreadCalls(store: RedisStreamStore): Promise<number> {
 }
 
 /** A reader that records what it gets; `ended` resolves at its end. */
-function recording() {
+/**
+ * A reader that records the frames it gets and the sequence number reached (`at`); `ended`
+ * resolves at the end, or once it reaches `until` when given.
+ */
+function recording(until = Number.POSITIVE_INFINITY) {
   const frames: string[] = [];
   let end!: () => void;
   const ended = new Promise<void>((resolve) => {
     end = resolve;
   });
-  return {
-    frames,
-    ended,
-    reader: { onFrames: (f: string[]) => frames.push(...f), onEnd: () => end(), onError: assert.fail },
+  const got = { frames, ended, at: 0, reader: {} as LogReader };
+  got.reader = {
+    onFrames(f: string[], lastSeq: number) {
+      frames.push(...f);
+      got.at = lastSeq;
+      if (lastSeq >= until) end();
+    },
+    onEnd: () => end(),
+    onError: assert.fail,
   };
+  return got;
 }
 
 test('a reader on the instance that writes the stream gets every frame without XREAD, late joiners included', async () => {
@@ -186,29 +198,18 @@ async function twoInstances() {
  * Follows `streamId` in `store` from `afterSeq` until it ends (or, given `until`, reaches that
  * sequence number): the frames and the sequence number reached.
  */
-function followToEnd(
-  store: RedisStreamStore,
-  streamId: string,
-  afterSeq: number,
-  options: { until?: number } = {},
-): Promise<{ frames: string[]; next: number }> {
-  const frames: string[] = [];
-  let next = afterSeq;
-  return new Promise((resolve, reject) => {
-    const stop = store.follow(streamId, afterSeq, {
-      onFrames(got, lastSeq) {
-        frames.push(...got);
-        next = lastSeq;
-        if (options.until !== undefined && lastSeq >= options.until) done();
-      },
-      onEnd: () => done(),
-      onError: reject,
-    });
-    const done = () => {
-      stop();
-      resolve({ frames, next });
-    };
-  });
+async function followToEnd(store: RedisStreamStore, streamId: string, afterSeq: number, until?: number) {
+  const reader = recording(until);
+  const stop = store.follow(streamId, afterSeq, reader.reader);
+  await reader.ended;
+  stop();
+  return { frames: reader.frames, next: Math.max(reader.at, afterSeq) };
+}
+
+/** The ids of the entries of `streamId`'s log in Redis. */
+async function entryIds(store: RedisStreamStore, streamId: string): Promise<string[]> {
+  const entries = (await store.client.sendCommand(['XRANGE', keys.log(streamId), '-', '+'])) as [string][];
+  return entries.map(([id]) => id);
 }
 
 /** How many times Redis has run `command` (lower case) so far. */
@@ -311,13 +312,7 @@ describe('appends queued in one event-loop turn', () => {
         (await store.read(streamId))!.frames,
         Array.from({ length: 50 }, (_, k) => `w${k + 1}`),
       );
-      const ids = (await store.client.sendCommand(['XRANGE', `tw:{${streamId}}:log`, '-', '+'])) as [
-        string,
-      ][];
-      assert.deepEqual(
-        ids.map(([id]) => id),
-        ['0-50'],
-      );
+      assert.deepEqual(await entryIds(store, streamId), ['0-50']);
     } finally {
       await store.close();
     }
@@ -335,13 +330,7 @@ describe('appends queued in one event-loop turn', () => {
       await Promise.all(
         frames.map((frame, k) => store.append(streamId, k + 1, frame, { id: 'w', first: k === 0 })),
       );
-      const entries = (await store.client.sendCommand(['XRANGE', `tw:{${streamId}}:log`, '-', '+'])) as [
-        string,
-      ][];
-      assert.deepEqual(
-        entries.map(([id]) => id),
-        ['0-3', '0-4', '0-5', '0-6'],
-      );
+      assert.deepEqual(await entryIds(store, streamId), ['0-3', '0-4', '0-5', '0-6']);
       assert.deepEqual((await store.read(streamId))!.frames, frames);
     } finally {
       await store.close();
@@ -387,10 +376,10 @@ describe('appends queued in one event-loop turn', () => {
   test('a log stored one entry per frame (as earlier versions did) reads the same', async () => {
     const { a, b, streamId, close } = await twoInstances();
     try {
-      const log = `tw:{${streamId}}:log`;
+      const log = keys.log(streamId);
       for (let seq = 1; seq <= 3; seq++)
         await a.client.sendCommand(['XADD', log, `0-${seq}`, 'f', `old${seq}`, 'w', 'old']);
-      assert.deepEqual((await followToEnd(b, streamId, 1, { until: 3 })).frames, ['old2', 'old3']);
+      assert.deepEqual((await followToEnd(b, streamId, 1, 3)).frames, ['old2', 'old3']);
       assert.deepEqual(await b.tail(streamId), { lastSeq: 3, ended: false });
       await b.append(streamId, 4, 'new4', { id: 'new', first: true });
       await b.end(streamId, 10_000, { id: 'new', first: false });
