@@ -116,6 +116,8 @@ interface Figures {
   rssPerIdle: number;
   /** The same, with the young generation capped (`YOUNG_CAP_MIB`) for every server. */
   rssPerIdleCapped: number;
+  /** The heap an idle stream holds after a full collection (bench/live-heap.mjs), bytes. */
+  liveHeapPerIdle: number;
   openSeconds: number;
   /** Of those, requests answered 408 (not read within the server's header timeout) and sent again. */
   openRetried: number;
@@ -331,6 +333,7 @@ async function measure<S extends Side[]>(
   const idle = await interleaved('idle RSS', sides, 1, async (side) => ({
     rssPerIdle: await rssPerIdle(side, o.idleCount),
     rssPerIdleCapped: await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`),
+    liveHeapPerIdle: await liveHeapPerIdle(side, o.idleCount),
   }));
   const figures = sides.map((_, i) => ({ ...burst[i]!, ...open[i]!, ...idle[i]!, paced: paced[i]! }));
   return figures as { [K in keyof S]: Figures };
@@ -357,6 +360,45 @@ function rssPerIdle(side: Side, count: number, nodeOptions?: string): Promise<nu
       return perStream;
     },
     nodeOptions,
+  );
+}
+
+/** Where bench/live-heap.mjs writes a server's heap after a full collection. */
+const LIVE_HEAP = join(tmpdir(), `tw-live-heap-${process.pid}`);
+// Servers inherit the bench's environment (spawnListening): the preload finds the path there.
+process.env.TW_LIVE_HEAP = LIVE_HEAP;
+
+/** The server's used heap after a full collection (bytes; bench/live-heap.mjs). */
+async function liveHeap(server: SpawnedServer): Promise<number> {
+  const file = `${LIVE_HEAP}-${server.child.pid}`;
+  server.child.kill('SIGUSR2');
+  for (let waited = 0; !existsSync(file); waited += 10) {
+    if (waited > 10_000) throw new Error(`serving cost: the server wrote no live heap to ${file}`);
+    await sleep(10);
+  }
+  const bytes = Number(readFileSync(file, 'utf8'));
+  rmSync(file);
+  return bytes;
+}
+
+/** The heap each idle open stream holds, after a full collection before and after holding them. */
+function liveHeapPerIdle(side: Side, count: number): Promise<number> {
+  return withServer(
+    side,
+    'idle',
+    0,
+    async (server, url) => {
+      const warm = await holdIdleStreams(`${url}&idle=1&warm=1`, count);
+      await warm.release();
+      await sleep(1000);
+      const base = await liveHeap(server);
+      const held = await holdIdleStreams(`${url}&idle=1`, count);
+      await sleep(1000);
+      const perStream = ((await liveHeap(server)) - base) / count;
+      await held.release();
+      return perStream;
+    },
+    `--expose-gc --import ${join(ROOT, 'bench/live-heap.mjs')}`,
   );
 }
 
@@ -431,7 +473,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
-      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
+      `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`; and a third time as the heap used after a full collection (every server started with \`--expose-gc\` and bench/live-heap.mjs, which collects on a signal, before and after the streams are held): the RSS rows carry whatever garbage V8 has not collected yet, and whether it runs a full collection during the measured window moved one build's figure from 3.8 to 13.0 KiB per stream between runs. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
@@ -448,6 +490,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       (x) => x.rssPerIdleCapped / 1024,
       1,
       1.2,
+    ),
+    row(
+      'the heap each idle open stream holds: used heap after a full collection, before and after holding them (KiB)',
+      (x) => `${f(x.liveHeapPerIdle / 1024, 1)} (${ratio(x.liveHeapPerIdle, plain.liveHeapPerIdle)}x)`,
+      'none (what the RSS rows hold of each stream without garbage; how much of the garbage they carry is when V8 collects)',
     ),
     versus('paced: server CPU ms per answer', (x) => x.paced.cpuMsPerAnswer, 2, 1.3),
     versus('paced: first delta (or reasoning) p99 (ms)', (x) => x.paced.firstOutputP99, 1, 2),
