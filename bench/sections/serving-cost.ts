@@ -236,15 +236,23 @@ process.env.TW_HEAD_TIMES = HEAD_TIMES;
 
 /** The server's own request→head times (ms) since the last call (bench/head-timing.mjs). */
 async function headTimes(server: SpawnedServer): Promise<number[]> {
-  const file = `${HEAD_TIMES}-${server.child.pid}`;
+  return JSON.parse(await askPreload(server, HEAD_TIMES, 'head times')) as number[];
+}
+
+/**
+ * Signals a preload of the server (SIGUSR2) and reads what it writes to `${prefix}-${pid}` (a
+ * preload writes the file aside and renames it: it is whole once it exists).
+ */
+async function askPreload(server: SpawnedServer, prefix: string, what: string): Promise<string> {
+  const file = `${prefix}-${server.child.pid}`;
   server.child.kill('SIGUSR2');
   for (let waited = 0; !existsSync(file); waited += 10) {
-    if (waited > 5000) throw new Error(`serving cost: the server wrote no head times to ${file}`);
+    if (waited > 10_000) throw new Error(`serving cost: the server wrote no ${what} to ${file}`);
     await sleep(10);
   }
-  const times = JSON.parse(readFileSync(file, 'utf8')) as number[];
+  const text = readFileSync(file, 'utf8');
   rmSync(file);
-  return times;
+  return text;
 }
 
 /** Of the streams a gateway ran: their longest coalescing holds (its `/metrics` histogram). */
@@ -370,15 +378,7 @@ process.env.TW_LIVE_HEAP = LIVE_HEAP;
 
 /** The server's used heap after a full collection (bytes; bench/live-heap.mjs). */
 async function liveHeap(server: SpawnedServer): Promise<number> {
-  const file = `${LIVE_HEAP}-${server.child.pid}`;
-  server.child.kill('SIGUSR2');
-  for (let waited = 0; !existsSync(file); waited += 10) {
-    if (waited > 10_000) throw new Error(`serving cost: the server wrote no live heap to ${file}`);
-    await sleep(10);
-  }
-  const bytes = Number(readFileSync(file, 'utf8'));
-  rmSync(file);
-  return bytes;
+  return Number(await askPreload(server, LIVE_HEAP, 'live heap'));
 }
 
 /** The heap each idle open stream holds, after a full collection before and after holding them. */
