@@ -349,21 +349,34 @@ async function measure<S extends Side[]>(
 
 /** RSS growth per idle open stream, after a warm-up round (`nodeOptions`: the server's Node flags). */
 function rssPerIdle(side: Side, count: number, nodeOptions?: string): Promise<number> {
+  return growthPerIdle(side, count, async (server) => rssBytes(server.child.pid!), nodeOptions);
+}
+
+/**
+ * How much `reading` of the server grows per idle open stream, read before and after `count`
+ * streams are held, after a warm-up round of as many (opened, then closed), so the base includes
+ * what any server grows once under load (the JIT's code, V8's young generation) and the figure
+ * is per stream. As many as measured: after 1,000, V8 still grew the young generation while
+ * measuring.
+ */
+function growthPerIdle(
+  side: Side,
+  count: number,
+  reading: (server: SpawnedServer) => Promise<number>,
+  nodeOptions?: string,
+): Promise<number> {
   return withServer(
     side,
     'idle',
     0,
     async (server, url) => {
-      // A warm-up round first (opened, then closed), so the base includes what any server grows
-      // once under load (the JIT's code, V8's young generation) and the figure is per stream.
-      // As many as measured: after 1,000, V8 still grew the young generation while measuring.
       const warm = await holdIdleStreams(`${url}&idle=1&warm=1`, count);
       await warm.release();
       await sleep(1000);
-      const base = rssBytes(server.child.pid!);
+      const base = await reading(server);
       const held = await holdIdleStreams(`${url}&idle=1`, count);
       await sleep(1000);
-      const perStream = (rssBytes(server.child.pid!) - base) / count;
+      const perStream = ((await reading(server)) - base) / count;
       await held.release();
       return perStream;
     },
@@ -383,23 +396,7 @@ async function liveHeap(server: SpawnedServer): Promise<number> {
 
 /** The heap each idle open stream holds, after a full collection before and after holding them. */
 function liveHeapPerIdle(side: Side, count: number): Promise<number> {
-  return withServer(
-    side,
-    'idle',
-    0,
-    async (server, url) => {
-      const warm = await holdIdleStreams(`${url}&idle=1&warm=1`, count);
-      await warm.release();
-      await sleep(1000);
-      const base = await liveHeap(server);
-      const held = await holdIdleStreams(`${url}&idle=1`, count);
-      await sleep(1000);
-      const perStream = ((await liveHeap(server)) - base) / count;
-      await held.release();
-      return perStream;
-    },
-    `--expose-gc --import ${join(ROOT, 'bench/live-heap.mjs')}`,
-  );
+  return growthPerIdle(side, count, liveHeap, `--expose-gc --import ${join(ROOT, 'bench/live-heap.mjs')}`);
 }
 
 /** Holds as many idle streams as asked on one instance; how many were open at once. */
