@@ -14,6 +14,8 @@ import { freePort } from './ports.ts';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The running server's process id (to read its CPU time), or undefined while it is stopped. */
+  pid(): number | undefined;
   /** Stops the server (SIGKILL: as abrupt as a crash). */
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: no persistence). */
@@ -51,6 +53,7 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     kill,
     start,
     async close() {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, type SpawnedServer, spawnGateway, spawnListening } from '../../testing/gateway.ts';
-import { startRedis } from '../../testing/redis.ts';
+import { startRedis, type TestRedis } from '../../testing/redis.ts';
 import { cpuSeconds, holdIdleStreams, rssBytes, runLoadClient } from '../proc.ts';
 import { f, medians } from './format.ts';
 import { percentiles } from './provider-latency.ts';
@@ -64,6 +64,8 @@ interface Side {
   coalesces: boolean;
   /** `nodeOptions`: Node flags for the server process (`NODE_OPTIONS`). */
   start(pace: Pace, tokensPerSec: number, nodeOptions?: string): Promise<SpawnedServer>;
+  /** The process of the stream store it uses, if one of its own (redis-server): its CPU is serving cost too. */
+  storePid?: () => number | undefined;
   /** The stream's URL path (with a query, so `&n=` can follow). */
   path(pace: Pace, tokensPerSec: number): string;
 }
@@ -74,8 +76,9 @@ const NEVER_REFUSE = {
   MAX_CONNECTIONS_PER_IP: '100000000',
 };
 
-/** The gateway with the real defaults; with `redisUrl`, its streams in Redis instead of memory. */
-function gatewaySide(dataDir: string, redisUrl?: string): Side {
+/** The gateway with the real defaults; with `redis`, its streams in Redis instead of memory. */
+function gatewaySide(dataDir: string, redis?: TestRedis): Side {
+  const redisUrl = redis?.url;
   let run = 0;
   const tokens = (pace: Pace, tps: number) =>
     pace === 'burst' ? '0' : pace === 'idle' ? '0.05' : String(tps);
@@ -99,6 +102,7 @@ function gatewaySide(dataDir: string, redisUrl?: string): Side {
       });
     },
     path: () => '/api/v1/stream/chat?q=Hello',
+    ...(redis ? { storePid: () => redis.pid() } : {}),
   };
 }
 
@@ -113,6 +117,8 @@ const plainSide: Side = {
 interface Figures {
   answersPerSec: number;
   cpuUsPerAnswer: number;
+  /** CPU of the store's own process (redis-server) per answer; 0 without one. */
+  storeCpuUsPerAnswer: number;
   rssPerIdle: number;
   /** The same, with the young generation capped (`YOUNG_CAP_MIB`) for every server. */
   rssPerIdleCapped: number;
@@ -123,6 +129,7 @@ interface Figures {
   openRetried: number;
   paced: {
     cpuMsPerAnswer: number;
+    storeCpuMsPerAnswer: number;
     firstByteP99: number;
     /** The same inside the server: from its `request` event to its `writeHead` (bench/head-timing.mjs). */
     serverHeadP99: number;
@@ -155,11 +162,19 @@ async function withServer<T>(
   }
 }
 
-/** Runs the load client; its result and the server's CPU seconds meanwhile. */
-async function loadWithCpu<T>(server: SpawnedServer, args: (string | number)[]): Promise<[T, number]> {
-  const cpu0 = cpuSeconds(server.child.pid!);
+/** The CPU seconds a process has used so far; 0 for none. */
+const cpuOf = (pid: number | undefined) => (pid === undefined ? 0 : cpuSeconds(pid));
+
+/** Runs the load client; its result, and the CPU seconds the server and its store's process (if any) used meanwhile. */
+async function loadWithCpu<T>(
+  side: Side,
+  server: SpawnedServer,
+  args: (string | number)[],
+): Promise<[T, number, number]> {
+  const storePid = side.storePid?.();
+  const [cpu0, store0] = [cpuSeconds(server.child.pid!), cpuOf(storePid)];
   const result = await runLoadClient<T>(args);
-  return [result, cpuSeconds(server.child.pid!) - cpu0];
+  return [result, cpuSeconds(server.child.pid!) - cpu0, cpuOf(storePid) - store0];
 }
 
 /** One burst phase: low load (after a warm-up round), then throughput with the server's CPU. */
@@ -170,7 +185,7 @@ function burstPhase(side: Side, o: ServingCostOptions) {
     // caught up. Low load is measured in the steady state, on every server alike.
     await runLoadClient(['latency', url, o.latencyCount]);
     const low = await runLoadClient<{ firstDelta: { p50: number } }>(['latency', url, o.latencyCount]);
-    const [tp, cpu] = await loadWithCpu<{ streams: number; seconds: number }>(server, [
+    const [tp, cpu, storeCpu] = await loadWithCpu<{ streams: number; seconds: number }>(side, server, [
       'throughput',
       url,
       o.concurrency,
@@ -180,6 +195,7 @@ function burstPhase(side: Side, o: ServingCostOptions) {
       firstDeltaP50: low.firstDelta.p50,
       answersPerSec: tp.streams / tp.seconds,
       cpuUsPerAnswer: (cpu / tp.streams) * 1e6,
+      storeCpuUsPerAnswer: (storeCpu / tp.streams) * 1e6,
     };
   });
 }
@@ -214,9 +230,10 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
       await runLoadClient(arrivals);
       const before = side.coalesces ? await holdsOn(server.url) : undefined;
       await headTimes(server); // from here on
-      const [r, cpu] = await loadWithCpu<Arrivals>(server, arrivals);
+      const [r, cpu, storeCpu] = await loadWithCpu<Arrivals>(side, server, arrivals);
       return {
         cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
+        storeCpuMsPerAnswer: (storeCpu / o.pacedCount) * 1e3,
         firstByteP99: r.firstByte.p99,
         serverHeadP99: percentiles(await headTimes(server)).p99,
         firstOutputP99: r.firstOutput.p99,
@@ -419,7 +436,7 @@ export async function servingCostSection(o: ServingCostOptions): Promise<string>
   const redis = await startRedis();
   try {
     const [memory, viaRedis, plain] = await measure(
-      [gatewaySide(dataDir), gatewaySide(dataDir, redis.url), plainSide],
+      [gatewaySide(dataDir), gatewaySide(dataDir, redis), plainSide],
       o,
     );
     // Last: 19,900 streams leave the machine slower for a while (sockets in TIME_WAIT, a large
@@ -469,7 +486,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
       `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
-      `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc. ` +
+      `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc, and with \`REDIS_URL\` set redis-server's too (its CPU serves the gateway's streams alone in this bench). ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`; and a third time as the heap used after a full collection (every server started with \`--expose-gc\` and bench/live-heap.mjs, which collects on a signal, before and after the streams are held): the RSS rows carry whatever garbage V8 has not collected yet, and whether it runs a full collection during the measured window moved one build's figure from 3.8 to 13.0 KiB per stream between runs. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
@@ -479,6 +496,19 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     row(
       'burst server CPU µs per answer',
       (x) => `${f(x.cpuUsPerAnswer)} (${ratio(x.cpuUsPerAnswer, plain.cpuUsPerAnswer)}x)`,
+      'none',
+    ),
+    row(
+      'burst: redis-server CPU µs per answer',
+      (x) => (x === viaRedis ? f(x.storeCpuUsPerAnswer) : ''),
+      'none (the Redis store’s own process: serving cost too)',
+    ),
+    row(
+      'burst: server and redis-server CPU µs per answer',
+      (x) => {
+        const total = x.cpuUsPerAnswer + x.storeCpuUsPerAnswer;
+        return `${f(total)} (${ratio(total, plain.cpuUsPerAnswer)}x)`;
+      },
       'none',
     ),
     versus(`RSS per idle open stream, ${f(o.idleCount)} open (KiB)`, (x) => x.rssPerIdle / 1024, 1, 1.2),
@@ -494,6 +524,12 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'none (what the RSS rows hold of each stream without garbage; how much of the garbage they carry is when V8 collects)',
     ),
     versus('paced: server CPU ms per answer', (x) => x.paced.cpuMsPerAnswer, 2, 1.3),
+    versus(
+      'paced: server and redis-server CPU ms per answer (the memory store has no process of its own: as above)',
+      (x) => x.paced.cpuMsPerAnswer + x.paced.storeCpuMsPerAnswer,
+      2,
+      1.3,
+    ),
     versus('paced: first delta (or reasoning) p99 (ms)', (x) => x.paced.firstOutputP99, 1, 2),
     row(
       'paced: first byte (the response head) p99 (ms)',
