@@ -552,6 +552,56 @@ test('in a call of several streams, a stream whose writer is fenced is refused a
   }
 });
 
+describe("a writer's later calls", () => {
+  /** A stream created with frame 1 by writer `w`, then `w`'s frame 2 stored. */
+  async function written(store: RedisStreamStore): Promise<string> {
+    const streamId = newId();
+    await store.createWithFirst(
+      { streamId, meta: {}, createdAt: 1 },
+      { frame: 'w1', writer: { id: 'w', first: true } },
+    );
+    await store.append(streamId, 2, 'w2', { id: 'w', first: false });
+    return streamId;
+  }
+  /** Appends `seqs` of writer `w` (not its first call) in one turn; what each settled as. */
+  const later = (store: RedisStreamStore, streamId: string, seqs: number[]) =>
+    Promise.all(
+      seqs.map((seq) =>
+        store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }).then(
+          () => 'stored',
+          (error: { type?: string }) => error.type ?? 'failed',
+        ),
+      ),
+    );
+
+  test('know their entry is still the last by the log’s entry count: the entry is not read', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = await written(store);
+      const entriesRead = await calls(store, 'xrevrange');
+      for (const seq of [3, 4, 5]) assert.deepEqual(await later(store, streamId, [seq]), ['stored']);
+      assert.equal(await calls(store, 'xrevrange'), entriesRead, 'three calls, no entry read');
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4', 'w5']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('read the entry when another writer added one (another process, an earlier version): refused, nothing stored', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      const streamId = await written(store);
+      // Written without this store: its entry count is news to it.
+      await store.client.sendCommand(['XADD', keys.log(streamId), '0-3', 'f', 'x3', 'w', 'x']);
+      // Frames 3 and 4 as one entry, 0-4, would sort after x's 0-3: only the fence keeps them out.
+      assert.deepEqual(await later(store, streamId, [3, 4]), ['writer_fenced', 'writer_fenced']);
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'x3']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('streams written by another instance', () => {
   test('are read on their announcements: every frame once, in order, for early and late followers alike', async () => {
     const writer = await RedisStreamStore.connect({ url: redis.url });

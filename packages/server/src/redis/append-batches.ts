@@ -21,8 +21,9 @@ export const MAX_BATCH_FRAMES = 512;
 
 /**
  * The most text (UTF-16 units) a batch takes past its first frame: a batch is one entry of the
- * log, and every later append's fence reads the log's last entry whole (`XREVRANGE … COUNT 1`,
- * copied into the script), so an entry stays small however large a stream's events are.
+ * log, and a fence that reads the log's last entry (a writer's first call, the call that ends
+ * the log, one after another writer's entry) reads it whole (`XREVRANGE … COUNT 1`, copied into
+ * the script), so an entry stays small however large a stream's events are.
  */
 export const MAX_BATCH_CHARS = 64 * 1024;
 

@@ -66,6 +66,13 @@ class LocalLog {
   early: Map<number, string> | undefined;
   /** The end was stored; readers are told once every frame before it is handed over. */
   ending = false;
+  /**
+   * How many entries the log had once this process's last call stored its batch (`XLEN`), and
+   * whose call it was (the writer's id), while that is known: that writer's next call reads the
+   * last entry only if the count changed.
+   */
+  entries: number | undefined = undefined;
+  entriesWriter: string | undefined = undefined;
   /** Its readers: none, the only one, or (from a second on) a set of them. */
   #followers: LocalFollower | Set<LocalFollower> | undefined;
 
@@ -155,6 +162,24 @@ export class LocalFanout {
       if (early.size === 0) log.early = undefined;
     }
     if (log.ending && !log.early) this.#finish(streamId, log);
+  }
+
+  /** After a call of `writer` stored frames of `streamId`: how many entries its log has now. */
+  counted(streamId: string, entries: number, writer: string): void {
+    const log = this.#logs.get(streamId);
+    if (!log) return;
+    log.entries = entries;
+    log.entriesWriter = writer;
+  }
+
+  /**
+   * How many entries `streamId`'s log had after this process's last call, when that call was
+   * `writer`'s, its next frame is `firstSeq` and every frame before it is stored here; else undefined.
+   */
+  entriesBefore(streamId: string, firstSeq: number, writer: string): number | undefined {
+    const log = this.#logs.get(streamId);
+    if (!log || log.early || log.stored !== firstSeq - 1 || log.entriesWriter !== writer) return undefined;
+    return log.entries;
   }
 
   /** The end of `streamId` is stored: its readers end once they have every frame. */

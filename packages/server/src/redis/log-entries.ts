@@ -6,7 +6,7 @@
  * costs Redis far more than its bytes: an answer of 81 events stored as 81 entries took Redis
  * about five times the time it takes as one (and twice the memory), and a burst of answers
  * arrives in a few calls per answer. The id being the last frame's sequence number keeps the
- * log's tail (the fencing scripts' `XREVRANGE … COUNT 1`) and a read from a point
+ * log's tail (`XREVRANGE … COUNT 1`, where a fencing script reads it) and a read from a point
  * (`XRANGE (0-SEQ`, which returns the entry holding the frame after SEQ) one call each.
  * Lengths count UTF-16 units, as JavaScript strings do on both sides: a lone surrogate becomes
  * U+FFFD in UTF-8, one unit either way.

@@ -6,7 +6,9 @@
  * its last frame (`done`), its end and the lease's release go in one call too (`endsWithAppend`).
  * Appends are fenced by a script (`scripts.ts`): each entry names its writer, and a writer
  * may append only right after the log's last entry and, past its first append, only after
- * its own entry, so a takeover and a late old owner never interleave their text. A stream's
+ * its own entry, so a takeover and a late old owner never interleave their text (a writer's
+ * later call knows its entry is still the last by the log's entry count, and reads the entry
+ * only when that changed: `FENCED_APPEND_MANY`). A stream's
  * appends go in as few script calls as can be: those of one event-loop turn together (with the
  * other streams' of that turn), and those queued while its previous call is on its way
  * together after it (`AppendBatches`).
@@ -146,6 +148,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     if (reply !== 'OK' && reply !== 'LEASED') throw new Error(`stream ${streamId}: ${String(reply)}`);
     this.#local.writing(streamId, 0);
     this.#local.stored(streamId, 1, [first.frame]);
+    this.#local.counted(streamId, 1, first.writer.id);
     return reply === 'LEASED';
   }
 
@@ -219,26 +222,34 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     return this.#whenStored(batch, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args));
   }
 
-  /** Stores the batches at `group` (none ends its log) with one call, each fenced on its own. */
+  /**
+   * Stores the batches at `group` (none ends its log) with one call, each fenced on its own (a
+   * group of one too: the script checks the fence by the log's entry count, `FENCED_APPEND_MANY`).
+   */
   #appendGroup(batches: readonly AppendBatch[], group: number[], sent: Promise<void>[]): void {
-    if (group.length === 1) {
-      sent[group[0]!] = this.#appendBatch(batches[group[0]!]!);
-      return;
-    }
     const scriptKeys = new Array<string>(group.length);
     const args = [RUNNING_TTL_ARG];
     for (let k = 0; k < group.length; k++) {
       const { streamId, writer, firstSeq, frames } = batches[group[k]!]!;
       const by = writer ?? { id: newId(), first: true };
       scriptKeys[k] = keys.log(streamId);
-      args.push(String(firstSeq), by.id, by.first ? '1' : '0', ...entryArgs(frames));
+      const entries = this.#local.entriesBefore(streamId, firstSeq, by.id);
+      args.push(
+        String(firstSeq),
+        by.id,
+        by.first ? '1' : '0',
+        ...entryArgs(frames),
+        entries === undefined ? '' : String(entries),
+      );
     }
     const replies = this.#script(FENCED_APPEND_MANY, scriptKeys, args) as Promise<unknown[]>;
     for (let k = 0; k < group.length; k++) {
       const batch = batches[group[k]!]!;
       const stored = replies.then((all) => {
-        const refusal = scriptReply(all[k]);
-        if (refusal) throw new WriterFencedError(`stream ${batch.streamId}: ${refusal}`);
+        const reply = all[k];
+        if (typeof reply !== 'number')
+          throw new WriterFencedError(`stream ${batch.streamId}: ${String(reply)}`);
+        this.#local.counted(batch.streamId, reply, batch.writer?.id ?? '');
       });
       sent[group[k]!] = this.#whenStored(batch, stored);
     }
