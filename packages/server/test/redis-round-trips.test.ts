@@ -255,10 +255,10 @@ test('through the engine: a started stream holds its lease, renewed past its len
     assert.deepEqual(b.orphans, [], 'nobody took a live stream over');
     await assert.rejects(b.engine.start({ meta: { owner: 'u2' }, id: stream.id }), { type: 'stream_exists' });
     assert.deepEqual((await held(stream.id)).frames, frames);
-    const fenced = (await commandCalls()).xrevrange ?? 0; // one per fencing script call
+    const announced = (await commandCalls()).publish ?? 0; // one per fencing script call
     stream.emit('note', { text: 'hi' });
     await stream.end();
-    assert.equal(((await commandCalls()).xrevrange ?? 0) - fenced, 1, 'note, done and the end: one call');
+    assert.equal(((await commandCalls()).publish ?? 0) - announced, 1, 'note, done and the end: one call');
     const ended = await held(stream.id);
     assert.deepEqual(
       ended.frames.map((entry) => entry.split(' ', 2).join(' ')),

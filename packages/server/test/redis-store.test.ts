@@ -574,14 +574,20 @@ describe("a writer's later calls", () => {
       ),
     );
 
-  test('know their entry is still the last by the log’s entry count: the entry is not read', async () => {
+  test('know their entry is still the last by the log’s entry count, the end’s call too: the entry is not read', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {
       const streamId = await written(store);
       const entriesRead = await calls(store, 'xrevrange');
       for (const seq of [3, 4, 5]) assert.deepEqual(await later(store, streamId, [seq]), ['stored']);
-      assert.equal(await calls(store, 'xrevrange'), entriesRead, 'three calls, no entry read');
-      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4', 'w5']);
+      await store.append(streamId, 6, 'w6', { id: 'w', first: false }, { retentionMs: 10_000 });
+      assert.equal(
+        await calls(store, 'xrevrange'),
+        entriesRead,
+        'four calls, the last ending the log: no entry read',
+      );
+      const { frames, ended } = (await store.read(streamId))!;
+      assert.deepEqual([frames, ended], [['w1', 'w2', 'w3', 'w4', 'w5', 'w6'], true]);
     } finally {
       await store.close();
     }

@@ -219,6 +219,7 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
     const scriptKeys = end ? this.#endKeys(streamId, end.lease) : [keys.log(streamId)];
     const args = [String(firstSeq), by.id, by.first ? '1' : '0', RUNNING_TTL_ARG];
     args.push(end ? String(end.retentionMs) : '', end?.lease?.owner ?? '', streamId, ...entryArgs(frames));
+    args.push(this.#knownEntries(streamId, firstSeq, by.id));
     return this.#whenStored(batch, this.#fenced(streamId, FENCED_APPEND, scriptKeys, args));
   }
 
@@ -233,13 +234,12 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       const { streamId, writer, firstSeq, frames } = batches[group[k]!]!;
       const by = writer ?? { id: newId(), first: true };
       scriptKeys[k] = keys.log(streamId);
-      const entries = this.#local.entriesBefore(streamId, firstSeq, by.id);
       args.push(
         String(firstSeq),
         by.id,
         by.first ? '1' : '0',
         ...entryArgs(frames),
-        entries === undefined ? '' : String(entries),
+        this.#knownEntries(streamId, firstSeq, by.id),
       );
     }
     const replies = this.#script(FENCED_APPEND_MANY, scriptKeys, args) as Promise<unknown[]>;
@@ -253,6 +253,12 @@ export class RedisStreamStore implements StreamStore, ArtifactStore {
       });
       sent[group[k]!] = this.#whenStored(batch, stored);
     }
+  }
+
+  /** The fencing scripts' `known` entry count: after `writer`'s previous call, if known here; else ''. */
+  #knownEntries(streamId: string, firstSeq: number, writer: string): string {
+    const entries = this.#local.entriesBefore(streamId, firstSeq, writer);
+    return entries === undefined ? '' : String(entries);
   }
 
   /** Once `stored`, hands the batch's frames to local readers. */

@@ -21,7 +21,10 @@ export function script(source: string): Script {
 
 /**
  * `tail(log)`: the sequence number of the log's last entry, its writer and whether it is the
- * end; `fence(...)`: why a writer may not append after it (false: it may); `announce(log, seq)`:
+ * end; `fence(...)`: why a writer may not append after it (false: it may); `refused_at(log, seq,
+ * by, first, known)`: why writer `by` may not store frame `seq` on (false: it may), and the
+ * log's entry count when it read it: by that count alone when it is the `known` one the
+ * writer's previous call left (see `FENCED_APPEND_MANY`), else by the last entry; `announce(log, seq)`:
  * the last entry on the stream's live channel (keys.ts: the log 'tw:{ID}:log', the channel
  * 'tw:{ID}:live'); `store(...)`: frames `seq` to `seq + n - 1` by `by` as one entry
  * (`log-entries.ts`: one frame as it is, several joined, with their lengths).
@@ -44,6 +47,16 @@ local function fence(writer, ended, first, by)
   if ended then return 'the log has ended' end
   if first ~= '1' and writer and writer ~= by then return 'another writer continues this stream' end
   return false
+end
+local function refused_at(log, seq, by, first, known)
+  local count
+  if first ~= '1' and known ~= '' then
+    count = redis.call('XLEN', log)
+    if count == tonumber(known) then return false, count end
+  end
+  local last, writer, ended = tail(log)
+  if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq, count end
+  return fence(writer, ended, first, by), count
 end
 local function announce(log, seq)
   redis.call('PUBLISH', string.sub(log, 1, -4) .. 'live', seq)
@@ -90,15 +103,15 @@ end
  * KEYS: log, then for a batch that ends the log: info, artifacts, and for the lease: owner,
  * running. ARGV: first seq, writer id, first ('1'/'0'), running TTL (ms), retention (ms) when
  * the batch ends the log (else ''), the lease's owner (else ''), stream id, then the number of
- * frames, their lengths and the frames (`log-entries.ts`), numbered from the first seq on. The
- * fence is checked once, before anything is stored: a call stores the frames (one entry naming
- * its writer), and the end after them when it ends the log, or nothing; it announces the last
- * entry on the stream's live channel. Returns 'OK' or why not.
+ * frames, their lengths and the frames (`log-entries.ts`), numbered from the first seq on, and
+ * the log's entry count after the writer's previous call ('' when unknown: see
+ * `FENCED_APPEND_MANY`). The fence is checked once, before anything is stored: a call stores the
+ * frames (one entry naming its writer), and the end after them when it ends the log, or
+ * nothing; it announces the last entry on the stream's live channel. Returns 'OK' or why not.
  */
-export const FENCED_APPEND = script(`${LAST_ENTRY}${RELEASE_LEASE}${END_LOG}
+export const FENCED_APPEND = script(`${LOG_TAIL}${RELEASE_LEASE}${END_LOG}
 local seq, n = tonumber(ARGV[1]), tonumber(ARGV[8])
-if last ~= seq - 1 then return 'expected seq ' .. (last + 1) .. ', got ' .. seq end
-local why = refused(ARGV[3], ARGV[2])
+local why = refused_at(KEYS[1], seq, ARGV[2], ARGV[3], ARGV[11])
 if why then return why end
 local newest = seq + n - 1
 store(KEYS[1], seq, n, ARGV[2], ARGV[9], ARGV[10])
@@ -129,12 +142,7 @@ local replies = {}
 local at = 2
 for k = 1, #KEYS do
   local log, seq, by, first, n = KEYS[k], tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
-  local known, count, why = ARGV[at + 6], nil, false
-  if first ~= '1' and known ~= '' then count = redis.call('XLEN', log) end
-  if count == nil or count ~= tonumber(known) then
-    local last, writer, ended = tail(log)
-    why = last ~= seq - 1 and ('expected seq ' .. (last + 1) .. ', got ' .. seq) or fence(writer, ended, first, by)
-  end
+  local why, count = refused_at(log, seq, by, first, ARGV[at + 6])
   if why then
     replies[k] = why
   else
