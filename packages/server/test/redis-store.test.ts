@@ -106,7 +106,6 @@ async function xreadCalls(store: RedisStreamStore): Promise<number> {
   return Number(/cmdstat_xread:calls=(\d+)/.exec(String(stats))?.[1] ?? 0);
 }
 
-/** A reader that records what it gets; `ended` resolves at its end. */
 /**
  * A reader that records the frames it gets and the sequence number reached (`at`); `ended`
  * resolves at the end, or once it reaches `until` when given.
