@@ -55,8 +55,13 @@ const HOLD_MS = 30;
  */
 const OPEN_WINDOW = 1000;
 
-/** Rounds of the burst, paced and open phases; each figure is the median of its rounds. */
+/** Rounds of the paced and open phases; each figure is the median of its rounds. */
 const ROUNDS = 3;
+/**
+ * Rounds of the burst phase (the shortest: five cost about a minute more than three). Its
+ * answers/s moved by up to 30% between rounds minutes apart, for plain as much as the gateway.
+ */
+const BURST_ROUNDS = 5;
 
 interface Side {
   name: string;
@@ -138,6 +143,10 @@ interface Figures {
     gapMax: number;
   } & LongestHolds;
   firstDeltaP50: number;
+  /** Burst answers/s in each round, in round order (the sides run one after another in a round). */
+  answersPerSecRounds: number[];
+  /** Paced CPU per answer, the server's and its store's, in each round. */
+  pacedCpuRounds: number[];
 }
 
 async function withServer<T>(
@@ -324,16 +333,16 @@ function longestHolds(before: HoldHistogram, after: HoldHistogram): LongestHolds
 }
 
 /**
- * Runs `phase` on every side `rounds` times, each round in a rotated order (every side goes first
- * once), so a side is not measured only while the machine is slower; per side, the median of each
- * figure over its rounds.
+ * Runs `phase` on every side `rounds` times, each round in a rotated order (the sides go first in
+ * turn), so a side is not measured only while the machine is slower; per side, the median of each
+ * figure over its rounds, and the rounds themselves (per side, in round order).
  */
 async function interleaved<T extends Record<string, number>>(
   what: string,
   sides: Side[],
   rounds: number,
   phase: (side: Side) => Promise<T>,
-): Promise<T[]> {
+): Promise<{ medians: T[]; rounds: T[][] }> {
   const results: T[][] = sides.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < sides.length; k++) {
@@ -342,7 +351,7 @@ async function interleaved<T extends Record<string, number>>(
       results[i]!.push(await phase(sides[i]!));
     }
   }
-  return results.map(medians);
+  return { medians: results.map(medians), rounds: results };
 }
 
 /** Every figure for every side, phase by phase, the sides interleaved in each phase. */
@@ -350,7 +359,7 @@ async function measure<S extends Side[]>(
   sides: [...S],
   o: ServingCostOptions,
 ): Promise<{ [K in keyof S]: Figures }> {
-  const burst = await interleaved('burst and low load', sides, ROUNDS, (side) => burstPhase(side, o));
+  const burst = await interleaved('burst and low load', sides, BURST_ROUNDS, (side) => burstPhase(side, o));
   const paced = await interleaved('paced', sides, ROUNDS, (side) => pacedPhase(side, o));
   const open = await interleaved('open', sides, ROUNDS, (side) => openPhase(side, o));
   // Memory is measured once per side (with and without the cap): its spread is V8's young
@@ -360,7 +369,14 @@ async function measure<S extends Side[]>(
     rssPerIdleCapped: await rssPerIdle(side, o.idleCount, `--max-semi-space-size=${YOUNG_CAP_MIB}`),
     liveHeapPerIdle: await liveHeapPerIdle(side, o.idleCount),
   }));
-  const figures = sides.map((_, i) => ({ ...burst[i]!, ...open[i]!, ...idle[i]!, paced: paced[i]! }));
+  const figures = sides.map((_, i) => ({
+    ...burst.medians[i]!,
+    ...open.medians[i]!,
+    ...idle.medians[i]!,
+    paced: paced.medians[i]!,
+    answersPerSecRounds: burst.rounds[i]!.map((r) => r.answersPerSec),
+    pacedCpuRounds: paced.rounds[i]!.map((r) => r.cpuMsPerAnswer + r.storeCpuMsPerAnswer),
+  }));
   return figures as { [K in keyof S]: Figures };
 }
 
@@ -479,13 +495,20 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       (x) => (atLeast ? pick(x) >= factor * pick(plain) : pick(x) <= factor * pick(plain)),
     );
   const gapBound = 1000 / o.tokensPerSec + HOLD_MS;
+  /** A gateway's figure over plain's of the same round, round by round. */
+  const byRound = (x: Figures, pick: (x: Figures) => number[]) =>
+    x === plain
+      ? ''
+      : pick(x)
+          .map((v, i) => f(v / pick(plain)[i]!, 2))
+          .join(' / ');
   const signed = (n: number, digits: number) => `${n < 0 ? '−' : '+'}${f(Math.abs(n), digits)}`;
   return [
     '## Serving cost with every feature on',
     '',
     `The gateway with the real defaults (a file SQLite database in a temporary directory, \`LOG_LEVEL=info\` to a pipe the bench drains, ` +
       'metrics on, rate and concurrency limits on with bounds that never refuse), once with the memory stream store and once with `REDIS_URL` set (a local redis-server), against plain node:http writing the same answer, in this run. ' +
-      `Burst, paced and open are measured in ${ROUNDS} rounds, each running the three servers one after another in a rotated order (each goes first once), and every figure below is the median of its ${ROUNDS} rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift. Idle RSS is measured once per server. ` +
+      `Burst is measured in ${BURST_ROUNDS} rounds, paced and open in ${ROUNDS}, each round running the three servers one after another in a rotated order (they go first in turn), and every figure below is the median of its rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift (the rows "round by round" show how far). Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc, and with \`REDIS_URL\` set redis-server's too (its CPU serves the gateway's streams alone in this bench). ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`; and a third time as the heap used after a full collection (every server started with \`--expose-gc\` and bench/live-heap.mjs, which collects on a signal, before and after the streams are held): the RSS rows carry whatever garbage V8 has not collected yet, and whether it runs a full collection during the measured window moved one build's figure from 3.8 to 13.0 KiB per stream between runs. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
       `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
@@ -493,6 +516,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',
     versus('burst answers/s', (x) => x.answersPerSec, 0, 0.9, true),
+    row(
+      'burst answers/s over plain’s of the same round, round by round',
+      (x) => byRound(x, (y) => y.answersPerSecRounds),
+      'none (the spread the medians above come from: within a round the servers run one after another)',
+    ),
     row(
       'burst server CPU µs per answer',
       (x) => `${f(x.cpuUsPerAnswer)} (${ratio(x.cpuUsPerAnswer, plain.cpuUsPerAnswer)}x)`,
@@ -529,6 +557,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       (x) => x.paced.cpuMsPerAnswer + x.paced.storeCpuMsPerAnswer,
       2,
       1.3,
+    ),
+    row(
+      'the same over plain’s of the same round, round by round',
+      (x) => byRound(x, (y) => y.pacedCpuRounds),
+      'none (as for burst)',
     ),
     versus('paced: first delta (or reasoning) p99 (ms)', (x) => x.paced.firstOutputP99, 1, 2),
     row(
