@@ -317,6 +317,28 @@ describe('appends queued in one event-loop turn', () => {
     }
   });
 
+  test('each call is announced on the stream’s channel with its last frame’s sequence number', async () => {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    const listener = store.client.duplicate();
+    try {
+      const streamId = newId();
+      await store.create({ streamId, meta: {}, createdAt: 1 });
+      await listener.connect();
+      const announced: string[] = [];
+      await listener.subscribe(keys.live(streamId), (message) => announced.push(message));
+      await appendRange(store, streamId, 1, 1, 'w'); // the writer's first call: one frame
+      await appendRange(store, streamId, 2, 4, 'w'); // three frames, one entry
+      await store.append(streamId, 5, 'w5', { id: 'w', first: false }); // one frame, a later call
+      await store.end(streamId, 10_000, { id: 'w', first: false });
+      for (let i = 0; i < 100 && announced.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(announced, ['1', '4', '5', '6']);
+      assert.deepEqual(await entryIds(store, streamId), ['0-1', '0-4', '0-5', '0-6']);
+    } finally {
+      await listener.quit();
+      await store.close();
+    }
+  });
+
   test('large frames make several entries: an entry takes no frame past MAX_BATCH_CHARS, a larger frame goes alone', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {

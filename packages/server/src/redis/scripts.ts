@@ -136,19 +136,29 @@ return 'OK'`);
  * into Lua, which with their parsing was half the Redis time of an append of one frame (1,000
  * paced answers: redis-server's CPU 27% less, measured). Any other writer's entry,
  * by any version of this script, changes the count, and the entry is read and checked.
+ * A batch of one frame (most of them) keeps its sequence number as the string it came as: its
+ * entry id, its announcement and the check of the first frame use it as it is, where a Lua
+ * number would be parsed and formatted again (`%.17g`) for each (a stream-append took 27% less
+ * of Redis's time in a micro-benchmark, 4.0 vs 5.5 µs over 8 alternating pairs).
  */
 export const FENCED_APPEND_MANY = script(`${LOG_TAIL}
 local replies = {}
 local at = 2
 for k = 1, #KEYS do
-  local log, seq, by, first, n = KEYS[k], tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
+  local log, seq, by, first, n = KEYS[k], ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local why, count = refused_at(log, seq, by, first, ARGV[at + 6])
   if why then
     replies[k] = why
   else
-    store(log, seq, n, by, ARGV[at + 4], ARGV[at + 5])
-    if seq == 1 then redis.call('PEXPIRE', log, ARGV[1]) end
-    announce(log, seq + n - 1)
+    local newest = seq
+    if n == '1' then
+      store(log, seq, 1, by, '', ARGV[at + 5])
+    else
+      newest = seq + n - 1
+      store(log, tonumber(seq), tonumber(n), by, ARGV[at + 4], ARGV[at + 5])
+    end
+    if seq == '1' then redis.call('PEXPIRE', log, ARGV[1]) end
+    announce(log, newest)
     replies[k] = count and count + 1 or redis.call('XLEN', log)
   end
   at = at + 7
