@@ -224,15 +224,27 @@ async function createdStreams(store: RedisStreamStore, count: number): Promise<s
   return streams;
 }
 
-/** Appends `from`…`to` of `streamId` in one event-loop turn; what each append settled as. */
+/** What an append settled as: 'stored', or its error's type. */
+function outcome(appended: Promise<void>): Promise<string> {
+  return appended.then(
+    () => 'stored',
+    (error: { type?: string }) => error.type ?? 'failed',
+  );
+}
+
+/** Appends `from`…`to` of `streamId` in one event-loop turn, the first as writer `id`'s first; what each settled as. */
 function appendRange(store: RedisStreamStore, streamId: string, from: number, to: number, id: string) {
   return Promise.all(
     Array.from({ length: to - from + 1 }, (_, k) =>
-      store.append(streamId, from + k, `${id}${from + k}`, { id, first: k === 0 }).then(
-        () => 'stored',
-        (error: { type?: string }) => error.type ?? 'failed',
-      ),
+      outcome(store.append(streamId, from + k, `${id}${from + k}`, { id, first: k === 0 })),
     ),
+  );
+}
+
+/** Appends `seqs` of `streamId` in one event-loop turn, as writer `id` past its first call; what each settled as. */
+function appendLater(store: RedisStreamStore, streamId: string, seqs: number[], id = 'w') {
+  return Promise.all(
+    seqs.map((seq) => outcome(store.append(streamId, seq, `${id}${seq}`, { id, first: false }))),
   );
 }
 
@@ -415,13 +427,11 @@ describe('appends queued in one event-loop turn', () => {
     try {
       assert.deepEqual(await appendRange(a, streamId, 1, 3, 'a'), Array(3).fill('stored'));
       await b.append(streamId, 4, 'b4', { id: 'b', first: true });
-      const late = await Promise.all(
-        Array.from({ length: 10 }, (_, k) =>
-          a.append(streamId, 4 + k, `a${4 + k}`, { id: 'a', first: false }).then(
-            () => 'stored',
-            (error: { type?: string }) => error.type,
-          ),
-        ),
+      const late = await appendLater(
+        a,
+        streamId,
+        Array.from({ length: 10 }, (_, k) => 4 + k),
+        'a',
       );
       assert.deepEqual(late, Array(10).fill('writer_fenced'));
       assert.deepEqual((await a.read(streamId))!.frames, ['a1', 'a2', 'a3', 'b4']);
@@ -438,14 +448,7 @@ describe('appends queued in one event-loop turn', () => {
       assert.deepEqual(await appendRange(store, streamId, 1, 2, 'w'), ['stored', 'stored']);
       assert.deepEqual(await appendRange(store, streamId, 4, 6, 'x'), Array(3).fill('writer_fenced'));
       // In one turn: 3 and 4 follow the log, 6 leaves a gap; the gap's side is refused alone.
-      const mixed = Promise.all(
-        [3, 4, 6].map((seq) =>
-          store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }).then(
-            () => 'stored',
-            (error: { type?: string }) => error.type,
-          ),
-        ),
-      );
+      const mixed = appendLater(store, streamId, [3, 4, 6]);
       assert.deepEqual(await mixed, ['stored', 'stored', 'writer_fenced']);
       assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4']);
     } finally {
@@ -584,23 +587,13 @@ describe("a writer's later calls", () => {
     await store.append(streamId, 2, 'w2', { id: 'w', first: false });
     return streamId;
   }
-  /** Appends `seqs` of writer `w` (not its first call) in one turn; what each settled as. */
-  const later = (store: RedisStreamStore, streamId: string, seqs: number[]) =>
-    Promise.all(
-      seqs.map((seq) =>
-        store.append(streamId, seq, `w${seq}`, { id: 'w', first: false }).then(
-          () => 'stored',
-          (error: { type?: string }) => error.type ?? 'failed',
-        ),
-      ),
-    );
 
   test('know their entry is still the last by the log’s entry count, the end’s call too: the entry is not read', async () => {
     const store = await RedisStreamStore.connect({ url: redis.url });
     try {
       const streamId = await written(store);
       const entriesRead = await calls(store, 'xrevrange');
-      for (const seq of [3, 4, 5]) assert.deepEqual(await later(store, streamId, [seq]), ['stored']);
+      for (const seq of [3, 4, 5]) assert.deepEqual(await appendLater(store, streamId, [seq]), ['stored']);
       await store.append(streamId, 6, 'w6', { id: 'w', first: false }, { retentionMs: 10_000 });
       assert.equal(
         await calls(store, 'xrevrange'),
@@ -621,7 +614,7 @@ describe("a writer's later calls", () => {
       // Written without this store: its entry count is news to it.
       await store.client.sendCommand(['XADD', keys.log(streamId), '0-3', 'f', 'x3', 'w', 'x']);
       // Frames 3 and 4 as one entry, 0-4, would sort after x's 0-3: only the fence keeps them out.
-      assert.deepEqual(await later(store, streamId, [3, 4]), ['writer_fenced', 'writer_fenced']);
+      assert.deepEqual(await appendLater(store, streamId, [3, 4]), ['writer_fenced', 'writer_fenced']);
       assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'x3']);
     } finally {
       await store.close();
