@@ -577,6 +577,16 @@ test('in a call of several streams, a stream whose writer is fenced is refused a
 });
 
 describe("a writer's later calls", () => {
+  /** Runs `body` with a store of its own, closed after it. */
+  async function withStore(body: (store: RedisStreamStore) => Promise<void>): Promise<void> {
+    const store = await RedisStreamStore.connect({ url: redis.url });
+    try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  }
+
   /** A stream created with frame 1 by writer `w`, then `w`'s frame 2 stored. */
   async function written(store: RedisStreamStore): Promise<string> {
     const streamId = newId();
@@ -588,38 +598,70 @@ describe("a writer's later calls", () => {
     return streamId;
   }
 
-  test('know their entry is still the last by the log’s entry count, the end’s call too: the entry is not read', async () => {
-    const store = await RedisStreamStore.connect({ url: redis.url });
-    try {
+  test('know their entry is still the last by the log’s entry count, the end’s call too: the entry is not read', () =>
+    withStore(async (store) => {
       const streamId = await written(store);
       const entriesRead = await calls(store, 'xrevrange');
-      for (const seq of [3, 4, 5]) assert.deepEqual(await appendLater(store, streamId, [seq]), ['stored']);
+      assert.deepEqual(await appendLater(store, streamId, [3, 4]), ['stored', 'stored']);
+      assert.deepEqual(await appendLater(store, streamId, [5]), ['stored']);
       await store.append(streamId, 6, 'w6', { id: 'w', first: false }, { retentionMs: 10_000 });
       assert.equal(
         await calls(store, 'xrevrange'),
         entriesRead,
-        'four calls, the last ending the log: no entry read',
+        'three calls, the last ending the log: no entry read',
       );
       const { frames, ended } = (await store.read(streamId))!;
       assert.deepEqual([frames, ended], [['w1', 'w2', 'w3', 'w4', 'w5', 'w6'], true]);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  test('read the entry when another writer added one (another process, an earlier version): refused, nothing stored', async () => {
-    const store = await RedisStreamStore.connect({ url: redis.url });
-    try {
+  test('of one frame are stored by the entry alone: Redis refuses an id not above the last, so not even the count is read', () =>
+    withStore(async (store) => {
+      const streamId = await written(store);
+      const [counted, entriesRead] = [await calls(store, 'xlen'), await calls(store, 'xrevrange')];
+      for (const seq of [3, 4, 5]) assert.deepEqual(await appendLater(store, streamId, [seq]), ['stored']);
+      assert.deepEqual(
+        [await calls(store, 'xlen'), await calls(store, 'xrevrange')],
+        [counted, entriesRead],
+        'three calls of one frame: neither the count nor the entry read',
+      );
+      // The count the store keeps from these replies still fences its next calls.
+      await store.client.sendCommand(['XADD', keys.log(streamId), '0-6', 'f', 'x6', 'w', 'x']);
+      assert.deepEqual(await appendLater(store, streamId, [6, 7]), ['writer_fenced', 'writer_fenced']);
+      assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'w3', 'w4', 'w5', 'x6']);
+    }));
+
+  test('of one frame are refused when another writer stored that frame or later, or ended the log: nothing stored', () =>
+    withStore(async (store) => {
+      for (const theirs of [['0-3'], ['0-3', '0-4'], ['0-3 end']]) {
+        const streamId = await written(store);
+        for (const entry of theirs) {
+          const [id, end] = entry.split(' ');
+          const fields = end ? ['end', '1'] : ['f', `x${id!.slice(2)}`];
+          await store.client.sendCommand(['XADD', keys.log(streamId), id!, ...fields, 'w', 'x']);
+        }
+        assert.deepEqual(await appendLater(store, streamId, [3]), ['writer_fenced'], theirs.join());
+        const { frames } = (await store.read(streamId))!;
+        assert.ok(!frames.includes('w3'), `${theirs.join()}: ${frames.join()}`);
+      }
+    }));
+
+  test('of one frame are refused when the log is gone (expired): it is not made again from that frame', () =>
+    withStore(async (store) => {
+      const streamId = await written(store);
+      await store.client.sendCommand(['DEL', keys.log(streamId)]);
+      assert.deepEqual(await appendLater(store, streamId, [3]), ['writer_fenced']);
+      assert.equal(await store.client.sendCommand(['EXISTS', keys.log(streamId)]), 0);
+    }));
+
+  test('read the entry when another writer added one (another process, an earlier version): refused, nothing stored', () =>
+    withStore(async (store) => {
       const streamId = await written(store);
       // Written without this store: its entry count is news to it.
       await store.client.sendCommand(['XADD', keys.log(streamId), '0-3', 'f', 'x3', 'w', 'x']);
       // Frames 3 and 4 as one entry, 0-4, would sort after x's 0-3: only the fence keeps them out.
       assert.deepEqual(await appendLater(store, streamId, [3, 4]), ['writer_fenced', 'writer_fenced']);
       assert.deepEqual((await store.read(streamId))!.frames, ['w1', 'w2', 'x3']);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('streams written by another instance', () => {

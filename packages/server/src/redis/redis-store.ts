@@ -8,7 +8,8 @@
  * may append only right after the log's last entry and, past its first append, only after
  * its own entry, so a takeover and a late old owner never interleave their text (a writer's
  * later call knows its entry is still the last by the log's entry count, and reads the entry
- * only when that changed: `FENCED_APPEND_MANY`). A stream's
+ * only when that changed; a later call of one frame just adds its entry, which Redis refuses
+ * unless it numbers past the last: `FENCED_APPEND_MANY`). A stream's
  * appends go in as few script calls as can be: those of one event-loop turn together (with the
  * other streams' of that turn), and those queued while its previous call is on its way
  * together after it (`AppendBatches`).

@@ -141,26 +141,49 @@ return 'OK'`);
  * number would be parsed and formatted again (`%.17g`) for each (measured: a stream-append's
  * script time 27% less in a micro-benchmark of one-frame batches, 4.0 vs 5.5 µs; redis-server's
  * CPU over 1,000 paced answers about 5% less, 3 alternating pairs).
+ * A writer's later batch of one frame needs not even the count (`continue_own`): Redis itself
+ * refuses an entry id not above the log's last (`XADD`), and any other writer's entry, or the
+ * end, since the writer's previous call is numbered at or past this frame; `NOMKSTREAM` refuses
+ * a log that is gone (expired). Only a refused frame is checked as above, for the reason. (Not
+ * for several frames: their entry's id is their last frame's, above an entry another writer
+ * may have stored at the first. Measured, 1,000 paced answers, 3 alternating pairs:
+ * redis-server's CPU 2.03 / 2.06 / 2.08 → 1.86 / 1.91 / 1.94 ms per answer, the first output's
+ * p99 at the client 364 / 339 / 318 → 102 / 53 / 141 ms.)
  */
 export const FENCED_APPEND_MANY = script(`${LOG_TAIL}
+local function continue_own(log, seq, by, first, frame, known)
+  local id = redis.pcall('XADD', log, 'NOMKSTREAM', '0-' .. seq, 'f', frame, 'w', by)
+  if type(id) == 'string' then
+    announce(log, seq)
+    return known + 1
+  end
+  local why = refused_at(log, seq, by, first, '')
+  if why then return why end
+  return 'the log refused entry ' .. seq .. (type(id) == 'table' and (': ' .. tostring(id.err)) or '')
+end
+local function fenced_store(log, seq, by, first, n, lengths, frames, known, ttl)
+  local why, count = refused_at(log, seq, by, first, known)
+  if why then return why end
+  local newest = seq
+  if n == '1' then
+    store(log, seq, 1, by, '', frames)
+  else
+    newest = seq + n - 1
+    store(log, tonumber(seq), tonumber(n), by, lengths, frames)
+  end
+  if seq == '1' then redis.call('PEXPIRE', log, ttl) end
+  announce(log, newest)
+  return count and count + 1 or redis.call('XLEN', log)
+end
 local replies = {}
 local at = 2
 for k = 1, #KEYS do
   local log, seq, by, first, n = KEYS[k], ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  local why, count = refused_at(log, seq, by, first, ARGV[at + 6])
-  if why then
-    replies[k] = why
+  local frames, known = ARGV[at + 5], ARGV[at + 6]
+  if n == '1' and first ~= '1' and known ~= '' then
+    replies[k] = continue_own(log, seq, by, first, frames, known)
   else
-    local newest = seq
-    if n == '1' then
-      store(log, seq, 1, by, '', ARGV[at + 5])
-    else
-      newest = seq + n - 1
-      store(log, tonumber(seq), tonumber(n), by, ARGV[at + 4], ARGV[at + 5])
-    end
-    if seq == '1' then redis.call('PEXPIRE', log, ARGV[1]) end
-    announce(log, newest)
-    replies[k] = count and count + 1 or redis.call('XLEN', log)
+    replies[k] = fenced_store(log, seq, by, first, n, ARGV[at + 4], frames, known, ARGV[1])
   end
   at = at + 7
 end
