@@ -138,6 +138,8 @@ interface Figures {
     firstByteP99: number;
     /** The same inside the server: from its `request` event to its `writeHead` (bench/head-timing.mjs). */
     serverHeadP99: number;
+    /** Inside the server: from its `request` event to the first output's write (bench/head-timing.mjs). */
+    serverOutputP99: number;
     firstOutputP99: number;
     gapP99: number;
     gapMax: number;
@@ -238,13 +240,13 @@ function pacedPhase(side: Side, o: ServingCostOptions) {
       // fresh server meet its code before the JIT compiled it (the gateway has more of it).
       await runLoadClient(arrivals);
       const before = side.coalesces ? await holdsOn(server.url) : undefined;
-      await headTimes(server); // from here on
+      await serverTimes(server); // from here on
       const [r, cpu, storeCpu] = await loadWithCpu<Arrivals>(side, server, arrivals);
       return {
         cpuMsPerAnswer: (cpu / o.pacedCount) * 1e3,
         storeCpuMsPerAnswer: (storeCpu / o.pacedCount) * 1e3,
         firstByteP99: r.firstByte.p99,
-        serverHeadP99: percentiles(await headTimes(server)).p99,
+        ...(await serverP99s(server)),
         firstOutputP99: r.firstOutput.p99,
         gapP99: r.gap.p99,
         gapMax: r.gap.max,
@@ -260,9 +262,22 @@ const HEAD_TIMES = join(tmpdir(), `tw-head-times-${process.pid}`);
 // Servers inherit the bench's environment (spawnListening): the preload finds the path there.
 process.env.TW_HEAD_TIMES = HEAD_TIMES;
 
-/** The server's own request→head times (ms) since the last call (bench/head-timing.mjs). */
-async function headTimes(server: SpawnedServer): Promise<number[]> {
-  return JSON.parse(await askPreload(server, HEAD_TIMES, 'head times')) as number[];
+/** The server's own times (ms) since the last call, from each request to its head and to its first output (bench/head-timing.mjs). */
+async function serverTimes(server: SpawnedServer): Promise<{ head: number[]; output: number[] }> {
+  return JSON.parse(await askPreload(server, HEAD_TIMES, 'head times')) as {
+    head: number[];
+    output: number[];
+  };
+}
+
+/** `serverTimes`' p99s: to the head, and to the first output (every request must have had one). */
+async function serverP99s(server: SpawnedServer) {
+  const { head, output } = await serverTimes(server);
+  if (output.length < head.length)
+    throw new Error(
+      `serving cost: ${head.length - output.length} of ${head.length} responses wrote no output seen`,
+    );
+  return { serverHeadP99: percentiles(head).p99, serverOutputP99: percentiles(output).p99 };
 }
 
 /**
@@ -511,7 +526,7 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       `Burst is measured in ${BURST_ROUNDS} rounds, paced and open in ${ROUNDS}, each round running the three servers one after another in a rotated order (they go first in turn), and every figure below is the median of its rounds: this machine's speed drifts by tens of percent within minutes, and a server measured only while it is slow would carry the drift (the rows "round by round" show how far). Idle RSS is measured once per server. ` +
       `Burst: ${o.concurrency} clients opening streams back to back for ${o.seconds} s, demo model unpaced; server CPU from /proc, and with \`REDIS_URL\` set redis-server's too (its CPU serves the gateway's streams alone in this bench). ` +
       `Idle: RSS growth over ${f(o.idleCount)} open streams, measured after a warm-up round of as many streams opened and closed (so JIT code and V8's grown young generation are in the base, for every server: after a round of 1,000, V8 still doubled a server's young generation to 64 MiB per semi-space during the measured window, a fixed step that showed as up to 13 KiB per stream at 5,000); measured twice, with Node's defaults and with every server started with \`--max-semi-space-size=${YOUNG_CAP_MIB}\`; and a third time as the heap used after a full collection (every server started with \`--expose-gc\` and bench/live-heap.mjs, which collects on a signal, before and after the streams are held): the RSS rows carry whatever garbage V8 has not collected yet, and whether it runs a full collection during the measured window moved one build's figure from 3.8 to 13.0 KiB per stream between runs. Open: time for one client to open ${f(o.openCount)} streams as fast as it can and read their first events, with at most ${f(OPEN_WINDOW)} being opened at any time (opening all at once, the client itself sent some requests 11 s after their connection was accepted, past the gateway's 10 s \`HEADERS_TIMEOUT_MS\`; a request answered 408 is sent again). ` +
-      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
+      `Paced: ${f(o.pacedCount)} streams at ${o.tokensPerSec} tokens/s arriving over ${o.spreadMs / 1000} s, read to the end (the demo model reasons before it answers: its first \`reasoning\` event counts as its first output; plain sends no reasoning, so the gateway streams a few more tokens per answer), after a warm-up round of as many; each server also times, inside its own process, each request from its \`request\` event to its response head and to its first output's write to the socket (bench/head-timing.mjs, loaded with \`--import\`): three busy processes share two cores here (with Redis, four), and a first byte the client waited for long may have waited outside the server. The issue's "no delta held longer than the coalescing bound" is read from the gateway's \`/metrics\` before and after the measured round: per stream, the longest any of its text waited in the coalescer before it went into the log (\`tidewire_stream_longest_text_hold_seconds\`; timers and the model's tokens both come late when the event loop is busy, and the hold with them). Low load: ${o.latencyCount} streams one at a time, after a warm-up round of as many.`,
     '',
     '| figure | gateway, memory store | gateway, Redis store | plain node:http | target | this run (memory / Redis) |',
     '|---|---|---|---|---|---|',
@@ -573,6 +588,11 @@ function render({ memory, viaRedis, plain, held }: Measured, o: ServingCostOptio
       'the same inside the server: its `request` event to its `writeHead`, p99 (ms)',
       (x) => f(x.paced.serverHeadP99, 1),
       'none (the rest of the first byte is spent before the server reads the request, or in the load client)',
+    ),
+    row(
+      'inside the server: its `request` event to the first delta’s (or reasoning’s) write, p99 (ms)',
+      (x) => f(x.paced.serverOutputP99, 1),
+      'none (as for the head: the first output’s time at the client less this is spent outside the server)',
     ),
     row(
       'paced: each stream’s longest coalescing hold: mean (ms) / streams within the bound / every stream within (ms)',
