@@ -262,12 +262,15 @@ const HEAD_TIMES = join(tmpdir(), `tw-head-times-${process.pid}`);
 // Servers inherit the bench's environment (spawnListening): the preload finds the path there.
 process.env.TW_HEAD_TIMES = HEAD_TIMES;
 
-/** The server's own times (ms) since the last call, from each request to its head and to its first output (bench/head-timing.mjs). */
-async function serverTimes(server: SpawnedServer): Promise<{ head: number[]; output: number[] }> {
-  return JSON.parse(await askPreload(server, HEAD_TIMES, 'head times')) as {
-    head: number[];
-    output: number[];
-  };
+/** Each request's time inside the server (ms) to its head and to its first output (bench/head-timing.mjs). */
+interface ServerTimes {
+  head: number[];
+  output: number[];
+}
+
+/** The server's own times since the last call. */
+async function serverTimes(server: SpawnedServer): Promise<ServerTimes> {
+  return JSON.parse(await askPreload(server, HEAD_TIMES, 'server times')) as ServerTimes;
 }
 
 /** `serverTimes`' p99s: to the head, and to the first output (every request must have had one). */

@@ -149,8 +149,7 @@ return 'OK'`);
  * for several frames: their entry's id is their last frame's, above an entry another writer
  * may have stored at the first. Measured, 1,000 paced answers, 3 alternating pairs:
  * redis-server's CPU 2.03 / 2.06 / 2.08 → 1.86 / 1.91 / 1.94 ms per answer; `EVALSHA`'s time
- * 1.79 / 2.14 / 1.85 → 1.58 / 1.61 / 1.71 ms. The first output's p99 at the client, 364 / 339 /
- * 318 → 102 / 53 / 141 ms there, was 164 / 474 / 83 ms in the next three runs: noise.)
+ * 1.79 / 2.14 / 1.85 → 1.58 / 1.61 / 1.71 ms.)
  */
 export const FENCED_APPEND_MANY = script(`${LOG_TAIL}
 local function fenced_store(log, seq, by, first, n, lengths, frames, known, ttl)
